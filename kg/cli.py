@@ -1,0 +1,162 @@
+"""The ``kg`` command line: a thin click layer over the library API."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+import click
+
+from kg import __version__
+
+EXIT_OK = 0
+EXIT_SOME_FAILED = 1  # some inputs could not be read; the others were built and written
+EXIT_USAGE = 2  # click's own code for bad options and arguments
+EXIT_NOTHING_BUILT = 3  # no input could be read; nothing was written
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "-V", "--version", prog_name="kg")
+def main() -> None:
+    """Knowledge graphs from Chinese 法治政府建设 annual reports.
+
+    Reads reports (text, Markdown, saved web pages, Word, PDF; any common
+    Chinese encoding), extracts administrative units, legal instruments,
+    measures, problems and indicators with the sentence behind each, and
+    writes Turtle for SPARQL and interactive HTML graphs.
+
+    \b
+    Example:
+        kg build seeds -o output
+        kg inspect seeds/000_5cc3c28cd58ae867.txt
+    """
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("output"),
+              show_default=True, help="Folder for graph.ttl, graph.html and documents.jsonl.")
+@click.option("--format", "rdf_format", type=click.Choice(["turtle", "ntriples", "jsonld", "trig"]), default="turtle",
+              show_default=True, help="RDF serialisation of the graph.")
+@click.option("--base", default=None, help="Base IRI of instance data (default https://w3id.org/fzkg/data/).")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+def build(paths: tuple[Path, ...], out_dir: Path, rdf_format: str, base: str | None, quiet: bool) -> None:
+    """Build the graph of the reports in PATHS (files and folders, recursively).
+
+    Writes OUTPUT/graph.ttl (or .nt/.jsonld/.trig), OUTPUT/graph.html and
+    OUTPUT/documents.jsonl, each replaced atomically. A file that cannot be
+    read is reported on stderr and skipped; the exit code is then 1. If no
+    file can be read the exit code is 3 and nothing is written.
+
+    \b
+    Example:
+        kg build seeds ../shared/corpus -o output
+    """
+    from kg.corpus import build as build_corpus
+    from kg.corpus import write_outputs
+    from kg.rdf import DEFAULT_BASE
+
+    corpus = build_corpus(paths)
+    for failure in corpus.failures:
+        click.echo(f"kg: error: {failure.path}: {failure.reason}", err=True)
+    if not corpus.reports:
+        click.echo(f"kg: nothing built: none of {len(corpus.failures)} input(s) could be read", err=True)
+        sys.exit(EXIT_NOTHING_BUILT)
+    written = write_outputs(corpus, out_dir, rdf_format, base or DEFAULT_BASE)
+    if not quiet:
+        _summary(corpus, written)
+    if corpus.failures:
+        click.echo(f"kg: {len(corpus.failures)} file(s) failed, {len(corpus.reports)} built", err=True)
+        sys.exit(EXIT_SOME_FAILED)
+
+
+def _summary(corpus, written: dict[str, Path]) -> None:
+    reports = corpus.reports
+    counts = corpus.graph.summary()
+    linked = sum(1 for r in reports if r.unit and r.unit.linked)
+    click.echo(f"documents read: {len(reports)} ({len(corpus.failures)} failed)")
+    click.echo(f"reporting units linked: {linked}/{len(reports)}; years found: {sum(1 for r in reports if r.year)}/{len(reports)}")
+    click.echo("entities: " + ", ".join(f"{kind} {n}" for kind, n in counts.items() if kind != "report"))
+    click.echo(f"problems: {sum(len(r.problems) for r in reports)}; indicators: {sum(len(r.indicators) for r in reports)}")
+    warnings = corpus.warnings
+    click.echo(f"warnings: {len(warnings)}")
+    for file, warning in warnings[:20]:
+        click.echo(f"  {file}: {warning}")
+    if len(warnings) > 20:
+        click.echo(f"  … and {len(warnings) - 20} more (see documents.jsonl)")
+    for path in written.values():
+        click.echo(f"wrote {path}")
+
+
+@main.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+def inspect(file: Path, as_json: bool) -> None:
+    """Show what kg makes of one report: title, unit, year, sections, counts.
+
+    \b
+    Example:
+        kg inspect seeds/004_426f136f0867b13d.txt
+        kg inspect --json seeds/002_4e55a684573cd332.txt
+    """
+    from kg.documents import unit_record
+    from kg.pipeline import process
+    from kg.read import ReadError
+
+    try:
+        report = process(file)
+    except ReadError as err:
+        click.echo(f"kg: error: {file}: {err}", err=True)
+        sys.exit(EXIT_SOME_FAILED)
+    sections = [{"id": s.id, "marker": s.marker, "level": s.level, "type": s.type.value, "heading": s.heading} for s in report.sections]
+    measures = Counter(m.status.value for m in report.measures)
+    data = {
+        "file": report.file,
+        "id": report.id,
+        "encoding": report.encoding,
+        "format": report.format,
+        "traditional": report.traditional,
+        "title": report.title,
+        "year": report.year,
+        "unit": unit_record(report.unit),
+        "signature": report.signature,
+        "metadata": report.metadata,
+        "sections": sections,
+        "counts": {
+            "organs": len({m.unit.key for m in report.organs}),
+            "instruments": len({m.key for m in report.instruments}),
+            "measures_implemented": measures.get("implemented", 0),
+            "measures_planned": measures.get("planned", 0),
+            "problems": len(report.problems),
+            "indicators": len(report.indicators),
+        },
+        "warnings": report.warnings,
+    }
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    unit = report.unit
+    click.echo(f"file:      {report.file}  ({report.encoding}, {report.format}{', traditional' if report.traditional else ''})")
+    click.echo(f"title:     {report.title or '—'}")
+    click.echo(f"year:      {report.year or '—'}")
+    if unit:
+        where = " → ".join([unit.name] + [name for name, _ in unit.parents]) if unit.kind == "division" else " → ".join([unit.name] + [name for name, _ in unit.parents])
+        status = f"{unit.code} {unit.level}" if unit.linked else f"unlinked ({len(unit.candidates)} candidates)"
+        click.echo(f"unit:      {where}  [{unit.kind}, {status}]")
+    else:
+        click.echo("unit:      —")
+    if report.signature:
+        click.echo(f"signature: {report.signature.get('unit', '')} {report.signature.get('date', '')}".rstrip())
+    click.echo("sections:")
+    for s in sections:
+        click.echo(f"  {'  ' * (s['level'] - 1)}{s['marker']} {s['heading']}  [{s['type']}]")
+    counts = data["counts"]
+    click.echo("found:     " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in counts.items()))
+    for warning in report.warnings:
+        click.echo(f"warning:   {warning}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

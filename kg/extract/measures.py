@@ -1,0 +1,133 @@
+"""Measures: concepts of the measure scheme a report implements or plans, and named local practices."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from kg.extract.base import Document, Sentence
+from kg.model import MeasureMention, Report, SectionType, Status
+from kg.resources import read_tsv
+from kg.vocab import measures
+
+# Future cues that make a sentence outside a plans section a plan. 将 alone is not one:
+# in work sections it is mostly the object marker (将法治建设工作层层分解).
+_PLAN_CUE = re.compile(
+    r"下一步|下一阶段|明年|来年|今后|新的一年|拟于|计划于|将于|准备|力争|争取"
+    r"|(?:20\d{2}年(?:度)?|我们|我[街镇乡县区市省局委厅])[^。;,]{0,4}将"
+)
+_DONE_CUE = re.compile(r"已经|已(?![经])|完成|建立了|实现了|取得")
+_BASED_ON = re.compile(r"(?:根据|依据|按照|依照|贯彻落实|贯彻|对照|严格执行|落实|遵照|对标)《")
+_TITLE = re.compile(r"《[^《》\n]*》")
+_LIST_GAP = re.compile(r"(?:\(以下简称[^)]*\))?(?:[、,]|和|及|与|以及)?(?=《)")
+_QUOTED = re.compile(r"[“\"]([^“”\"\n]{2,20})[”\"]")
+
+
+@lru_cache(maxsize=1)
+def _practice_cues() -> tuple[re.Pattern, re.Pattern, list[re.Pattern]]:
+    rows = read_tsv("lexicon", "practice_cues.tsv")
+    suffix = "|".join(r["value"] for r in rows if r["kind"] == "suffix")
+    verb = "|".join(r["value"] for r in rows if r["kind"] == "verb")
+    slogans = [re.compile(r["value"]) for r in rows if r["kind"] == "slogan"]
+    name_end = re.compile(rf"(?:{suffix})$")
+    # the verb must start a word: 建设 in 法治建设专项提升行动 founds nothing
+    word_start = "(?:(?<![\u4e00-\u9fff])|" + "|".join(f"(?<={w})" for w in ("积极", "大力", "先后", "率先", "成功", "全面", "着力", "重点", "探索", "联合", "已", "还", "并", "共", "新")) + ")"
+    # 建设 must start a word (法治建设专项提升行动 founds nothing) unless a count follows it
+    name = r"(?P<{}>[\u4e00-\u9fff]{{2,14}}(?:" + suffix + r"))(?![\u4e00-\u9fff])"
+    founded = re.compile(
+        rf"(?:{verb})(?:了)?[^,。;“”《》]{{0,12}}?(?:首家|首个|第一家|一批|一个|一座|一处)" + name.format("name")
+        + rf"|{word_start}(?:{verb})(?:了)?" + name.format("name2")
+    )
+    return name_end, founded, slogans
+
+
+def status_of(sentence: Sentence, before: str) -> Status | None:
+    """Implemented, planned, or None when the sentence states a shortcoming."""
+    section_type = sentence.type
+    if section_type is SectionType.PLANS:
+        return Status.PLANNED
+    if _PLAN_CUE.search(before):
+        return Status.PLANNED
+    if section_type is SectionType.PROBLEMS:
+        return None
+    return Status.IMPLEMENTED
+
+
+class MeasureExtractor:
+    """Finds measure concepts (with composites unfolded) and local practices."""
+
+    name = "measures"
+
+    def __call__(self, doc: Document, report: Report) -> None:
+        scheme = measures()
+        cited_by_sentence: dict[int, list[tuple[int, str]]] = {}
+        for mention in report.instruments:
+            cited_by_sentence.setdefault(mention.evidence.start, []).append((mention.evidence.end, mention.key))
+        for sentence in doc.sentences:
+            if sentence.section is None and sentence.start < doc.structure.body_start:
+                continue
+            text = _TITLE.sub(lambda m: "《" + "\u3000" * (len(m.group(0)) - 2) + "》", sentence.text)
+            based_on = self._based_on(doc, sentence, report) if _BASED_ON.search(sentence.text) else []
+            seen: set[tuple[str, Status]] = set()
+            for match in scheme.find(text):
+                status = status_of(sentence, text[: match.start])
+                if status is None or (match.concept, status) in seen:
+                    continue
+                seen.add((match.concept, status))
+                evidence = doc.sentence_evidence(sentence)
+                concept = scheme[match.concept]
+                report.measures.append(MeasureMention(match.concept, concept.label, status, evidence, based_on=based_on))
+                for implied in concept.implies:
+                    if (implied, status) not in seen:
+                        seen.add((implied, status))
+                        report.measures.append(MeasureMention(implied, scheme[implied].label, status, evidence,
+                                                              implied_by=match.concept, based_on=based_on))
+            for name in self._local_practices(text, scheme):
+                status = status_of(sentence, text[: text.find(name)])
+                if status is not None and (name, status) not in seen:
+                    seen.add((name, status))
+                    report.measures.append(MeasureMention(None, name, status, doc.sentence_evidence(sentence)))
+
+    @staticmethod
+    def _based_on(doc: Document, sentence: Sentence, report: Report) -> list[str]:
+        """Instruments the sentence names as its basis: 根据《A》、《B》和《C》开展…"""
+        start = doc.sentence_evidence(sentence).start
+        here = {m.as_written: m.key for m in report.instruments if m.evidence.start == start and not m.bare}
+        keys: list[str] = []
+        text = sentence.text
+        for cue in _BASED_ON.finditer(text):
+            pos = cue.end() - 1
+            while pos < len(text) and text[pos] == "《":
+                close = text.find("》", pos)
+                if close < 0:
+                    break
+                key = here.get(text[pos + 1: close])
+                if key and key not in keys:
+                    keys.append(key)
+                follow = _LIST_GAP.match(text, close + 1)
+                pos = follow.end() if follow else len(text)
+        return keys
+
+    @staticmethod
+    def _local_practices(text: str, scheme) -> list[str]:
+        name_end, founded, slogans = _practice_cues()
+        names = []
+        for match in _QUOTED.finditer(text):
+            name = match.group(1)
+            # “法治护航”行动: the word after the quote completes the name
+            tail = re.match(r"(行动|工程|品牌|模式|工作法|服务站|工作室|驿站|课堂|平台)", text[match.end():])
+            if tail:
+                name += tail.group(1)
+            names.append(name)
+        names += [m.group("name") or m.group("name2") for m in founded.finditer(text)]
+        practices = []
+        for name in names:
+            if not (3 <= len(name) <= 16) or re.search(r"[,、;:。!?\s+—\-·]", name):
+                continue
+            if not name_end.search(name) or any(s.search(name) for s in slogans):
+                continue
+            if scheme.phrase_concepts(name):
+                continue  # a known measure under a local name: the concept already counts
+            if name not in practices:
+                practices.append(name)
+        return practices

@@ -1,0 +1,1 @@
+"""Linking: divisions and organs to the official table, instruments to canonical titles."""

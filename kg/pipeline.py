@@ -1,0 +1,122 @@
+"""One report file through every stage: read → normalise → sections → link → extract."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kg.extract import PIPELINE, Document
+from kg.link.units import link_reporting_unit
+from kg.model import Report
+from kg.normalize import normalize
+from kg.read import SUPPORTED_SUFFIXES, ReadError, Source, read
+from kg.sections import parse
+
+
+def report_id(original: str) -> str:
+    """A report's identity: a digest of its decoded text (the same in any encoding)."""
+    return hashlib.sha256(original.encode("utf-8")).hexdigest()[:16]
+
+
+def process(path: str | Path) -> Report:
+    """Extract everything from one file. Raises :class:`ReadError` if it cannot be read."""
+    return process_source(read(path))
+
+
+def process_source(source: Source) -> Report:
+    """Extract everything from a file already read."""
+    clean = normalize(source.body, markdown=source.format == "markdown")
+    metadata = {**source.metadata, **clean.metadata}
+    structure = parse(clean.text, metadata)
+    if structure.title is None and structure.year is None and not structure.sections and not structure.unit_phrases:
+        raise ReadError("does not look like a report: no title, year, unit or numbered sections")
+    report = Report(
+        id=report_id(source.original),
+        file=source.path,
+        title=structure.title,
+        year=structure.year,
+        sections=structure.sections,
+        metadata=metadata,
+        signature=dict(structure.signature),
+        warnings=list(source.warnings),
+        encoding=source.encoding,
+        format=source.format,
+        traditional=clean.traditional,
+        length=len(source.original),
+    )
+    if structure.addressee:
+        report.metadata.setdefault("addressee", structure.addressee)
+    report.unit, unit_warnings = link_reporting_unit(
+        structure.unit_phrases, clean.text, structure.addressee, structure.signature.get("unit")
+    )
+    report.warnings += unit_warnings
+    if report.year is None:
+        report.warnings.append("no year found")
+    elif structure.year_source and "minus one" in structure.year_source:
+        report.warnings.append(f"year {report.year} inferred from the {structure.year_source.replace(' minus one', '')}")
+    if not structure.sections:
+        report.warnings.append("no numbered sections found")
+    doc = Document(report.id, source.original, clean, structure)
+    for component in PIPELINE:
+        component(doc, report)
+    return report
+
+
+@dataclass
+class Failure:
+    """A file that could not be processed, and why."""
+
+    path: str
+    reason: str
+
+
+@dataclass
+class Inputs:
+    """The files a build will read, and problems found while collecting them."""
+
+    files: list[str] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+
+
+# files of a folder that document it rather than being reports
+_DOCUMENTATION = re.compile(r"^(README|LICENSE|LICENCE|CHANGELOG|CHANGES|NOTICE|COPYING|CONTRIBUTING)([._-].*)?$", re.I)
+
+
+def collect(paths: list[str | Path]) -> Inputs:
+    """Expand files and folders (recursively, supported suffixes only) in a stable order.
+
+    A file named explicitly is always attempted, whatever its suffix; a missing
+    path is a failure, not an exception. In folders, README, LICENSE and the
+    like are not reports and are left out.
+    """
+    inputs = Inputs()
+    seen: set[str] = set()
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found = sorted(
+                str(Path(root) / name)
+                for root, dirs, names in os.walk(path)
+                for name in names
+                if Path(name).suffix.lower() in SUPPORTED_SUFFIXES and not name.startswith(".") and not _DOCUMENTATION.match(name)
+            )
+            new = [f for f in found if f not in seen]
+        elif path.exists():
+            new = [str(path)] if str(path) not in seen else []
+        else:
+            inputs.failures.append(Failure(str(path), "no such file or folder"))
+            continue
+        seen.update(new)
+        inputs.files.extend(new)
+    return inputs
+
+
+def process_safely(path: str) -> Report | Failure:
+    """:func:`process`, with read problems turned into a :class:`Failure`."""
+    try:
+        return process(path)
+    except ReadError as err:
+        return Failure(path, str(err))

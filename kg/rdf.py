@@ -1,0 +1,401 @@
+"""The graph as RDF against the ontology in ontology/: Turtle, N-Triples, JSON-LD, TriG.
+
+Triples are produced in a fixed order — the ontology and the concept schemes,
+then every entity sorted by IRI, then each report sorted by id — and written by
+pyoxigraph's streaming serialisers, so output is byte-identical run to run and
+fast. In TriG every report's statements sit in a named graph of their own (the
+report's IRI), so a user can replace or drop one report.
+
+>>> iri = Iris("https://example.org/kg/")
+>>> iri.unit_division("610702008").value
+'https://example.org/kg/unit/610702008'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from kg.graph import PART_OF, KnowledgeGraph
+from kg.model import Evidence, Report, Status
+from kg.resources import ontology_path
+from kg.vocab import MEASURE, PROBLEM, measures, problem_categories
+
+DEFAULT_BASE = "https://w3id.org/fzkg/data/"
+FZ = "https://w3id.org/fzkg/ontology#"
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+ORG = "http://www.w3.org/ns/org#"
+PROV = "http://www.w3.org/ns/prov#"
+DCTERMS = "http://purl.org/dc/terms/"
+
+FORMATS = {
+    "turtle": (ox.RdfFormat.TURTLE, ".ttl"),
+    "ntriples": (ox.RdfFormat.N_TRIPLES, ".nt"),
+    "jsonld": (ox.RdfFormat.JSON_LD, ".jsonld"),
+    "trig": (ox.RdfFormat.TRIG, ".trig"),
+}
+
+INSTRUMENT_CLASSES = {
+    "宪法": "Constitution", "法律": "Law", "行政法规": "AdministrativeRegulation", "监察法规": "SupervisoryRegulation",
+    "地方性法规": "LocalRegulation", "自治条例和单行条例": "AutonomousRegulation", "规章": "Rule", "党内法规": "PartyRegulation",
+    "规划纲要方案": "Plan", "规范性文件": "NormativeDocument", "内部文件": "InternalDocument", "其他": "OtherDocument",
+}
+LEVELS = {"central": "Central", "province": "Province", "prefecture": "Prefecture", "county": "County", "township": "Township"}
+UNIT_CLASSES = {"division": "AdministrativeUnit", "department": "Department", "organ": "Organ"}
+
+
+@lru_cache(maxsize=4096)
+def _nn(iri: str) -> ox.NamedNode:
+    return ox.NamedNode(iri)
+
+
+def fz(name: str) -> ox.NamedNode:
+    return _nn(FZ + name)
+
+
+A = _nn(RDF + "type")
+LABEL = _nn(RDFS + "label")
+
+
+def _digest(text: str, length: int = 12) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:length]
+
+
+def _zh(text: str) -> ox.Literal:
+    return ox.Literal(text, language="zh")
+
+
+def _string(text: str) -> ox.Literal:
+    return ox.Literal(text)
+
+
+def _integer(value: int) -> ox.Literal:
+    return ox.Literal(str(value), datatype=_nn(XSD + "integer"))
+
+
+def _year(value: int) -> ox.Literal:
+    return ox.Literal(f"{value:04d}", datatype=_nn(XSD + "gYear"))
+
+
+def _boolean(value: bool) -> ox.Literal:
+    return ox.Literal("true" if value else "false", datatype=_nn(XSD + "boolean"))
+
+
+def _decimal(value: str) -> ox.Literal:
+    return ox.Literal(value if "." in value else value, datatype=_nn(XSD + "decimal"))
+
+
+class Iris:
+    """Stable identifiers for instance data under a base IRI.
+
+    Units by division code, instruments by canonical title, reports by content,
+    problems and evidence by report and position.
+    """
+
+    def __init__(self, base: str = DEFAULT_BASE):
+        if not base.endswith(("/", "#")):
+            base += "/"
+        self.base = base
+
+    def unit_division(self, code: str) -> ox.NamedNode:
+        return _nn(f"{self.base}unit/{code}")
+
+    def unit(self, node: dict) -> ox.NamedNode:
+        """The IRI of a unit node of the :class:`KnowledgeGraph`."""
+        kind, code, name = node.get("unit_kind"), node.get("code"), node.get("organ") or node.get("label")
+        if kind == "division":
+            if node.get("linked") and code:
+                return self.unit_division(code)
+            return _nn(f"{self.base}unit/x-{_digest('division:' + node['label'])}")
+        owner = code if node.get("linked") and code else ("central" if node.get("level") == "central" else "x")
+        return _nn(f"{self.base}unit/{owner}/{_digest(kind + ':' + name, 8)}")
+
+    def instrument(self, key: str) -> ox.NamedNode:
+        return _nn(f"{self.base}instrument/{_digest(key)}")
+
+    def document_number(self, number: str) -> ox.NamedNode:
+        return _nn(f"{self.base}docno/{_digest(number)}")
+
+    def practice(self, node_key: str) -> ox.NamedNode:
+        return _nn(f"{self.base}practice/{_digest(node_key)}")
+
+    def report(self, report_id: str) -> ox.NamedNode:
+        return _nn(f"{self.base}report/{report_id}")
+
+    def within(self, report_id: str, kind: str, local: str) -> ox.NamedNode:
+        return _nn(f"{self.base}report/{report_id}/{kind}/{local}")
+
+    def prefixes(self) -> dict[str, str]:
+        return {
+            "fz": FZ, "fzm": str(MEASURE), "fzp": str(PROBLEM), "rdf": RDF, "rdfs": RDFS, "xsd": XSD, "skos": SKOS,
+            "org": ORG, "prov": PROV, "dcterms": DCTERMS, "owl": "http://www.w3.org/2002/07/owl#",
+            "unit": self.base + "unit/", "instrument": self.base + "instrument/", "report": self.base + "report/",
+            "practice": self.base + "practice/", "docno": self.base + "docno/",
+        }
+
+
+class RdfBuilder:
+    """Turns a :class:`KnowledgeGraph` and its reports into triples (and quads for TriG)."""
+
+    def __init__(self, graph: KnowledgeGraph, base: str = DEFAULT_BASE):
+        self.graph = graph
+        self.iris = Iris(base)
+        self._node_iri: dict[str, ox.NamedNode] = {}
+
+    def node_iri(self, key: str) -> ox.NamedNode:
+        """The IRI of any node of the knowledge graph."""
+        if key not in self._node_iri:
+            node = self.graph.graph.nodes[key]
+            kind = node["kind"]
+            if kind == "unit":
+                iri = self.iris.unit(node)
+            elif kind == "instrument":
+                iri = self.iris.instrument(key.split(":", 1)[1])
+            elif kind == "measure":
+                iri = _nn(str(MEASURE) + key.split(":", 1)[1])
+            elif kind == "practice":
+                iri = self.iris.practice(key)
+            elif kind == "category":
+                iri = _nn(str(PROBLEM) + key.split(":", 1)[1])
+            elif kind == "report":
+                iri = self.iris.report(key.split(":", 1)[1])
+            else:
+                raise KeyError(f"no IRI for node {key}")
+            self._node_iri[key] = iri
+        return self._node_iri[key]
+
+    # -------------------------------------------------------------- static part
+
+    def vocabulary(self) -> list[ox.Triple]:
+        """The ontology and both concept schemes, so the graph explains itself."""
+        triples: set[ox.Triple] = set()
+        for name in ("kg.ttl", "measures.ttl", "problems.ttl"):
+            with open(ontology_path(name), "rb") as handle:
+                for triple in ox.parse(handle, format=ox.RdfFormat.TURTLE):
+                    triples.add(triple)
+        return sorted(triples, key=_triple_sort_key)
+
+    def entities(self) -> Iterator[ox.Triple]:
+        """Units, instruments, document numbers and local practices, sorted by IRI."""
+        graph = self.graph.graph
+        blocks: list[tuple[str, list[ox.Triple]]] = []
+        for key, node in graph.nodes(data=True):
+            kind = node["kind"]
+            if kind == "unit":
+                blocks.append(self._unit(key, node))
+            elif kind == "instrument":
+                blocks.extend(self._instrument(key, node))
+            elif kind == "practice":
+                blocks.append(self._practice(key, node))
+        blocks.sort(key=lambda b: b[0])
+        seen: set[str] = set()
+        for subject, triples in blocks:
+            if subject in seen:
+                continue
+            seen.add(subject)
+            yield from triples
+
+    def _unit(self, key: str, node: dict) -> tuple[str, list[ox.Triple]]:
+        s = self.node_iri(key)
+        t = [ox.Triple(s, A, fz(UNIT_CLASSES[node["unit_kind"]])), ox.Triple(s, A, _nn(ORG + "Organization")),
+             ox.Triple(s, LABEL, _zh(node["label"])), ox.Triple(s, fz("linked"), _boolean(bool(node.get("linked"))))]
+        if node.get("code"):
+            t.append(ox.Triple(s, fz("divisionCode"), _string(node["code"])))
+        if node.get("level") in LEVELS:
+            t.append(ox.Triple(s, fz("level"), fz(LEVELS[node["level"]])))
+        if node.get("organ"):
+            t.append(ox.Triple(s, fz("organType"), _zh(node["organ"])))
+        if node.get("category"):
+            t.append(ox.Triple(s, fz("organCategory"), _string(node["category"])))
+        for code in node.get("candidates", []):
+            t.append(ox.Triple(s, fz("candidateCode"), _string(code)))
+        for _, parent, relation in self.graph.graph.out_edges(key, keys=True):
+            if relation == PART_OF:
+                t.append(ox.Triple(s, _nn(ORG + "subOrganizationOf"), self.node_iri(parent)))
+        return s.value, sorted(t, key=_triple_sort_key)
+
+    def _instrument(self, key: str, node: dict) -> list[tuple[str, list[ox.Triple]]]:
+        s = self.node_iri(key)
+        t = [ox.Triple(s, A, fz("LegalInstrument")), ox.Triple(s, A, fz(INSTRUMENT_CLASSES.get(node.get("type"), "OtherDocument"))),
+             ox.Triple(s, LABEL, _zh(node["label"])), ox.Triple(s, _nn(DCTERMS + "title"), _zh(node["label"]))]
+        for written in sorted(node.get("written", ())):
+            t.append(ox.Triple(s, fz("writtenAs"), _zh(written)))
+        blocks = []
+        for number in sorted(node.get("numbers", ())):
+            n = self.iris.document_number(number)
+            t.append(ox.Triple(s, fz("documentNumber"), n))
+            blocks.append((n.value, [ox.Triple(n, A, fz("DocumentNumber")), ox.Triple(n, LABEL, _zh(number))]))
+        blocks.append((s.value, sorted(t, key=_triple_sort_key)))
+        return blocks
+
+    def _practice(self, key: str, node: dict) -> tuple[str, list[ox.Triple]]:
+        s = self.node_iri(key)
+        t = [ox.Triple(s, A, fz("LocalPractice")), ox.Triple(s, A, _nn(SKOS + "Concept")), ox.Triple(s, LABEL, _zh(node["label"])),
+             ox.Triple(s, _nn(SKOS + "prefLabel"), _zh(node["label"]))]
+        for _, owner, relation in self.graph.graph.out_edges(key, keys=True):
+            if relation == "practiceOf":
+                t.append(ox.Triple(s, fz("practiceOf"), self.node_iri(owner)))
+        return s.value, sorted(t, key=_triple_sort_key)
+
+    # -------------------------------------------------------------- per report
+
+    def report(self, report: Report) -> list[ox.Triple]:
+        """Every statement of one report, with its evidence, in a fixed order."""
+        iris = self.iris
+        r = iris.report(report.id)
+        t: list[ox.Triple] = [ox.Triple(r, A, fz("Report")), ox.Triple(r, _nn(DCTERMS + "identifier"), _string(report.id)),
+                              ox.Triple(r, fz("sourceFile"), _string(report.file))]
+        if report.title:
+            t.append(ox.Triple(r, _nn(DCTERMS + "title"), _zh(report.title)))
+            t.append(ox.Triple(r, LABEL, _zh(report.title)))
+        if report.year:
+            t.append(ox.Triple(r, fz("coversYear"), _year(report.year)))
+        if report.encoding:
+            t.append(ox.Triple(r, fz("encoding"), _string(report.encoding)))
+        issued = _iso_date(report.metadata.get("成文日期") or report.metadata.get("发布日期") or report.signature.get("date", ""))
+        if issued:
+            t.append(ox.Triple(r, _nn(DCTERMS + "issued"), ox.Literal(issued, datatype=_nn(XSD + "date"))))
+        for key in sorted(report.metadata):
+            t.append(ox.Triple(r, fz("metadata"), _zh(f"{key}: {report.metadata[key]}")))
+        unit = self._report_unit(report)
+        if unit is not None:
+            t.append(ox.Triple(r, _nn(DCTERMS + "publisher"), unit))
+        evidence_done: set[tuple[int, int]] = set()
+
+        def evidence(e: Evidence) -> ox.NamedNode:
+            node = iris.within(report.id, "evidence", f"{e.start}-{e.end}")
+            if (e.start, e.end) not in evidence_done:
+                evidence_done.add((e.start, e.end))
+                t.extend([
+                    ox.Triple(node, A, fz("Evidence")), ox.Triple(node, _nn(PROV + "wasQuotedFrom"), r),
+                    ox.Triple(node, fz("quote"), _zh(e.quote)), ox.Triple(node, fz("sentence"), _zh(e.sentence)),
+                    ox.Triple(node, fz("startOffset"), _integer(e.start)), ox.Triple(node, fz("endOffset"), _integer(e.end)),
+                ])
+                if e.section:
+                    t.append(ox.Triple(node, fz("section"), _string(e.section)))
+            return node
+
+        direct: set[tuple[ox.NamedNode, ox.NamedNode, ox.NamedNode]] = set()
+        for mention in report.organs:
+            target = self.node_iri(f"unit:{mention.unit.key}")
+            direct.add((r, fz("mentions"), target))
+        for n, mention in enumerate(report.instruments, 1):
+            target = self.node_iri(f"instrument:{mention.key}")
+            direct.add((r, fz("cites"), target))
+            c = iris.within(report.id, "citation", str(n))
+            t.extend([ox.Triple(c, A, fz("Citation")), ox.Triple(c, fz("report"), r), ox.Triple(c, fz("instrument"), target),
+                      ox.Triple(c, fz("writtenAs"), _zh(mention.as_written)), ox.Triple(c, fz("evidence"), evidence(mention.evidence))])
+        for n, mention in enumerate(report.measures, 1):
+            measure = _nn(str(MEASURE) + mention.concept) if mention.concept else self.node_iri(self._practice_key(report, mention.label))
+            status = "Implemented" if mention.status is Status.IMPLEMENTED else "Planned"
+            s = iris.within(report.id, "statement", str(n))
+            t.extend([ox.Triple(s, A, fz("MeasureStatement")), ox.Triple(s, fz("measure"), measure), ox.Triple(s, fz("status"), fz(status)),
+                      ox.Triple(s, fz("report"), r), ox.Triple(s, fz("evidence"), evidence(mention.evidence))])
+            if unit is not None:
+                t.append(ox.Triple(s, fz("unit"), unit))
+                direct.add((unit, fz("implements" if status == "Implemented" else "plans"), measure))
+            if report.year:
+                t.append(ox.Triple(s, fz("year"), _year(report.year)))
+            if mention.implied_by:
+                t.append(ox.Triple(s, fz("impliedBy"), _nn(str(MEASURE) + mention.implied_by)))
+            for key in mention.based_on:
+                t.append(ox.Triple(s, fz("basedOn"), self.node_iri(f"instrument:{key}")))
+        for problem in report.problems:
+            p = iris.within(report.id, "problem", problem.id[1:])
+            direct.add((r, fz("states"), p))
+            t.extend([ox.Triple(p, A, fz("Problem")), ox.Triple(p, LABEL, _zh(problem.label)), ox.Triple(p, fz("text"), _zh(problem.text)),
+                      ox.Triple(p, fz("report"), r), ox.Triple(p, fz("evidence"), evidence(problem.evidence))])
+            if problem.category:
+                t.append(ox.Triple(p, fz("category"), _nn(str(PROBLEM) + problem.category)))
+            for concept in problem.addressed_by:
+                t.append(ox.Triple(p, fz("addressedBy"), _nn(str(MEASURE) + concept)))
+        for n, indicator in enumerate(report.indicators, 1):
+            i = iris.within(report.id, "indicator", str(n))
+            direct.add((r, fz("reports"), i))
+            t.extend([ox.Triple(i, A, fz("Indicator")), ox.Triple(i, fz("metric"), _zh(indicator.metric)),
+                      ox.Triple(i, fz("value"), _decimal(indicator.value)), ox.Triple(i, fz("unitOfMeasure"), _zh(indicator.unit)),
+                      ox.Triple(i, fz("approximate"), _boolean(indicator.approximate)), ox.Triple(i, fz("report"), r),
+                      ox.Triple(i, fz("evidence"), evidence(indicator.evidence))])
+            if indicator.year:
+                t.append(ox.Triple(i, fz("year"), _year(indicator.year)))
+        t.extend(ox.Triple(*triple) for triple in sorted(direct, key=lambda x: (x[0].value, x[1].value, x[2].value)))
+        return t
+
+    def _report_unit(self, report: Report) -> ox.NamedNode | None:
+        info = self.graph.reports.get(report.id)
+        return self.node_iri(info.unit) if info and info.unit else None
+
+    def _practice_key(self, report: Report, label: str) -> str:
+        info = self.graph.reports[report.id]
+        return f"practice:{info.unit or 'report:' + report.id}:{label}"
+
+
+def _iso_date(text: str) -> str | None:
+    match = re.match(r"(\d{4})[-年/.](\d{1,2})[-月/.](\d{1,2})", text or "")
+    return f"{int(match.group(1)):04d}-{int(match.group(2)):02d}-{int(match.group(3)):02d}" if match else None
+
+
+def _term_key(term) -> tuple:
+    if isinstance(term, ox.Literal):
+        return (2, term.value, term.language or "", term.datatype.value if term.datatype else "")
+    if isinstance(term, ox.BlankNode):
+        return (1, term.value)
+    return (0, term.value)
+
+
+def _triple_sort_key(triple: ox.Triple) -> tuple:
+    return (_term_key(triple.subject), _term_key(triple.predicate), _term_key(triple.object))
+
+
+def triples(graph: KnowledgeGraph, reports: Iterable[Report], base: str = DEFAULT_BASE) -> Iterator[ox.Triple]:
+    """Every triple of the graph, in the fixed output order."""
+    builder = RdfBuilder(graph, base)
+    yield from builder.vocabulary()
+    yield from builder.entities()
+    for report in sorted(reports, key=lambda r: r.id):
+        yield from builder.report(report)
+
+
+def quads(graph: KnowledgeGraph, reports: Iterable[Report], base: str = DEFAULT_BASE) -> Iterator[ox.Quad]:
+    """Quads for TriG: vocabulary and entities in the default graph, each report in its own."""
+    builder = RdfBuilder(graph, base)
+    default = ox.DefaultGraph()
+    for triple in builder.vocabulary():
+        yield ox.Quad(triple.subject, triple.predicate, triple.object, default)
+    for triple in builder.entities():
+        yield ox.Quad(triple.subject, triple.predicate, triple.object, default)
+    for report in sorted(reports, key=lambda r: r.id):
+        name = builder.iris.report(report.id)
+        for triple in builder.report(report):
+            yield ox.Quad(triple.subject, triple.predicate, triple.object, name)
+
+
+def write(graph: KnowledgeGraph, reports: Iterable[Report], path: str | Path, format: str = "turtle", base: str = DEFAULT_BASE) -> int:
+    """Serialise to ``path`` atomically; returns the number of statements written."""
+    from kg.output import atomic_path
+
+    rdf_format, _suffix = FORMATS[format]
+    counter = _Counter()
+    statements = quads(graph, reports, base) if format == "trig" else triples(graph, reports, base)
+    with atomic_path(path) as temporary:
+        with open(temporary, "wb") as handle:
+            ox.serialize(counter.count(statements), handle, rdf_format, prefixes=None if format in ("ntriples", "jsonld") else Iris(base).prefixes())
+    return counter.n
+
+
+class _Counter:
+    def __init__(self) -> None:
+        self.n = 0
+
+    def count(self, items):
+        for item in items:
+            self.n += 1
+            yield item

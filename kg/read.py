@@ -1,0 +1,269 @@
+"""Bytes to text: encoding detection and HTML/DOCX/PDF to plain text."""
+
+from __future__ import annotations
+
+import codecs
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from xml.etree import ElementTree
+
+from kg.textmap import AlignedText
+
+TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
+HTML_SUFFIXES = {".html", ".htm", ".shtml", ".xhtml"}
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | {".docx", ".pdf"}
+
+_BOMS = (  # longest first: the UTF-32 LE BOM starts with the UTF-16 LE one
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+_LEGACY_CANDIDATES = ("gb18030", "big5hkscs")
+_DECLARED_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+
+
+class ReadError(Exception):
+    """A file that cannot be read as a report; the message says why."""
+
+
+@dataclass
+class Source:
+    """One input file as text.
+
+    ``original`` is the file's full decoded text; every offset the project
+    reports points into it. ``body`` is the readable text (the same as
+    ``original`` for plain text; the page's main text for HTML) aligned to it.
+    """
+
+    path: str
+    original: str
+    body: AlignedText
+    encoding: str
+    format: str
+    metadata: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+def read(path: str | Path) -> Source:
+    """Read one report file, whatever its encoding and format.
+
+    Raises :class:`ReadError` for missing, empty, binary or undecodable files.
+    """
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ReadError("no such file") from None
+    except IsADirectoryError:
+        raise ReadError("is a directory") from None
+    except OSError as err:
+        raise ReadError(f"cannot be read ({err.strerror or err})") from None
+    return read_bytes(data, str(path))
+
+
+def read_bytes(data: bytes, name: str) -> Source:
+    """Decode the bytes of a file called ``name`` (the suffix picks the format)."""
+    if not data.strip():
+        raise ReadError("empty file")
+    suffix = Path(name).suffix.lower()
+    if data.startswith(b"%PDF"):
+        return _read_pdf(data, name)
+    if data.startswith(b"PK\x03\x04"):
+        return _read_docx(data, name)
+    if suffix in (".docx", ".pdf"):
+        raise ReadError(f"not a valid {suffix[1:].upper()} file")
+
+    is_html = suffix in HTML_SUFFIXES or _looks_like_html(data)
+    text, encoding, warnings = decode(data, declared=_declared_charset(data) if is_html else None)
+    if not text.strip():
+        raise ReadError("empty file")
+    if is_html:
+        from kg.html import html_to_text
+
+        body, metadata = html_to_text(text)
+        if not body.text.strip():
+            raise ReadError("HTML page without any text")
+        return Source(name, text, body, encoding, "html", metadata, warnings)
+    return Source(name, text, AlignedText.identity(text), encoding, "markdown" if suffix in (".md", ".markdown") else "text", {}, warnings)
+
+
+def decode(data: bytes, declared: str | None = None) -> tuple[str, str, list[str]]:
+    """Detect the encoding of ``data`` and decode it.
+
+    Order of evidence: a byte-order mark; UTF-16 without BOM (NUL bytes in every
+    other position); a charset declared by an HTML page, if the bytes agree;
+    strict UTF-8; otherwise GB18030 or Big5, whichever decodes strictly and
+    yields the larger share of common Chinese characters.
+
+    >>> decode("法治政府".encode("gb18030"))[:2]
+    ('法治政府', 'gb18030')
+    >>> decode("法治政府".encode("big5"))[:2]
+    ('法治政府', 'big5hkscs')
+    """
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return _checked(data[len(bom):].decode(encoding)), encoding, []
+            except UnicodeDecodeError:
+                raise ReadError(f"starts with a {encoding} byte-order mark but is not valid {encoding}") from None
+
+    if b"\x00" in data:
+        utf16 = _utf16_without_bom(data)
+        if utf16:
+            return utf16
+        raise ReadError("binary data (NUL bytes), not a text report")
+
+    warnings: list[str] = []
+    if declared:
+        try:
+            codec = codecs.lookup(declared).name
+        except LookupError:
+            codec = None
+        if codec in ("gb2312", "gbk", "euc_cn", "hz"):
+            codec = "gb18030"  # pages labelled GB2312 routinely contain GBK characters
+        if codec:
+            try:
+                text = data.decode(codec)
+            except UnicodeDecodeError:
+                warnings.append(f"page declares charset {declared} but is not valid {declared}")
+            else:
+                if codec.startswith("utf") or _common_share(text) >= 0.5:
+                    return _checked(text), codec, warnings
+                warnings.append(f"page declares charset {declared} but reads better otherwise")
+
+    try:
+        return _checked(data.decode("utf-8")), "utf-8", warnings
+    except UnicodeDecodeError:
+        pass
+
+    best: tuple[float, str, str] | None = None
+    for encoding in _LEGACY_CANDIDATES:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        score = _common_share(text)
+        if best is None or score > best[0]:
+            best = (score, text, encoding)
+    if best is None:
+        raise ReadError("not valid UTF-8, GB18030 or Big5 text")
+    score, text, encoding = best
+    if score < 0.6:
+        warnings.append(f"encoding uncertain: read as {encoding} ({score:.0%} common characters)")
+    return _checked(text), encoding, warnings
+
+
+def _checked(text: str) -> str:
+    """Refuse decoded text that is mostly control characters (a binary file)."""
+    if len(_CONTROL.findall(text[:4096])) > max(8, len(text[:4096]) // 50):
+        raise ReadError("binary data (control characters), not a text report")
+    return text
+
+
+def _utf16_without_bom(data: bytes) -> tuple[str, str, list[str]] | None:
+    even_nuls = data[0::2].count(0)
+    odd_nuls = data[1::2].count(0)
+    half = len(data) // 2 or 1
+    for encoding, nuls in (("utf-16-le", odd_nuls), ("utf-16-be", even_nuls)):
+        # ASCII-heavy UTF-16 has NULs in one position; CJK-heavy text has few NULs at all
+        if nuls > 0.2 * half and (even_nuls if encoding == "utf-16-le" else odd_nuls) < 0.05 * half:
+            try:
+                return _checked(data.decode(encoding)), encoding, ["UTF-16 without byte-order mark"]
+            except UnicodeDecodeError:
+                return None
+    return None
+
+
+@lru_cache(maxsize=1)
+def _common_characters() -> frozenset[str]:
+    """The 3,755 level-1 characters of GB2312 and the 5,401 common characters of Big5."""
+    chars: set[str] = set()
+    for lead in range(0xB0, 0xD8):
+        for trail in range(0xA1, 0xFF):
+            try:
+                chars.add(bytes((lead, trail)).decode("gb2312"))
+            except UnicodeDecodeError:
+                pass
+    for lead in range(0xA4, 0xC7):
+        for trail in list(range(0x40, 0x7F)) + list(range(0xA1, 0xFF)):
+            try:
+                chars.add(bytes((lead, trail)).decode("big5"))
+            except UnicodeDecodeError:
+                pass
+    return frozenset(chars)
+
+
+def _common_share(text: str) -> float:
+    """Share of the Han characters in ``text`` that are common ones (1.0 if none)."""
+    common = _common_characters()
+    han = [c for c in text[:20000] if c >= "\u2e80" and not ("\uff00" <= c <= "\uffef") and not ("\u3000" <= c <= "\u303f")]
+    if not han:
+        return 1.0
+    return sum(c in common for c in han) / len(han)
+
+
+def _looks_like_html(data: bytes) -> bool:
+    head = data[:1024].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html", b"<?xml")) and b"<html" in data[:4096].lower()
+
+
+def _declared_charset(data: bytes) -> str | None:
+    match = _DECLARED_CHARSET.search(data[:4096])
+    return match.group(1).decode("ascii") if match else None
+
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def _read_docx(data: bytes, name: str) -> Source:
+    """Paragraph text of a Word document (one line per paragraph, tables row by row)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            xml = archive.read("word/document.xml")
+    except (zipfile.BadZipFile, KeyError):
+        raise ReadError("ZIP archive that is not a Word document") from None
+    try:
+        root = ElementTree.fromstring(xml)
+    except ElementTree.ParseError as err:
+        raise ReadError(f"damaged Word document ({err})") from None
+    lines: list[str] = []
+    for paragraph in root.iter(f"{_W}p"):
+        parts = []
+        for node in paragraph.iter():
+            if node.tag == f"{_W}t" and node.text:
+                parts.append(node.text)
+            elif node.tag == f"{_W}tab":
+                parts.append("\t")
+            elif node.tag in (f"{_W}br", f"{_W}cr"):
+                parts.append("\n")
+        lines.append("".join(parts))
+    text = "\n".join(lines)
+    if not text.strip():
+        raise ReadError("Word document without any text")
+    return Source(name, text, AlignedText.identity(text), "docx", "docx")
+
+
+def _read_pdf(data: bytes, name: str) -> Source:
+    """Text layer of a PDF, page by page (scanned PDFs without text are refused)."""
+    import logging
+
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except (PdfReadError, ValueError, KeyError, TypeError) as err:
+        raise ReadError(f"damaged PDF ({err})") from None
+    text = "\n".join(pages)
+    if not text.strip():
+        raise ReadError("PDF without a text layer (scanned?)")
+    return Source(name, text, AlignedText.identity(text), "pdf", "pdf")

@@ -1,0 +1,112 @@
+"""The outputs: Turtle that parses back with everything in it, an HTML page that stays inside itself."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+import rdflib
+
+from kg import rdf
+from kg.corpus import write_outputs
+
+
+@pytest.fixture(scope="module")
+def turtle(seed_outputs):
+    graph = rdflib.Graph()
+    graph.parse(seed_outputs["rdf"], format="turtle")
+    return graph
+
+
+PREFIXES = """PREFIX fz: <https://w3id.org/fzkg/ontology#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX org: <http://www.w3.org/ns/org#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+"""
+
+
+def select(graph, query):
+    return {tuple(str(v) for v in row) for row in graph.query(PREFIXES + query)}
+
+
+def test_turtle_holds_units_with_codes_and_parents(turtle):
+    rows = select(turtle, "SELECT ?name ?code WHERE { ?r a fz:Report ; dcterms:publisher ?u . ?u rdfs:label ?name ; fz:divisionCode ?code }")
+    assert rows == {("七里街道", "610702008"), ("西营门街道", "120111001"), ("大河镇", "522732101"),
+                    ("陆渡街道", "320585002"), ("桂溪街道", "500231001")}
+    chain = select(turtle, """SELECT ?name WHERE { ?u a fz:AdministrativeUnit ; fz:divisionCode "610702008" ; org:subOrganizationOf+ ?p . ?p rdfs:label ?name }""")
+    assert chain == {("汉台区",), ("汉中市",), ("陕西省",)}
+
+
+def test_turtle_holds_instruments_measures_problems_with_evidence(turtle, seed_corpus):
+    assert ("中华人民共和国民法典",) in select(turtle, "SELECT ?l WHERE { ?r fz:cites ?i . ?i rdfs:label ?l }")
+    statuses = select(turtle, "SELECT DISTINCT ?s WHERE { ?x a fz:MeasureStatement ; fz:status ?s }")
+    assert statuses == {("https://w3id.org/fzkg/ontology#Implemented",), ("https://w3id.org/fzkg/ontology#Planned",)}
+    problems = select(turtle, "SELECT ?p ?text WHERE { ?r fz:states ?p . ?p fz:text ?text }")
+    assert len(problems) == sum(len(r.problems) for r in seed_corpus.reports) >= 11
+    unsupported = select(turtle, """SELECT ?s WHERE { ?s a fz:MeasureStatement . FILTER NOT EXISTS {
+        ?s fz:evidence ?e . ?e fz:quote ?q ; fz:startOffset ?a ; fz:endOffset ?b ; fz:sentence ?t } }""")
+    assert unsupported == set()
+
+
+# What may say http(s) in the page without being a request: licence notes and
+# documentation links inside vis-network's source, and the SVG namespace.
+ALLOWED_URLS = {
+    "http://almende.com", "http://opensource.org/licenses/MIT", "http://www.apache.org/licenses/LICENSE-2.0",
+    "http://www.w3.org/2000/svg", "https://github.com/uuidjs/uuid#getrandomvalues-not-supported",
+    "https://github.com/visjs", "https://github.com/zloirock/core-js",
+    "https://github.com/zloirock/core-js/blob/v3.21.1/LICENSE", "https://visjs.github.io/vis-network/",
+}
+
+
+class _Resources(HTMLParser):
+    """Every attribute of the page's markup that could load something."""
+
+    LOADING = {"src", "href", "action", "data", "poster", "srcset", "formaction", "background", "xlink:href", "manifest"}
+
+    def __init__(self):
+        super().__init__()
+        self.found = []
+        self.tags = set()
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.add(tag)
+        self.found += [(tag, name, value) for name, value in attrs if name in self.LOADING]
+
+
+def test_html_makes_no_request_outside_itself(seed_outputs):
+    page = seed_outputs["html"].read_text(encoding="utf-8")
+    parser = _Resources()
+    parser.feed(page)
+    assert [f for f in parser.found if not (f[2] or "").startswith(("#", "data:"))] == []
+    assert not parser.tags & {"link", "iframe", "img", "embed", "object", "base", "video", "audio", "source"}
+    assert not re.search(r"url\(\s*(?![\'\"]?(?:data:|#))", page)
+    assert "@import" not in page
+    assert set(re.findall(r"https?://[^\s\"'<>()]+", page)) <= ALLOWED_URLS
+    assert "default-src 'none'" in page  # the browser is told to refuse any request
+
+
+def test_report_text_cannot_break_out_of_the_data_block(seed_corpus, tmp_path):
+    from kg.viz import View, render
+
+    view = View("t", "t", "t")
+    view.add_node("a", "unit", "</script><script>alert(1)</script>", evidence=[{"sentence": '"><img src=x onerror=alert(1)>'}])
+    page = render(view)
+    data_block = page.split('id="kg-data">', 1)[1].split("</script>", 1)[0]
+    assert "<" not in data_block and ">" not in data_block
+    assert "alert(1)" in data_block  # still there, as inert JSON text
+
+
+def test_a_failed_write_keeps_the_previous_file(seed_corpus, tmp_path, monkeypatch):
+    written = write_outputs(seed_corpus, tmp_path)
+    before = written["rdf"].read_bytes()
+
+    def explode(*args, **kwargs):
+        yield from []
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(rdf, "triples", lambda *a, **k: explode())
+    with pytest.raises(RuntimeError):
+        write_outputs(seed_corpus, tmp_path)
+    assert written["rdf"].read_bytes() == before
+    assert not list(tmp_path.glob(".*.tmp"))
