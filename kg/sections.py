@@ -204,7 +204,8 @@ def cn_number(s: str) -> int:
     return (CN_DIGITS[tens] if tens else 1) * 10 + (CN_DIGITS[units] if units else 0)
 
 
-def _marker_number(num: str) -> int:
+def marker_number(num: str) -> int:
+    """The number of an outline marker: 3, 三, ③ → 3."""
     if num.isdigit():
         return int(num)
     if "①" <= num <= "⑳":
@@ -265,7 +266,7 @@ def _sections(lines: list[Line], body_end: int) -> list[Section]:
         while stack and stack[-1][0] >= rank:
             stack.pop()
         parent = stack[-1][1] if stack else None
-        number = _marker_number(match.group("num"))
+        number = marker_number(match.group("num"))
         previous = last_number.get((parent.id if parent else None, kind), 0)
         if not (number == 1 or previous < number <= previous + 2):
             continue  # a numbered sentence, not a heading

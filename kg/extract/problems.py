@@ -6,6 +6,7 @@ import re
 from collections import Counter
 
 from kg.extract.base import Document
+from kg.sections import marker_number
 from kg.model import Problem, Report, Section, SectionType, Status
 from kg.vocab import Scheme, measures, problem_categories
 
@@ -72,14 +73,14 @@ def _split_items(text: str, start: int, end: int) -> list[tuple[int, int]]:
     body = text[start:end]
     for pattern in _ENUMERATORS:
         marks = [m for m in pattern.finditer(body)]
-        numbers = [_number(m.group("n")) for m in marks]
+        numbers = [marker_number(m.group("n")) for m in marks]
         # keep a run that counts up from one
         run, expected = [], 1
         for mark, number in zip(marks, numbers):
             if number == expected:
                 run.append(mark)
                 expected += 1
-        if len(run) >= 2 or (len(run) == 1 and len(marks) == 1 and _number(marks[0].group("n")) == 1):
+        if len(run) >= 2 or (len(run) == 1 and len(marks) == 1 and marker_number(marks[0].group("n")) == 1):
             spans = []
             for mark, following in zip(run, run[1:] + [None]):
                 item_end = following.start() if following else len(body)
@@ -108,16 +109,6 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     while end > start and text[end - 1] in " \n;,":
         end -= 1
     return start, end
-
-
-def _number(token: str) -> int:
-    if token.isdigit():
-        return int(token)
-    if "①" <= token <= "⑳":
-        return ord(token) - ord("①") + 1
-    from kg.sections import cn_number
-
-    return cn_number(token)
 
 
 def headline(text: str) -> str:
