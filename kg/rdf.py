@@ -24,7 +24,7 @@ import pyoxigraph as ox
 from kg.graph import PART_OF, KnowledgeGraph
 from kg.model import Evidence, Report, Status
 from kg.resources import ontology_path
-from kg.vocab import MEASURE, PROBLEM, measures, problem_categories
+from kg.vocab import MEASURE, PROBLEM
 
 DEFAULT_BASE = "https://w3id.org/fzkg/data/"
 FZ = "https://w3id.org/fzkg/ontology#"

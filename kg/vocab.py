@@ -55,10 +55,10 @@ class Scheme:
         for iri in sorted(set(graph.subjects(SKOS.inScheme, scheme_iri))):
             local = str(iri)[len(str(namespace)):]
 
-            def texts(predicate, lang="zh"):
+            def texts(predicate, lang="zh", iri=iri):
                 return sorted(str(o) for o in graph.objects(iri, predicate) if getattr(o, "language", None) == lang)
 
-            def ids(predicate):
+            def ids(predicate, iri=iri):
                 return tuple(sorted(str(o)[len(str(namespace)):] if str(o).startswith(str(namespace)) else str(o).rsplit("/", 1)[-1]
                                     for o in graph.objects(iri, predicate)))
 

@@ -6,8 +6,8 @@ import re
 from collections import Counter
 
 from kg.extract.base import Document
-from kg.sections import marker_number
 from kg.model import Problem, Report, Section, SectionType, Status
+from kg.sections import marker_number
 from kg.vocab import Scheme, measures, problem_categories
 
 _CN = "一二三四五六七八九十"

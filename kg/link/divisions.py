@@ -62,7 +62,7 @@ class Gazetteer:
         self._automaton = ahocorasick.Automaton()
         for form, codes in self.forms.items():
             self._automaton.add_word(form, (form, tuple(codes)))
-        for stem, codes in self.stems.items():
+        for stem in self.stems:
             if stem not in self.forms:
                 self._automaton.add_word(stem, (stem, ()))
         self._automaton.make_automaton()

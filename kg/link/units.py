@@ -281,11 +281,11 @@ def link_reporting_unit(phrases: list[tuple[str, str]], text: str, addressee: st
     texts = [(text, 1.0)]
     context = build_context(texts, gaz)
     for anchor in filter(None, (addressee, signature)):
-        for _s, _e, form, codes in gaz.mentions(anchor):
+        for _start, _end, _form, codes in gaz.mentions(anchor):
             context.anchors.update(codes)
     warnings: list[str] = []
     fallback: Unit | None = None
-    for phrase, source in phrases:
+    for phrase, _source in phrases:
         unit = resolve_phrase(phrase, context)
         if unit is None:
             continue
