@@ -158,5 +158,35 @@ def inspect(file: Path, as_json: bool) -> None:
         click.echo(f"warning:   {warning}")
 
 
+@main.command(name="eval")
+@click.argument("gold_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the full scores, misses and false hits as JSON.")
+@click.option("--misses", default=20, show_default=True, help="How many misses and false hits to list per kind (0: none).")
+def evaluate(gold_dir: Path, as_json: bool, misses: int) -> None:
+    """Score the extractors against hand-made gold annotations.
+
+    Builds every report a gold file in GOLD_DIR names (see tests/gold/README.md
+    for the format) and prints precision, recall and F1 per entity kind and per
+    relation kind, accuracies (unit linking, year, instrument type, problem
+    category), then the misses and the false hits.
+
+    \b
+    Example:
+        kg eval tests/gold/seeds
+        kg eval tests/gold/corpus --misses 0
+    """
+    from kg.evaluate import evaluate as run_evaluation
+    from kg.evaluate import format_table
+
+    result = run_evaluation(gold_dir)
+    if result.reports == 0:
+        click.echo(f"kg: no gold files (*.json) in {gold_dir}", err=True)
+        sys.exit(EXIT_NOTHING_BUILT)
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(format_table(result, misses))
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

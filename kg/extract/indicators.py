@@ -18,6 +18,8 @@ _METRIC_LEAD = re.compile(
     r"|共计|共|累计|合计|先后|已|全镇|全街|全县|全区|全市|全省|我[街镇乡县区市省局委厅]|本年度|一年来)[,]?)+"
 )
 _FREQUENCY = re.compile(r"(每|每年|每月|每周|每季度|每半年|连续|第|前|近)$")
+_EVERY = re.compile(r"每(?:年|月|周|季度?|半年|天|日|次|人)")
+_MASKED = re.compile(r"《[^》\n]*》|“[^”\n]{1,30}”")
 _YEAR_IN = re.compile(r"(20\d{2})年")
 _CLAUSE_BREAK = re.compile(r"[,;:。!?()]")
 
@@ -41,7 +43,8 @@ class IndicatorExtractor:
         for sentence in doc.sentences:
             if sentence.type in (SectionType.PROBLEMS, SectionType.PLANS):
                 continue
-            text = re.sub(r"《[^》]*》", lambda m: "《" + "※" * (len(m.group(0)) - 2) + "》", sentence.text)
+            # numbers inside titles and quoted names (“提信心28条”) are not results
+            text = _MASKED.sub(lambda m: m.group(0)[0] + "※" * (len(m.group(0)) - 2) + m.group(0)[-1], sentence.text)
             previous_metric = ""
             previous_end = 0
             for match in pattern.finditer(text):
@@ -53,9 +56,13 @@ class IndicatorExtractor:
                 if text[match.end(): match.end() + 1] in ("年", "月", "日", "号", "届", "周", "岁"):
                     continue
                 clause = _CLAUSE_BREAK.split(clause_text)[-1].lstrip("、")
+                if _EVERY.search(clause):
+                    continue  # 每季度集体学法不少于1次: a rule of frequency, not a result
                 metric = _metric(clause)
                 if not metric:
                     metric = _noun_after(text, match.end()) or previous_metric
+                elif len(metric) <= 3:
+                    metric += _noun_after(text, match.end())  # 建立25项制度: the verb alone says too little
                 if not metric:
                     continue
                 previous_metric = metric
@@ -80,7 +87,7 @@ def _metric(clause: str) -> str:
     clause = re.sub(r"《※*》", "", clause).strip()
     clause = _METRIC_LEAD.sub("", clause)
     clause = _METRIC_TRAIL.sub("", clause)
-    clause = re.sub(r"^(等|和|及|与|并|对|在|由|有|向|为)+", "", clause)
+    clause = re.sub(r"^(等|和|及|与|并|对|在|由|向|为)+", "", clause).rstrip("、和及与")
     if "等" in clause:  # "…等法治学习、专题学法培训": what follows 等 names the thing counted
         head, _, tail = clause.rpartition("等")
         if len(tail) >= 2:
@@ -93,5 +100,5 @@ def _metric(clause: str) -> str:
 
 def _noun_after(text: str, end: int) -> str:
     """For 由3名法制员…: the noun after the quantity."""
-    match = re.match(r"([\u4e00-\u9fff]{2,8}?)(?:专门|负责|参加|参与|进行|开展|对|的|,|。|、|$)", text[end:])
+    match = re.match(r"([\u4e00-\u9fff()]{2,12}?)(?:专门|负责|参加|参与|进行|开展|对|的|,|。|、|;|$)", text[end:])
     return match.group(1) if match else ""

@@ -19,6 +19,8 @@ _PLAN_CUE = re.compile(
 _DONE_CUE = re.compile(r"已经|已(?![经])|完成|建立了|实现了|取得")
 _BASED_ON = re.compile(r"(?:根据|依据|按照|依照|贯彻落实|贯彻|对照|严格执行|落实|遵照|对标)《")
 _TITLE = re.compile(r"《[^《》\n]*》")
+# 全面依法治县委员会 in a street's report is the county's committee, not the street's own
+_LEVELLED = re.compile(r"依法治(省|市|州|县|区|旗|镇|乡|街)")
 _LIST_GAP = re.compile(r"(?:\(以下简称[^)]*\))?(?:[、,]|和|及|与|以及)?(?=《)")
 _QUOTED = re.compile(r"[“\"]([^“”\"\n]{2,20})[”\"]")
 
@@ -39,6 +41,17 @@ def _practice_cues() -> tuple[re.Pattern, re.Pattern, list[re.Pattern]]:
         + rf"|{word_start}(?:{verb})(?:了)?" + name.format("name2")
     )
     return name_end, founded, slogans
+
+
+def _other_level(phrase: str, report: Report) -> bool:
+    """The phrase names a body of another government level than the reporting unit's."""
+    levelled = _LEVELLED.search(phrase)
+    unit = report.unit
+    if not levelled or unit is None or not unit.linked:
+        return False
+    own = unit.name if unit.kind == "division" else (unit.parents[0][0] if unit.parents else "")
+    word = levelled.group(1)
+    return not (own.endswith(word) or (word == "街" and own.endswith("街道")))
 
 
 def status_of(sentence: Sentence, before: str) -> Status | None:
@@ -70,6 +83,8 @@ class MeasureExtractor:
             based_on = self._based_on(doc, sentence, report) if _BASED_ON.search(sentence.text) else []
             seen: set[tuple[str, Status]] = set()
             for match in scheme.find(text):
+                if _other_level(match.phrase, report):
+                    continue
                 status = status_of(sentence, text[: match.start])
                 if status is None or (match.concept, status) in seen:
                     continue

@@ -42,7 +42,7 @@ class UnitExtractor:
                 continue
             organ = organs.get(form)
             owner, as_written_start = self._owner(text, start, form, organ, chain, division_ends, context, gaz)
-            if owner is _SKIP or (owner is None and not _CENTRAL.match(organ.name)):
+            if owner is _SKIP or (owner is None and not (_CENTRAL.match(organ.name) or _CENTRAL.match(text[as_written_start:end]))):
                 continue
             kind = "department" if organ.category == "department" else "organ"
             if organ.category == "government":
@@ -50,7 +50,7 @@ class UnitExtractor:
                     continue
                 unit = division_unit(owner, text[as_written_start:end], gaz)
             else:
-                unit = organ_unit(owner, organ, text[as_written_start:end], kind)
+                unit = organ_unit(owner, organ, text[as_written_start:end], kind, level=None if owner else "central")
             if report.unit is not None and unit.key == report.unit.key:
                 continue
             self._add(doc, report, unit, as_written_start, seen)
@@ -103,6 +103,8 @@ class UnitExtractor:
         own_level = _OWN_LEVEL.search(organ.name)
         if level_word in ("各", "有关"):
             return _SKIP, start
+        if prefix and prefix[1] == "central":
+            return None, written_start
         if level_word is None and own_level:
             level_word = own_level.group(1)
         if level_word is None:

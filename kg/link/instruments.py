@@ -21,7 +21,6 @@ _YEAR_RANGE = re.compile(r"(\()?\s*((?:19|20)\d{2})\s*年?\s*(?:[-—–－~〜�
 _QUOTES = str.maketrans({'"': "“", "「": "“", "」": "”", "『": "“", "』": "”", "〈": "〈", "<": "〈", ">": "〉"})
 _PRC = "中华人民共和国"
 _NOT_KEY = re.compile(r"[^0-9A-Za-z\u3400-\u9fff]")
-_LEVEL_WORDS = ("省", "市", "县", "区", "州", "自治区", "自治州", "自治县")
 # a bare law name followed by one of these is another word (安全生产法律, 宪法学)
 _LAW_WORD_CONTINUES = set("律规治学院官定人制务庭援理条")
 
@@ -141,17 +140,27 @@ def _type_rules() -> list[tuple[str, bool, re.Pattern]]:
 
 
 def _after_place(title: str) -> str | None:
-    """The title after a leading place name (福建省水资源条例 → 水资源条例), or None."""
+    """The title after a leading province or city name (福建省水资源条例 → 水资源条例), or None.
+
+    Only provinces and cities with districts make local regulations and rules,
+    so a county's 办法 is a normative document, not a 规章.
+    """
     gaz = gazetteer()
     for length in range(min(12, len(title) - 1), 1, -1):
-        if gaz.lookup(title[:length]):
-            rest = title[length:]
+        codes = gaz.lookup(title[:length])
+        if codes:
+            if min(gaz.by_code[c].level for c in codes) > 2:
+                return None
             # 江西省委江西省人民政府…, 重庆市人民政府…: issuer words after the place
-            return re.sub(r"^(人民政府|人大常委会|政府|委员会)", "", rest)
-    for word in _LEVEL_WORDS:
+            return re.sub(r"^(人民政府|人大常委会|政府|委员会)", "", title[length:])
+    for word in ("省", "自治区", "市"):
         if title.startswith(word) and len(title) > len(word) + 2:
             return title[len(word):]
     return None
+
+
+# what may follow the kind of a title: (2023版), (草案), (试行), (2021—2025年)
+_QUALIFIERS = re.compile(r"(\((?:\d{4}(?:—\d{4})?年?版?|试行|暂行|草案|修订|修正|征求意见稿|送审稿)\))+$")
 
 
 def classify(title: str) -> str:
@@ -161,15 +170,18 @@ def classify(title: str) -> str:
     ('地方性法规', '内部文件')
     >>> classify("垫江县法治政府建设实施方案(2021—2025年)"), classify("人民日报")
     ('规划纲要方案', '其他')
+    >>> classify("北京市法治政府建设实施意见(2021—2025年)"), classify("金平县党政主要负责人述法办法")
+    ('规范性文件', '规范性文件')
     """
+    core = _QUALIFIERS.sub("", title) or title
     rest = None
     for type_, needs_place, pattern in _type_rules():
         if needs_place:
             if rest is None:
-                rest = _after_place(title) or ""
+                rest = _after_place(core) or ""
             if rest and pattern.search(rest):
                 return type_
-        elif pattern.search(title):
+        elif pattern.search(core):
             return type_
     return "其他"
 

@@ -167,7 +167,8 @@ class OrganLexicon:
         for prefix, level in self.prefixes:
             if text.endswith(prefix, 0, end):
                 start = end - len(prefix)
-                if start == 0 or not _HAN.match(text[start - 1]) or text[start - 1] in _FUNCTION_CHARS:
+                # one character (区, 市, 县) may end a place name; longer prefixes (国家, 街道) stand alone
+                if len(prefix) > 1 or start == 0 or not _HAN.match(text[start - 1]) or text[start - 1] in _FUNCTION_CHARS:
                     return prefix, level
         return None
 

@@ -1,0 +1,332 @@
+"""Measuring the extractors against hand-made gold (tests/gold/): precision, recall, F1, misses.
+
+Each gold file names a report; the report is built and what the tool found is
+compared with the gold, kind by kind and relation by relation. Matching is
+exact where identity is exact (division codes, measure ids with status,
+canonical instrument titles after folding punctuation) and tolerant where
+wording varies (problem items by text overlap, indicators by value, unit and
+a similar metric, local practices by name containment).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kg.link.divisions import gazetteer
+from kg.link.instruments import fold
+from kg.model import Report, Status
+from kg.pipeline import process
+
+ENTITY_KINDS = ("units", "instruments", "measures", "problems", "indicators")
+RELATION_KINDS = ("publishedBy", "partOf", "mentions", "cites", "implements", "plans", "states", "addressedBy", "basedOn")
+
+
+@dataclass
+class Score:
+    """Counts for one kind, with what was missed and what was wrongly found."""
+
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+    misses: list[str] = field(default_factory=list)
+    false_hits: list[str] = field(default_factory=list)
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    def add(self, other: Score) -> None:
+        self.tp += other.tp
+        self.fp += other.fp
+        self.fn += other.fn
+        self.misses += other.misses
+        self.false_hits += other.false_hits
+
+    def as_dict(self) -> dict:
+        return {"tp": self.tp, "fp": self.fp, "fn": self.fn, "precision": round(self.precision, 4),
+                "recall": round(self.recall, 4), "f1": round(self.f1, 4), "misses": self.misses, "false_hits": self.false_hits}
+
+
+@dataclass
+class Accuracy:
+    """Right answers among the items both sides have (year, category of a matched problem …)."""
+
+    right: int = 0
+    total: int = 0
+    wrong: list[str] = field(default_factory=list)
+
+    @property
+    def value(self) -> float:
+        return self.right / self.total if self.total else 1.0
+
+    def add(self, ok: bool, note: str) -> None:
+        self.total += 1
+        if ok:
+            self.right += 1
+        else:
+            self.wrong.append(note)
+
+    def merge(self, other: Accuracy) -> None:
+        self.right += other.right
+        self.total += other.total
+        self.wrong += other.wrong
+
+    def as_dict(self) -> dict:
+        return {"right": self.right, "total": self.total, "accuracy": round(self.value, 4), "wrong": self.wrong}
+
+
+@dataclass
+class Evaluation:
+    """Scores summed over a gold folder."""
+
+    reports: int = 0
+    entities: dict[str, Score] = field(default_factory=lambda: {k: Score() for k in ENTITY_KINDS})
+    relations: dict[str, Score] = field(default_factory=lambda: {k: Score() for k in RELATION_KINDS})
+    accuracy: dict[str, Accuracy] = field(default_factory=lambda: {
+        k: Accuracy() for k in ("unit linking", "year", "instrument type", "problem category", "indicator approximate")})
+
+    def merge(self, other: Evaluation) -> None:
+        self.reports += other.reports
+        for name, score in other.entities.items():
+            self.entities[name].add(score)
+        for name, score in other.relations.items():
+            self.relations[name].add(score)
+        for name, accuracy in other.accuracy.items():
+            self.accuracy[name].merge(accuracy)
+
+    def as_dict(self) -> dict:
+        return {
+            "reports": self.reports,
+            "entities": {k: v.as_dict() for k, v in self.entities.items()},
+            "relations": {k: v.as_dict() for k, v in self.relations.items()},
+            "accuracy": {k: v.as_dict() for k, v in self.accuracy.items()},
+        }
+
+
+def compare_sets(gold: Iterable, found: Iterable, label: str, show: Callable = str) -> Score:
+    """Exact matching of two sets of hashable items."""
+    gold, found = set(gold), set(found)
+    score = Score(len(gold & found), len(found - gold), len(gold - found))
+    score.misses = [f"{label}: {show(x)}" for x in sorted(gold - found, key=str)]
+    score.false_hits = [f"{label}: {show(x)}" for x in sorted(found - gold, key=str)]
+    return score
+
+
+def compare_greedy(gold: list, found: list, same: Callable, label: str, show_gold: Callable, show_found: Callable) -> tuple[Score, list[tuple[int, int]]]:
+    """One-to-one matching where ``same(gold_item, found_item)`` decides; returns the pairs too."""
+    pairs, used = [], set()
+    for i, g in enumerate(gold):
+        for j, f in enumerate(found):
+            if j not in used and same(g, f):
+                pairs.append((i, j))
+                used.add(j)
+                break
+    matched_gold = {i for i, _ in pairs}
+    score = Score(len(pairs), len(found) - len(pairs), len(gold) - len(pairs))
+    score.misses = [f"{label}: {show_gold(g)}" for i, g in enumerate(gold) if i not in matched_gold]
+    score.false_hits = [f"{label}: {show_found(f)}" for j, f in enumerate(found) if j not in used]
+    return score, pairs
+
+
+def _overlap(a: str, b: str) -> float:
+    """Share of the shorter string's characters (as a multiset of bigrams) found in the longer."""
+    def grams(s: str) -> list[str]:
+        s = "".join(c for c in s if not c.isspace())
+        return [s[i:i + 2] for i in range(len(s) - 1)] or [s]
+    ga, gb = grams(a), grams(b)
+    if len(ga) > len(gb):
+        ga, gb = gb, ga
+    pool = list(gb)
+    hits = 0
+    for g in ga:
+        if g in pool:
+            pool.remove(g)
+            hits += 1
+    return hits / len(ga) if ga else 0.0
+
+
+def _similar(a: str, b: str) -> bool:
+    a, b = a.strip(), b.strip()
+    return bool(a and b) and (a in b or b in a or _overlap(a, b) >= 0.5)
+
+
+def _unit_ok(gold: dict, report: Report) -> bool:
+    unit = report.unit
+    if not gold.get("linked", True):
+        return unit is None or not unit.linked
+    if unit is None or not unit.linked:
+        return False
+    if (gold.get("code") or None) != unit.code:
+        return False
+    if gold.get("kind") == "department":
+        return unit.kind == "department" and (gold.get("organ") in (None, unit.organ))
+    return unit.kind == "division"
+
+
+def evaluate_report(gold: dict, report: Report) -> Evaluation:
+    """Scores of one report against its gold."""
+    name = Path(gold["file"]).name
+    result = Evaluation(reports=1)
+    acc = result.accuracy
+    ent = result.entities
+    rel = result.relations
+
+    unit_right = _unit_ok(gold["unit"], report) if gold.get("unit") else report.unit is None
+    found_unit = f"{report.unit.name} {report.unit.code}" if report.unit else "none"
+    acc["unit linking"].add(unit_right, f"{name}: gold {gold.get('unit')}, found {found_unit}")
+    acc["year"].add(gold.get("year") == report.year, f"{name}: gold {gold.get('year')}, found {report.year}")
+    gold_code = (gold.get("unit") or {}).get("code") if (gold.get("unit") or {}).get("linked", True) else None
+    rel["publishedBy"] = compare_sets([gold_code] if gold_code else [], [report.unit.code] if report.unit and report.unit.linked and report.unit.code else [], name)
+
+    # partOf: the reporting unit's chain of divisions
+    gaz = gazetteer()
+    def chain_links(code):
+        chain = gaz.chain(code) if code else []
+        return {(a.code, b.code) for a, b in zip(chain, chain[1:])}
+    found_code = report.unit.code if report.unit and report.unit.linked else None
+    rel["partOf"] = compare_sets(chain_links(gold_code), chain_links(found_code), name)
+
+    # units and organs named in the body
+    def unit_item(u: dict):
+        return ("division", u["division"]) if "division" in u else ("organ", u["organ"], u.get("owner"))
+    found_units = set()
+    for mention in report.organs:
+        unit = mention.unit
+        if unit.kind == "division":
+            if unit.linked:
+                found_units.add(("division", unit.code))
+        else:
+            found_units.add(("organ", unit.organ, unit.code if unit.linked else None))
+    ent["units"] = compare_sets({unit_item(u) for u in gold.get("units", [])}, found_units, name)
+    rel["mentions"] = ent["units"]
+
+    # instruments: canonical titles after folding
+    gold_instruments = {fold(i["label"]): i for i in gold.get("instruments", [])}
+    found_instruments: dict[str, object] = {}
+    for mention in report.instruments:
+        found_instruments.setdefault(mention.key, mention)
+    ent["instruments"] = compare_sets(gold_instruments, found_instruments, name,
+                                      show=lambda k: (gold_instruments.get(k) or {}).get("label") or found_instruments[k].label)
+    rel["cites"] = ent["instruments"]
+    for key in gold_instruments.keys() & found_instruments.keys():
+        g, f = gold_instruments[key], found_instruments[key]
+        acc["instrument type"].add(g["type"] == f.type, f"{name}: {g['label']}: gold {g['type']}, found {f.type}")
+
+    # measures with status; local practices by name
+    gold_concepts = {(m["id"], m["status"]) for m in gold.get("measures", []) if "id" in m}
+    found_concepts = {(m.concept, m.status.value) for m in report.measures if m.concept}
+    concepts = compare_sets(gold_concepts, found_concepts, name, show=lambda x: f"{x[0]} ({x[1]})")
+    gold_local = [m for m in gold.get("measures", []) if "local" in m]
+    found_local = list({(m.label, m.status.value) for m in report.measures if not m.concept})
+    found_local.sort()
+    local, _ = compare_greedy(gold_local, found_local, lambda g, f: g["status"] == f[1] and _similar(g["local"], f[0]), name,
+                              lambda g: f"local {g['local']} ({g['status']})", lambda f: f"local {f[0]} ({f[1]})")
+    measures = Score()
+    measures.add(concepts)
+    measures.add(local)
+    ent["measures"] = measures
+    for status, relation in ((Status.IMPLEMENTED.value, "implements"), (Status.PLANNED.value, "plans")):
+        rel[relation] = compare_sets({c for c, s in gold_concepts if s == status}, {c for c, s in found_concepts if s == status}, name)
+
+    # problems by text overlap; categories and remedies of matched items
+    gold_problems = gold.get("problems", [])
+    found_problems = report.problems
+    problems, pairs = compare_greedy(
+        gold_problems, found_problems,
+        lambda g, f: _similar(g["label"], f.label) or _overlap(g["text"], f.text) >= 0.6, name,
+        lambda g: g["label"], lambda f: f.label)
+    ent["problems"] = problems
+    rel["states"] = problems
+    gold_pairs, found_pairs = set(), set()
+    for i, g in enumerate(gold_problems):
+        gold_pairs |= {(g["label"], m) for m in g.get("addressed_by", [])}
+    for i, j in pairs:
+        g, f = gold_problems[i], found_problems[j]
+        acc["problem category"].add(g["category"] == f.category, f"{name}: {g['label']}: gold {g['category']}, found {f.category}")
+        found_pairs |= {(g["label"], m) for m in f.addressed_by}
+    matched = {j for _, j in pairs}
+    for j, f in enumerate(found_problems):
+        if j not in matched:
+            found_pairs |= {(f.label, m) for m in f.addressed_by}
+    rel["addressedBy"] = compare_sets(gold_pairs, found_pairs, name, show=lambda x: f"{x[0]} → {x[1]}")
+
+    # based-on pairs
+    gold_based = {(b["measure"], fold(b["instrument"])) for b in gold.get("based_on", [])}
+    found_based = {(m.concept, key) for m in report.measures if m.concept for key in m.based_on}
+    rel["basedOn"] = compare_sets(gold_based, found_based, name)
+
+    # indicators: same value and unit of measure, similar metric
+    gold_indicators = gold.get("indicators", [])
+    found_indicators = report.indicators
+    indicators, pairs = compare_greedy(
+        gold_indicators, found_indicators,
+        lambda g, f: str(g["value"]) == f.value and g["unit"] == f.unit and _similar(g["metric"], f.metric), name,
+        lambda g: f"{g['metric']} {g['value']}{g['unit']}", lambda f: f"{f.metric} {f.value}{f.unit}")
+    ent["indicators"] = indicators
+    for i, j in pairs:
+        g, f = gold_indicators[i], found_indicators[j]
+        acc["indicator approximate"].add(bool(g.get("approximate")) == f.approximate, f"{name}: {g['metric']} {g['value']}")
+    return result
+
+
+def gold_files(gold_dir: str | Path) -> list[Path]:
+    return sorted(Path(gold_dir).rglob("*.json"))
+
+
+def locate(gold_path: Path, file: str) -> Path:
+    """The report a gold file names: relative to the working folder or to a folder above the gold."""
+    for base in (Path.cwd(), *gold_path.resolve().parents):
+        candidate = base / file
+        if candidate.exists():
+            return candidate
+    raise FileNotFoundError(f"{gold_path}: report {file} not found")
+
+
+def evaluate(gold_dir: str | Path) -> Evaluation:
+    """Build every report the gold names and score it."""
+    total = Evaluation(reports=0)
+    for path in gold_files(gold_dir):
+        gold = json.loads(path.read_text(encoding="utf-8"))
+        report = process(locate(path, gold["file"]))
+        total.merge(evaluate_report(gold, report))
+    return total
+
+
+def format_table(evaluation: Evaluation, misses: int = 20) -> str:
+    """A readable report: scores per kind, accuracies, then misses and false hits."""
+    lines = [f"reports: {evaluation.reports}", "", f"{'entity kind':<22}{'P':>7}{'R':>7}{'F1':>7}{'tp':>6}{'fp':>6}{'fn':>6}"]
+    for name, s in evaluation.entities.items():
+        lines.append(f"{name:<22}{s.precision:>7.3f}{s.recall:>7.3f}{s.f1:>7.3f}{s.tp:>6}{s.fp:>6}{s.fn:>6}")
+    lines += ["", f"{'relation kind':<22}{'P':>7}{'R':>7}{'F1':>7}{'tp':>6}{'fp':>6}{'fn':>6}"]
+    for name, s in evaluation.relations.items():
+        lines.append(f"{name:<22}{s.precision:>7.3f}{s.recall:>7.3f}{s.f1:>7.3f}{s.tp:>6}{s.fp:>6}{s.fn:>6}")
+    lines += ["", f"{'accuracy':<22}{'':>7}{'':>7}{'acc':>7}{'right':>6}{'of':>6}"]
+    for name, a in evaluation.accuracy.items():
+        lines.append(f"{name:<22}{'':>7}{'':>7}{a.value:>7.3f}{a.right:>6}{a.total:>6}")
+    if misses:
+        for title, picker in (("misses", lambda s: s.misses), ("false hits", lambda s: s.false_hits)):
+            lines += ["", f"{title} (first {misses} per kind):"]
+            for name, s in evaluation.entities.items():
+                for item in picker(s)[:misses]:
+                    lines.append(f"  {name:<12} {item}")
+        wrong = [(name, w) for name, a in evaluation.accuracy.items() for w in a.wrong]
+        if wrong:
+            lines += ["", f"wrong answers (first {misses} per kind):"]
+            shown: dict[str, int] = {}
+            for name, w in wrong:
+                shown[name] = shown.get(name, 0) + 1
+                if shown[name] <= misses:
+                    lines.append(f"  {name:<22} {w}")
+    return "\n".join(lines)
