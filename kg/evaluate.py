@@ -200,7 +200,10 @@ def evaluate_report(gold: dict, report: Report) -> Evaluation:
 
     # units and organs named in the body
     def unit_item(u: dict):
-        return ("division", u["division"]) if "division" in u else ("organ", u["organ"], u.get("owner"))
+        # 区政府 is the district itself: an organ 人民政府 of a division counts as the division
+        if "division" in u or (u.get("organ") == "人民政府" and u.get("owner")):
+            return ("division", u.get("division") or u.get("owner"))
+        return ("organ", u["organ"], u.get("owner"))
     found_units = set()
     for mention in report.organs:
         unit = mention.unit

@@ -21,6 +21,8 @@ _FREQUENCY = re.compile(r"(每|每年|每月|每周|每季度|每半年|连续|�
 _EVERY = re.compile(r"每(?:年|月|周|季度?|半年|天|日|次|人)")
 _MASKED = re.compile(r"《[^》\n]*》|“[^”\n]{1,30}”")
 _YEAR_IN = re.compile(r"(20\d{2})年")
+_ALL_OF = re.compile(r"(均|都)(达到?|为|是|在)?(了)?$")
+_BOTH = re.compile(r"和|、|与|及(?!时)")
 _CLAUSE_BREAK = re.compile(r"[,;:。!?()]")
 
 
@@ -68,14 +70,17 @@ class IndicatorExtractor:
                 previous_metric = metric
                 approximate = bool(match.group("approx") or match.group("after") or _APPROX_BEFORE.search(clause))
                 years = _YEAR_IN.findall(before)
-                report.indicators.append(Indicator(
-                    metric=metric,
-                    value=match.group("value"),
-                    unit=match.group("unit"),
-                    approximate=approximate,
-                    year=int(years[-1]) if years else report.year,
-                    evidence=doc.sentence_evidence(sentence),
-                ))
+                # 答复率和答复及时率均达100%: one value, several metrics
+                metrics = _BOTH.split(metric) if _ALL_OF.search(clause) else [metric]
+                for part in (m for m in metrics if len(m) >= 2):
+                    report.indicators.append(Indicator(
+                        metric=part,
+                        value=match.group("value"),
+                        unit=match.group("unit"),
+                        approximate=approximate,
+                        year=int(years[-1]) if years else report.year,
+                        evidence=doc.sentence_evidence(sentence),
+                    ))
 
 
 def _metric(clause: str) -> str:

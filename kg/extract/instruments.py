@@ -67,8 +67,8 @@ class InstrumentExtractor:
 def _expand(written: str, known_keys: set[str]) -> list[str]:
     """The instruments one title stands for.
 
-    《关于印发〈X〉的通知》 cites the notice and X; 《X的通知》 where the report
-    also cites 《X》 is X.
+    《关于印发〈X〉的通知》 cites the notice and X; so does 《X的通知》 when the
+    report also cites 《X》 by its own title.
     """
     inner = _INNER.findall(written)
     if inner:
@@ -78,5 +78,5 @@ def _expand(written: str, known_keys: set[str]) -> list[str]:
         core = _ISSUED_AS.match(tidy(written))
         subject = core.group(1) if core else notice.group(1)
         if fold(subject) in known_keys:
-            return [subject]
+            return [written, subject]
     return [written]

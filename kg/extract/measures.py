@@ -15,9 +15,12 @@ from kg.vocab import measures
 _PLAN_CUE = re.compile(
     r"下一步|下一阶段|明年|来年|今后|新的一年|拟于|计划于|将于|准备|力争|争取"
     r"|(?:20\d{2}年(?:度)?|我们|我[街镇乡县区市省局委厅])[^。;,]{0,4}将"
+    # 将 + an adverb or 对 is the future (街道将对…进行督促检查); 将 + a noun is the object marker
+    r"|将(?:对|进一步|继续|全面|加强|持续|深入|着力|大力|认真|积极|切实|不断|坚持|重点|以)"
 )
 _DONE_CUE = re.compile(r"已经|已(?![经])|完成|建立了|实现了|取得")
-_BASED_ON = re.compile(r"(?:根据|依据|按照|依照|贯彻落实|贯彻|对照|严格执行|落实|遵照|对标)《")
+# 根据《…》, 贯彻落实国务院办公厅印发的《…》: the cue, maybe an issuer, then the title
+_BASED_ON = re.compile(r"(?:根据|依据|按照|依照|贯彻落实|贯彻|对照|严格执行|落实|遵照|对标)(?:[^《》。;,]{0,30}?(?:印发|制定|出台|发布)的)?《")
 _TITLE = re.compile(r"《[^《》\n]*》")
 # 全面依法治县委员会 in a street's report is the county's committee, not the street's own
 _LEVELLED = re.compile(r"依法治(省|市|州|县|区|旗|镇|乡|街)")
@@ -81,10 +84,13 @@ class MeasureExtractor:
                 continue
             text = _TITLE.sub(lambda m: "《" + "\u3000" * (len(m.group(0)) - 2) + "》", sentence.text)
             based_on = self._based_on(doc, sentence, report) if _BASED_ON.search(sentence.text) else []
+            matches = [m for m in scheme.find(text) if not _other_level(m.phrase, report)]
+            if based_on and not matches and sentence.section is not None:
+                # 贯彻落实《外商投资法》…优化流程 under the heading 优化营商环境: the heading names the measure
+                heading = sentence.section.heading
+                matches = [m for m in scheme.find(heading) if not _other_level(m.phrase, report)]
             seen: set[tuple[str, Status]] = set()
-            for match in scheme.find(text):
-                if _other_level(match.phrase, report):
-                    continue
+            for match in matches:
                 status = status_of(sentence, text[: match.start])
                 if status is None or (match.concept, status) in seen:
                     continue
@@ -102,6 +108,19 @@ class MeasureExtractor:
                 if status is not None and (name, status) not in seen:
                     seen.add((name, status))
                     report.measures.append(MeasureMention(None, name, status, doc.sentence_evidence(sentence)))
+        self._compose(report, scheme)
+
+    @staticmethod
+    def _compose(report: Report, scheme) -> None:
+        """A report that states every part of a composite (the three enforcement systems) states the composite."""
+        for concept in scheme.concepts.values():
+            if not concept.implies:
+                continue
+            for status in Status:
+                mentions = {m.concept: m for m in report.measures if m.status is status and m.concept}
+                if concept.id not in mentions and all(part in mentions for part in concept.implies):
+                    first = min((mentions[p] for p in concept.implies), key=lambda m: m.evidence.start)
+                    report.measures.append(MeasureMention(concept.id, concept.label, status, first.evidence))
 
     @staticmethod
     def _based_on(doc: Document, sentence: Sentence, report: Report) -> list[str]:

@@ -127,12 +127,15 @@ def headline(text: str) -> str:
 
 
 def classify(text: str, label: str, categories: Scheme) -> str | None:
-    """The category with most cue hits (headline hits count twice); 'other' if none."""
+    """The category with most cue hits; the headline counts twice, its first clause four times; 'other' if none."""
     scores: Counter[str] = Counter()
     for match in categories.find(text):
         scores[match.concept] += 1
     for match in categories.find(label):
         scores[match.concept] += 1
+    # the headline's first clause says what the problem is; the rest often gives causes
+    for match in categories.find(re.split(r"[,;]", label)[0]):
+        scores[match.concept] += 2
     if not scores:
         return "other" if "other" in categories else None
     return min(scores, key=lambda c: (-scores[c], categories.order[c]))

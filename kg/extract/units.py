@@ -45,9 +45,7 @@ class UnitExtractor:
             if owner is _SKIP or (owner is None and not (_CENTRAL.match(organ.name) or _CENTRAL.match(text[as_written_start:end]))):
                 continue
             kind = "department" if organ.category == "department" else "organ"
-            if organ.category == "government":
-                if owner is None:
-                    continue
+            if organ.category == "government" and owner is not None:
                 unit = division_unit(owner, text[as_written_start:end], gaz)
             else:
                 unit = organ_unit(owner, organ, text[as_written_start:end], kind, level=None if owner else "central")
@@ -108,8 +106,9 @@ class UnitExtractor:
         if level_word is None and own_level:
             level_word = own_level.group(1)
         if level_word is None:
-            # townships have no bureaus: an unprefixed bureau is the county's
-            if organ.category == "department" and len(chain) > 1 and chain[0].level == 4:
+            # townships have no bureaus or brigades: an unprefixed one is the county's
+            county_body = organ.category == "department" or (organ.category == "enforcement_team" and organ.name.endswith(("大队", "支队", "总队")))
+            if county_body and len(chain) > 1 and chain[0].level == 4:
                 return chain[1], written_start
             return (chain[0] if chain else None), written_start
         return _by_level_word(level_word, prefix[1] if prefix else None, chain), written_start

@@ -96,7 +96,8 @@ class InstrumentTable:
         key = fold(title)
         if key in self.by_key:
             return self.by_key[key]
-        dated = self.undated.get(key)
+        # no year range, or a wrong one (…纲要(2020—2025年)): the version in force in the report's year
+        dated = self.undated.get(key) or self.undated.get(_without_years(key))
         if dated:
             if year is not None:
                 for title_, type_, first, last in dated:
