@@ -51,7 +51,8 @@ class IndicatorExtractor:
             previous_end = 0
             for match in pattern.finditer(text):
                 before = text[: match.start()]
-                clause_text = text[previous_end: match.start()]
+                # the masked text finds the numbers; the metric is read from the words as written
+                clause_text = sentence.text[previous_end: match.start()]
                 previous_end = match.end()
                 if _FREQUENCY.search(before) or re.search(r"[〔\[]\d{4}[〕\]]$|第$|\d[.:]$", before):
                     continue
@@ -61,10 +62,14 @@ class IndicatorExtractor:
                 if _EVERY.search(clause):
                     continue  # 每季度集体学法不少于1次: a rule of frequency, not a result
                 metric = _metric(clause)
+                after = _noun_after(text, match.end())
                 if not metric:
-                    metric = _noun_after(text, match.end()) or previous_metric
+                    metric = after or previous_metric
                 elif len(metric) <= 3:
-                    metric += _noun_after(text, match.end())  # 建立25项制度: the verb alone says too little
+                    metric += after  # 建立25项制度: the verb alone says too little
+                elif clause.rstrip().endswith("等") and after:
+                    # 实施政务、法治、市场、要素等4个环境建设工程: the list names kinds, the noun after says what was counted
+                    metric = _leading_verb(clause) + after
                 if not metric:
                     continue
                 previous_metric = metric
@@ -101,6 +106,13 @@ def _metric(clause: str) -> str:
         parts = clause.split("、")
         clause = parts[-1] if len(parts[-1]) >= 2 else clause[-24:]
     return clause if len(clause) >= 2 and re.search(r"[\u4e00-\u9fff]", clause) else ""
+
+
+def _leading_verb(clause: str) -> str:
+    """The verb that opens a clause (实施, 开展, 建成), if it is one of the usual ones."""
+    clause = _METRIC_LEAD.sub("", clause.strip())
+    match = re.match(r"(实施|开展|建成|建设|设立|打造|推出|组织|举办|召开|制定|出台|发布|培育|创建|评选|命名|清理|梳理|审查|办理|受理)", clause)
+    return match.group(1) if match else ""
 
 
 def _noun_after(text: str, end: int) -> str:

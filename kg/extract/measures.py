@@ -25,7 +25,9 @@ _TITLE = re.compile(r"《[^《》\n]*》")
 # 全面依法治县委员会 in a street's report is the county's committee, not the street's own
 _LEVELLED = re.compile(r"依法治(省|市|州|县|区|旗|镇|乡|街)")
 _LIST_GAP = re.compile(r"(?:\(以下简称[^)]*\))?(?:[、,]|和|及|与|以及)?(?=《)")
-_QUOTED = re.compile(r"[“\"]([^“”\"\n]{2,20})[”\"]")
+# issuing a document, or carrying out one that defines a practice (认真执行《…第一责任人职责规定》)
+_ISSUES = re.compile(r"(印发|制定|出台|编制|修订|起草|实施|执行|贯彻落实|严格落实)(了)?(?:[^《》,。;]{0,12}的)?$")
+_QUOTED = re.compile(r"[“\"]([^“”\"\n]{2,22})[”\"]")
 
 
 @lru_cache(maxsize=1)
@@ -44,6 +46,26 @@ def _practice_cues() -> tuple[re.Pattern, re.Pattern, list[re.Pattern]]:
         + rf"|{word_start}(?:{verb})(?:了)?" + name.format("name2")
     )
     return name_end, founded, slogans
+
+
+def _follows(text: str, citation_end: int, measure_start: int) -> bool:
+    """根据《规定》开展督察: the measure comes after the citation, in its clause or the next."""
+    between = text[citation_end:measure_start]
+    return citation_end <= measure_start and len(re.findall(r"[,;:]", between)) <= 1 and len(between) <= 40
+
+
+def _mask_titles(text: str) -> str:
+    """Blank out 《》 titles, except those of documents the unit itself issues.
+
+    《法治政府建设与责任落实督察工作规定》 names a regulation, not a measure of the
+    unit; but 印发《2023年法治政府建设工作要点》 is the unit making its work plan.
+    """
+    def blank(match: re.Match) -> str:
+        if _ISSUES.search(text[max(0, match.start() - 24):match.start()]):
+            return match.group(0)
+        return "《" + "\u3000" * (len(match.group(0)) - 2) + "》"
+
+    return _TITLE.sub(blank, text)
 
 
 def _other_level(phrase: str, report: Report) -> bool:
@@ -82,22 +104,34 @@ class MeasureExtractor:
         for sentence in doc.sentences:
             if sentence.section is None and sentence.start < doc.structure.body_start:
                 continue
-            text = _TITLE.sub(lambda m: "《" + "\u3000" * (len(m.group(0)) - 2) + "》", sentence.text)
-            based_on = self._based_on(doc, sentence, report) if _BASED_ON.search(sentence.text) else []
+            text = _mask_titles(sentence.text)
+            cited = self._based_on(doc, sentence, report) if _BASED_ON.search(sentence.text) else []
             matches = [m for m in scheme.find(text) if not _other_level(m.phrase, report)]
-            if based_on and not matches and sentence.section is not None:
+            from_heading = False
+            if cited and not matches and sentence.section is not None:
                 # 贯彻落实《外商投资法》…优化流程 under the heading 优化营商环境: the heading names the measure
                 heading = sentence.section.heading
                 matches = [m for m in scheme.find(heading) if not _other_level(m.phrase, report)]
+                from_heading = True
             seen: set[tuple[str, Status]] = set()
+            added: dict[tuple[str, Status], MeasureMention] = {}
             for match in matches:
+                based_on = [key for key, begin, end in cited
+                            if from_heading or begin <= match.start < end or _follows(text, end, match.start)]
                 status = status_of(sentence, text[: match.start])
-                if status is None or (match.concept, status) in seen:
+                if status is None:
+                    continue
+                if (match.concept, status) in seen:
+                    earlier = added.get((match.concept, status))
+                    if earlier is not None:
+                        earlier.based_on.extend(k for k in based_on if k not in earlier.based_on)
                     continue
                 seen.add((match.concept, status))
                 evidence = doc.sentence_evidence(sentence)
                 concept = scheme[match.concept]
-                report.measures.append(MeasureMention(match.concept, concept.label, status, evidence, based_on=based_on))
+                mention = MeasureMention(match.concept, concept.label, status, evidence, based_on=list(based_on))
+                added[(match.concept, status)] = mention
+                report.measures.append(mention)
                 for implied in concept.implies:
                     if (implied, status) not in seen:
                         seen.add((implied, status))
@@ -123,11 +157,11 @@ class MeasureExtractor:
                     report.measures.append(MeasureMention(concept.id, concept.label, status, first.evidence))
 
     @staticmethod
-    def _based_on(doc: Document, sentence: Sentence, report: Report) -> list[str]:
-        """Instruments the sentence names as its basis: 根据《A》、《B》和《C》开展…"""
+    def _based_on(doc: Document, sentence: Sentence, report: Report) -> list[tuple[str, int, int]]:
+        """Instruments the sentence names as a basis (根据《A》、《B》和《C》开展…), with where each title stands."""
         start = doc.sentence_evidence(sentence).start
         here = {m.as_written: m.key for m in report.instruments if m.evidence.start == start and not m.bare}
-        keys: list[str] = []
+        keys: list[tuple[str, int, int]] = []
         text = sentence.text
         for cue in _BASED_ON.finditer(text):
             pos = cue.end() - 1
@@ -136,8 +170,8 @@ class MeasureExtractor:
                 if close < 0:
                     break
                 key = here.get(text[pos + 1: close])
-                if key and key not in keys:
-                    keys.append(key)
+                if key and key not in [k for k, _, _ in keys]:
+                    keys.append((key, pos, close + 1))
                 follow = _LIST_GAP.match(text, close + 1)
                 pos = follow.end() if follow else len(text)
         return keys
@@ -156,7 +190,7 @@ class MeasureExtractor:
         names += [m.group("name") or m.group("name2") for m in founded.finditer(text)]
         practices = []
         for name in names:
-            if not (3 <= len(name) <= 16) or re.search(r"[,、;:。!?\s+—\-·]", name):
+            if not (3 <= len(name) <= 18) or re.search(r"[,、;:。!?\s—\-·]", name):
                 continue
             if not name_end.search(name) or any(s.search(name) for s in slogans):
                 continue

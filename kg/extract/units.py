@@ -41,7 +41,8 @@ class UnitExtractor:
             if not doc.in_body(start) or _NOT_AFTER.search(text[max(0, start - 1):start]) or _NOT_BEFORE.match(text[end:end + 1]):
                 continue
             organ = organs.get(form)
-            owner, as_written_start = self._owner(text, start, form, organ, chain, division_ends, context, gaz)
+            owner, as_written_start = self._owner(text, start, form, organ, chain, division_ends, context, gaz,
+                                                  report.unit.kind if report.unit else None)
             if owner is _SKIP or (owner is None and not (_CENTRAL.match(organ.name) or _CENTRAL.match(text[as_written_start:end]))):
                 continue
             kind = "department" if organ.category == "department" else "organ"
@@ -53,11 +54,11 @@ class UnitExtractor:
                 continue
             self._add(doc, report, unit, as_written_start, seen)
         for start, form, codes in named:
-            if not doc.in_body(start):
+            if not doc.in_body(start) or _inside_word(text, start, form):
                 continue
             chosen, _ = choose(gaz, codes, context)
-            if chosen is None or (report.unit is not None and report.unit.code == chosen and report.unit.kind == "division"):
-                continue
+            if chosen is None or (report.unit is not None and report.unit.code == chosen):
+                continue  # the reporting unit itself, or a department's own government
             # a town or street name can be an ordinary word (联合街道): it needs a named parent
             if gaz.by_code[chosen].level == 4 and not context.support(gaz, chosen):
                 continue
@@ -76,7 +77,7 @@ class UnitExtractor:
         report.organs.append(OrganMention(unit, doc.sentence_evidence(sentence)))
 
     @staticmethod
-    def _owner(text, start, form, organ, chain, division_ends, context: Context, gaz):
+    def _owner(text, start, form, organ, chain, division_ends, context: Context, gaz, report_kind=None):
         """The division an organ belongs to, and where its written name starts."""
         organs = organ_lookup()
         if start in division_ends:
@@ -93,7 +94,7 @@ class UnitExtractor:
         written_start = start
         if prefix:
             level_word, written_start = prefix[0], start - len(prefix[0])
-        elif _CENTRAL.match(form):
+        elif _CENTRAL.match(form) or _CENTRAL.match(organ.name):
             return None, start
         elif form != organ.name:
             own_prefix = next((p for p, _ in organs.prefixes if form.startswith(p) and len(form) > len(p)), None)
@@ -105,6 +106,8 @@ class UnitExtractor:
             return None, written_start
         if level_word is None and own_level:
             level_word = own_level.group(1)
+        if level_word is None and report_kind == "department":
+            return _SKIP, start  # a department's own 党组, 中心组, 处室: internal, not another unit
         if level_word is None:
             # townships have no bureaus or brigades: an unprefixed one is the county's
             county_body = organ.category == "department" or (organ.category == "enforcement_team" and organ.name.endswith(("大队", "支队", "总队")))
@@ -115,6 +118,11 @@ class UnitExtractor:
 
 
 _SKIP = object()
+
+
+def _inside_word(text: str, start: int, form: str) -> bool:
+    """A two-character name such as 理县 or 和县 inside 办理县人大…, 乡村振兴和县域…"""
+    return len(form) <= 2 and start > 0 and bool(re.match(r"[\u4e00-\u9fff]", text[start - 1])) and text[start - 1] not in "在与和及、对向由到至从"
 
 
 def _reporting_chain(unit: Unit | None) -> list[Division]:

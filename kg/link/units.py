@@ -196,8 +196,9 @@ def organ_unit(owner: Division | None, organ: Organ, as_written: str, kind: str,
     """A department or organ of ``owner``'s government (unlinked when the owner is unknown)."""
     gaz = gazetteer()
     if owner is None:
-        return Unit(name=as_written, kind=kind, as_written=as_written, level=level, organ=organ.name,
-                    category=organ.category, candidates=candidates or [])
+        # a central organ is linked to the central level; any other without an owner is not linked
+        return Unit(name=organ.name if level == "central" else as_written, kind=kind, as_written=as_written, level=level,
+                    organ=organ.name, category=organ.category, candidates=candidates or [], linked=level == "central")
     chain = gaz.chain(owner.code)
     return Unit(
         name=owner.name + organ.name,
