@@ -253,7 +253,7 @@ def evaluate_report(gold: dict, report: Report) -> Evaluation:
     ent["problems"] = problems
     rel["states"] = problems
     gold_pairs, found_pairs = set(), set()
-    for i, g in enumerate(gold_problems):
+    for g in gold_problems:
         gold_pairs |= {(g["label"], m) for m in g.get("addressed_by", [])}
     for i, j in pairs:
         g, f = gold_problems[i], found_problems[j]
