@@ -17,6 +17,7 @@ demo: $(STAMP)
 	$(BIN)/kg build seeds -o output
 
 test: $(STAMP)
+	@tools/system-packages
 	$(BIN)/python -m pytest
 
 clean:

@@ -188,5 +188,84 @@ def evaluate(gold_dir: Path, as_json: bool, misses: int) -> None:
         click.echo(format_table(result, misses))
 
 
+@main.command()
+@click.argument("graph", type=click.Path(path_type=Path))
+@click.argument("query", required=False)
+@click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE", help="Set a parameter of a saved query.")
+@click.option("--format", "output", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.option("--engine", type=click.Choice(["oxigraph", "rdflib"]), default="oxigraph", show_default=True,
+              help="SPARQL engine: pyoxigraph (fast) or rdflib.")
+@click.option("--list", "list_saved", is_flag=True, help="List the saved queries and their parameters.")
+def query(graph: Path, query: str | None, params: tuple[str, ...], output: str, engine: str, list_saved: bool) -> None:
+    """Run SPARQL on GRAPH (.ttl, .nt, .jsonld, .trig).
+
+    QUERY is the name of a saved query (see --list), a .rq file, or SPARQL
+    text. Results print as a table, CSV or JSON.
+
+    \b
+    Example:
+        kg query output/graph.ttl shared-measures
+        kg query output/graph.ttl units-running -p measure=法律顾问 --format csv
+        kg query output/graph.ttl 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }'
+    """
+    from kg.query import QueryError, fill, format_result, resolve, run, saved_queries
+    from kg.store import GraphError
+
+    if list_saved or query is None:
+        for name, saved in saved_queries().items():
+            click.echo(f"{name:<20} {saved.title}")
+            for param, (default, help_text) in saved.params.items():
+                click.echo(f"{'':<20}   -p {param}=…  {help_text} (default {default})")
+        return
+    values = {}
+    for item in params:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise click.BadParameter(f"{item!r} is not NAME=VALUE", param_hint="--param")
+        values[name.strip()] = value
+    try:
+        saved = resolve(query)
+        result = run(graph, fill(saved, values), engine)
+    except (QueryError, GraphError) as err:
+        click.echo(f"kg: error: {err}", err=True)
+        sys.exit(EXIT_SOME_FAILED)
+    click.echo(format_result(result, output))
+
+
+@main.command()
+@click.argument("graph", type=click.Path(path_type=Path))
+@click.option("--limit", default=10, show_default=True, help="Focus nodes to list per kind of violation.")
+def validate(graph: Path, limit: int) -> None:
+    """Check GRAPH against the SHACL shapes of ontology/shapes.ttl.
+
+    Prints each kind of violation with its count and the first focus nodes.
+    Exit code 0: the graph conforms; 1: it does not (or cannot be read).
+
+    \b
+    Example:
+        kg validate output/graph.ttl
+    """
+    from kg.store import GraphError
+    from kg.validate import validate_file
+
+    try:
+        result = validate_file(graph)
+    except GraphError as err:
+        click.echo(f"kg: error: {err}", err=True)
+        sys.exit(EXIT_SOME_FAILED)
+    if result.conforms:
+        click.echo(f"{graph}: conforms to the shapes")
+        return
+    click.echo(f"{graph}: {len(result.violations)} violation(s)")
+    for (shape, message), violations in result.grouped().items():
+        click.echo(f"\n{shape}: {message} ({len(violations)})")
+        for v in violations[:limit]:
+            detail = " ".join(x for x in (v.path, v.value) if x)
+            click.echo(f"  {v.focus}  {detail}".rstrip())
+        if len(violations) > limit:
+            click.echo(f"  … and {len(violations) - limit} more")
+    sys.exit(EXIT_SOME_FAILED)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

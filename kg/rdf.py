@@ -14,6 +14,7 @@ report's IRI), so a user can replace or drop one report.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
@@ -49,6 +50,7 @@ INSTRUMENT_CLASSES = {
     "规划纲要方案": "Plan", "规范性文件": "NormativeDocument", "内部文件": "InternalDocument", "其他": "OtherDocument",
 }
 LEVELS = {"central": "Central", "province": "Province", "prefecture": "Prefecture", "county": "County", "township": "Township"}
+REPORT_PARTS = ("evidence", "statement", "citation", "problem", "indicator")
 UNIT_CLASSES = {"division": "AdministrativeUnit", "department": "Department", "organ": "Organ"}
 
 
@@ -131,7 +133,8 @@ class Iris:
         return _nn(f"{self.base}report/{report_id}")
 
     def within(self, report_id: str, kind: str, local: str) -> ox.NamedNode:
-        return _nn(f"{self.base}report/{report_id}/{kind}/{local}")
+        """A node of one report (evidence, statement, problem …): by report and position."""
+        return _nn(f"{self.base}{kind}/{report_id}-{local}")
 
     def prefixes(self) -> dict[str, str]:
         return {
@@ -139,6 +142,7 @@ class Iris:
             "org": ORG, "prov": PROV, "dcterms": DCTERMS, "owl": "http://www.w3.org/2002/07/owl#",
             "unit": self.base + "unit/", "instrument": self.base + "instrument/", "report": self.base + "report/",
             "practice": self.base + "practice/", "docno": self.base + "docno/",
+            **{kind: f"{self.base}{kind}/" for kind in REPORT_PARTS},
         }
 
 
@@ -379,16 +383,179 @@ def quads(graph: KnowledgeGraph, reports: Iterable[Report], base: str = DEFAULT_
 
 
 def write(graph: KnowledgeGraph, reports: Iterable[Report], path: str | Path, format: str = "turtle", base: str = DEFAULT_BASE) -> int:
-    """Serialise to ``path`` atomically; returns the number of statements written."""
-    from kg.output import atomic_path
+    """Serialise to ``path`` atomically; returns the number of statements written.
 
+    JSON-LD is written compacted against ``context.jsonld``, which is written
+    beside it (its instance IRIs are relative to ``@base``).
+    """
+    from kg.output import atomic_path, write_text
+
+    if format == "jsonld":
+        path = Path(path)
+        write_text(path.parent / "context.jsonld", json.dumps({"@context": jsonld_context(base)}, ensure_ascii=False, indent=1) + "\n")
+        return write_jsonld(graph, reports, path, base)
     rdf_format, _suffix = FORMATS[format]
     counter = _Counter()
     statements = quads(graph, reports, base) if format == "trig" else triples(graph, reports, base)
     with atomic_path(path) as temporary:
         with open(temporary, "wb") as handle:
-            ox.serialize(counter.count(statements), handle, rdf_format, prefixes=None if format in ("ntriples", "jsonld") else Iris(base).prefixes())
+            ox.serialize(counter.count(statements), handle, rdf_format, prefixes=None if format == "ntriples" else Iris(base).prefixes())
     return counter.n
+
+
+# ---------------------------------------------------------------------------- JSON-LD
+
+_LANGUAGE_MAPS = {RDFS + "label": "label", RDFS + "comment": "comment", SKOS + "prefLabel": "prefLabel", SKOS + "altLabel": "altLabel",
+                  SKOS + "hiddenLabel": "hiddenLabel", SKOS + "definition": "definition", DCTERMS + "description": "description"}
+_REFERENCES = {DCTERMS + "publisher": "publisher", ORG + "subOrganizationOf": "subOrganizationOf", PROV + "wasQuotedFrom": "wasQuotedFrom",
+               SKOS + "broader": "broader", SKOS + "narrower": "narrower", SKOS + "inScheme": "inScheme", SKOS + "hasTopConcept": "hasTopConcept",
+               SKOS + "topConceptOf": "topConceptOf", RDFS + "domain": "domain", RDFS + "range": "range", RDFS + "subClassOf": "subClassOf",
+               RDFS + "subPropertyOf": "subPropertyOf", "http://www.w3.org/2002/07/owl#imports": "imports"}
+_FZ_REFERENCES = ("addressedBy", "basedOn", "category", "cites", "documentNumber", "evidence", "implements", "impliedBy", "implies",
+                  "instrument", "level", "measure", "mentions", "plans", "practiceOf", "report", "reports", "states", "status", "unit")
+_FZ_TYPED = {"approximate": "xsd:boolean", "linked": "xsd:boolean", "coversYear": "xsd:gYear", "year": "xsd:gYear",
+             "startOffset": "xsd:integer", "endOffset": "xsd:integer", "value": "xsd:decimal"}
+_FZ_CHINESE = ("metadata", "metric", "organType", "quote", "sentence", "text", "unitOfMeasure", "writtenAs")
+_FZ_STRINGS = ("divisionCode", "encoding", "matchPattern", "organCategory", "section", "sourceFile", "candidateCode")
+
+
+def jsonld_context(base: str = DEFAULT_BASE) -> dict:
+    """The JSON-LD context of the graph: prefixes and one term per property.
+
+    Instance IRIs are written relative to the base IRI, which graph.jsonld
+    declares itself (``@base`` in a context file is ignored by processors).
+    """
+    context: dict = {"@version": 1.1}
+    for prefix, iri in Iris(base).prefixes().items():
+        if iri.startswith(Iris(base).base):
+            continue  # instance data is written relative to @base instead
+        context[prefix] = iri
+    for iri, term in _LANGUAGE_MAPS.items():
+        context[term] = {"@id": _compact(iri), "@container": "@language"}
+    for iri, term in _REFERENCES.items():
+        context[term] = {"@id": _compact(iri), "@type": "@id"}
+    context["title"] = {"@id": "dcterms:title", "@language": "zh"}
+    context["identifier"] = {"@id": "dcterms:identifier"}
+    context["issued"] = {"@id": "dcterms:issued", "@type": "xsd:date"}
+    context["versionInfo"] = {"@id": "owl:versionInfo"}
+    for name in _FZ_REFERENCES:
+        context[name] = {"@id": f"fz:{name}", "@type": "@id"}
+    for name, datatype in _FZ_TYPED.items():
+        context[name] = {"@id": f"fz:{name}", "@type": datatype}
+    for name in _FZ_CHINESE:
+        context[name] = {"@id": f"fz:{name}", "@language": "zh"}
+    for name in _FZ_STRINGS:
+        context[name] = {"@id": f"fz:{name}"}
+    return context
+
+
+_PREFIXES = {"fz": FZ, "fzm": str(MEASURE), "fzp": str(PROBLEM), "rdf": RDF, "rdfs": RDFS, "xsd": XSD, "skos": SKOS, "org": ORG,
+             "prov": PROV, "dcterms": DCTERMS, "owl": "http://www.w3.org/2002/07/owl#"}
+
+
+def _compact(iri: str, base: str | None = None) -> str:
+    if base and iri.startswith(base):
+        return iri[len(base):]
+    for prefix, namespace in _PREFIXES.items():
+        if iri.startswith(namespace) and iri != namespace and ":" not in iri[len(namespace):] and "/" not in iri[len(namespace):]:
+            return f"{prefix}:{iri[len(namespace):]}"
+    return iri
+
+
+class _JsonLdTerms:
+    """How each predicate and object is written under :func:`jsonld_context`."""
+
+    def __init__(self, base: str):
+        self.base = Iris(base).base
+        context = jsonld_context(base)
+        self.by_predicate: dict[str, tuple[str, dict]] = {}
+        for term, definition in context.items():
+            if isinstance(definition, dict) and "@id" in definition:
+                iri = definition["@id"]
+                prefix, _, local = iri.partition(":")
+                self.by_predicate[_PREFIXES.get(prefix, "") + local] = (term, definition)
+
+    def node_id(self, term) -> str:
+        return _compact(term.value, self.base) if isinstance(term, ox.NamedNode) else f"_:{term.value}"
+
+    def entry(self, predicate: str, obj) -> tuple[str, object, bool]:
+        """(key, value, is_language_map) for one triple."""
+        term, definition = self.by_predicate.get(predicate, (None, {}))
+        if isinstance(obj, (ox.NamedNode, ox.BlankNode)):
+            if term and definition.get("@type") == "@id":
+                return term, self.node_id(obj), False
+            return _compact(predicate), {"@id": self.node_id(obj)}, False
+        language, datatype = obj.language, obj.datatype.value if obj.datatype else None
+        if term and language and definition.get("@container") == "@language":
+            return term, (language, obj.value), True
+        if term and language and definition.get("@language") == language:
+            return term, obj.value, False
+        wanted = definition.get("@type")
+        if term and not language and wanted and wanted != "@id" and _expand(wanted) == datatype:
+            return term, obj.value, False
+        if term and not language and not wanted and "@language" not in definition and "@container" not in definition and datatype == XSD + "string":
+            return term, obj.value, False
+        value = {"@value": obj.value}
+        if language:
+            value["@language"] = language
+        elif datatype and datatype != XSD + "string":
+            value["@type"] = _compact(datatype)
+        return _compact(predicate), value, False
+
+
+def _expand(compact: str) -> str:
+    prefix, _, local = compact.partition(":")
+    return _PREFIXES.get(prefix, "") + local
+
+
+def _node_objects(statements: Iterable[ox.Triple], terms: _JsonLdTerms) -> list[dict]:
+    nodes: dict[str, dict] = {}
+    for t in statements:
+        subject = terms.node_id(t.subject)
+        node = nodes.setdefault(subject, {"@id": subject})
+        if t.predicate.value == RDF + "type":
+            node.setdefault("@type", []).append(_compact(t.object.value, terms.base))
+            continue
+        key, value, language_map = terms.entry(t.predicate.value, t.object)
+        if language_map:
+            language, text = value
+            node.setdefault(key, {}).setdefault(language, []).append(text)
+        else:
+            node.setdefault(key, []).append(value)
+    out = []
+    for node in nodes.values():
+        for key, value in node.items():
+            if isinstance(value, list) and len(value) == 1 and key != "@type":
+                node[key] = value[0]
+            elif isinstance(value, dict) and key != "@id" and all(isinstance(v, list) for v in value.values()):
+                node[key] = {lang: texts[0] if len(texts) == 1 else texts for lang, texts in value.items()}
+        if len(node.get("@type", [])) == 1:
+            node["@type"] = node["@type"][0]
+        out.append(node)
+    return out
+
+
+def write_jsonld(graph: KnowledgeGraph, reports: Iterable[Report], path: str | Path, base: str = DEFAULT_BASE) -> int:
+    """Compact JSON-LD, streamed block by block (vocabulary, entities, one report at a time)."""
+    from kg.output import atomic_path
+
+    builder = RdfBuilder(graph, base)
+    terms = _JsonLdTerms(base)
+    count = 0
+    with atomic_path(path) as temporary:
+        with open(temporary, "w", encoding="utf-8", newline="\n") as handle:
+            # @base in a context file is ignored by JSON-LD processors: it belongs to the document
+            handle.write('{"@context": ["context.jsonld", ' + json.dumps({"@base": Iris(base).base}) + '],\n "@graph": [')
+            first = True
+            blocks = [builder.vocabulary(), list(builder.entities())]
+            blocks += (builder.report(r) for r in sorted(reports, key=lambda r: r.id))
+            for block in blocks:
+                count += len(block)
+                for node in _node_objects(block, terms):
+                    handle.write(("\n  " if first else ",\n  ") + json.dumps(node, ensure_ascii=False, separators=(",", ":")))
+                    first = False
+            handle.write("\n]}\n")
+    return count
 
 
 class _Counter:

@@ -1,0 +1,64 @@
+"""Loading a written graph back: into rdflib (oxrdflib's Oxigraph store behind the rdflib API) or pyoxigraph."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph as ox
+import rdflib
+
+# file suffix → (rdflib parser name, pyoxigraph format)
+FORMATS = {
+    ".ttl": ("turtle", ox.RdfFormat.TURTLE),
+    ".nt": ("nt", ox.RdfFormat.N_TRIPLES),
+    ".trig": ("trig", ox.RdfFormat.TRIG),
+    ".jsonld": ("json-ld", ox.RdfFormat.JSON_LD),
+    ".nq": ("nquads", ox.RdfFormat.N_QUADS),
+}
+
+
+class GraphError(Exception):
+    """A graph file that cannot be loaded; the message says why."""
+
+
+def _format(path: Path) -> tuple[str, ox.RdfFormat]:
+    try:
+        return FORMATS[path.suffix.lower()]
+    except KeyError:
+        raise GraphError(f"{path}: unknown RDF format (expected {', '.join(sorted(FORMATS))})") from None
+
+
+def load_rdflib(path: str | Path, store: str = "Oxigraph") -> rdflib.Graph:
+    """The graph as an rdflib Graph (a TriG or N-Quads file as the union of its graphs).
+
+    The default store is Oxigraph (oxrdflib): rdflib's API, Oxigraph's speed.
+    ``store="default"`` gives rdflib's own in-memory store.
+    """
+    path = Path(path)
+    parser, _ = _format(path)
+    if not path.exists():
+        raise GraphError(f"{path}: no such file")
+    try:
+        if parser in ("trig", "nquads"):
+            dataset = rdflib.Dataset(store=store, default_union=True)
+            dataset.parse(path, format=parser)
+            return dataset
+        graph = rdflib.Graph(store=store)
+        graph.parse(path, format=parser)
+        return graph
+    except Exception as err:  # rdflib raises many kinds for bad input
+        raise GraphError(f"{path}: cannot be parsed as {parser} ({err})") from None
+
+
+def load_oxigraph(path: str | Path, store_dir: str | Path | None = None) -> ox.Store:
+    """The graph in a pyoxigraph Store (in memory, or on disk in ``store_dir``)."""
+    path = Path(path)
+    _, rdf_format = _format(path)
+    if not path.exists():
+        raise GraphError(f"{path}: no such file")
+    store = ox.Store(str(store_dir)) if store_dir else ox.Store()
+    try:
+        store.bulk_load(path=str(path), format=rdf_format) if store_dir else store.load(path=str(path), format=rdf_format)
+    except (SyntaxError, ValueError, OSError) as err:
+        raise GraphError(f"{path}: cannot be parsed ({err})") from None
+    return store

@@ -1,0 +1,99 @@
+"""The ontology says what every term means; the shapes accept good graphs and reject broken ones."""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+import pytest
+import rdflib
+from rdflib.namespace import OWL, RDF, RDFS
+
+from kg.resources import ontology_path
+from kg.validate import validate_graph
+
+FZ = "https://w3id.org/fzkg/ontology#"
+
+
+@pytest.fixture(scope="module")
+def ontology():
+    return rdflib.Graph().parse(ontology_path("kg.ttl"))
+
+
+def test_every_term_the_graph_uses_is_declared_with_labels_and_a_definition(ontology, seed_outputs):
+    used = set()
+    for t in ox.parse(path=str(seed_outputs["rdf"])):
+        for term in (t.predicate, t.object if t.predicate.value == str(RDF.type) else None):
+            if isinstance(term, ox.NamedNode) and term.value.startswith(FZ):
+                used.add(term.value)
+    assert len(used) > 40
+    for iri in sorted(used):
+        node = rdflib.URIRef(iri)
+        assert (node, RDF.type, None) in ontology, f"{iri} is not declared"
+        languages = {label.language for label in ontology.objects(node, RDFS.label)}
+        assert {"zh", "en"} <= languages, f"{iri} lacks a Chinese or English label"
+        kinds = set(ontology.objects(node, RDF.type))
+        if kinds & {OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty}:
+            assert any(ontology.objects(node, RDFS.comment)), f"{iri} has no definition"
+
+
+def test_the_ontology_reuses_standard_vocabularies(ontology):
+    assert (rdflib.URIRef(FZ + "AdministrativeUnit"), RDFS.subClassOf, rdflib.URIRef("http://www.w3.org/ns/org#Organization")) in ontology
+    assert (rdflib.URIRef(FZ + "Evidence"), RDFS.subClassOf, rdflib.URIRef("http://www.w3.org/ns/prov#Entity")) in ontology
+    assert (rdflib.URIRef(FZ + "evidence"), RDFS.subPropertyOf, rdflib.URIRef("http://www.w3.org/ns/prov#wasDerivedFrom")) in ontology
+
+
+@pytest.fixture(scope="module")
+def seed_graph(seed_outputs):
+    return rdflib.Graph().parse(seed_outputs["rdf"])
+
+
+def test_the_seed_graph_conforms(seed_graph):
+    result = validate_graph(seed_graph)
+    assert result.conforms, result.violations[:5]
+
+
+def _broken(graph, change):
+    copy = rdflib.Graph()
+    for triple in graph:
+        copy.add(triple)
+    change(copy)
+    return validate_graph(copy)
+
+
+def _one(graph, s=None, p=None, o=None):
+    return next(iter(graph.triples((s, p, o))))
+
+
+def test_a_report_without_year_is_a_violation(seed_graph):
+    year = rdflib.URIRef(FZ + "coversYear")
+    result = _broken(seed_graph, lambda g: g.remove(_one(g, p=year)))
+    assert not result.conforms
+    assert any("covers exactly one year" in v.message for v in result.violations)
+
+
+def test_a_linked_division_without_code_is_a_violation(seed_graph):
+    code = rdflib.URIRef(FZ + "divisionCode")
+    unit = rdflib.URIRef("https://w3id.org/fzkg/data/unit/610702008")
+    result = _broken(seed_graph, lambda g: g.remove((unit, code, None)))
+    assert not result.conforms
+    assert any(v.focus == "unit/610702008" for v in result.violations)
+
+
+def test_an_implements_statement_without_evidence_is_a_violation(seed_graph):
+    def add(g):
+        g.add((rdflib.URIRef("https://w3id.org/fzkg/data/unit/610702008"), rdflib.URIRef(FZ + "implements"),
+               rdflib.URIRef("https://w3id.org/fzkg/measure/fengqiao")))
+    result = _broken(seed_graph, add)
+    assert not result.conforms
+    assert any("implements statement has a qualified statement with evidence" in v.message for v in result.violations)
+
+
+def test_evidence_that_ends_before_it_starts_is_a_violation(seed_graph):
+    start, end = rdflib.URIRef(FZ + "startOffset"), rdflib.URIRef(FZ + "endOffset")
+
+    def swap(g):
+        evidence, _, value = _one(g, p=end)
+        g.set((evidence, end, rdflib.Literal(0)))
+        g.set((evidence, start, rdflib.Literal(int(value))))
+    result = _broken(seed_graph, swap)
+    assert not result.conforms
+    assert any("ends after it starts" in v.message for v in result.violations)

@@ -1,0 +1,112 @@
+"""RDF outputs: four formats with the same triples, stable IRIs, byte-identical builds, an independent parser."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+import rdflib
+
+from conftest import ROOT, SEEDS
+from kg import rdf
+
+
+@pytest.fixture(scope="module")
+def formats(tmp_path_factory, seed_corpus):
+    out = tmp_path_factory.mktemp("formats")
+    paths = {}
+    for name, (_, suffix) in rdf.FORMATS.items():
+        paths[name] = out / f"graph{suffix}"
+        rdf.write(seed_corpus.graph, seed_corpus.reports, paths[name], name)
+    return paths
+
+
+def _triples_oxigraph(path: Path) -> set[str]:
+    return {str(ox.Triple(q.subject, q.predicate, q.object)) for q in ox.parse(path=str(path))}
+
+
+def test_turtle_ntriples_trig_and_jsonld_hold_the_same_triples(formats):
+    turtle = _triples_oxigraph(formats["turtle"])
+    assert len(turtle) > 5000
+    assert _triples_oxigraph(formats["ntriples"]) == turtle
+    assert _triples_oxigraph(formats["trig"]) == turtle
+    jsonld = rdflib.Graph().parse(formats["jsonld"], format="json-ld")
+    as_nt = {line for line in jsonld.serialize(format="nt").splitlines() if line}
+    reference = {line for line in rdflib.Graph().parse(formats["turtle"]).serialize(format="nt").splitlines() if line}
+    assert as_nt == reference
+
+
+def test_jsonld_uses_its_context_file(formats):
+    text = formats["jsonld"].read_text(encoding="utf-8")
+    assert text.startswith('{"@context": ["context.jsonld", {"@base": "https://w3id.org/fzkg/data/"}]')
+    assert (formats["jsonld"].parent / "context.jsonld").exists()
+    assert '"publisher":"unit/610702008"' in text  # terms and relative IRIs, not expanded JSON-LD
+
+
+def test_trig_puts_each_report_in_its_own_named_graph(formats, seed_corpus):
+    graphs = {q.graph_name.value for q in ox.parse(path=str(formats["trig"])) if isinstance(q.graph_name, ox.NamedNode)}
+    assert graphs == {f"{rdf.DEFAULT_BASE}report/{r.id}" for r in seed_corpus.reports}
+
+
+def _raptor():
+    path = shutil.which("rapper")
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail("rapper (Debian raptor2-utils) is missing under CI; make test installs it")
+        pytest.skip("rapper is not installed (make test installs Debian's raptor2-utils)")
+    return path
+
+
+@pytest.mark.parametrize(("name", "syntax"), [("turtle", "turtle"), ("trig", "trig"), ("ntriples", "ntriples")])
+def test_an_independent_parser_reads_the_files(formats, name, syntax):
+    result = subprocess.run([_raptor(), "-i", syntax, "-c", str(formats[name])], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert f"returned {len(_triples_oxigraph(formats['turtle']))} triples" in result.stderr
+
+
+def test_identifiers_are_stable_and_follow_the_base(tmp_path, seed_corpus):
+    rdf.write(seed_corpus.graph, seed_corpus.reports, tmp_path / "a.nt", "ntriples", base="https://example.org/kg/")
+    text = (tmp_path / "a.nt").read_text(encoding="utf-8")
+    assert "<https://example.org/kg/unit/610702008>" in text
+    assert "<https://w3id.org/fzkg/measure/legal-advisers>" in text  # concepts keep their scheme IRIs
+    report = seed_corpus.reports[0]
+    assert f"<https://example.org/kg/report/{report.id}>" in text
+    assert "w3id.org/fzkg/data/" not in text
+
+
+BUILD = "import sys; from kg.corpus import build, write_outputs; write_outputs(build([sys.argv[1]]), sys.argv[2], sys.argv[3])"
+
+
+@pytest.mark.parametrize("fmt", ["turtle", "jsonld", "trig"])
+def test_builds_are_byte_identical_across_hash_seeds(tmp_path, fmt):
+    outputs = []
+    for seed in ("1", "4242"):
+        out = tmp_path / f"seed{seed}"
+        env = dict(os.environ, PYTHONHASHSEED=seed)
+        subprocess.run([sys.executable, "-c", BUILD, str(SEEDS), str(out), fmt], check=True, env=env, cwd=ROOT)
+        outputs.append({p.name: p.read_bytes() for p in sorted(out.iterdir())})
+    assert outputs[0].keys() == outputs[1].keys()
+    for name in outputs[0]:
+        assert outputs[0][name] == outputs[1][name], name
+
+
+def test_rdflib_api_over_the_oxigraph_store(seed_outputs):
+    from kg.store import load_rdflib
+
+    graph = load_rdflib(seed_outputs["rdf"])
+    assert type(graph.store).__name__ == "OxigraphStore"
+    assert len(graph) == len(_triples_oxigraph(seed_outputs["rdf"]))
+
+
+def test_the_shipped_context_is_the_one_the_writer_uses():
+    import json
+
+    from kg.resources import ontology_path
+
+    shipped = json.loads(ontology_path("context.jsonld").read_text(encoding="utf-8"))
+    assert shipped == {"@context": rdf.jsonld_context()}
