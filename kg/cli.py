@@ -111,7 +111,7 @@ def inspect(file: Path, as_json: bool) -> None:
         click.echo(f"kg: error: {file}: {err}", err=True)
         sys.exit(EXIT_SOME_FAILED)
     sections = [{"id": s.id, "marker": s.marker, "level": s.level, "type": s.type.value, "heading": s.heading} for s in report.sections]
-    measures = Counter(m.status.value for m in report.measures)
+    measures = Counter(status for _, status in {(m.concept or m.label, m.status.value) for m in report.measures})
     data = {
         "file": report.file,
         "id": report.id,
