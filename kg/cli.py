@@ -267,5 +267,87 @@ def validate(graph: Path, limit: int) -> None:
     sys.exit(EXIT_SOME_FAILED)
 
 
+def _load_graph(graph: Path):
+    from kg.graph import KnowledgeGraph
+    from kg.store import GraphError
+
+    try:
+        return KnowledgeGraph.from_rdf(graph)
+    except GraphError as err:
+        click.echo(f"kg: error: {err}", err=True)
+        sys.exit(EXIT_SOME_FAILED)
+
+
+@main.command()
+@click.argument("graph", type=click.Path(path_type=Path))
+@click.option("--view", "view_name", type=click.Choice(["overview", "shared-practices", "problems", "unit", "instruments"]),
+              default="shared-practices", show_default=True)
+@click.option("--unit", "unit_query", help="For --view unit: the unit's name or division code.")
+@click.option("-o", "--output", "out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The HTML file to write.")
+def viz(graph: Path, view_name: str, unit_query: str | None, out: Path) -> None:
+    """Draw an interactive view of GRAPH as one self-contained HTML page.
+
+    Views: shared-practices (units and the measures two or more implement),
+    problems (units, problem categories, the planned measures that answer
+    them), unit (one unit's neighbourhood and its most similar units),
+    instruments (which units cite which instruments), overview.
+
+    \b
+    Example:
+        kg viz output/graph.ttl --view problems -o problems.html
+        kg viz output/graph.ttl --view unit --unit 610702008 -o qili.html
+    """
+    from kg import viz as draw
+    from kg.views import build_view
+
+    knowledge = _load_graph(graph)
+    try:
+        view = build_view(knowledge, view_name, unit_query)
+    except (KeyError, ValueError) as err:
+        click.echo(f"kg: error: {err.args[0]}", err=True)
+        sys.exit(EXIT_SOME_FAILED)
+    draw.write(view, out)
+    click.echo(f"wrote {out} ({len(view.nodes)} nodes, {len(view.edges)} edges)")
+
+
+@main.command()
+@click.argument("graph", type=click.Path(path_type=Path))
+@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True)
+def analyze(graph: Path, out_dir: Path) -> None:
+    """Analyse GRAPH: adoption, similar units, clusters, distinctive practices, problems.
+
+    Writes OUTPUT/analysis.html (tables and bar charts), OUTPUT/analysis.md
+    and one CSV file per table.
+
+    \b
+    Example:
+        kg analyze output/graph.ttl -o output/analysis
+    """
+    from kg.analysis import analyze as run_analysis
+    from kg.analysis import write
+
+    for path in write(run_analysis(_load_graph(graph)), out_dir):
+        click.echo(f"wrote {path}")
+
+
+@main.command()
+@click.argument("graph", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["graphml", "gexf", "neo4j"]), required=True)
+@click.option("-o", "--output", "out", type=click.Path(path_type=Path), required=True,
+              help="The file to write (for neo4j: a folder for nodes.csv and relationships.csv).")
+def export(graph: Path, fmt: str, out: Path) -> None:
+    """Export GRAPH for other graph tools: GraphML, GEXF (Gephi), Neo4j CSV.
+
+    \b
+    Example:
+        kg export output/graph.ttl --format gexf -o output/graph.gexf
+        kg export output/graph.ttl --format neo4j -o output/neo4j
+    """
+    from kg.export import export as run_export
+
+    for path in run_export(_load_graph(graph), fmt, out):
+        click.echo(f"wrote {path}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kg import documents, rdf, viz
+from kg import documents, rdf, views, viz
 from kg.graph import KnowledgeGraph
 from kg.model import Report
 from kg.pipeline import Failure, collect, process_safely
@@ -49,11 +49,11 @@ def build(paths: Iterable[str | Path], progress: Callable[[str], None] | None = 
     return corpus
 
 
-OUTPUTS = ("graph.ttl", "graph.html", "documents.jsonl")
+MAIN_VIEWS = ("shared-practices", "problems", "instruments")
 
 
 def write_outputs(corpus: Corpus, out_dir: str | Path, rdf_format: str = "turtle", base: str = rdf.DEFAULT_BASE) -> dict[str, Path]:
-    """Write graph.<ext>, graph.html and documents.jsonl into ``out_dir`` (each atomically)."""
+    """Write graph.<ext>, graph.html, views/*.html and documents.jsonl into ``out_dir`` (each atomically)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     _, suffix = rdf.FORMATS[rdf_format]
@@ -63,6 +63,9 @@ def write_outputs(corpus: Corpus, out_dir: str | Path, rdf_format: str = "turtle
         "documents": out_dir / "documents.jsonl",
     }
     rdf.write(corpus.graph, corpus.reports, written["rdf"], rdf_format, base)
-    viz.write(viz.overview(corpus.graph), written["html"])
+    viz.write(views.overview(corpus.graph), written["html"])
+    for name in MAIN_VIEWS:
+        written[name] = out_dir / "views" / f"{name}.html"
+        viz.write(views.build_view(corpus.graph, name), written[name])
     documents.write(corpus.reports, written["documents"])
     return written

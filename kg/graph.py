@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import networkx as nx
 
 from kg.link.divisions import LEVEL_NAMES, gazetteer
-from kg.model import Evidence, Report, Unit
+from kg.model import Report, Unit
 from kg.vocab import measures, problem_categories
 
 EVIDENCE_PER_EDGE = 3  # sentences kept on an aggregated edge for tooltips
@@ -74,6 +74,19 @@ class KnowledgeGraph:
             graph.add(report)
         return graph
 
+    @classmethod
+    def from_rdf(cls, path) -> KnowledgeGraph:
+        """Rebuild the graph from a written graph file (any of the four formats).
+
+        The nodes and edges are the ones :meth:`add` makes, so views and
+        analyses of a graph file equal those of the build that wrote it.
+        """
+        from kg.graph_rdf import load
+
+        graph = cls()
+        load(graph, path)
+        return graph
+
     # ------------------------------------------------------------------ building
 
     def add(self, report: Report) -> None:
@@ -83,17 +96,17 @@ class KnowledgeGraph:
         report_key = f"report:{report.id}"
         self._node(report_key, kind="report", label=report.title or report.file, year=report.year, file=report.file)
         if unit:
-            self._edge(report_key, unit, PUBLISHED_BY, report, None)
+            self._edge(report_key, unit, PUBLISHED_BY, report.id, report.year, None)
         for mention in report.organs:
             organ = self._add_unit(mention.unit)
-            self._edge(report_key, organ, MENTIONS, report, mention.evidence)
+            self._edge(report_key, organ, MENTIONS, report.id, report.year, mention.evidence.sentence)
         for mention in report.instruments:
             key = f"instrument:{mention.key}"
             node = self._node(key, kind="instrument", label=mention.label, type=mention.type)
             node.setdefault("written", set()).add(mention.as_written)
             if mention.doc_number:
                 node.setdefault("numbers", set()).add(mention.doc_number)
-            self._edge(report_key, key, CITES, report, mention.evidence)
+            self._edge(report_key, key, CITES, report.id, report.year, mention.evidence.sentence)
         scheme = measures()
         for mention in report.measures:
             if mention.concept:
@@ -105,23 +118,23 @@ class KnowledgeGraph:
                 owner = unit or f"report:{report.id}"
                 target = f"practice:{owner}:{mention.label}"
                 self._node(target, kind="practice", label=mention.label)
-                self._edge(target, owner, PRACTICE_OF, report, None)
+                self._edge(target, owner, PRACTICE_OF, report.id, report.year, None)
             if unit:
                 relation = IMPLEMENTS if mention.status.value == "implemented" else PLANS
-                self._edge(unit, target, relation, report, mention.evidence)
+                self._edge(unit, target, relation, report.id, report.year, mention.evidence.sentence)
             for instrument in mention.based_on:
-                self._edge(target, f"instrument:{instrument}", BASED_ON, report, mention.evidence)
+                self._edge(target, f"instrument:{instrument}", BASED_ON, report.id, report.year, mention.evidence.sentence)
         categories = problem_categories()
         for problem in report.problems:
             key = f"problem:{report.id}:{problem.id}"
             self._node(key, kind="problem", label=problem.label, text=problem.text, category=problem.category, report=report.id)
-            self._edge(report_key, key, STATES, report, problem.evidence)
+            self._edge(report_key, key, STATES, report.id, report.year, problem.evidence.sentence)
             if problem.category:
                 category = f"category:{problem.category}"
                 self._node(category, kind="category", label=categories[problem.category].label)
-                self._edge(key, category, CATEGORY, report, None)
+                self._edge(key, category, CATEGORY, report.id, report.year, None)
             for concept in problem.addressed_by:
-                self._edge(key, f"measure:{concept}", ADDRESSED_BY, report, None)
+                self._edge(key, f"measure:{concept}", ADDRESSED_BY, report.id, report.year, None)
 
     def _add_unit(self, unit: Unit) -> str:
         key = unit_key(unit)
@@ -162,18 +175,19 @@ class KnowledgeGraph:
             self.graph.add_node(key, **{k: v for k, v in attrs.items() if v is not None})
         return self.graph.nodes[key]
 
-    def _edge(self, source: str, target: str, relation: str, report: Report, evidence: Evidence | None) -> None:
+    def _edge(self, source: str, target: str, relation: str, report_id: str, year: int | None, sentence: str | None) -> None:
+        """Record that a report asserts (source, relation, target), with a sentence for tooltips."""
         if self.graph.has_edge(source, target, relation):
             data = self.graph.edges[source, target, relation]
         else:
             self.graph.add_edge(source, target, key=relation, relation=relation, reports=set(), years=set(), evidence=[], count=0)
             data = self.graph.edges[source, target, relation]
         data["count"] += 1
-        data["reports"].add(report.id)
-        if report.year:
-            data["years"].add(report.year)
-        if evidence is not None and len(data["evidence"]) < EVIDENCE_PER_EDGE and all(e[1] != evidence.sentence for e in data["evidence"]):
-            data["evidence"].append((report.id, evidence.sentence))
+        data["reports"].add(report_id)
+        if year:
+            data["years"].add(year)
+        if sentence is not None and len(data["evidence"]) < EVIDENCE_PER_EDGE and all(e[1] != sentence for e in data["evidence"]):
+            data["evidence"].append((report_id, sentence))
 
     # ------------------------------------------------------------------ reading
 

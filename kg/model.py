@@ -84,7 +84,7 @@ class Unit:
         """Identity across reports: the code when linked, else the name."""
         if self.kind == "division":
             return f"division:{self.code}" if self.linked else f"division?{self.name}"
-        owner = self.code if self.linked else "?"
+        owner = self.code if self.linked and self.code else ("central" if self.level == "central" else "?")
         return f"{self.kind}:{owner}:{self.organ or self.name}"
 
 

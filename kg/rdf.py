@@ -50,7 +50,7 @@ INSTRUMENT_CLASSES = {
     "规划纲要方案": "Plan", "规范性文件": "NormativeDocument", "内部文件": "InternalDocument", "其他": "OtherDocument",
 }
 LEVELS = {"central": "Central", "province": "Province", "prefecture": "Prefecture", "county": "County", "township": "Township"}
-REPORT_PARTS = ("evidence", "statement", "citation", "problem", "indicator")
+REPORT_PARTS = ("evidence", "statement", "citation", "mention", "problem", "indicator")
 UNIT_CLASSES = {"division": "AdministrativeUnit", "department": "Department", "organ": "Organ"}
 
 
@@ -288,9 +288,12 @@ class RdfBuilder:
             return node
 
         direct: set[tuple[ox.NamedNode, ox.NamedNode, ox.NamedNode]] = set()
-        for mention in report.organs:
+        for n, mention in enumerate(report.organs, 1):
             target = self.node_iri(f"unit:{mention.unit.key}")
             direct.add((r, fz("mentions"), target))
+            m = iris.within(report.id, "mention", str(n))
+            t.extend([ox.Triple(m, A, fz("Mention")), ox.Triple(m, fz("report"), r), ox.Triple(m, fz("unit"), target),
+                      ox.Triple(m, fz("writtenAs"), _zh(mention.unit.as_written)), ox.Triple(m, fz("evidence"), evidence(mention.evidence))])
         for n, mention in enumerate(report.instruments, 1):
             target = self.node_iri(f"instrument:{mention.key}")
             direct.add((r, fz("cites"), target))

@@ -75,11 +75,6 @@ def evidence_items(graph: KnowledgeGraph, data: dict) -> list[dict]:
     return items
 
 
-def unit_facets(node: dict, years: set[int]) -> dict:
-    return {"province": node.get("province") or "", "city": node.get("city") or "", "level": node.get("level") or "",
-            "year": sorted(years)}
-
-
 def facet_menus(view: View) -> list[dict]:
     """The filter menus of a view, from the facets its units carry."""
     menus = []
@@ -93,55 +88,6 @@ def facet_menus(view: View) -> list[dict]:
                 values.add(value)
         menus.append({"id": facet, "label": label, "values": sorted(values)})
     return menus
-
-
-def overview(graph: KnowledgeGraph) -> View:
-    """Reporting units with their measures, instruments and problems (graph.html)."""
-    view = View("overview", "法治政府建设报告知识图谱", f"{len(graph.reports)} 份报告 reports: 单位、措施、法律文件与问题 — units, measures, instruments, problems")
-    g = graph.graph
-    reporting = {}
-    for info in graph.reports.values():
-        if info.unit:
-            reporting.setdefault(info.unit, set()).update({info.year} if info.year else set())
-    for unit, years in sorted(reporting.items()):
-        node = g.nodes[unit]
-        facts = [f"区划代码 code: {node['code']}" if node.get("code") else "未链接 unlinked", f"层级 level: {node.get('level') or '?'}"]
-        view.add_node(unit, "unit", node["label"], size=30, facts=facts, facets=unit_facets(node, years), search=node.get("code") or "")
-    adopters: dict[str, set[str]] = {}
-    for unit in reporting:
-        for _, target, relation, data in g.out_edges(unit, keys=True, data=True):
-            if relation in (IMPLEMENTS, PLANS):
-                adopters.setdefault(target, set()).add(unit)
-                view.add_edge(unit, target, relation, planned=relation == PLANS, years=sorted(data["years"]),
-                              evidence=evidence_items(graph, data), color=None)
-    for target, units in sorted(adopters.items()):
-        node = g.nodes[target]
-        kind = node["kind"]
-        facts = [f"单位数 units: {len(units)}"] + ([f"主题 theme: {node['theme']}"] if node.get("theme") else [])
-        view.add_node(target, kind, node["label"], size=5 + 3 * len(units), facts=facts, search=node.get("label_en", ""))
-    cited: dict[str, set[str]] = {}
-    for info in graph.reports.values():
-        if not info.unit:
-            continue
-        for _, target, relation, data in g.out_edges(f"report:{info.id}", keys=True, data=True):
-            if relation == CITES:
-                cited.setdefault(target, set()).add(info.unit)
-                view.add_edge(info.unit, target, CITES, years=[info.year] if info.year else [], evidence=evidence_items(graph, data))
-            elif relation == "states":
-                problem = g.nodes[target]
-                if target not in {n["id"] for n in view.nodes}:
-                    category = g.nodes.get(f"category:{problem.get('category')}", {}).get("label", "")
-                    view.add_node(target, "problem", problem["label"], size=8, facts=[f"类别 category: {category}"],
-                                  evidence=evidence_items(graph, data))
-                view.add_edge(info.unit, target, "states", years=[info.year] if info.year else [], evidence=evidence_items(graph, data))
-                for _, measure, rel in g.out_edges(target, keys=True):
-                    if rel == "addressedBy" and measure in adopters:
-                        view.add_edge(target, measure, "addressedBy")
-    for target, units in sorted(cited.items()):
-        node = g.nodes[target]
-        view.add_node(target, "instrument", node["label"], size=6 + 3 * len(units), facts=[f"类型 type: {node.get('type')}", f"单位数 units: {len(units)}"])
-    view.facets = facet_menus(view)
-    return view
 
 
 @lru_cache(maxsize=1)
@@ -166,7 +112,8 @@ def _options(view: View) -> dict:
         "interaction": {"hover": True, "tooltipDelay": 120, "hideEdgesOnDrag": many, "navigationButtons": False},
         "physics": {
             "solver": "forceAtlas2Based",
-            "forceAtlas2Based": {"gravitationalConstant": -60, "springLength": 110, "avoidOverlap": 0.4},
+            "forceAtlas2Based": {"gravitationalConstant": -120, "centralGravity": 0.008, "springLength": 150,
+                                 "springConstant": 0.05, "damping": 0.5, "avoidOverlap": 0.7},
             "stabilization": {"enabled": True, "iterations": 400 if not many else 200, "fit": True},
         },
     }
