@@ -100,7 +100,7 @@ def load(graph: KnowledgeGraph, path: str | Path) -> None:
         graph.graph.nodes[instruments[iri]].setdefault("written", set()).add(written)
     for iri, number in _rows(store, "SELECT ?i ?n WHERE { ?i fz:documentNumber/rdfs:label ?n }"):
         graph.graph.nodes[instruments[iri]].setdefault("numbers", set()).add(number)
-    for report, instrument, sentence, start in _rows(store, """
+    for report, instrument, sentence, _start in _rows(store, """
         SELECT ?r ?i ?sentence ?start WHERE { ?c a fz:Citation ; fz:report ?r ; fz:instrument ?i ; fz:evidence ?e .
           ?e fz:sentence ?sentence ; fz:startOffset ?start . ?r fz:sourceFile ?file } ORDER BY ?file ?start ?c"""):
         info = reports[report]

@@ -135,7 +135,7 @@ def _measure_node(view: View, graph: KnowledgeGraph, key: str, units: int, plann
         facts.append(f"主题 theme: {node['theme']}")
     # a few sentences, each from a different unit, say what the measure looks like in practice
     evidence = []
-    for source, _, relation, data in sorted(graph.graph.in_edges(key, keys=True, data=True), key=lambda e: e[0]):
+    for _source, _, relation, data in sorted(graph.graph.in_edges(key, keys=True, data=True), key=lambda e: e[0]):
         if relation in (IMPLEMENTS, PLANS) and data.get("evidence") and len(evidence) < 3:
             evidence.append(evidence_items(graph, data)[0])
     view.add_node(key, node["kind"], node["label"], size=6 + 3 * min(units, 40), facts=facts, evidence=evidence,
