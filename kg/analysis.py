@@ -118,25 +118,39 @@ def analyze(graph: KnowledgeGraph) -> Analysis:
     return result
 
 
-def _similar_units(profiles: dict[str, set[str]]) -> dict[str, list[tuple[float, str]]]:
-    """Each unit's most similar units by Jaccard over measures (bitsets keep thousands of units fast)."""
-    index = {m: i for i, m in enumerate(sorted(set().union(*profiles.values())))} if profiles else {}
+def _similar_units(profiles: dict[str, set[str]], block: int = 1024) -> dict[str, list[tuple[float, str]]]:
+    """Each unit's most similar units by Jaccard over measures.
+
+    Measure sets form a 0/1 matrix; shared measures of all pairs are its
+    product with itself, taken a block of rows at a time so memory stays
+    bounded (five thousand units: a fraction of a second).
+    """
+    import numpy as np
+
     keys = sorted(profiles)
-    bits = [sum(1 << index[m] for m in profiles[k]) for k in keys]
-    sizes = [b.bit_count() for b in bits]
-    best: dict[str, list[tuple[float, str]]] = {k: [] for k in keys}
-    for i, a in enumerate(bits):
-        if not a:
-            continue
-        scores = []
-        for j, b in enumerate(bits):
-            if i == j or not b:
-                continue
-            shared = (a & b).bit_count()
-            if shared:
-                scores.append((shared / (sizes[i] + sizes[j] - shared), keys[j]))
-        scores.sort(key=lambda x: (-x[0], x[1]))
-        best[keys[i]] = scores[:max(SIMILAR_PER_UNIT, CLUSTER_NEIGHBOURS)]
+    measures = sorted(set().union(*profiles.values())) if profiles else []
+    if not keys or not measures:
+        return {k: [] for k in keys}
+    column = {m: i for i, m in enumerate(measures)}
+    matrix = np.zeros((len(keys), len(measures)), dtype=np.float32)
+    for row, key in enumerate(keys):
+        matrix[row, [column[m] for m in profiles[key]]] = 1.0
+    sizes = matrix.sum(axis=1)
+    wanted = min(max(SIMILAR_PER_UNIT, CLUSTER_NEIGHBOURS), len(keys) - 1)
+    best: dict[str, list[tuple[float, str]]] = {}
+    for start in range(0, len(keys), block):
+        shared = (matrix[start:start + block] @ matrix.T).astype(np.float64)  # small integers: exact
+        union = sizes[start:start + block, None] + sizes[None, :] - shared
+        scores = np.divide(shared, union, out=np.zeros_like(shared), where=union > 0)
+        for offset in range(scores.shape[0]):
+            row = start + offset
+            line = scores[offset]
+            line[row] = -1.0  # not similar to itself
+            # the best few: a partition, then an exact order (score down, then key) among them and their ties
+            kth = np.partition(line, len(line) - wanted)[len(line) - wanted]
+            candidates = np.nonzero(line >= kth)[0]
+            order = candidates[np.lexsort((candidates, -line[candidates]))][:wanted]
+            best[keys[row]] = [(float(line[j]), keys[j]) for j in order if line[j] > 0]
     return best
 
 

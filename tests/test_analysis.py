@@ -1,0 +1,122 @@
+"""Analyses, exports and the graph read back from RDF."""
+
+from __future__ import annotations
+
+import csv
+
+import networkx as nx
+import pytest
+from click.testing import CliRunner
+
+from kg.analysis import analyze, jaccard, write
+from kg.cli import main
+from kg.export import export
+from kg.graph import IMPLEMENTS, KnowledgeGraph
+from kg.views import reporting_units
+
+
+@pytest.fixture(scope="module")
+def analysis(seed_corpus):
+    return analyze(seed_corpus.graph)
+
+
+def _norm(data):
+    return {k: (sorted(v) if isinstance(v, set) else v) for k, v in data.items()}
+
+
+def test_the_graph_read_back_from_rdf_is_the_graph_that_wrote_it(seed_corpus, seed_outputs):
+    built, loaded = seed_corpus.graph.graph, KnowledgeGraph.from_rdf(seed_outputs["rdf"]).graph
+    assert set(built.nodes) == set(loaded.nodes)
+    assert all(_norm(built.nodes[n]) == _norm(loaded.nodes[n]) for n in built.nodes)
+    edges = {(u, v, k): _norm(d) for u, v, k, d in built.edges(keys=True, data=True)}
+    assert edges == {(u, v, k): _norm(d) for u, v, k, d in loaded.edges(keys=True, data=True)}
+
+
+def test_adoption_counts_units(seed_corpus, analysis):
+    by_id = {row["id"]: row for row in analysis.adoption}
+    expected = {u for u in reporting_units(seed_corpus.graph)
+                if seed_corpus.graph.graph.has_edge(u, "measure:legal-advisers", IMPLEMENTS)}
+    assert by_id["legal-advisers"]["units_implementing"] == len(expected) == 5
+    assert by_id["fengqiao"]["units_implementing"] == 1
+    assert [r["units_implementing"] for r in analysis.adoption] == sorted((r["units_implementing"] for r in analysis.adoption), reverse=True)
+
+
+def test_similar_units_are_ranked_by_jaccard(seed_corpus, analysis):
+    rows = [r for r in analysis.similar if r["unit"] == "七里街道"]
+    assert [r["rank"] for r in rows] == [1, 2, 3, 4]
+    assert [r["jaccard"] for r in rows] == sorted((r["jaccard"] for r in rows), reverse=True)
+    assert jaccard({"a"}, set()) == 0.0 and jaccard(set(), set()) == 0.0
+
+
+def test_clusters_cover_every_unit_once(seed_corpus, analysis):
+    units = [r["unit"] for r in analysis.clusters]
+    assert sorted(units) == sorted(seed_corpus.graph.graph.nodes[u]["label"] for u in reporting_units(seed_corpus.graph))
+
+
+def test_distinctive_practices_belong_to_one_unit(analysis):
+    names = {r["practice"]: r["unit"] for r in analysis.distinctive}
+    assert names["文明加油站"] == "陆渡街道" and names["总体国家安全观主题公园"] == "陆渡街道"
+    assert "枫桥经验" in names
+
+
+def test_problems_prevalence_and_remedies(seed_corpus, analysis):
+    assert sum(r["problems"] for r in analysis.prevalence) == sum(len(r.problems) for r in seed_corpus.reports)
+    assert {r["level"] for r in analysis.prevalence_by_level} == {"township"}
+    assert len(analysis.remedies) == 11
+    irregular = next(r for r in analysis.remedies if r["problem"] == "行政执法行为还不够规范")
+    assert irregular["addressed"] and "行政执法公示制度" in irregular["planned_measures"]
+    resources = next(r for r in analysis.remedies if r["category"].startswith("保障不足"))
+    assert not resources["addressed"]
+
+
+def test_analysis_files(tmp_path, analysis):
+    paths = write(analysis, tmp_path)
+    assert {p.name for p in paths} >= {"analysis.html", "analysis.md", "adoption.csv", "clusters.csv", "prevalence.csv"}
+    rows = list(csv.DictReader((tmp_path / "adoption.csv").open(encoding="utf-8")))
+    assert rows[0].keys() >= {"measure", "units_implementing", "share_implementing"}
+    page = (tmp_path / "analysis.html").read_text(encoding="utf-8")
+    assert "<svg" in page and "http" not in page.replace("http-equiv", "")
+
+
+def test_similarity_scales_to_thousands_of_units():
+    from synthetic import five_thousand_units
+
+    result = analyze(five_thousand_units())
+    assert result.units == 5000
+    assert len({r["cluster"] for r in result.clusters}) > 1
+    assert len(result.similar) == 5 * 5000
+
+
+@pytest.mark.parametrize(("fmt", "reader"), [("graphml", nx.read_graphml), ("gexf", nx.read_gexf)])
+def test_graphml_and_gexf_load_back(tmp_path, seed_corpus, fmt, reader):
+    path = tmp_path / f"graph.{fmt}"
+    export(seed_corpus.graph, fmt, path)
+    loaded = reader(path)
+    assert loaded.number_of_nodes() == seed_corpus.graph.graph.number_of_nodes()
+    assert loaded.number_of_edges() == seed_corpus.graph.graph.number_of_edges()
+    assert loaded.nodes["unit:division:610702008"]["label"] == "七里街道"
+
+
+def test_neo4j_csv_headers(tmp_path, seed_corpus):
+    nodes, relationships = export(seed_corpus.graph, "neo4j", tmp_path)
+    node_rows = list(csv.reader(nodes.open(encoding="utf-8")))
+    assert node_rows[0][0] == "id:ID" and node_rows[0][-1] == ":LABEL"
+    assert len(node_rows) - 1 == seed_corpus.graph.graph.number_of_nodes()
+    rel_rows = list(csv.reader(relationships.open(encoding="utf-8")))
+    assert rel_rows[0][:3] == [":START_ID", ":END_ID", ":TYPE"]
+    assert {r[2] for r in rel_rows[1:]} >= {"IMPLEMENTS", "PLANS", "CITES", "PART_OF", "ADDRESSED_BY"}
+
+
+def test_viz_analyze_and_export_commands(tmp_path, seed_outputs):
+    runner = CliRunner()
+    graph = str(seed_outputs["rdf"])
+    for view in ("overview", "shared-practices", "problems", "instruments"):
+        result = runner.invoke(main, ["viz", graph, "--view", view, "-o", str(tmp_path / f"{view}.html")])
+        assert result.exit_code == 0, result.output
+    result = runner.invoke(main, ["viz", graph, "--view", "unit", "--unit", "桂溪街道", "-o", str(tmp_path / "unit.html")])
+    assert result.exit_code == 0 and "nodes" in result.output
+    missing = runner.invoke(main, ["viz", graph, "--view", "unit", "--unit", "nowhere", "-o", str(tmp_path / "x.html")])
+    assert missing.exit_code == 1 and "no unit named" in missing.output
+    assert runner.invoke(main, ["analyze", graph, "-o", str(tmp_path / "analysis")]).exit_code == 0
+    assert (tmp_path / "analysis" / "analysis.html").exists()
+    assert runner.invoke(main, ["export", graph, "--format", "gexf", "-o", str(tmp_path / "g.gexf")]).exit_code == 0

@@ -1,0 +1,53 @@
+"""Screenshots of every view of the seed graph and of the analysis report, for the README (docs/*.png).
+
+Run: .venv/bin/python tools/screenshots.py  (needs Debian's chromium)
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from kg import views, viz  # noqa: E402
+from kg.analysis import analyze, write  # noqa: E402
+from kg.corpus import build  # noqa: E402
+
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync"]
+
+
+def main() -> None:
+    corpus = build([ROOT / "seeds"])
+    out = Path(tempfile.mkdtemp())
+    pages = {}
+    for name in ("shared-practices", "problems", "instruments", "overview"):
+        pages[name] = out / f"{name}.html"
+        viz.write(views.build_view(corpus.graph, name), pages[name])
+    pages["unit"] = out / "unit.html"
+    viz.write(views.build_view(corpus.graph, "unit", "610702008"), pages["unit"])
+    write(analyze(corpus.graph), out / "analysis")
+    docs = ROOT / "docs"
+    docs.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
+        for name, path in pages.items():
+            page = browser.new_page(viewport={"width": 1280, "height": 800}, bypass_csp=True)
+            page.goto(path.as_uri())
+            page.wait_for_function("() => window.kgStatus && window.kgStatus.stabilized", timeout=60_000)
+            page.screenshot(path=str(docs / f"view-{name}.png"))
+            page.close()
+        page = browser.new_page(viewport={"width": 1100, "height": 1400})
+        page.goto((out / "analysis" / "analysis.html").as_uri())
+        page.screenshot(path=str(docs / "analysis.png"))
+        browser.close()
+    print("wrote", ", ".join(sorted(p.name for p in docs.glob("*.png"))))
+
+
+if __name__ == "__main__":
+    main()
