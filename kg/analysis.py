@@ -173,7 +173,7 @@ def _clusters(graph: KnowledgeGraph, units: list[str], profiles: dict[str, set[s
         inside = Counter(m for u in members for m in profiles[u])
         # what sets the cluster apart: measures much more common inside than overall
         lift = sorted(((inside[m] / len(members)) / (total[m] / len(units)), m) for m in inside if inside[m] >= max(2, len(members) // 2))
-        marks = [g.nodes[m]["label"] for _, m in sorted(lift, key=lambda x: (-x[0], x[1]))[:3]]
+        marks = [g.nodes[m]["label"] for score, m in sorted(lift, key=lambda x: (-x[0], x[1]))[:3] if score > 1.2]
         for u in members:
             rows.append({"cluster": number, "size": len(members), "unit": g.nodes[u]["label"], "code": g.nodes[u].get("code") or "",
                          "characteristic_measures": "; ".join(marks)})
