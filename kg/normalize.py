@@ -19,6 +19,7 @@ from kg.resources import read_tsv
 from kg.textmap import AlignedText
 
 HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_HAN_CHAR = re.compile("[\u4e00-\u9fff]")
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ"
 # A gloss sits right after a Han character: 規(guī)范, 創(chuàng)新, 數(shù)據(jù).
 _PINYIN_GLOSS = re.compile(rf"(?<=[{HAN}])[(（]((?=[a-zü{_TONED}]*[{_TONED}])[a-zü{_TONED}]{{1,7}})[)）]")
@@ -83,9 +84,11 @@ def _to_simplified(text: AlignedText) -> tuple[AlignedText, bool]:
     """Convert with OpenCC when the text is traditional (≥2% of Han characters change)."""
     converter = _opencc()
     converted = converter.convert(text.text)
-    han = sum(1 for c in text.text if "\u4e00" <= c <= "\u9fff")
-    if len(converted) == len(text.text):
-        changed = sum(a != b for a, b in zip(text.text, converted))
+    han = len(_HAN_CHAR.findall(text.text))
+    if converted == text.text:
+        changed = 0
+    elif len(converted) == len(text.text):
+        changed = sum(map(str.__ne__, text.text, converted))
     else:
         changed = han
     if not han or changed < 0.02 * han:

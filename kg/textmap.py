@@ -100,8 +100,10 @@ class AlignedText:
         """Like ``pattern.sub`` but keeping the offset map."""
         if callable(replacement):
             edits = ((m.start(), m.end(), replacement(m)) for m in pattern.finditer(self.text))
-        else:
+        elif "\\" in replacement:
             edits = ((m.start(), m.end(), m.expand(replacement)) for m in pattern.finditer(self.text))
+        else:  # a plain string: no template to expand
+            edits = ((m.start(), m.end(), replacement) for m in pattern.finditer(self.text))
         return self.edit(edits)
 
     def translate(self, table: dict[int, str]) -> AlignedText:

@@ -10,6 +10,7 @@ import ahocorasick
 from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import SKOS
 
+from kg.anchors import required_literals
 from kg.resources import ontology_path
 
 FZ = Namespace("https://w3id.org/fzkg/ontology#")
@@ -87,7 +88,22 @@ class Scheme:
                 existing = self._automaton.get(phrase, None)
                 self._automaton.add_word(phrase, (phrase, (existing[1] if existing else ()) + (concept.id,)))
         self._automaton.make_automaton()
+        # each pattern runs only on text that holds one of its required literals
         self._patterned = [(c.id, p) for c in self.concepts.values() if not c.theme for p in c.patterns]
+        self._unanchored: list[int] = []
+        self._anchors = ahocorasick.Automaton()
+        by_literal: dict[str, list[int]] = {}
+        for index, (_concept, pattern) in enumerate(self._patterned):
+            literals = required_literals(pattern)
+            if literals is None:
+                self._unanchored.append(index)
+                continue
+            for literal in literals:
+                by_literal.setdefault(literal, []).append(index)
+        for literal, indexes in by_literal.items():
+            self._anchors.add_word(literal, tuple(indexes))
+        if by_literal:
+            self._anchors.make_automaton()
 
     def __getitem__(self, concept_id: str) -> Concept:
         return self.concepts[concept_id]
@@ -106,7 +122,12 @@ class Scheme:
         for end, (phrase, concept_ids) in self._automaton.iter(text):
             for concept_id in concept_ids:
                 found.add(Match(end - len(phrase) + 1, end + 1, concept_id, phrase))
-        for concept_id, pattern in self._patterned:
+        candidates = set(self._unanchored)
+        if len(self._anchors):
+            for _end, indexes in self._anchors.iter(text):
+                candidates.update(indexes)
+        for index in sorted(candidates):
+            concept_id, pattern = self._patterned[index]
             for m in pattern.finditer(text):
                 if m.end() > m.start() and "\n" not in m.group(0):
                     found.add(Match(m.start(), m.end(), concept_id, m.group(0)))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import bisect
 import re
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from kg.extract.base import Document, Sentence
@@ -27,6 +29,7 @@ _LEVELLED = re.compile(r"依法治(省|市|州|县|区|旗|镇|乡|街)")
 _LIST_GAP = re.compile(r"(?:\(以下简称[^)]*\))?(?:[、,]|和|及|与|以及)?(?=《)")
 # issuing a document, or carrying out one that defines a practice (认真执行《…第一责任人职责规定》)
 _ISSUES = re.compile(r"(印发|制定|出台|编制|修订|起草|实施|执行|贯彻落实|严格落实)(了)?(?:[^《》,。;]{0,12}的)?$")
+_NAME_TAIL = re.compile(r"(行动|工程|品牌|模式|工作法|服务站|工作室|驿站|课堂|平台)")
 _QUOTED = re.compile(r"[“\"]([^“”\"\n]{2,22})[”\"]")
 
 
@@ -98,13 +101,14 @@ class MeasureExtractor:
 
     def __call__(self, doc: Document, report: Report) -> None:
         scheme = measures()
-        cited_by_sentence: dict[int, list[tuple[int, str]]] = {}
-        for mention in report.instruments:
-            cited_by_sentence.setdefault(mention.evidence.start, []).append((mention.evidence.end, mention.key))
-        for sentence in doc.sentences:
+        # titles masked once for the whole text; concepts are matched sentence by sentence (their
+        # patterns are anchored on literals a short sentence rarely holds), practice names in one pass
+        masked = _mask_titles(doc.text)
+        practices = _bucket(doc, self._local_practices(masked, scheme))
+        for index, sentence in enumerate(doc.sentences):
             if sentence.section is None and sentence.start < doc.structure.body_start:
                 continue
-            text = _mask_titles(sentence.text)
+            text = masked[sentence.start:sentence.end]
             cited = self._based_on(doc, sentence, report) if _BASED_ON.search(sentence.text) else []
             matches = [m for m in scheme.find(text) if not _other_level(m.phrase, report)]
             from_heading = False
@@ -137,11 +141,11 @@ class MeasureExtractor:
                         seen.add((implied, status))
                         report.measures.append(MeasureMention(implied, scheme[implied].label, status, evidence,
                                                               implied_by=match.concept, based_on=based_on))
-            for name in self._local_practices(text, scheme):
-                status = status_of(sentence, text[: text.find(name)])
-                if status is not None and (name, status) not in seen:
-                    seen.add((name, status))
-                    report.measures.append(MeasureMention(None, name, status, doc.sentence_evidence(sentence)))
+            for practice in practices.get(index, ()):
+                status = status_of(sentence, text[: practice.start])
+                if status is not None and (practice.name, status) not in seen:
+                    seen.add((practice.name, status))
+                    report.measures.append(MeasureMention(None, practice.name, status, doc.sentence_evidence(sentence)))
         self._compose(report, scheme)
 
     @staticmethod
@@ -177,25 +181,50 @@ class MeasureExtractor:
         return keys
 
     @staticmethod
-    def _local_practices(text: str, scheme) -> list[str]:
+    def _local_practices(text: str, scheme) -> list[Practice]:
+        """Named local practices: quoted names and the objects of founding verbs, in text order."""
         name_end, founded, slogans = _practice_cues()
-        names = []
+        found: list[Practice] = []
         for match in _QUOTED.finditer(text):
             name = match.group(1)
             # “法治护航”行动: the word after the quote completes the name
-            tail = re.match(r"(行动|工程|品牌|模式|工作法|服务站|工作室|驿站|课堂|平台)", text[match.end():])
+            tail = _NAME_TAIL.match(text, match.end())
             if tail:
                 name += tail.group(1)
-            names.append(name)
-        names += [m.group("name") or m.group("name2") for m in founded.finditer(text)]
-        practices = []
-        for name in names:
+            found.append(Practice(match.start(), match.end(), name))
+        for match in founded.finditer(text):
+            group = "name" if match.group("name") else "name2"
+            found.append(Practice(match.start(group), match.end(group), match.group(group)))
+        practices, names = [], set()
+        for practice in sorted(found, key=lambda p: p.start):
+            name = practice.name
             if not (3 <= len(name) <= 18) or re.search(r"[,、;:。!?\s—\-·]", name):
                 continue
             if not name_end.search(name) or any(s.search(name) for s in slogans):
                 continue
             if scheme.phrase_concepts(name):
                 continue  # a known measure under a local name: the concept already counts
-            if name not in practices:
-                practices.append(name)
+            practices.append(practice)
+            names.add(name)
         return practices
+
+
+@dataclass(frozen=True)
+class Practice:
+    """A local practice's name and where it stands in the text."""
+
+    start: int
+    end: int
+    name: str
+
+
+def _bucket(doc: Document, found) -> dict[int, list]:
+    """Matches (anything with .start and .end) by the index of the sentence that holds them."""
+    buckets: dict[int, list] = {}
+    starts = [s.start for s in doc.sentences]
+    for item in found:
+        index = bisect.bisect_right(starts, item.start) - 1
+        if index >= 0 and item.end <= doc.sentences[index].end:
+            sentence_start = doc.sentences[index].start
+            buckets.setdefault(index, []).append(replace(item, start=item.start - sentence_start, end=item.end - sentence_start))
+    return buckets

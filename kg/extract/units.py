@@ -32,7 +32,10 @@ class UnitExtractor:
         chain = _reporting_chain(report.unit)
         division_ends = {}  # place names (stems too: 太仓人民法院) by where they end
         named = []  # full division names, for the mentions of other divisions
-        for start, end, form, codes in gaz.mentions(text):
+        titles = [(m.start(), m.end()) for m in _TITLE.finditer(doc.text)]
+        for start, end, form, codes in gaz.mentions(doc.text):  # the same search as the linker's: remembered
+            if any(a < start < b for a, b in titles):
+                continue
             division_ends[end] = (start, form, list(codes or gaz.stem_codes(form)))
             if codes:
                 named.append((start, form, list(codes)))

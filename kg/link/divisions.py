@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-import ahocorasick
-
 from kg.resources import ontology_path
 
 LEVEL_NAMES = {1: "province", 2: "prefecture", 3: "county", 4: "township"}
@@ -59,13 +57,16 @@ class Gazetteer:
             stem = bare_stem(division, ethnic)
             if stem and len(stem) >= 2 and division.level <= 3:
                 self._add(self.stems, stem, division.code)
-        self._automaton = ahocorasick.Automaton()
-        for form, codes in self.forms.items():
-            self._automaton.add_word(form, (form, tuple(codes)))
+        # Names by their first two characters (every name has at least two): scanning a text
+        # costs one dict lookup per position. pyahocorasick walks CJK text slowly when the root
+        # has as many children as there are first characters of 36,000 names.
+        self._names: dict[str, tuple[str, ...]] = {form: tuple(codes) for form, codes in self.forms.items()}
         for stem in self.stems:
-            if stem not in self.forms:
-                self._automaton.add_word(stem, (stem, ()))
-        self._automaton.make_automaton()
+            self._names.setdefault(stem, ())
+        lengths: dict[str, set[int]] = {}
+        for name in self._names:
+            lengths.setdefault(name[:2], set()).add(len(name))
+        self._lengths = {prefix: tuple(sorted(ls, reverse=True)) for prefix, ls in lengths.items()}
 
     @staticmethod
     def _add(index: dict[str, list[str]], key: str, code: str) -> None:
@@ -90,25 +91,32 @@ class Gazetteer:
         return codes
 
     def mentions(self, text: str) -> list[tuple[int, int, str, tuple[str, ...]]]:
-        """Division names in ``text``: (start, end, form, codes), longest match at each place.
+        """Division names in ``text``: (start, end, form, codes), the longest at each place, left to right.
 
         Bare stems come back with an empty code tuple; :meth:`stem_codes` resolves them.
+        The last few texts are remembered: one report is searched by several stages.
         """
+        return self._mentions(text)
+
+    @lru_cache(maxsize=8)  # noqa: B019 - the gazetteer lives as long as the process
+    def _mentions(self, text: str) -> list[tuple[int, int, str, tuple[str, ...]]]:
         found = []
-        for end, (form, codes) in self._automaton.iter(text):
-            start = end - len(form) + 1
-            found.append((start, end + 1, form, codes))
-        # keep the longest of overlapping matches (黔南布依族苗族自治州 over 黔南)
-        found.sort(key=lambda m: (m[0], -(m[1] - m[0])))
-        kept, reach = [], -1
-        for match in found:
-            if match[0] >= reach:
-                kept.append(match)
-                reach = match[1]
-            elif match[1] > reach and not kept[-1][3]:
-                kept[-1] = match
-                reach = match[1]
-        return kept
+        names, lengths = self._names, self._lengths
+        i, n = 0, len(text)
+        while i < n - 1:
+            candidates = lengths.get(text[i:i + 2])
+            if candidates:
+                for length in candidates:
+                    form = text[i:i + length]
+                    if len(form) == length and form in names:
+                        found.append((i, i + length, form, names[form]))
+                        i += length
+                        break
+                else:
+                    i += 1
+            else:
+                i += 1
+        return found
 
     def stem_codes(self, stem: str) -> list[str]:
         return self.stems.get(stem, [])

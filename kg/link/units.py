@@ -141,6 +141,8 @@ class OrganLexicon:
             for form in [row["name"], *filter(None, row.get("aliases", "").split("|"))]:
                 self.by_form.setdefault(form.strip(), organ)
         self.prefixes = sorted(((r["prefix"], r["level"]) for r in prefixes), key=lambda p: -len(p[0]))
+        self._prefix_level = dict(self.prefixes)
+        self._prefix_lengths = sorted({len(p) for p, _ in self.prefixes}, reverse=True)
         self._automaton = ahocorasick.Automaton()
         for form in self.by_form:
             self._automaton.add_word(form, form)
@@ -164,12 +166,15 @@ class OrganLexicon:
 
         区 in 工业园区城管中队 is the end of a place name, not a prefix.
         """
-        for prefix, level in self.prefixes:
-            if text.endswith(prefix, 0, end):
-                start = end - len(prefix)
-                # one character (区, 市, 县) may end a place name; longer prefixes (国家, 街道) stand alone
-                if len(prefix) > 1 or start == 0 or not _HAN.match(text[start - 1]) or text[start - 1] in _FUNCTION_CHARS:
-                    return prefix, level
+        for length in self._prefix_lengths:
+            start = end - length
+            if start < 0:
+                continue
+            prefix = text[start:end]
+            level = self._prefix_level.get(prefix)
+            # one character (区, 市, 县) may end a place name; longer prefixes (国家, 街道) stand alone
+            if level is not None and (length > 1 or start == 0 or not _HAN.match(text[start - 1]) or text[start - 1] in _FUNCTION_CHARS):
+                return prefix, level
         return None
 
 
