@@ -56,7 +56,7 @@ def write_outputs(corpus: Corpus, out_dir: str | Path, rdf_format: str = "turtle
     """Write graph.<ext>, graph.html, views/*.html and documents.jsonl into ``out_dir`` (each atomically)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    _, suffix = rdf.FORMATS[rdf_format]
+    suffix = rdf.FORMATS[rdf_format]
     written = {
         "rdf": out_dir / f"graph{suffix}",
         "html": out_dir / "graph.html",

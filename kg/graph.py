@@ -17,7 +17,7 @@ which the RDF writer streams.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import networkx as nx
 
@@ -60,6 +60,147 @@ def division_key(code: str) -> str:
     return f"unit:division:{code}"
 
 
+Evidence = tuple[str, int, str, str]
+"""An evidence sentence on an edge: (report file, start offset, report id, sentence)."""
+
+
+@dataclass
+class GraphDelta:
+    """What one report adds to the graph, computed apart from the graph (in a worker process).
+
+    ``nodes`` are created if missing (their attributes are the same whichever
+    report brings them); ``sets`` add values to set-valued attributes;
+    ``edges`` are (source, target, relation, evidence or None); ``links`` are
+    structural edges without evidence (part-of).
+    """
+
+    report: ReportInfo
+    nodes: list[tuple[str, dict]] = field(default_factory=list)
+    sets: list[tuple[str, str, str]] = field(default_factory=list)
+    edges: list[tuple[str, str, str, Evidence | None]] = field(default_factory=list)
+    links: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def delta(report: Report) -> GraphDelta:
+    """The nodes and edges a report contributes (pure: no graph needed)."""
+    builder = _DeltaBuilder(report)
+    return builder.build()
+
+
+class _DeltaBuilder:
+    """Collects a report's nodes and edges; units (with their parent chains) are queued, then flushed."""
+
+    def __init__(self, report: Report):
+        self.report = report
+        self.out: GraphDelta | None = None
+        self.seen_units: set[str] = set()
+        self.pending_nodes: list[tuple[str, dict]] = []
+        self.pending_links: list[tuple[str, str]] = []
+
+    def evidence(self, evidence) -> Evidence:
+        return (self.report.file, evidence.start, self.report.id, evidence.sentence)
+
+    def build(self) -> GraphDelta:
+        report = self.report
+        unit = self.unit(report.unit) if report.unit else None
+        info = ReportInfo(report.id, report.file, report.title, report.year, unit)
+        out = self.out = GraphDelta(info, warnings=list(report.warnings))
+        self.flush_units()
+        report_key = f"report:{report.id}"
+        out.nodes.append((report_key, {"kind": "report", "label": report.title or report.file, "year": report.year, "file": report.file}))
+        if unit:
+            out.edges.append((report_key, unit, PUBLISHED_BY, None))
+        for mention in report.organs:
+            out.edges.append((report_key, self.unit(mention.unit), MENTIONS, self.evidence(mention.evidence)))
+        self.flush_units()
+        for mention in report.instruments:
+            key = f"instrument:{mention.key}"
+            out.nodes.append((key, {"kind": "instrument", "label": mention.label, "type": mention.type}))
+            out.sets.append((key, "written", mention.as_written))
+            if mention.doc_number:
+                out.sets.append((key, "numbers", mention.doc_number))
+            out.edges.append((report_key, key, CITES, self.evidence(mention.evidence)))
+        scheme = measures()
+        for mention in report.measures:
+            if mention.concept:
+                target = f"measure:{mention.concept}"
+                concept = scheme[mention.concept]
+                theme = next((scheme[b].label for b in _themes(scheme, mention.concept)), None)
+                out.nodes.append((target, _plain({"kind": "measure", "label": concept.label, "label_en": concept.label_en, "theme": theme})))
+            else:
+                owner = unit or report_key
+                target = f"practice:{owner}:{mention.label}"
+                out.nodes.append((target, {"kind": "practice", "label": mention.label}))
+                out.edges.append((target, owner, PRACTICE_OF, None))
+            if unit:
+                relation = IMPLEMENTS if mention.status.value == "implemented" else PLANS
+                out.edges.append((unit, target, relation, self.evidence(mention.evidence)))
+            for instrument in mention.based_on:
+                out.edges.append((target, f"instrument:{instrument}", BASED_ON, self.evidence(mention.evidence)))
+        categories = problem_categories()
+        for problem in report.problems:
+            key = f"problem:{report.id}:{problem.id}"
+            out.nodes.append((key, _plain({"kind": "problem", "label": problem.label, "text": problem.text, "category": problem.category,
+                                           "report": report.id})))
+            out.edges.append((report_key, key, STATES, self.evidence(problem.evidence)))
+            if problem.category:
+                category = f"category:{problem.category}"
+                out.nodes.append((category, {"kind": "category", "label": categories[problem.category].label}))
+                out.edges.append((key, category, CATEGORY, None))
+            for concept in problem.addressed_by:
+                out.edges.append((key, f"measure:{concept}", ADDRESSED_BY, None))
+        return out
+
+    def unit(self, unit: Unit) -> str:
+        """The node key of a unit; its node and its parents' are queued."""
+        key = unit_key(unit)
+        if key in self.seen_units:
+            return key
+        self.seen_units.add(key)
+        gaz = gazetteer()
+        province, city = _province_city(unit.code if unit.linked else None)
+        attrs = _plain({"kind": "unit", "label": unit.name, "unit_kind": unit.kind, "code": unit.code, "level": unit.level,
+                        "linked": unit.linked, "province": province, "city": city, "organ": unit.organ, "category": unit.category})
+        if not unit.linked and unit.candidates:
+            attrs["candidates"] = list(unit.candidates)
+        self.pending_nodes.append((key, attrs))
+        if unit.linked and unit.code:
+            if unit.kind == "division":
+                child = key
+                for division in gaz.chain(unit.code)[1:]:
+                    parent = division_key(division.code)
+                    province, city = _province_city(division.code)
+                    self.pending_nodes.append((parent, _plain({"kind": "unit", "label": division.name, "unit_kind": "division",
+                                                               "code": division.code, "level": LEVEL_NAMES[division.level],
+                                                               "linked": True, "province": province, "city": city})))
+                    self.pending_links.append((child, parent))
+                    child = parent
+            else:
+                division = gaz.by_code[unit.code]
+                parent = self.unit(Unit(division.name, "division", code=division.code, level=division.level_name, linked=True))
+                self.pending_links.append((key, parent))
+        return key
+
+    def flush_units(self) -> None:
+        self.out.nodes.extend(self.pending_nodes)
+        self.out.links.extend(self.pending_links)
+        self.pending_nodes, self.pending_links = [], []
+
+
+def _province_city(code: str | None) -> tuple[str | None, str | None]:
+    """The province and the prefecture-level city of a division, by name."""
+    if not code:
+        return None, None
+    chain = gazetteer().chain(code)
+    return (chain[-1].name if chain else None), next((d.name for d in chain if d.level == 2), None)
+
+
+def _plain(attrs: dict) -> dict:
+    """Attributes without the empty ones."""
+    return {k: v for k, v in attrs.items() if v is not None}
+
+
 class KnowledgeGraph:
     """The merged graph of a set of reports."""
 
@@ -91,92 +232,36 @@ class KnowledgeGraph:
 
     def add(self, report: Report) -> None:
         """Merge one report's entities and assertions."""
-        unit = self._add_unit(report.unit) if report.unit else None
-        self.reports[report.id] = ReportInfo(report.id, report.file, report.title, report.year, unit)
-        report_key = f"report:{report.id}"
-        self._node(report_key, kind="report", label=report.title or report.file, year=report.year, file=report.file)
-        if unit:
-            self._edge(report_key, unit, PUBLISHED_BY, report.id, report.year, None)
-        for mention in report.organs:
-            organ = self._add_unit(mention.unit)
-            self._edge(report_key, organ, MENTIONS, report.id, report.year, mention.evidence.sentence)
-        for mention in report.instruments:
-            key = f"instrument:{mention.key}"
-            node = self._node(key, kind="instrument", label=mention.label, type=mention.type)
-            node.setdefault("written", set()).add(mention.as_written)
-            if mention.doc_number:
-                node.setdefault("numbers", set()).add(mention.doc_number)
-            self._edge(report_key, key, CITES, report.id, report.year, mention.evidence.sentence)
-        scheme = measures()
-        for mention in report.measures:
-            if mention.concept:
-                target = f"measure:{mention.concept}"
-                concept = scheme[mention.concept]
-                theme = next((scheme[b].label for b in _themes(scheme, mention.concept)), None)
-                self._node(target, kind="measure", label=concept.label, label_en=concept.label_en, theme=theme)
-            else:
-                owner = unit or f"report:{report.id}"
-                target = f"practice:{owner}:{mention.label}"
-                self._node(target, kind="practice", label=mention.label)
-                self._edge(target, owner, PRACTICE_OF, report.id, report.year, None)
-            if unit:
-                relation = IMPLEMENTS if mention.status.value == "implemented" else PLANS
-                self._edge(unit, target, relation, report.id, report.year, mention.evidence.sentence)
-            for instrument in mention.based_on:
-                self._edge(target, f"instrument:{instrument}", BASED_ON, report.id, report.year, mention.evidence.sentence)
-        categories = problem_categories()
-        for problem in report.problems:
-            key = f"problem:{report.id}:{problem.id}"
-            self._node(key, kind="problem", label=problem.label, text=problem.text, category=problem.category, report=report.id)
-            self._edge(report_key, key, STATES, report.id, report.year, problem.evidence.sentence)
-            if problem.category:
-                category = f"category:{problem.category}"
-                self._node(category, kind="category", label=categories[problem.category].label)
-                self._edge(key, category, CATEGORY, report.id, report.year, None)
-            for concept in problem.addressed_by:
-                self._edge(key, f"measure:{concept}", ADDRESSED_BY, report.id, report.year, None)
+        self.apply(delta(report))
 
-    def _add_unit(self, unit: Unit) -> str:
-        key = unit_key(unit)
-        gaz = gazetteer()
-        province = city = None
-        if unit.linked and unit.code:
-            chain = gaz.chain(unit.code)
-            province = chain[-1].name if chain else None
-            city = next((d.name for d in chain if d.level == 2), None)
-        node = self._node(
-            key, kind="unit", label=unit.name, unit_kind=unit.kind, code=unit.code, level=unit.level,
-            linked=unit.linked, province=province, city=city, organ=unit.organ, category=unit.category,
-        )
-        if not unit.linked and unit.candidates:
-            node["candidates"] = list(unit.candidates)
-        if unit.linked and unit.code:
-            if unit.kind == "division":
-                child = key
-                for division in gaz.chain(unit.code)[1:]:
-                    parent = division_key(division.code)
-                    chain = gaz.chain(division.code)
-                    self._node(parent, kind="unit", label=division.name, unit_kind="division", code=division.code,
-                               level=LEVEL_NAMES[division.level], linked=True, province=chain[-1].name,
-                               city=next((d.name for d in chain if d.level == 2), None))
-                    if not self.graph.has_edge(child, parent, PART_OF):
-                        self.graph.add_edge(child, parent, key=PART_OF, relation=PART_OF)
-                    child = parent
-            else:
-                division = gaz.by_code[unit.code]
-                government = Unit(division.name, "division", code=division.code, level=division.level_name, linked=True)
-                parent = self._add_unit(government)
-                if not self.graph.has_edge(key, parent, PART_OF):
-                    self.graph.add_edge(key, parent, key=PART_OF, relation=PART_OF)
-        return key
+    def apply(self, change: GraphDelta) -> None:
+        """Merge what one report contributes; the result does not depend on the order of reports."""
+        info = change.report
+        self.reports[info.id] = info
+        graph = self.graph
+        nodes = graph.nodes
+        for key, attrs in change.nodes:
+            if key not in graph:
+                graph.add_node(key, **attrs)
+        for key, attribute, value in change.sets:
+            nodes[key].setdefault(attribute, set()).add(value)
+        for child, parent in change.links:
+            if not graph.has_edge(child, parent, PART_OF):
+                graph.add_edge(child, parent, key=PART_OF, relation=PART_OF)
+        for source, target, relation, evidence in change.edges:
+            self._edge(source, target, relation, info.id, info.year, evidence)
 
     def _node(self, key: str, **attrs) -> dict:
         if key not in self.graph:
             self.graph.add_node(key, **{k: v for k, v in attrs.items() if v is not None})
         return self.graph.nodes[key]
 
-    def _edge(self, source: str, target: str, relation: str, report_id: str, year: int | None, sentence: str | None) -> None:
-        """Record that a report asserts (source, relation, target), with a sentence for tooltips."""
+    def _edge(self, source: str, target: str, relation: str, report_id: str, year: int | None, evidence: Evidence | None) -> None:
+        """Record that a report asserts (source, relation, target).
+
+        The edge keeps the earliest evidence sentences by (file, position), so
+        that the result is the same in whatever order reports are merged.
+        """
         if self.graph.has_edge(source, target, relation):
             data = self.graph.edges[source, target, relation]
         else:
@@ -186,8 +271,17 @@ class KnowledgeGraph:
         data["reports"].add(report_id)
         if year:
             data["years"].add(year)
-        if sentence is not None and len(data["evidence"]) < EVIDENCE_PER_EDGE and all(e[1] != sentence for e in data["evidence"]):
-            data["evidence"].append((report_id, sentence))
+        if evidence is not None:
+            kept = data["evidence"]
+            same = next((i for i, e in enumerate(kept) if e[3] == evidence[3]), None)
+            if same is not None:  # the same sentence from another report: keep the earlier one
+                if evidence < kept[same]:
+                    kept[same] = evidence
+                    kept.sort()
+            elif len(kept) < EVIDENCE_PER_EDGE or evidence < kept[-1]:
+                kept.append(evidence)
+                kept.sort()
+                del kept[EVIDENCE_PER_EDGE:]
 
     # ------------------------------------------------------------------ reading
 

@@ -84,11 +84,11 @@ def load(graph: KnowledgeGraph, path: str | Path) -> None:
         if info.unit:
             graph._edge(f"report:{identifier}", info.unit, PUBLISHED_BY, identifier, info.year, None)
 
-    for report, organ, sentence, _start in _rows(store, """
+    for report, organ, sentence, start in _rows(store, """
         SELECT ?r ?o ?sentence ?start WHERE { ?m a fz:Mention ; fz:report ?r ; fz:unit ?o ; fz:evidence ?e .
           ?e fz:sentence ?sentence ; fz:startOffset ?start . ?r fz:sourceFile ?file } ORDER BY ?file ?start ?m"""):
         info = reports[report]
-        graph._edge(f"report:{info.id}", units[organ], MENTIONS, info.id, info.year, sentence)
+        graph._edge(f"report:{info.id}", units[organ], MENTIONS, info.id, info.year, (info.file, int(start), info.id, sentence))
 
     instruments: dict[str, str] = {}
     for iri, label, kind in _rows(store, """
@@ -100,11 +100,11 @@ def load(graph: KnowledgeGraph, path: str | Path) -> None:
         graph.graph.nodes[instruments[iri]].setdefault("written", set()).add(written)
     for iri, number in _rows(store, "SELECT ?i ?n WHERE { ?i fz:documentNumber/rdfs:label ?n }"):
         graph.graph.nodes[instruments[iri]].setdefault("numbers", set()).add(number)
-    for report, instrument, sentence, _start in _rows(store, """
+    for report, instrument, sentence, start in _rows(store, """
         SELECT ?r ?i ?sentence ?start WHERE { ?c a fz:Citation ; fz:report ?r ; fz:instrument ?i ; fz:evidence ?e .
           ?e fz:sentence ?sentence ; fz:startOffset ?start . ?r fz:sourceFile ?file } ORDER BY ?file ?start ?c"""):
         info = reports[report]
-        graph._edge(f"report:{info.id}", instruments[instrument], CITES, info.id, info.year, sentence)
+        graph._edge(f"report:{info.id}", instruments[instrument], CITES, info.id, info.year, (info.file, int(start), info.id, sentence))
 
     themes = _measure_themes(store)
     practices: dict[str, str] = {}
@@ -117,12 +117,13 @@ def load(graph: KnowledgeGraph, path: str | Path) -> None:
           fz:status ?status ; fz:evidence ?e . ?e fz:sentence ?sentence ; fz:startOffset ?start .
           ?r fz:sourceFile ?file . OPTIONAL { ?s fz:unit ?unit } OPTIONAL { ?s fz:basedOn ?basis } } ORDER BY ?file ?start ?s ?basis"""))
     seen_statements: set[str] = set()
-    for statement, report, measure, status, unit, sentence, _start, basis in statements:
+    for statement, report, measure, status, unit, sentence, start, basis in statements:
         info = reports[report]
+        evidence = (info.file, int(start), info.id, sentence)
         if statement in seen_statements:  # one more row for a second basis of the same statement
             if basis in instruments:
                 target = f"measure:{measure[len(MEASURE):]}" if measure.startswith(MEASURE) else practices[measure]
-                graph._edge(target, instruments[basis], BASED_ON, info.id, info.year, sentence)
+                graph._edge(target, instruments[basis], BASED_ON, info.id, info.year, evidence)
             continue
         seen_statements.add(statement)
         if measure.startswith(MEASURE):
@@ -135,23 +136,24 @@ def load(graph: KnowledgeGraph, path: str | Path) -> None:
             graph._edge(target, owner, PRACTICE_OF, info.id, info.year, None)
         if unit in units:
             relation = IMPLEMENTS if status.endswith("Implemented") else PLANS
-            graph._edge(units[unit], target, relation, info.id, info.year, sentence)
+            graph._edge(units[unit], target, relation, info.id, info.year, evidence)
         if basis in instruments:
-            graph._edge(target, instruments[basis], BASED_ON, info.id, info.year, sentence)
+            graph._edge(target, instruments[basis], BASED_ON, info.id, info.year, evidence)
 
     remedies: dict[str, list[str]] = defaultdict(list)
     for problem, measure in _rows(store, "SELECT ?p ?m WHERE { ?p a fz:Problem ; fz:addressedBy ?m }"):
         remedies[problem].append(measure)
-    for report, iri, label, text, category, category_label, sentence in _rows(store, """
-        SELECT ?r ?p ?label ?text ?c ?clabel ?sentence WHERE { ?r fz:states ?p ; fz:sourceFile ?file . ?p rdfs:label ?label ; fz:text ?text ;
-          fz:category ?c ; fz:evidence/fz:sentence ?sentence . ?c skos:prefLabel ?clabel . FILTER (lang(?clabel) = "zh") }
+    for report, iri, label, text, category, category_label, sentence, start in _rows(store, """
+        SELECT ?r ?p ?label ?text ?c ?clabel ?sentence ?start WHERE { ?r fz:states ?p ; fz:sourceFile ?file . ?p rdfs:label ?label ;
+          fz:text ?text ; fz:category ?c ; fz:evidence ?e . ?e fz:sentence ?sentence ; fz:startOffset ?start .
+          ?c skos:prefLabel ?clabel . FILTER (lang(?clabel) = "zh") }
         ORDER BY ?file ?p"""):
         info = reports[report]
         number = iri.rsplit("-", 1)[-1]
         key = f"problem:{info.id}:p{number}"
         category_id = category[len(PROBLEM):]
         graph._node(key, kind="problem", label=label, text=text, category=category_id, report=info.id)
-        graph._edge(f"report:{info.id}", key, STATES, info.id, info.year, sentence)
+        graph._edge(f"report:{info.id}", key, STATES, info.id, info.year, (info.file, int(start), info.id, sentence))
         graph._node(f"category:{category_id}", kind="category", label=category_label)
         graph._edge(key, f"category:{category_id}", CATEGORY, info.id, info.year, None)
         for measure in sorted(remedies.get(iri, ())):

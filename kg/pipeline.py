@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,16 +22,44 @@ def report_id(original: str) -> str:
     return hashlib.sha256(original.encode("utf-8")).hexdigest()[:16]
 
 
-def process(path: str | Path) -> Report:
+class StageClock:
+    """Wall and CPU seconds spent in each stage, summed over reports (for the benchmark)."""
+
+    def __init__(self) -> None:
+        self.wall: dict[str, float] = {}
+        self.cpu: dict[str, float] = {}
+        self._mark = (time.perf_counter(), time.process_time())
+
+    def lap(self, stage: str) -> None:
+        """Charge the time since the last lap to ``stage``."""
+        wall, cpu = time.perf_counter(), time.process_time()
+        self.wall[stage] = self.wall.get(stage, 0.0) + wall - self._mark[0]
+        self.cpu[stage] = self.cpu.get(stage, 0.0) + cpu - self._mark[1]
+        self._mark = (wall, cpu)
+
+    def merge(self, other: StageClock) -> None:
+        for stage, seconds in other.wall.items():
+            self.wall[stage] = self.wall.get(stage, 0.0) + seconds
+        for stage, seconds in other.cpu.items():
+            self.cpu[stage] = self.cpu.get(stage, 0.0) + seconds
+
+
+def process(path: str | Path, clock: StageClock | None = None) -> Report:
     """Extract everything from one file. Raises :class:`ReadError` if it cannot be read."""
-    return process_source(read(path))
+    source = read(path)
+    if clock:
+        clock.lap("read")
+    return process_source(source, clock)
 
 
-def process_source(source: Source) -> Report:
+def process_source(source: Source, clock: StageClock | None = None) -> Report:
     """Extract everything from a file already read."""
+    lap = clock.lap if clock else (lambda stage: None)
     clean = normalize(source.body, markdown=source.format == "markdown")
+    lap("normalise")
     metadata = {**source.metadata, **clean.metadata}
     structure = parse(clean.text, metadata)
+    lap("sections")
     if structure.title is None and structure.year is None and not structure.sections and not structure.unit_phrases:
         raise ReadError("does not look like a report: no title, year, unit or numbered sections")
     report = Report(
@@ -52,6 +81,7 @@ def process_source(source: Source) -> Report:
     report.unit, unit_warnings = link_reporting_unit(
         structure.unit_phrases, clean.text, structure.addressee, structure.signature.get("unit")
     )
+    lap("link")
     report.warnings += unit_warnings
     if report.year is None:
         report.warnings.append("no year found")
@@ -62,6 +92,7 @@ def process_source(source: Source) -> Report:
     doc = Document(report.id, source.original, clean, structure)
     for component in PIPELINE:
         component(doc, report)
+    lap("extract")
     return report
 
 

@@ -68,7 +68,7 @@ def _short(label: str, limit: int = 18) -> str:
 def evidence_items(graph: KnowledgeGraph, data: dict) -> list[dict]:
     """Evidence sentences of an aggregated edge, with the report they come from."""
     items = []
-    for report_id, sentence in data.get("evidence", []):
+    for _file, _start, report_id, sentence in data.get("evidence", []):
         info = graph.reports.get(report_id)
         source = f"{info.title or info.file} ({info.year})" if info else report_id
         items.append({"sentence": sentence, "source": source})

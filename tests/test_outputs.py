@@ -105,7 +105,7 @@ def test_a_failed_write_keeps_the_previous_file(seed_corpus, tmp_path, monkeypat
         yield from []
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(rdf, "triples", lambda *a, **k: explode())
+    monkeypatch.setattr(rdf, "entity_triples", lambda *a, **k: list(explode()))
     with pytest.raises(RuntimeError):
         write_outputs(seed_corpus, tmp_path)
     assert written["rdf"].read_bytes() == before

@@ -20,7 +20,7 @@ from kg import rdf
 def formats(tmp_path_factory, seed_corpus):
     out = tmp_path_factory.mktemp("formats")
     paths = {}
-    for name, (_, suffix) in rdf.FORMATS.items():
+    for name, suffix in rdf.FORMATS.items():
         paths[name] = out / f"graph{suffix}"
         rdf.write(seed_corpus.graph, seed_corpus.reports, paths[name], name)
     return paths
