@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -37,56 +38,70 @@ def main() -> None:
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("output"),
-              show_default=True, help="Folder for graph.ttl, graph.html and documents.jsonl.")
+              show_default=True, help="Folder for graph.ttl, graph.html, views/ and documents.jsonl.")
 @click.option("--format", "rdf_format", type=click.Choice(["turtle", "ntriples", "jsonld", "trig"]), default="turtle",
               show_default=True, help="RDF serialisation of the graph.")
 @click.option("--base", default=None, help="Base IRI of instance data (default https://w3id.org/fzkg/data/).")
-@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
-def build(paths: tuple[Path, ...], out_dir: Path, rdf_format: str, base: str | None, quiet: bool) -> None:
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Worker processes reading reports (default: one per core). The output is the same for any number.")
+@click.option("--cache", "cache_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder of the build cache (default OUTPUT/.kg-cache).")
+@click.option("--no-cache", is_flag=True, help="Process every file again and keep no cache.")
+@click.option("--store", "store_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Also load the graph into an on-disk Oxigraph store in this folder (for kg query STORE …).")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors: no progress, no summary.")
+def build(paths: tuple[Path, ...], out_dir: Path, rdf_format: str, base: str | None, jobs: int | None, cache_dir: Path | None,
+          no_cache: bool, store_dir: Path | None, quiet: bool) -> None:
     """Build the graph of the reports in PATHS (files and folders, recursively).
 
-    Writes OUTPUT/graph.ttl (or .nt/.jsonld/.trig), OUTPUT/graph.html and
-    OUTPUT/documents.jsonl, each replaced atomically. A file that cannot be
-    read is reported on stderr and skipped; the exit code is then 1. If no
-    file can be read the exit code is 3 and nothing is written.
+    Writes OUTPUT/graph.ttl (or .nt/.jsonld/.trig), OUTPUT/graph.html,
+    OUTPUT/views/*.html and OUTPUT/documents.jsonl, each replaced atomically.
+    Reports are read by --jobs worker processes. Each report's results are
+    cached, keyed by its content and the extractor's version: building again
+    after adding or editing files redoes only those files. Progress goes to
+    stderr: a bar with rate and ETA on a terminal, a line per tenth elsewhere.
+
+    A file that cannot be read is reported on stderr and skipped; the exit
+    code is then 1. If no file can be read the exit code is 3 and nothing is
+    written.
 
     \b
     Example:
         kg build seeds ../shared/corpus -o output
+        kg build reports/ -o output --jobs 4 --store output/store
     """
-    from kg.corpus import build as build_corpus
-    from kg.corpus import write_outputs
+    from kg.engine import build as run_build
+    from kg.progress import Progress
     from kg.rdf import DEFAULT_BASE
 
-    corpus = build_corpus(paths)
-    for failure in corpus.failures:
+    clock = time.perf_counter()
+    result = run_build(paths, out_dir, fmt=rdf_format, base=base or DEFAULT_BASE, jobs=jobs, cache_dir=cache_dir,
+                       use_cache=not no_cache, store_dir=store_dir, progress=Progress(sys.stderr, quiet=quiet))
+    for failure in result.failures:
         click.echo(f"kg: error: {failure.path}: {failure.reason}", err=True)
-    if not corpus.reports:
-        click.echo(f"kg: nothing built: none of {len(corpus.failures)} input(s) could be read", err=True)
+    if not result.entries:
+        click.echo(f"kg: nothing built: none of {len(result.failures)} input(s) could be read", err=True)
         sys.exit(EXIT_NOTHING_BUILT)
-    written = write_outputs(corpus, out_dir, rdf_format, base or DEFAULT_BASE)
     if not quiet:
-        _summary(corpus, written)
-    if corpus.failures:
-        click.echo(f"kg: {len(corpus.failures)} file(s) failed, {len(corpus.reports)} built", err=True)
+        _summary(result, time.perf_counter() - clock)
+    if result.failures:
+        click.echo(f"kg: {len(result.failures)} file(s) failed, {result.stats.reports} built", err=True)
         sys.exit(EXIT_SOME_FAILED)
 
 
-def _summary(corpus, written: dict[str, Path]) -> None:
-    reports = corpus.reports
-    counts = corpus.graph.summary()
-    linked = sum(1 for r in reports if r.unit and r.unit.linked)
-    click.echo(f"documents read: {len(reports)} ({len(corpus.failures)} failed)")
-    click.echo(f"reporting units linked: {linked}/{len(reports)}; years found: {sum(1 for r in reports if r.year)}/{len(reports)}")
-    click.echo("entities: " + ", ".join(f"{kind} {n}" for kind, n in counts.items() if kind != "report"))
-    click.echo(f"problems: {sum(len(r.problems) for r in reports)}; indicators: {sum(len(r.indicators) for r in reports)}")
-    warnings = corpus.warnings
+def _summary(result, seconds: float) -> None:
+    stats = result.stats
+    click.echo(f"documents read: {stats.reports} ({len(result.failures)} failed; {result.cached} from the cache) in {seconds:.1f} s")
+    click.echo(f"reporting units linked: {stats.linked}/{stats.reports}; years found: {stats.dated}/{stats.reports}")
+    click.echo("entities: " + ", ".join(f"{kind} {n}" for kind, n in result.graph.summary().items() if kind != "report"))
+    click.echo(f"problems: {stats.problems}; indicators: {stats.indicators}; triples written: {result.triples}")
+    warnings = result.warnings
     click.echo(f"warnings: {len(warnings)}")
     for file, warning in warnings[:20]:
         click.echo(f"  {file}: {warning}")
     if len(warnings) > 20:
         click.echo(f"  … and {len(warnings) - 20} more (see documents.jsonl)")
-    for path in written.values():
+    for path in result.written.values():
         click.echo(f"wrote {path}")
 
 

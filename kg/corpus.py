@@ -1,4 +1,4 @@
-"""The library API: build a knowledge graph from report files and write its outputs."""
+"""The library API: build a knowledge graph from report files in memory, and write its outputs."""
 
 from __future__ import annotations
 
@@ -6,66 +6,49 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kg import documents, rdf, views, viz
+from kg import documents, rdf
+from kg.engine import merge, plan, write_views
 from kg.graph import KnowledgeGraph
 from kg.model import Report
-from kg.pipeline import Failure, collect, process_safely
+from kg.pipeline import Failure
 
 
 @dataclass
 class Corpus:
-    """The result of a build: the merged graph, every report record, and the files that failed."""
+    """The result of a build: the merged graph, every report record, the files that failed, and warnings."""
 
     graph: KnowledgeGraph
     reports: list[Report] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
-
-    @property
-    def warnings(self) -> list[tuple[str, str]]:
-        return [(r.file, w) for r in self.reports for w in r.warnings]
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # (file, warning)
 
 
-def build(paths: Iterable[str | Path], progress: Callable[[str], None] | None = None) -> Corpus:
-    """Read every report under ``paths`` (files and folders) into one graph.
+def build(paths: Iterable[str | Path], jobs: int = 1, progress: Callable[[int, int], None] | None = None) -> Corpus:
+    """Read every report under ``paths`` (files and folders) into one graph, keeping every report in memory.
 
     Files that cannot be read are recorded in ``Corpus.failures``; the others
-    are built all the same.
+    are built all the same. ``jobs`` worker processes read the reports (the
+    result is the same for any number). For corpora too large to hold in
+    memory, :func:`kg.engine.build` writes the outputs straight from a cache.
 
     >>> corpus = build(["seeds/002_4e55a684573cd332.txt"])
     >>> corpus.reports[0].unit.code, corpus.reports[0].year
     ('522732101', 2020)
     """
-    inputs = collect(list(paths))
-    corpus = Corpus(KnowledgeGraph(), failures=list(inputs.failures))
-    for path in inputs.files:
-        result = process_safely(path)
-        if isinstance(result, Failure):
-            corpus.failures.append(result)
-        else:
-            corpus.reports.append(result)
-            corpus.graph.add(result)
-        if progress:
-            progress(path)
-    return corpus
-
-
-MAIN_VIEWS = ("shared-practices", "problems", "instruments")
+    entries, failures = plan(paths)
+    result = merge(entries, jobs=jobs, keep_reports=True, progress=progress)
+    return Corpus(result.graph, result.reports, failures + result.failures, result.warnings)
 
 
 def write_outputs(corpus: Corpus, out_dir: str | Path, rdf_format: str = "turtle", base: str = rdf.DEFAULT_BASE) -> dict[str, Path]:
-    """Write graph.<ext>, graph.html, views/*.html and documents.jsonl into ``out_dir`` (each atomically)."""
+    """Write graph.<ext>, graph.html, views/*.html and documents.jsonl into ``out_dir`` (each atomically).
+
+    The files are the ones ``kg build`` writes for the same reports.
+    """
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    suffix = rdf.FORMATS[rdf_format]
-    written = {
-        "rdf": out_dir / f"graph{suffix}",
-        "html": out_dir / "graph.html",
-        "documents": out_dir / "documents.jsonl",
-    }
+    written = {"rdf": out_dir / f"graph{rdf.FORMATS[rdf_format]}"}
     rdf.write(corpus.graph, corpus.reports, written["rdf"], rdf_format, base)
-    viz.write(views.overview(corpus.graph), written["html"])
-    for name in MAIN_VIEWS:
-        written[name] = out_dir / "views" / f"{name}.html"
-        viz.write(views.build_view(corpus.graph, name), written[name])
+    written["documents"] = out_dir / "documents.jsonl"
     documents.write(corpus.reports, written["documents"])
+    written.update(write_views(corpus.graph, out_dir))
     return written

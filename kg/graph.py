@@ -239,14 +239,13 @@ class KnowledgeGraph:
         info = change.report
         self.reports[info.id] = info
         graph = self.graph
-        nodes = graph.nodes
         for key, attrs in change.nodes:
-            if key not in graph:
+            if key not in graph._node:
                 graph.add_node(key, **attrs)
         for key, attribute, value in change.sets:
-            nodes[key].setdefault(attribute, set()).add(value)
+            graph._node[key].setdefault(attribute, set()).add(value)
         for child, parent in change.links:
-            if not graph.has_edge(child, parent, PART_OF):
+            if PART_OF not in graph._succ[child].get(parent, ()):
                 graph.add_edge(child, parent, key=PART_OF, relation=PART_OF)
         for source, target, relation, evidence in change.edges:
             self._edge(source, target, relation, info.id, info.year, evidence)
@@ -262,11 +261,13 @@ class KnowledgeGraph:
         The edge keeps the earliest evidence sentences by (file, position), so
         that the result is the same in whatever order reports are merged.
         """
-        if self.graph.has_edge(source, target, relation):
-            data = self.graph.edges[source, target, relation]
-        else:
+        # networkx's own dicts (node -> attributes; source -> target -> key -> edge data) are read
+        # directly: merging is the one serial step of a parallel build, and the public views cost
+        # twice as much.
+        data = self.graph._succ.get(source, {}).get(target, {}).get(relation)
+        if data is None:
             self.graph.add_edge(source, target, key=relation, relation=relation, reports=set(), years=set(), evidence=[], count=0)
-            data = self.graph.edges[source, target, relation]
+            data = self.graph._succ[source][target][relation]
         data["count"] += 1
         data["reports"].add(report_id)
         if year:

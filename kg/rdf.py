@@ -16,6 +16,7 @@ report's IRI), so a user can replace or drop one report.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import re
 from collections.abc import Iterable
@@ -338,8 +339,8 @@ def report_block(report: Report, fmt: str = "turtle", base: str = DEFAULT_BASE, 
     return writer.block(triples, writer.iris.report(report.id)), len(triples)
 
 
-def write_blocks(path: str | Path, writer: Writer, graph: KnowledgeGraph, report_blocks: Iterable[str]) -> int:
-    """Assemble a graph file atomically: header, vocabulary, entities, then the report blocks in order.
+def write_blocks(path: str | Path, writer: Writer, graph: KnowledgeGraph, report_blocks: Iterable[bytes]) -> int:
+    """Assemble a graph file atomically: header, vocabulary, entities, then the report blocks (UTF-8) in order.
 
     Returns the number of triples of the vocabulary and entity blocks (the
     report blocks count their own).
@@ -350,19 +351,17 @@ def write_blocks(path: str | Path, writer: Writer, graph: KnowledgeGraph, report
     entities = entity_triples(graph, writer.iris)
     if writer.fmt == "jsonld":
         _write_context(Path(path).parent, writer.iris.base)
+    first_joint, joint = writer.joint(True).encode(), writer.joint(False).encode()
     with atomic_path(path) as temporary:
-        with open(temporary, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(writer.header())
+        with open(temporary, "wb") as handle:
+            handle.write(writer.header().encode())
             first = True
-            for block in (writer.block(vocabulary), writer.block(entities)):
+            shared = (writer.block(vocabulary).encode(), writer.block(entities).encode())
+            for block in itertools.chain(shared, report_blocks):
                 if block:
-                    handle.write(writer.joint(first) + block)
+                    handle.write((first_joint if first else joint) + block)
                     first = False
-            for block in report_blocks:
-                if block:
-                    handle.write(writer.joint(first) + block)
-                    first = False
-            handle.write(writer.footer())
+            handle.write(writer.footer().encode())
     return len(vocabulary) + len(entities)
 
 
@@ -375,7 +374,7 @@ def write(graph: KnowledgeGraph, reports: Iterable[Report], path: str | Path, fo
         for report in sorted(reports, key=lambda r: r.id):
             text, count = report_block(report, writer=writer)
             counted[0] += count
-            yield text
+            yield text.encode()
 
     return write_blocks(path, writer, graph, blocks()) + counted[0]
 

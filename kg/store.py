@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -35,9 +36,9 @@ def load_rdflib(path: str | Path, store: str = "Oxigraph") -> rdflib.Graph:
     ``store="default"`` gives rdflib's own in-memory store.
     """
     path = Path(path)
-    parser, _ = _format(path)
     if not path.exists():
         raise GraphError(f"{path}: no such file")
+    parser, _ = _format(path)
     try:
         if parser in ("trig", "nquads"):
             dataset = rdflib.Dataset(store=store, default_union=True)
@@ -53,12 +54,53 @@ def load_rdflib(path: str | Path, store: str = "Oxigraph") -> rdflib.Graph:
 def load_oxigraph(path: str | Path, store_dir: str | Path | None = None) -> ox.Store:
     """The graph in a pyoxigraph Store (in memory, or on disk in ``store_dir``)."""
     path = Path(path)
-    _, rdf_format = _format(path)
     if not path.exists():
         raise GraphError(f"{path}: no such file")
+    _, rdf_format = _format(path)
     store = ox.Store(str(store_dir)) if store_dir else ox.Store()
     try:
         store.bulk_load(path=str(path), format=rdf_format) if store_dir else store.load(path=str(path), format=rdf_format)
     except (SyntaxError, ValueError, OSError) as err:
         raise GraphError(f"{path}: cannot be parsed ({err})") from None
     return store
+
+
+def open_store(store_dir: str | Path) -> ox.Store:
+    """An on-disk Oxigraph store written by ``kg build --store``, opened read-only."""
+    store_dir = Path(store_dir)
+    if not store_dir.is_dir():
+        raise GraphError(f"{store_dir}: no such store folder")
+    try:
+        return ox.Store.read_only(str(store_dir))
+    except OSError as err:
+        raise GraphError(f"{store_dir}: not an Oxigraph store ({err})") from None
+
+
+def load_rdflib_store(store_dir: str | Path) -> rdflib.Graph:
+    """An on-disk Oxigraph store behind rdflib's API (oxrdflib), as the union of its graphs."""
+    store_dir = Path(store_dir)
+    if not store_dir.is_dir():
+        raise GraphError(f"{store_dir}: no such store folder")
+    dataset = rdflib.Dataset(store="Oxigraph", default_union=True)
+    try:
+        dataset.open(str(store_dir), create=False)
+    except OSError as err:
+        raise GraphError(f"{store_dir}: not an Oxigraph store ({err})") from None
+    return dataset
+
+
+def replace_store(graph_file: str | Path, store_dir: str | Path) -> Path:
+    """Load a graph file into an on-disk Oxigraph store in ``store_dir``, replacing the old store only once complete."""
+    store_dir = Path(store_dir).resolve()
+    staging = store_dir.with_name(store_dir.name + ".new")
+    old = store_dir.with_name(store_dir.name + ".old")
+    shutil.rmtree(staging, ignore_errors=True)
+    store = load_oxigraph(graph_file, staging)
+    store.flush()
+    del store  # releases the store's lock on its folder
+    shutil.rmtree(old, ignore_errors=True)
+    if store_dir.exists():
+        store_dir.rename(old)
+    staging.rename(store_dir)
+    shutil.rmtree(old, ignore_errors=True)
+    return store_dir

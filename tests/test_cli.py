@@ -34,7 +34,7 @@ def test_build_seeds_writes_outputs_and_a_summary(tmp_path):
     assert result.exit_code == 0, result.output
     for name in ("graph.ttl", "graph.html", "documents.jsonl"):
         assert (tmp_path / name).stat().st_size > 0
-    assert "documents read: 5 (0 failed)" in result.output
+    assert "documents read: 5 (0 failed; 0 from the cache)" in result.output
     assert "reporting units linked: 5/5" in result.output
     assert re.search(r"entities: .*unit \d+.*", result.output)
     assert re.search(r"problems: \d+", result.output) and "warnings:" in result.output

@@ -1,0 +1,365 @@
+"""The build engine: reports processed in worker processes and cached, merged in order, outputs assembled on disk.
+
+Each input gets a cache key: a digest of the code, the knowledge in
+ontology/, the division table, the output format and base IRI, the file's
+path and its bytes. A worker reads one report and appends to the cache what
+the outputs need of it (see :mod:`kg.cache`); the main process only merges
+graph deltas, so it never holds the reports. The outputs are assembled from
+the cache in a fixed order (RDF blocks by report id, JSON lines by file), so
+any number of workers gives byte-identical files. The merged graph is saved
+as well: a later build whose inputs only grew starts from it and processes
+only the new files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import hashlib
+import multiprocessing
+import os
+import pickle
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, fields
+from functools import lru_cache
+from pathlib import Path
+from typing import NamedTuple
+
+from kg import documents, rdf, views, viz
+from kg.cache import Cache, Location, Record
+from kg.graph import KnowledgeGraph, delta
+from kg.model import Report
+from kg.output import atomic_path
+from kg.pipeline import Failure, StageClock, collect, process
+from kg.read import ReadError
+
+MAIN_VIEWS = ("shared-practices", "problems", "instruments")
+
+
+@lru_cache(maxsize=1)
+def pipeline_version() -> str:
+    """A digest of everything that shapes a report's results: the code, the knowledge, the division table."""
+    from kg import __version__
+    from kg.link.divisions import table_version
+    from kg.resources import knowledge_version
+
+    digest = hashlib.sha256(f"{__version__}|{knowledge_version()}|{table_version()}".encode())
+    package = Path(__file__).resolve().parent
+    for path in sorted(package.rglob("*.py")) + sorted(package.rglob("*.html")):
+        digest.update(path.relative_to(package).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def cache_key(path: str, data: bytes, fmt: str, base: str) -> str:
+    digest = hashlib.sha256(f"{pipeline_version()}\0{fmt}\0{base}\0".encode())
+    digest.update(os.fsencode(path) + b"\0")
+    digest.update(data)
+    return digest.hexdigest()[:32]
+
+
+class Entry(NamedTuple):
+    """One input of a build and its cache key."""
+
+    path: str
+    key: str
+
+
+class Merged(NamedTuple):
+    """An input merged into the graph."""
+
+    path: str
+    key: str
+    report_id: str
+    triples: int  # in its RDF block
+
+
+@dataclass
+class Stats:
+    """Counts for the build summary, kept per report so that cached reports count without being read."""
+
+    reports: int = 0
+    linked: int = 0
+    dated: int = 0
+    problems: int = 0
+    indicators: int = 0
+
+    @classmethod
+    def of(cls, report: Report) -> Stats:
+        return cls(1, int(bool(report.unit and report.unit.linked)), int(report.year is not None), len(report.problems),
+                   len(report.indicators))
+
+    def add(self, other: Stats) -> None:
+        for name in (f.name for f in fields(self)):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass
+class Done:
+    """What processing one input gives the main process."""
+
+    entry: Entry
+    payload: bytes = b""  # the pickled (report id, triples, stats, delta): pickled once, in the worker
+    location: Location | None = None  # where the worker put its record in the cache
+    failure: Failure | None = None
+    clock: StageClock | None = None
+    report: Report | None = None  # only when the caller keeps reports in memory
+
+
+# ------------------------------------------------------------------------------ workers
+
+_TASK: dict = {}  # set in each worker: its pack writer, the RDF writer, whether to send reports back
+
+
+def _init_worker(fmt: str, base: str, cache_root: str | None, keep_reports: bool) -> None:
+    _TASK.update(pack=Cache(cache_root).writer() if cache_root else None, writer=rdf.Writer(fmt, base), keep=keep_reports)
+
+
+def _work(entry: Entry) -> Done:
+    """Process one input: extract, make its graph delta, RDF block and JSON line, and cache them."""
+    clock = StageClock()
+    try:
+        report = process(entry.path, clock)
+    except ReadError as err:
+        return Done(entry, failure=Failure(entry.path, str(err)), clock=clock)
+    change = delta(report)
+    clock.lap("graph")
+    pack = _TASK["pack"]
+    block, triples = rdf.report_block(report, writer=_TASK["writer"]) if pack else ("", 0)
+    clock.lap("serialise")
+    payload = pickle.dumps((report.id, triples, Stats.of(report), change), protocol=pickle.HIGHEST_PROTOCOL)
+    location = None
+    if pack:
+        location = pack.append(entry.key, Record(block.encode("utf-8"), (documents.dumps(report) + "\n").encode("utf-8"), payload))
+    clock.lap("cache")
+    return Done(entry, payload, location, clock=clock, report=report if _TASK["keep"] else None)
+
+
+def _warm_up() -> None:
+    """Load every lexicon before workers fork, so that they share it instead of each loading it.
+
+    The lexicons are then frozen out of the garbage collector's reach: it
+    would scan their millions of objects again and again, and touching them
+    copies the pages the workers share.
+    """
+    from kg.link.divisions import gazetteer
+    from kg.link.instruments import table
+    from kg.link.units import organ_lookup
+    from kg.normalize import _opencc
+    from kg.vocab import measures, problem_categories
+
+    gazetteer(), table(), organ_lookup(), measures(), problem_categories(), _opencc()
+    gc.freeze()
+
+
+@contextlib.contextmanager
+def paused_gc() -> Iterator[None]:
+    """No cyclic garbage collection while the main process builds the graph.
+
+    Merging, pickling and serialising create millions of long-lived objects
+    and no cycles; every collection would scan the whole growing graph, which
+    makes a 10,000-report build spend more time collecting than merging.
+    Objects are still freed by reference counting.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _results(todo: list[Entry], jobs: int, fmt: str, base: str, cache_root: str | None, keep: bool) -> Iterator[Done]:
+    """Done items for ``todo``, in its order, from ``jobs`` worker processes (or from this one)."""
+    if not todo:
+        return
+    _warm_up()
+    if jobs <= 1 or len(todo) == 1:
+        _init_worker(fmt, base, cache_root, keep)
+        try:
+            yield from map(_work, todo)
+        finally:
+            if _TASK["pack"]:
+                _TASK["pack"].handle.close()
+        return
+    context = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
+    chunk = max(1, min(8, len(todo) // (jobs * 16)))
+    with context.Pool(min(jobs, len(todo)), initializer=_init_worker, initargs=(fmt, base, cache_root, keep)) as pool:
+        yield from pool.imap(_work, todo, chunksize=chunk)
+
+
+# ------------------------------------------------------------------------------ the build
+
+@dataclass
+class BuildResult:
+    """What a build did: the merged graph, failures and warnings, what it wrote, how long each stage took."""
+
+    graph: KnowledgeGraph
+    failures: list[Failure] = field(default_factory=list)
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+    entries: list[Merged] = field(default_factory=list)  # in input order
+    reports: list[Report] = field(default_factory=list)  # only when asked to keep them
+    stats: Stats = field(default_factory=Stats)
+    written: dict[str, Path] = field(default_factory=dict)
+    processed: int = 0  # inputs read and extracted in this build
+    cached: int = 0  # inputs whose results came from the cache
+    triples: int = 0
+    workers: StageClock = field(default_factory=StageClock)  # per-report stages, summed over the workers
+    main: StageClock = field(default_factory=StageClock)  # stages of the main process
+
+
+def plan(paths: Iterable[str | Path], fmt: str = "turtle", base: str = rdf.DEFAULT_BASE) -> tuple[list[Entry], list[Failure]]:
+    """The inputs of a build with their cache keys, and the paths that cannot be read."""
+    inputs = collect(list(paths))
+    entries, failures = [], list(inputs.failures)
+    for path in inputs.files:
+        try:
+            data = Path(path).read_bytes()
+        except OSError as err:
+            failures.append(Failure(path, f"cannot be read ({err.strerror or err})"))
+            continue
+        entries.append(Entry(path, cache_key(path, data, fmt, base)))
+    return entries, failures
+
+
+def merge(entries: list[Entry], *, jobs: int = 1, fmt: str = "turtle", base: str = rdf.DEFAULT_BASE, cache: Cache | None = None,
+          keep_reports: bool = False, progress: Callable[[int, int], None] | None = None,
+          result: BuildResult | None = None) -> BuildResult:
+    """Process the inputs not in the cache and merge every report into one graph, in input order.
+
+    With a cache, the last build's merged graph is the starting point when
+    every input it merged is still an input, unchanged; then only the others
+    are merged into it. Two inputs with the same text (the same report id)
+    are merged once; the second is left out with a warning.
+    """
+    result = result or BuildResult(KnowledgeGraph())
+    state = cache.load_state(pipeline_version()) if cache is not None and not keep_reports else None
+    merged: dict[Entry, Merged] = {}  # inputs already in the starting graph
+    if state and {Entry(m.path, m.key) for m in state["entries"]} <= set(entries):
+        merged = {Entry(m.path, m.key): m for m in state["entries"]}
+        result.graph, result.stats = state["graph"], state["stats"]
+        result.warnings.extend(state["warnings"])
+    todo = [e for e in entries if keep_reports or cache is None or (e.key not in cache and e not in merged)]
+    results = _results(todo, jobs, fmt, base, str(cache.root) if cache is not None else None, keep_reports)
+    pending = set(todo)
+    seen: dict[str, str] = {}
+    for number, entry in enumerate(entries, 1):
+        done = next(results) if entry in pending else None
+        if done is not None:
+            result.workers.merge(done.clock)
+            result.processed += 1
+            if done.location and cache is not None:
+                cache.add(entry.key, done.location)
+        else:
+            result.cached += 1
+        if entry in merged:
+            seen[merged[entry].report_id] = entry.path
+            result.entries.append(merged[entry])
+        elif done is not None and done.failure:
+            result.failures.append(done.failure)
+        else:
+            report_id, triples, stats, change = pickle.loads(done.payload if done else cache.entry(entry.key))
+            if report_id in seen:
+                result.warnings.append((entry.path, f"same text as {seen[report_id]}: left out"))
+            else:
+                seen[report_id] = entry.path
+                result.graph.apply(change)
+                result.stats.add(stats)
+                result.entries.append(Merged(entry.path, entry.key, report_id, triples))
+                result.warnings.extend((entry.path, warning) for warning in change.warnings)
+                if done is not None and done.report is not None:
+                    result.reports.append(done.report)
+        if progress:
+            progress(number, len(entries))
+    result.main.lap("merge")
+    return result
+
+
+def build(paths: Iterable[str | Path], out_dir: str | Path, *, fmt: str = "turtle", base: str = rdf.DEFAULT_BASE,
+          jobs: int | None = None, cache_dir: str | Path | None = None, use_cache: bool = True,
+          store_dir: str | Path | None = None, progress: Callable[[int, int], None] | None = None) -> BuildResult:
+    """Build the graph of ``paths`` into ``out_dir``: the graph file, views, documents.jsonl (and an Oxigraph store).
+
+    ``jobs`` worker processes (default: one per core) read the reports; the
+    outputs are the same for any number. With ``use_cache``, per-report
+    results are kept in ``cache_dir`` (default ``out_dir/.kg-cache``) and a
+    later build redoes only the files that are new or changed. Every file is
+    replaced atomically; nothing is written when no input could be read.
+    """
+    with paused_gc():
+        return _build(paths, Path(out_dir), fmt, base, jobs or os.cpu_count() or 1, cache_dir, use_cache, store_dir, progress)
+
+
+def _build(paths, out_dir: Path, fmt: str, base: str, jobs: int, cache_dir, use_cache: bool, store_dir, progress) -> BuildResult:
+    entries, failures = plan(paths, fmt, base)
+    result = BuildResult(KnowledgeGraph(), failures=failures)
+    root = Path(cache_dir or out_dir / ".kg-cache") if use_cache else Path(tempfile.mkdtemp(prefix="kg-cache-"))
+    cache = Cache(root)
+    try:
+        merge(entries, jobs=jobs, fmt=fmt, base=base, cache=cache, progress=progress, result=result)
+        if not result.entries:
+            return result
+        # with more than one core the views are drawn in a second process (forked: it shares the graph)
+        # while this one writes the graph file and the cache
+        drawing = None
+        if jobs > 1 and "fork" in multiprocessing.get_all_start_methods():
+            drawing = multiprocessing.get_context("fork").Process(target=write_views, args=(result.graph, out_dir))
+            drawing.start()
+        write_graph(result, cache, out_dir, fmt, base)
+        if use_cache:
+            cache.compact({m.key for m in result.entries})
+            cache.save_state({"version": pipeline_version(), "entries": result.entries, "graph": result.graph,
+                              "stats": result.stats, "warnings": [w for w in result.warnings if not w[1].startswith("same text as")]})
+            result.main.lap("cache")
+        if drawing is None:
+            result.written.update(write_views(result.graph, out_dir))
+        else:
+            drawing.join()
+            if drawing.exitcode != 0:
+                raise RuntimeError(f"drawing the views failed (exit code {drawing.exitcode})")
+            result.written.update(view_paths(out_dir))
+        result.main.lap("html")
+        if store_dir:
+            from kg.store import replace_store
+
+            result.written["store"] = replace_store(result.written["rdf"], Path(store_dir))
+            result.main.lap("store")
+    finally:
+        cache.close()
+        if not use_cache:
+            shutil.rmtree(root, ignore_errors=True)
+    return result
+
+
+def write_graph(result: BuildResult, cache: Cache, out_dir: Path, fmt: str, base: str) -> None:
+    """Write the graph file and documents.jsonl from the cache and the merged graph."""
+    writer = rdf.Writer(fmt, base)
+    rdf_path = out_dir / f"graph{rdf.FORMATS[fmt]}"
+    blocks = (cache.block(m.key) for m in sorted(result.entries, key=lambda m: m.report_id))
+    result.triples = rdf.write_blocks(rdf_path, writer, result.graph, blocks) + sum(m.triples for m in result.entries)
+    result.written["rdf"] = rdf_path
+    result.main.lap("serialise")
+    result.written["documents"] = out_dir / "documents.jsonl"
+    with atomic_path(result.written["documents"]) as temporary:
+        with open(temporary, "wb") as handle:
+            for merged in sorted(result.entries):
+                handle.write(cache.jsonl(merged.key))
+    result.main.lap("documents")
+
+
+def view_paths(out_dir: Path) -> dict[str, Path]:
+    """Where :func:`write_views` writes: graph.html and views/<name>.html."""
+    return {"html": out_dir / "graph.html", **{name: out_dir / "views" / f"{name}.html" for name in MAIN_VIEWS}}
+
+
+def write_views(graph: KnowledgeGraph, out_dir: Path) -> dict[str, Path]:
+    """graph.html (the overview) and views/*.html (the main views)."""
+    written = view_paths(out_dir)
+    viz.write(views.overview(graph), written["html"])
+    for name in MAIN_VIEWS:
+        viz.write(views.build_view(graph, name), written[name])
+    return written

@@ -1,0 +1,187 @@
+"""The build engine: parallel, cached and incremental builds write exactly what a clean one-process build writes."""
+
+from __future__ import annotations
+
+import io
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import CORPUS, SEEDS, require_corpus
+from kg.cache import Cache
+from kg.cli import main
+from kg.engine import build
+from kg.progress import Progress
+
+
+def outputs(out_dir):
+    """Every output file by relative path (the cache left out)."""
+    return {str(p.relative_to(out_dir)): p.read_bytes() for p in sorted(out_dir.rglob("*"))
+            if p.is_file() and ".kg-cache" not in p.parts}
+
+
+def assert_same_outputs(a, b):
+    left, right = outputs(a), outputs(b)
+    assert left.keys() == right.keys()
+    assert [name for name in left if left[name] != right[name]] == []
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory):
+    """The seeds and the corpus, copied to one folder that tests may change (as analysts add reports)."""
+    require_corpus()
+    folder = tmp_path_factory.mktemp("inputs") / "reports"
+    folder.mkdir()
+    for path in sorted(SEEDS.glob("*.txt")) + sorted(CORPUS.glob("d*.txt")):
+        shutil.copy(path, folder / path.name)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def clean(inputs, tmp_path_factory):
+    """A clean build of every input in one process, with no cache."""
+    out = tmp_path_factory.mktemp("clean")
+    result = build([inputs], out, jobs=1, use_cache=False)
+    assert result.processed == len(list(inputs.iterdir())) and not result.failures
+    return out
+
+
+def fresh_copy(inputs, tmp_path, names=None):
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    for path in sorted(inputs.iterdir()):
+        if names is None or path.name in names:
+            shutil.copy(path, folder / path.name)
+    return folder
+
+
+def test_two_workers_write_what_one_process_writes(inputs, clean, tmp_path):
+    result = build([inputs], tmp_path, jobs=2, use_cache=False)
+    assert result.processed == len(result.entries)
+    assert_same_outputs(clean, tmp_path)
+    assert not list(tmp_path.glob(".kg-cache"))  # --no-cache keeps none
+
+
+def test_building_again_reads_nothing_and_writes_the_same(inputs, clean, tmp_path):
+    folder = fresh_copy(inputs, tmp_path)
+    out = tmp_path / "out"
+    first = build([folder], out, jobs=2)
+    again = build([folder], out, jobs=2)
+    assert (first.processed, again.processed, again.cached) == (len(first.entries), 0, len(first.entries))
+    assert again.stats == first.stats and again.triples == first.triples
+    # the file paths are part of the outputs: compare with a clean build of this folder
+    reference = tmp_path / "reference"
+    build([folder], reference, jobs=1, use_cache=False)
+    assert_same_outputs(reference, out)
+
+
+def test_adding_reports_processes_only_them_and_matches_a_clean_build(inputs, tmp_path):
+    names = sorted(p.name for p in inputs.iterdir())
+    held_back = names[::9]  # spread through the order: new reports land among the old ones
+    folder = fresh_copy(inputs, tmp_path, set(names) - set(held_back))
+    out = tmp_path / "out"
+    build([folder], out, jobs=2)
+    for name in held_back:
+        shutil.copy(inputs / name, folder / name)
+    added = build([folder], out, jobs=2)
+    assert added.processed == len(held_back)
+    assert added.cached == len(names) - len(held_back)
+    reference = tmp_path / "reference"
+    build([folder], reference, jobs=1, use_cache=False)
+    assert_same_outputs(reference, out)
+
+
+def test_an_edited_or_removed_report_is_redone_or_dropped(inputs, tmp_path):
+    folder = fresh_copy(inputs, tmp_path)
+    out = tmp_path / "out"
+    build([folder], out, jobs=1)
+    edited = next(p for p in sorted(folder.iterdir()) if "2021年" in p.read_text(encoding="utf-8"))
+    edited.write_text(edited.read_text(encoding="utf-8").replace("2021年", "2022年"), encoding="utf-8")
+    removed = next(p for p in sorted(folder.iterdir()) if p != edited)
+    removed.unlink()
+    again = build([folder], out, jobs=1)
+    assert again.processed == 1  # only the edited file; the removed one just leaves the graph
+    reference = tmp_path / "reference"
+    build([folder], reference, jobs=1, use_cache=False)
+    assert_same_outputs(reference, out)
+    assert len(Cache(out / ".kg-cache").index) >= len(again.entries)
+
+
+def test_a_cache_cut_short_or_damaged_is_rebuilt_not_trusted(inputs, tmp_path):
+    folder = fresh_copy(inputs, tmp_path, {p.name for p in sorted(inputs.iterdir())[:12]})
+    out = tmp_path / "out"
+    build([folder], out, jobs=1)
+    pack = next((out / ".kg-cache" / "packs").glob("*.pack"))
+    with open(pack, "r+b") as handle:  # a build killed while writing its last record
+        handle.truncate(pack.stat().st_size - 100)
+    (out / ".kg-cache" / "state.pkl").write_bytes(b"not a pickle")
+    again = build([folder], out, jobs=1)
+    assert again.processed == 1
+    reference = tmp_path / "reference"
+    build([folder], reference, jobs=1, use_cache=False)
+    assert_same_outputs(reference, out)
+
+
+def test_another_format_is_built_from_its_own_cache_entries(inputs, tmp_path):
+    folder = fresh_copy(inputs, tmp_path, {p.name for p in sorted(inputs.iterdir())[:8]})
+    out, reference = tmp_path / "out", tmp_path / "reference"
+    build([folder], out, jobs=1)
+    result = build([folder], out, jobs=1, fmt="trig")
+    assert result.processed == 8
+    build([folder], reference, jobs=1, fmt="trig", use_cache=False)
+    assert (out / "graph.trig").read_bytes() == (reference / "graph.trig").read_bytes()
+
+
+def test_the_same_text_twice_is_merged_once_with_a_warning(tmp_path):
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    for name in ("a.txt", "b.txt"):
+        shutil.copy(next(SEEDS.glob("000_*.txt")), folder / name)
+    result = build([folder], tmp_path / "out", jobs=2)
+    assert result.stats.reports == 1
+    assert (str(folder / "b.txt"), f"same text as {folder / 'a.txt'}: left out") in result.warnings
+
+
+def test_the_oxigraph_store_answers_what_the_graph_file_answers(tmp_path):
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["build", str(SEEDS), "-o", str(out), "--store", str(out / "store"), "-q"])
+    assert result.exit_code == 0, result.output
+    answers = []
+    for graph in (out / "graph.ttl", out / "store"):
+        for engine in ("oxigraph", "rdflib"):
+            run = CliRunner().invoke(main, ["query", str(graph), "top-instruments", "--format", "csv", "--engine", engine])
+            assert run.exit_code == 0, run.output
+            answers.append(run.output)
+    assert len(set(answers)) == 1 and "中华人民共和国民法典" in answers[0]
+    missing = CliRunner().invoke(main, ["query", str(out / "views"), "top-instruments"])
+    assert missing.exit_code == 1 and "not an Oxigraph store" in missing.output
+
+
+class Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_progress_is_a_bar_on_a_terminal_lines_elsewhere_and_nothing_when_quiet(monkeypatch):
+    clock = iter(range(1000))
+    monkeypatch.setattr("kg.progress.time.perf_counter", lambda: float(next(clock)))
+    terminal, log, quiet = Terminal(), io.StringIO(), io.StringIO()
+    for stream, is_quiet in ((terminal, False), (log, False), (quiet, True)):
+        progress = Progress(stream, quiet=is_quiet)
+        for done in range(1, 21):
+            progress(done, 20)
+    assert "\r[###" in terminal.getvalue() and "reports/s, ETA 0:" in terminal.getvalue()
+    lines = log.getvalue().splitlines()
+    assert "\r" not in log.getvalue() and len(lines) == 10  # a line per tenth, and the last
+    assert lines[0].startswith("2/20 reports (") and lines[-1].startswith("20/20 reports read in ")
+    assert quiet.getvalue() == ""
+
+
+def test_cli_build_reports_the_cache_and_is_silent_with_quiet(tmp_path):
+    first = CliRunner().invoke(main, ["build", str(SEEDS), "-o", str(tmp_path), "--jobs", "2"])
+    assert first.exit_code == 0 and "5 reports read in" in first.stderr
+    again = CliRunner().invoke(main, ["build", str(SEEDS), "-o", str(tmp_path), "-q"])
+    assert again.exit_code == 0 and again.output == ""
+    summary = CliRunner().invoke(main, ["build", str(SEEDS), "-o", str(tmp_path)])
+    assert "documents read: 5 (0 failed; 5 from the cache)" in summary.stdout
