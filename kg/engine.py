@@ -243,12 +243,14 @@ def merge(entries: list[Entry], *, jobs: int = 1, fmt: str = "turtle", base: str
         merged = {Entry(m.path, m.key): m for m in state["entries"]}
         result.graph, result.stats = state["graph"], state["stats"]
         result.warnings.extend(state["warnings"])
+    result.main.lap("cache")
     todo = [e for e in entries if keep_reports or cache is None or (e.key not in cache and e not in merged)]
     results = _results(todo, jobs, fmt, base, str(cache.root) if cache is not None else None, keep_reports)
     pending = set(todo)
     seen: dict[str, str] = {}
     for number, entry in enumerate(entries, 1):
         done = next(results) if entry in pending else None
+        result.main.lap("workers")  # waiting for the workers (or, with one process, doing their work)
         if done is not None:
             result.workers.merge(done.clock)
             result.processed += 1
@@ -275,7 +277,7 @@ def merge(entries: list[Entry], *, jobs: int = 1, fmt: str = "turtle", base: str
                     result.reports.append(done.report)
         if progress:
             progress(number, len(entries))
-    result.main.lap("merge")
+        result.main.lap("merge")
     return result
 
 

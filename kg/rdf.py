@@ -59,6 +59,18 @@ def fz(name: str) -> str:
     return FZ + name
 
 
+class _Terms:
+    """The ontology's terms as attributes, ``F.Report`` for ``fz("Report")``: made once, then plain lookups."""
+
+    def __getattr__(self, name: str) -> str:
+        iri = FZ + name
+        setattr(self, name, iri)
+        return iri
+
+
+F = _Terms()
+
+
 def _digest(text: str, length: int = 12) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:length]
 
@@ -169,34 +181,34 @@ def entity_triples(graph: KnowledgeGraph, iris: Iris) -> list[tuple]:
         if kind == "unit":
             s = iris.of_node(node)
             t = [(s, A, fz(UNIT_CLASSES[node["unit_kind"]])), (s, A, ORG + "Organization"), (s, LABEL, _zh(node["label"])),
-                 (s, fz("linked"), _boolean(bool(node.get("linked"))))]
+                 (s, F.linked, _boolean(bool(node.get("linked"))))]
             if node.get("code"):
-                t.append((s, fz("divisionCode"), _string(node["code"])))
+                t.append((s, F.divisionCode, _string(node["code"])))
             if node.get("level") in LEVELS:
-                t.append((s, fz("level"), fz(LEVELS[node["level"]])))
+                t.append((s, F.level, fz(LEVELS[node["level"]])))
             if node.get("organ"):
-                t.append((s, fz("organType"), _zh(node["organ"])))
+                t.append((s, F.organType, _zh(node["organ"])))
             if node.get("category"):
-                t.append((s, fz("organCategory"), _string(node["category"])))
-            t += [(s, fz("candidateCode"), _string(code)) for code in node.get("candidates", [])]
+                t.append((s, F.organCategory, _string(node["category"])))
+            t += [(s, F.candidateCode, _string(code)) for code in node.get("candidates", [])]
             t += [(s, ORG + "subOrganizationOf", iris.of_node(g.nodes[parent]))
                   for _, parent, relation in g.out_edges(key, keys=True) if relation == PART_OF]
             blocks[s] = t
         elif kind == "instrument":
             s = iris.instrument(key.split(":", 1)[1])
-            t = [(s, A, fz("LegalInstrument")), (s, A, fz(INSTRUMENT_CLASSES.get(node.get("type"), "OtherDocument"))),
+            t = [(s, A, F.LegalInstrument), (s, A, fz(INSTRUMENT_CLASSES.get(node.get("type"), "OtherDocument"))),
                  (s, LABEL, _zh(node["label"])), (s, DCTERMS + "title", _zh(node["label"]))]
-            t += [(s, fz("writtenAs"), _zh(w)) for w in sorted(node.get("written", ()))]
+            t += [(s, F.writtenAs, _zh(w)) for w in sorted(node.get("written", ()))]
             for number in sorted(node.get("numbers", ())):
                 n = iris.document_number(number)
-                t.append((s, fz("documentNumber"), n))
-                blocks[n] = [(n, A, fz("DocumentNumber")), (n, LABEL, _zh(number))]
+                t.append((s, F.documentNumber, n))
+                blocks[n] = [(n, A, F.DocumentNumber), (n, LABEL, _zh(number))]
             blocks[s] = t
         elif kind == "practice":
             s = iris.practice(key)
-            t = [(s, A, fz("LocalPractice")), (s, A, SKOS + "Concept"), (s, LABEL, _zh(node["label"])),
+            t = [(s, A, F.LocalPractice), (s, A, SKOS + "Concept"), (s, LABEL, _zh(node["label"])),
                  (s, SKOS + "prefLabel", _zh(node["label"]))]
-            t += [(s, fz("practiceOf"), _node_iri(g.nodes[owner], owner, iris))
+            t += [(s, F.practiceOf, _node_iri(g.nodes[owner], owner, iris))
                   for _, owner, relation in g.out_edges(key, keys=True) if relation == "practiceOf"]
             blocks[s] = t
     return [triple for subject in sorted(blocks) for triple in sorted(blocks[subject], key=_sort_key)]
@@ -216,17 +228,17 @@ def _iso_date(text: str) -> str | None:
 def report_triples(report: Report, iris: Iris) -> list[tuple]:
     """Every statement of one report, with its evidence, in a fixed order (needs only the report)."""
     r = iris.report(report.id)
-    t: list[tuple] = [(r, A, fz("Report")), (r, DCTERMS + "identifier", _string(report.id)), (r, fz("sourceFile"), _string(report.file))]
+    t: list[tuple] = [(r, A, F.Report), (r, DCTERMS + "identifier", _string(report.id)), (r, F.sourceFile, _string(report.file))]
     if report.title:
         t += [(r, DCTERMS + "title", _zh(report.title)), (r, LABEL, _zh(report.title))]
     if report.year:
-        t.append((r, fz("coversYear"), _year(report.year)))
+        t.append((r, F.coversYear, _year(report.year)))
     if report.encoding:
-        t.append((r, fz("encoding"), _string(report.encoding)))
+        t.append((r, F.encoding, _string(report.encoding)))
     issued = _iso_date(report.metadata.get("成文日期") or report.metadata.get("发布日期") or report.signature.get("date", ""))
     if issued:
         t.append((r, DCTERMS + "issued", _typed(issued, "date")))
-    t += [(r, fz("metadata"), _zh(f"{key}: {report.metadata[key]}")) for key in sorted(report.metadata)]
+    t += [(r, F.metadata, _zh(f"{key}: {report.metadata[key]}")) for key in sorted(report.metadata)]
     unit = iris.of_unit(report.unit) if report.unit else None
     if unit is not None:
         t.append((r, DCTERMS + "publisher", unit))
@@ -236,57 +248,57 @@ def report_triples(report: Report, iris: Iris) -> list[tuple]:
         node = iris.within(report.id, "evidence", f"{e.start}-{e.end}")
         if (e.start, e.end) not in evidence_done:
             evidence_done.add((e.start, e.end))
-            t.extend([(node, A, fz("Evidence")), (node, PROV + "wasQuotedFrom", r), (node, fz("quote"), _zh(e.quote)),
-                      (node, fz("sentence"), _zh(e.sentence)), (node, fz("startOffset"), _typed(str(e.start), "integer")),
-                      (node, fz("endOffset"), _typed(str(e.end), "integer"))])
+            t.extend([(node, A, F.Evidence), (node, PROV + "wasQuotedFrom", r), (node, F.quote, _zh(e.quote)),
+                      (node, F.sentence, _zh(e.sentence)), (node, F.startOffset, _typed(str(e.start), "integer")),
+                      (node, F.endOffset, _typed(str(e.end), "integer"))])
             if e.section:
-                t.append((node, fz("section"), _string(e.section)))
+                t.append((node, F.section, _string(e.section)))
         return node
 
     direct: set[tuple[str, str, str]] = set()
     for n, mention in enumerate(report.organs, 1):
         target = iris.of_unit(mention.unit)
-        direct.add((r, fz("mentions"), target))
+        direct.add((r, F.mentions, target))
         m = iris.within(report.id, "mention", str(n))
-        t += [(m, A, fz("Mention")), (m, fz("report"), r), (m, fz("unit"), target), (m, fz("writtenAs"), _zh(mention.unit.as_written)),
-              (m, fz("evidence"), evidence(mention.evidence))]
+        t += [(m, A, F.Mention), (m, F.report, r), (m, F.unit, target), (m, F.writtenAs, _zh(mention.unit.as_written)),
+              (m, F.evidence, evidence(mention.evidence))]
     for n, mention in enumerate(report.instruments, 1):
         target = iris.instrument(mention.key)
-        direct.add((r, fz("cites"), target))
+        direct.add((r, F.cites, target))
         c = iris.within(report.id, "citation", str(n))
-        t += [(c, A, fz("Citation")), (c, fz("report"), r), (c, fz("instrument"), target), (c, fz("writtenAs"), _zh(mention.as_written)),
-              (c, fz("evidence"), evidence(mention.evidence))]
+        t += [(c, A, F.Citation), (c, F.report, r), (c, F.instrument, target), (c, F.writtenAs, _zh(mention.as_written)),
+              (c, F.evidence, evidence(mention.evidence))]
     owner = f"unit:{report.unit.key}" if report.unit else f"report:{report.id}"
     for n, mention in enumerate(report.measures, 1):
         measure = str(MEASURE) + mention.concept if mention.concept else iris.practice(f"practice:{owner}:{mention.label}")
         status = "Implemented" if mention.status is Status.IMPLEMENTED else "Planned"
         s = iris.within(report.id, "statement", str(n))
-        t += [(s, A, fz("MeasureStatement")), (s, fz("measure"), measure), (s, fz("status"), fz(status)), (s, fz("report"), r),
-              (s, fz("evidence"), evidence(mention.evidence))]
+        t += [(s, A, F.MeasureStatement), (s, F.measure, measure), (s, F.status, fz(status)), (s, F.report, r),
+              (s, F.evidence, evidence(mention.evidence))]
         if unit is not None:
-            t.append((s, fz("unit"), unit))
+            t.append((s, F.unit, unit))
             direct.add((unit, fz("implements" if status == "Implemented" else "plans"), measure))
         if report.year:
-            t.append((s, fz("year"), _year(report.year)))
+            t.append((s, F.year, _year(report.year)))
         if mention.implied_by:
-            t.append((s, fz("impliedBy"), str(MEASURE) + mention.implied_by))
-        t += [(s, fz("basedOn"), iris.instrument(key)) for key in mention.based_on]
+            t.append((s, F.impliedBy, str(MEASURE) + mention.implied_by))
+        t += [(s, F.basedOn, iris.instrument(key)) for key in mention.based_on]
     for problem in report.problems:
         p = iris.within(report.id, "problem", problem.id[1:])
-        direct.add((r, fz("states"), p))
-        t += [(p, A, fz("Problem")), (p, LABEL, _zh(problem.label)), (p, fz("text"), _zh(problem.text)), (p, fz("report"), r),
-              (p, fz("evidence"), evidence(problem.evidence))]
+        direct.add((r, F.states, p))
+        t += [(p, A, F.Problem), (p, LABEL, _zh(problem.label)), (p, F.text, _zh(problem.text)), (p, F.report, r),
+              (p, F.evidence, evidence(problem.evidence))]
         if problem.category:
-            t.append((p, fz("category"), str(PROBLEM) + problem.category))
-        t += [(p, fz("addressedBy"), str(MEASURE) + concept) for concept in problem.addressed_by]
+            t.append((p, F.category, str(PROBLEM) + problem.category))
+        t += [(p, F.addressedBy, str(MEASURE) + concept) for concept in problem.addressed_by]
     for n, indicator in enumerate(report.indicators, 1):
         i = iris.within(report.id, "indicator", str(n))
-        direct.add((r, fz("reports"), i))
-        t += [(i, A, fz("Indicator")), (i, fz("metric"), _zh(indicator.metric)), (i, fz("value"), _typed(indicator.value, "decimal")),
-              (i, fz("unitOfMeasure"), _zh(indicator.unit)), (i, fz("approximate"), _boolean(indicator.approximate)),
-              (i, fz("report"), r), (i, fz("evidence"), evidence(indicator.evidence))]
+        direct.add((r, F.reports, i))
+        t += [(i, A, F.Indicator), (i, F.metric, _zh(indicator.metric)), (i, F.value, _typed(indicator.value, "decimal")),
+              (i, F.unitOfMeasure, _zh(indicator.unit)), (i, F.approximate, _boolean(indicator.approximate)),
+              (i, F.report, r), (i, F.evidence, evidence(indicator.evidence))]
         if indicator.year:
-            t.append((i, fz("year"), _year(indicator.year)))
+            t.append((i, F.year, _year(indicator.year)))
     t.extend(sorted(direct))
     return t
 

@@ -6,11 +6,11 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-import ahocorasick
+from ahocorasick_rs import AhoCorasick
 from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import SKOS
 
-from kg.anchors import required_literals
+from kg.anchors import MAX_SETS, requirements
 from kg.resources import ontology_path
 
 FZ = Namespace("https://w3id.org/fzkg/ontology#")
@@ -80,30 +80,31 @@ class Scheme:
                 theme=iri in themes,
             )
         self.order = {cid: i for i, cid in enumerate(self.concepts)}
-        self._automaton = ahocorasick.Automaton()
+        # One Aho-Corasick pass finds both the concepts' literal phrases and the literals their
+        # patterns require. A pattern runs only on text that holds one string of each of its
+        # required sets. The sets are bits of one integer, set by set (bit i of set k stands for
+        # pattern i's k-th set), so the literals of a sentence fold in with one OR each and a few
+        # masks tell which patterns have all their sets present.
+        phrases: dict[str, tuple[str, ...]] = {}
         for concept in self.concepts.values():
-            if concept.theme:
-                continue
-            for phrase in concept.phrases:
-                existing = self._automaton.get(phrase, None)
-                self._automaton.add_word(phrase, (phrase, (existing[1] if existing else ()) + (concept.id,)))
-        self._automaton.make_automaton()
-        # each pattern runs only on text that holds one of its required literals
+            if not concept.theme:
+                for phrase in concept.phrases:
+                    phrases[phrase] = phrases.get(phrase, ()) + (concept.id,)
         self._patterned = [(c.id, p) for c in self.concepts.values() if not c.theme for p in c.patterns]
-        self._unanchored: list[int] = []
-        self._anchors = ahocorasick.Automaton()
-        by_literal: dict[str, list[int]] = {}
+        count = len(self._patterned)
+        self._unanchored = 0
+        self._needs: list[int] = [0] * MAX_SETS  # patterns with more than k sets, by k
+        bits: dict[str, int] = {}
         for index, (_concept, pattern) in enumerate(self._patterned):
-            literals = required_literals(pattern)
-            if literals is None:
-                self._unanchored.append(index)
-                continue
-            for literal in literals:
-                by_literal.setdefault(literal, []).append(index)
-        for literal, indexes in by_literal.items():
-            self._anchors.add_word(literal, tuple(indexes))
-        if by_literal:
-            self._anchors.make_automaton()
+            sets = requirements(pattern)
+            if not sets:
+                self._unanchored |= 1 << index
+            for slot, literals in enumerate(sets):
+                self._needs[slot] |= 1 << index
+                for literal in literals:
+                    bits[literal] = bits.get(literal, 0) | 1 << (slot * count + index)
+        self._literals = [(literal, phrases.get(literal, ()), bits.get(literal, 0)) for literal in sorted(phrases.keys() | bits.keys())]
+        self._matcher = AhoCorasick([literal for literal, _, _ in self._literals]) if self._literals else None
 
     def __getitem__(self, concept_id: str) -> Concept:
         return self.concepts[concept_id]
@@ -116,26 +117,42 @@ class Scheme:
 
     def find(self, text: str) -> list[Match]:
         """Every phrase and pattern match in ``text`` (overlaps kept), in text order."""
-        found: set[Match] = set()
-        if not text:
+        if not text or self._matcher is None:
             return []
-        for end, (phrase, concept_ids) in self._automaton.iter(text):
+        found: set[Match] = set()
+        present = 0
+        literals = self._literals
+        for index, start, end in self._matcher.find_matches_as_indexes(text, overlapping=True):
+            literal, concept_ids, mask = literals[index]
+            present |= mask
             for concept_id in concept_ids:
-                found.add(Match(end - len(phrase) + 1, end + 1, concept_id, phrase))
-        candidates = set(self._unanchored)
-        if len(self._anchors):
-            for _end, indexes in self._anchors.iter(text):
-                candidates.update(indexes)
-        for index in sorted(candidates):
+                found.add(Match(start, end, concept_id, literal))
+        for index in self._ready(present):
             concept_id, pattern = self._patterned[index]
             for m in pattern.finditer(text):
                 if m.end() > m.start() and "\n" not in m.group(0):
                     found.add(Match(m.start(), m.end(), concept_id, m.group(0)))
         return sorted(found, key=lambda m: (m.start, m.end, self.order[m.concept]))
 
+    def _ready(self, present: int) -> list[int]:
+        """The patterns whose required sets all have a string among the ``present`` bits, in order."""
+        count = len(self._patterned)
+        every = (1 << count) - 1
+        ready = self._unanchored | (present & self._needs[0])
+        for slot in range(1, MAX_SETS):
+            ready &= (present >> (slot * count)) | ~self._needs[slot] & every
+        out = []
+        while ready:
+            lowest = ready & -ready
+            out.append(lowest.bit_length() - 1)
+            ready ^= lowest
+        return out
+
     def phrase_concepts(self, text: str) -> set[str]:
         """Concepts whose literal phrases occur in ``text``."""
-        return {cid for _end, (_phrase, ids) in self._automaton.iter(text) for cid in ids}
+        if not text or self._matcher is None:
+            return set()
+        return {cid for index, _start, _end in self._matcher.find_matches_as_indexes(text, overlapping=True) for cid in self._literals[index][1]}
 
 
 def _load(filename: str, namespace: Namespace) -> Scheme:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
+from kg.anchors import fixed_strings
 from kg.extract.base import Document, Sentence
 from kg.model import MeasureMention, Report, SectionType, Status
 from kg.resources import read_tsv
@@ -34,7 +36,7 @@ _QUOTED = re.compile(r"[“\"]([^“”\"\n]{2,22})[”\"]")
 
 
 @lru_cache(maxsize=1)
-def _practice_cues() -> tuple[re.Pattern, re.Pattern, list[re.Pattern]]:
+def _practice_cues() -> tuple[re.Pattern, Callable[[str], Iterator[re.Match]], list[re.Pattern]]:
     rows = read_tsv("lexicon", "practice_cues.tsv")
     suffix = "|".join(r["value"] for r in rows if r["kind"] == "suffix")
     verb = "|".join(r["value"] for r in rows if r["kind"] == "verb")
@@ -48,7 +50,28 @@ def _practice_cues() -> tuple[re.Pattern, re.Pattern, list[re.Pattern]]:
         rf"(?:{verb})(?:了)?[^,。;“”《》]{{0,12}}?(?:首家|首个|第一家|一批|一个|一座|一处)" + name.format("name")
         + rf"|{word_start}(?:{verb})(?:了)?" + name.format("name2")
     )
-    return name_end, founded, slogans
+    verbs = fixed_strings(verb)
+    if verbs is None:
+        return name_end, founded.finditer, slogans
+
+    def founding(text: str) -> Iterator[re.Match]:
+        """``founded.finditer``, tried only where a verb starts: every match starts with one."""
+        reach = 0
+        for start in sorted({i for v in verbs for i in _occurrences(text, v)}):
+            if start >= reach:
+                match = founded.match(text, start)
+                if match:
+                    reach = match.end()
+                    yield match
+
+    return name_end, founding, slogans
+
+
+def _occurrences(text: str, word: str) -> Iterator[int]:
+    start = text.find(word)
+    while start >= 0:
+        yield start
+        start = text.find(word, start + 1)
 
 
 def _follows(text: str, citation_end: int, measure_start: int) -> bool:
@@ -183,7 +206,7 @@ class MeasureExtractor:
     @staticmethod
     def _local_practices(text: str, scheme) -> list[Practice]:
         """Named local practices: quoted names and the objects of founding verbs, in text order."""
-        name_end, founded, slogans = _practice_cues()
+        name_end, founding, slogans = _practice_cues()
         found: list[Practice] = []
         for match in _QUOTED.finditer(text):
             name = match.group(1)
@@ -192,7 +215,7 @@ class MeasureExtractor:
             if tail:
                 name += tail.group(1)
             found.append(Practice(match.start(), match.end(), name))
-        for match in founded.finditer(text):
+        for match in founding(text):
             group = "name" if match.group("name") else "name2"
             found.append(Practice(match.start(group), match.end(group), match.group(group)))
         practices, names = [], set()

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+from ahocorasick_rs import AhoCorasick, MatchKind
+
 from kg.resources import ontology_path
 
 LEVEL_NAMES = {1: "province", 2: "prefecture", 3: "county", 4: "township"}
@@ -57,16 +59,11 @@ class Gazetteer:
             stem = bare_stem(division, ethnic)
             if stem and len(stem) >= 2 and division.level <= 3:
                 self._add(self.stems, stem, division.code)
-        # Names by their first two characters (every name has at least two): scanning a text
-        # costs one dict lookup per position. pyahocorasick walks CJK text slowly when the root
-        # has as many children as there are first characters of 36,000 names.
         self._names: dict[str, tuple[str, ...]] = {form: tuple(codes) for form, codes in self.forms.items()}
         for stem in self.stems:
             self._names.setdefault(stem, ())
-        lengths: dict[str, set[int]] = {}
-        for name in self._names:
-            lengths.setdefault(name[:2], set()).add(len(name))
-        self._lengths = {prefix: tuple(sorted(ls, reverse=True)) for prefix, ls in lengths.items()}
+        self._forms = sorted(self._names)
+        self._matcher = AhoCorasick(self._forms, matchkind=MatchKind.LeftmostLongest)
 
     @staticmethod
     def _add(index: dict[str, list[str]], key: str, code: str) -> None:
@@ -100,23 +97,8 @@ class Gazetteer:
 
     @lru_cache(maxsize=8)  # noqa: B019 - the gazetteer lives as long as the process
     def _mentions(self, text: str) -> list[tuple[int, int, str, tuple[str, ...]]]:
-        found = []
-        names, lengths = self._names, self._lengths
-        i, n = 0, len(text)
-        while i < n - 1:
-            candidates = lengths.get(text[i:i + 2])
-            if candidates:
-                for length in candidates:
-                    form = text[i:i + length]
-                    if len(form) == length and form in names:
-                        found.append((i, i + length, form, names[form]))
-                        i += length
-                        break
-                else:
-                    i += 1
-            else:
-                i += 1
-        return found
+        forms, names = self._forms, self._names
+        return [(start, end, forms[index], names[forms[index]]) for index, start, end in self._matcher.find_matches_as_indexes(text)]
 
     def stem_codes(self, stem: str) -> list[str]:
         return self.stems.get(stem, [])

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-import ahocorasick
+from ahocorasick_rs import AhoCorasick
 
 from kg.link.divisions import gazetteer
 from kg.resources import read_tsv
@@ -75,7 +75,7 @@ class InstrumentTable:
     def __init__(self, rows: list[dict[str, str]]):
         self.by_key: dict[str, tuple[str, str]] = {}  # folded form → (official title, type)
         self.undated: dict[str, list[tuple[str, str, int, int]]] = {}  # key without years → dated titles
-        self.bare = ahocorasick.Automaton()
+        bare: dict[str, tuple[str, str]] = {}  # alias → (official title, type); a later row wins
         for row in rows:
             title = tidy(row["title"])
             type_ = _TABLE_TYPES.get(row["type"], row["type"])
@@ -88,8 +88,10 @@ class InstrumentTable:
             if row["bare"] == "1":
                 for alias in forms[1:] + ([title] if title.startswith(_PRC) else []):
                     if len(alias) >= 2:
-                        self.bare.add_word(tidy(alias), (tidy(alias), title, type_))
-        self.bare.make_automaton()
+                        bare[tidy(alias)] = (title, type_)
+        self._aliases = sorted(bare)
+        self._bare = [bare[alias] for alias in self._aliases]
+        self._matcher = AhoCorasick(self._aliases)  # every match, overlapping: bare_mentions chooses
 
     def lookup(self, title: str, year: int | None = None) -> tuple[str, str] | None:
         """(official title, type) for a title as written, or None."""
@@ -108,10 +110,8 @@ class InstrumentTable:
 
     def bare_mentions(self, text: str) -> list[tuple[int, int, str, str]]:
         """(start, end, official title, type) of bare law names in running text."""
-        found = sorted(
-            ((end - len(alias) + 1, end + 1, title, type_) for end, (alias, title, type_) in self.bare.iter(text)),
-            key=lambda m: (m[0], -m[1]),
-        )
+        found = sorted(((start, end, *self._bare[index]) for index, start, end in self._matcher.find_matches_as_indexes(text, overlapping=True)),
+                       key=lambda m: (m[0], -m[1]))
         kept, reach = [], -1
         for start, end, title, type_ in found:
             if start < reach:

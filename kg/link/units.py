@@ -17,7 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-import ahocorasick
+from ahocorasick_rs import AhoCorasick, MatchKind
 
 from kg.link.divisions import LEVEL_NAMES, Division, Gazetteer, gazetteer
 from kg.model import Unit
@@ -143,23 +143,15 @@ class OrganLexicon:
         self.prefixes = sorted(((r["prefix"], r["level"]) for r in prefixes), key=lambda p: -len(p[0]))
         self._prefix_level = dict(self.prefixes)
         self._prefix_lengths = sorted({len(p) for p, _ in self.prefixes}, reverse=True)
-        self._automaton = ahocorasick.Automaton()
-        for form in self.by_form:
-            self._automaton.add_word(form, form)
-        self._automaton.make_automaton()
+        self._forms = sorted(self.by_form)
+        self._matcher = AhoCorasick(self._forms, matchkind=MatchKind.LeftmostLongest)
 
     def get(self, form: str) -> Organ | None:
         return self.by_form.get(form)
 
     def find(self, text: str) -> list[tuple[int, int, str]]:
         """Organ names in ``text``, longest at each place, left to right."""
-        found = sorted(((end - len(form) + 1, end + 1, form) for end, form in self._automaton.iter(text)), key=lambda m: (m[0], -m[1]))
-        kept, reach = [], -1
-        for start, end, form in found:
-            if start >= reach:
-                kept.append((start, end, form))
-                reach = end
-        return kept
+        return [(start, end, self._forms[index]) for index, start, end in self._matcher.find_matches_as_indexes(text)]
 
     def level_prefix(self, text: str, end: int) -> tuple[str, str] | None:
         """The level prefix (区, 县, 街道 …) ending at ``end``, if it starts a word.
