@@ -20,5 +20,8 @@ test: $(STAMP)
 	@tools/system-packages
 	$(BIN)/python -m pytest
 
+bench: $(STAMP)
+	$(BIN)/python -m bench.run
+
 clean:
 	rm -rf $(VENV) output/*.ttl output/*.html output/*.jsonl .pytest_cache

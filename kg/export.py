@@ -27,7 +27,7 @@ def simple_graph(graph: KnowledgeGraph) -> nx.MultiDiGraph:
         out.add_node(node, **attrs)
     for source, target, relation, data in sorted(graph.graph.edges(keys=True, data=True), key=lambda e: e[:3]):
         attrs = {"relation": relation, "count": int(data.get("count", 1)), "reports": len(data.get("reports", ())),
-                 "years": ";".join(str(y) for y in sorted(data.get("years", ())))}
+                 "years": ";".join(str(y) for y in sorted(graph.years(data)))}
         out.add_edge(source, target, key=relation, **attrs)
     return out
 

@@ -3,7 +3,8 @@
 Nodes are keyed ``kind:identity`` (``unit:division:610702008``,
 ``measure:legal-advisers``, ``instrument:民法典``). Edges carry their relation
 as the multigraph key, and aggregate every report that asserts them: the
-years, the report ids and a few evidence sentences for tooltips. The full
+report ids (their years are in :attr:`KnowledgeGraph.reports`), a count and
+the earliest evidence sentences for tooltips. The full
 evidence of every assertion stays in the :class:`~kg.model.Report` records,
 which the RDF writer streams.
 
@@ -97,9 +98,12 @@ class _DeltaBuilder:
         self.seen_units: set[str] = set()
         self.pending_nodes: list[tuple[str, dict]] = []
         self.pending_links: list[tuple[str, str]] = []
+        self.sentences: dict[str, str] = {}
 
     def evidence(self, evidence) -> Evidence:
-        return (self.report.file, evidence.start, self.report.id, evidence.sentence)
+        # one string per distinct sentence: edges from the same sentence share it, in memory and in pickles
+        sentence = self.sentences.setdefault(evidence.sentence, evidence.sentence)
+        return (self.report.file, evidence.start, self.report.id, sentence)
 
     def build(self) -> GraphDelta:
         report = self.report
@@ -248,14 +252,14 @@ class KnowledgeGraph:
             if PART_OF not in graph._succ[child].get(parent, ()):
                 graph.add_edge(child, parent, key=PART_OF, relation=PART_OF)
         for source, target, relation, evidence in change.edges:
-            self._edge(source, target, relation, info.id, info.year, evidence)
+            self._edge(source, target, relation, info.id, evidence)
 
     def _node(self, key: str, **attrs) -> dict:
         if key not in self.graph:
             self.graph.add_node(key, **{k: v for k, v in attrs.items() if v is not None})
         return self.graph.nodes[key]
 
-    def _edge(self, source: str, target: str, relation: str, report_id: str, year: int | None, evidence: Evidence | None) -> None:
+    def _edge(self, source: str, target: str, relation: str, report_id: str, evidence: Evidence | None) -> None:
         """Record that a report asserts (source, relation, target).
 
         The edge keeps the earliest evidence sentences by (file, position), so
@@ -266,12 +270,10 @@ class KnowledgeGraph:
         # twice as much.
         data = self.graph._succ.get(source, {}).get(target, {}).get(relation)
         if data is None:
-            self.graph.add_edge(source, target, key=relation, relation=relation, reports=set(), years=set(), evidence=[], count=0)
+            self.graph.add_edge(source, target, key=relation, relation=relation, reports=set(), evidence=[], count=0)
             data = self.graph._succ[source][target][relation]
         data["count"] += 1
         data["reports"].add(report_id)
-        if year:
-            data["years"].add(year)
         if evidence is not None:
             kept = data["evidence"]
             same = next((i for i, e in enumerate(kept) if e[3] == evidence[3]), None)
@@ -293,6 +295,11 @@ class KnowledgeGraph:
     def edges_of(self, relation: str) -> Iterator[tuple[str, str, dict]]:
         """(source, target, data) of every edge of one relation, sorted."""
         return iter(sorted(((u, v, d) for u, v, k, d in self.graph.edges(keys=True, data=True) if k == relation), key=lambda e: (e[0], e[1])))
+
+    def years(self, data: dict) -> set[int]:
+        """The years of the reports that assert an edge (from its data)."""
+        reports = self.reports
+        return {reports[r].year for r in data.get("reports", ()) if reports[r].year}
 
     def summary(self) -> dict[str, int]:
         """Counts by kind, for the build summary."""

@@ -82,13 +82,13 @@ def load(graph: KnowledgeGraph, path: str | Path) -> None:
         graph.reports[identifier] = info
         graph._node(f"report:{identifier}", kind="report", label=title or file, year=info.year, file=file)
         if info.unit:
-            graph._edge(f"report:{identifier}", info.unit, PUBLISHED_BY, identifier, info.year, None)
+            graph._edge(f"report:{identifier}", info.unit, PUBLISHED_BY, identifier, None)
 
     for report, organ, sentence, start in _rows(store, """
         SELECT ?r ?o ?sentence ?start WHERE { ?m a fz:Mention ; fz:report ?r ; fz:unit ?o ; fz:evidence ?e .
           ?e fz:sentence ?sentence ; fz:startOffset ?start . ?r fz:sourceFile ?file } ORDER BY ?file ?start ?m"""):
         info = reports[report]
-        graph._edge(f"report:{info.id}", units[organ], MENTIONS, info.id, info.year, (info.file, int(start), info.id, sentence))
+        graph._edge(f"report:{info.id}", units[organ], MENTIONS, info.id, (info.file, int(start), info.id, sentence))
 
     instruments: dict[str, str] = {}
     for iri, label, kind in _rows(store, """
@@ -104,7 +104,7 @@ def load(graph: KnowledgeGraph, path: str | Path) -> None:
         SELECT ?r ?i ?sentence ?start WHERE { ?c a fz:Citation ; fz:report ?r ; fz:instrument ?i ; fz:evidence ?e .
           ?e fz:sentence ?sentence ; fz:startOffset ?start . ?r fz:sourceFile ?file } ORDER BY ?file ?start ?c"""):
         info = reports[report]
-        graph._edge(f"report:{info.id}", instruments[instrument], CITES, info.id, info.year, (info.file, int(start), info.id, sentence))
+        graph._edge(f"report:{info.id}", instruments[instrument], CITES, info.id, (info.file, int(start), info.id, sentence))
 
     themes = _measure_themes(store)
     practices: dict[str, str] = {}
@@ -123,7 +123,7 @@ def load(graph: KnowledgeGraph, path: str | Path) -> None:
         if statement in seen_statements:  # one more row for a second basis of the same statement
             if basis in instruments:
                 target = f"measure:{measure[len(MEASURE):]}" if measure.startswith(MEASURE) else practices[measure]
-                graph._edge(target, instruments[basis], BASED_ON, info.id, info.year, evidence)
+                graph._edge(target, instruments[basis], BASED_ON, info.id, evidence)
             continue
         seen_statements.add(statement)
         if measure.startswith(MEASURE):
@@ -133,12 +133,12 @@ def load(graph: KnowledgeGraph, path: str | Path) -> None:
         else:
             target = practices[measure]
             owner = units.get(unit) or f"report:{info.id}"
-            graph._edge(target, owner, PRACTICE_OF, info.id, info.year, None)
+            graph._edge(target, owner, PRACTICE_OF, info.id, None)
         if unit in units:
             relation = IMPLEMENTS if status.endswith("Implemented") else PLANS
-            graph._edge(units[unit], target, relation, info.id, info.year, evidence)
+            graph._edge(units[unit], target, relation, info.id, evidence)
         if basis in instruments:
-            graph._edge(target, instruments[basis], BASED_ON, info.id, info.year, evidence)
+            graph._edge(target, instruments[basis], BASED_ON, info.id, evidence)
 
     remedies: dict[str, list[str]] = defaultdict(list)
     for problem, measure in _rows(store, "SELECT ?p ?m WHERE { ?p a fz:Problem ; fz:addressedBy ?m }"):
@@ -153,11 +153,11 @@ def load(graph: KnowledgeGraph, path: str | Path) -> None:
         key = f"problem:{info.id}:p{number}"
         category_id = category[len(PROBLEM):]
         graph._node(key, kind="problem", label=label, text=text, category=category_id, report=info.id)
-        graph._edge(f"report:{info.id}", key, STATES, info.id, info.year, (info.file, int(start), info.id, sentence))
+        graph._edge(f"report:{info.id}", key, STATES, info.id, (info.file, int(start), info.id, sentence))
         graph._node(f"category:{category_id}", kind="category", label=category_label)
-        graph._edge(key, f"category:{category_id}", CATEGORY, info.id, info.year, None)
+        graph._edge(key, f"category:{category_id}", CATEGORY, info.id, None)
         for measure in sorted(remedies.get(iri, ())):
-            graph._edge(key, f"measure:{measure[len(MEASURE):]}", ADDRESSED_BY, info.id, info.year, None)
+            graph._edge(key, f"measure:{measure[len(MEASURE):]}", ADDRESSED_BY, info.id, None)
 
 
 def _measure_themes(store) -> dict[str, tuple[str, str, str | None]]:

@@ -92,7 +92,7 @@ def _member_edges(graph: KnowledgeGraph, group: Group, relations: tuple[str, ...
             if relation in relations:
                 entry = merged.setdefault((target, relation), {"units": set(), "years": set(), "evidence": []})
                 entry["units"].add(member)
-                entry["years"] |= data["years"]
+                entry["years"] |= graph.years(data)
                 if len(entry["evidence"]) < 3:
                     entry["evidence"] += evidence_items(graph, data)[: 3 - len(entry["evidence"])]
     return merged
@@ -109,7 +109,7 @@ def _report_edges(graph: KnowledgeGraph, group: Group, relations: tuple[str, ...
             if relation in relations:
                 entry = merged.setdefault((target, relation), {"units": set(), "years": set(), "evidence": []})
                 entry["units"].add(info.unit)
-                entry["years"] |= data["years"]
+                entry["years"] |= graph.years(data)
                 if len(entry["evidence"]) < 3:
                     entry["evidence"] += evidence_items(graph, data)[: 3 - len(entry["evidence"])]
     return merged
