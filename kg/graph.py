@@ -296,6 +296,25 @@ class KnowledgeGraph:
         """(source, target, data) of every edge of one relation, sorted."""
         return iter(sorted(((u, v, d) for u, v, k, d in self.graph.edges(keys=True, data=True) if k == relation), key=lambda e: (e[0], e[1])))
 
+    def out(self, node: str, relations: tuple[str, ...] | None = None) -> list[tuple[str, str, dict]]:
+        """(target, relation, data) of a node's outgoing edges, sorted: the same whatever order reports were merged in."""
+        return sorted((target, relation, data) for target, keyed in self.graph._succ[node].items() for relation, data in keyed.items()
+                      if relations is None or relation in relations)
+
+    def into(self, node: str, relations: tuple[str, ...] | None = None) -> Iterator[tuple[str, str, dict]]:
+        """(source, relation, data) of a node's incoming edges, unsorted (for counting; sort what you show)."""
+        return ((source, relation, data) for source, keyed in self.graph._pred[node].items() for relation, data in keyed.items()
+                if relations is None or relation in relations)
+
+    def reports_by_unit(self) -> dict[str, list[str]]:
+        """Report ids by the node of the unit that published them, sorted."""
+        by_unit: dict[str, list[str]] = {}
+        for report_id in sorted(self.reports):
+            unit = self.reports[report_id].unit
+            if unit:
+                by_unit.setdefault(unit, []).append(report_id)
+        return by_unit
+
     def years(self, data: dict) -> set[int]:
         """The years of the reports that assert an edge (from its data)."""
         reports = self.reports

@@ -10,6 +10,7 @@ kept; the page says what was grouped and capped.
 
 from __future__ import annotations
 
+import heapq
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -85,34 +86,30 @@ def _add_groups(view: View, groups: list[Group], graph: KnowledgeGraph) -> None:
 
 
 def _member_edges(graph: KnowledgeGraph, group: Group, relations: tuple[str, ...]) -> dict[tuple[str, str], dict]:
-    """Edges from a group's members, merged by (target, relation): member count, years, evidence."""
+    """Edges from a group's members, merged by (target, relation): members, reports, evidence."""
     merged: dict[tuple[str, str], dict] = {}
     for member in group.members:
-        for _, target, relation, data in graph.graph.out_edges(member, keys=True, data=True):
-            if relation in relations:
-                entry = merged.setdefault((target, relation), {"units": set(), "years": set(), "evidence": []})
-                entry["units"].add(member)
-                entry["years"] |= graph.years(data)
-                if len(entry["evidence"]) < 3:
-                    entry["evidence"] += evidence_items(graph, data)[: 3 - len(entry["evidence"])]
+        for target, relation, data in graph.out(member, relations):
+            _merge(merged, (target, relation), member, data, graph)
     return merged
 
 
-def _report_edges(graph: KnowledgeGraph, group: Group, relations: tuple[str, ...]) -> dict[tuple[str, str], dict]:
+def _report_edges(graph: KnowledgeGraph, group: Group, relations: tuple[str, ...], by_unit: dict[str, list[str]]) -> dict[tuple[str, str], dict]:
     """Like :func:`_member_edges` for what the members' reports assert (cites, states)."""
     merged: dict[tuple[str, str], dict] = {}
-    members = set(group.members)
-    for info in graph.reports.values():
-        if info.unit not in members:
-            continue
-        for _, target, relation, data in graph.graph.out_edges(f"report:{info.id}", keys=True, data=True):
-            if relation in relations:
-                entry = merged.setdefault((target, relation), {"units": set(), "years": set(), "evidence": []})
-                entry["units"].add(info.unit)
-                entry["years"] |= graph.years(data)
-                if len(entry["evidence"]) < 3:
-                    entry["evidence"] += evidence_items(graph, data)[: 3 - len(entry["evidence"])]
+    for member in group.members:
+        for report_id in by_unit.get(member, ()):
+            for target, relation, data in graph.out(f"report:{report_id}", relations):
+                _merge(merged, (target, relation), member, data, graph)
     return merged
+
+
+def _merge(merged: dict, key: tuple[str, str], member: str, data: dict, graph: KnowledgeGraph) -> None:
+    entry = merged.setdefault(key, {"units": set(), "reports": set(), "evidence": []})
+    entry["units"].add(member)
+    entry["reports"] |= data["reports"]
+    if len(entry["evidence"]) < 3:
+        entry["evidence"] += evidence_items(graph, data)[: 3 - len(entry["evidence"])]
 
 
 def _strongest(edges: dict[tuple[str, str], dict], group: Group) -> list[tuple[tuple[str, str], dict]]:
@@ -120,9 +117,10 @@ def _strongest(edges: dict[tuple[str, str], dict], group: Group) -> list[tuple[t
     return items if len(group.members) == 1 else items[:MAX_EDGES_PER_GROUP]
 
 
-def _edge_attrs(group: Group, entry: dict) -> dict:
+def _edge_attrs(graph: KnowledgeGraph, group: Group, entry: dict) -> dict:
     shared = len(entry["units"])
-    attrs = {"years": sorted(entry["years"]), "evidence": entry["evidence"], "width": 1 + min(shared, 10) * 0.6}
+    years = sorted(graph.years(entry))
+    attrs = {"years": years, "evidence": entry["evidence"], "width": 1 + min(shared, 10) * 0.6}
     if len(group.members) > 1:
         attrs["facts"] = [f"{shared}/{len(group.members)} 个单位 units"]
     return attrs
@@ -134,10 +132,9 @@ def _measure_node(view: View, graph: KnowledgeGraph, key: str, units: int, plann
     if node.get("theme"):
         facts.append(f"主题 theme: {node['theme']}")
     # a few sentences, each from a different unit, say what the measure looks like in practice
-    evidence = []
-    for _source, _, relation, data in sorted(graph.graph.in_edges(key, keys=True, data=True), key=lambda e: e[0]):
-        if relation in (IMPLEMENTS, PLANS) and data.get("evidence") and len(evidence) < 3:
-            evidence.append(evidence_items(graph, data)[0])
+    first = heapq.nsmallest(3, ((source, relation, data) for source, relation, data in graph.into(key, (IMPLEMENTS, PLANS))
+                                if data.get("evidence")), key=lambda edge: edge[:2])
+    evidence = [evidence_items(graph, data)[0] for _source, _relation, data in first]
     view.add_node(key, node["kind"], node["label"], size=6 + 3 * min(units, 40), facts=facts, evidence=evidence,
                   search=node.get("label_en", ""))
 
@@ -163,7 +160,7 @@ def shared_practices(graph: KnowledgeGraph) -> View:
     for group in groups:
         for (target, relation), entry in _strongest(_member_edges(graph, group, (IMPLEMENTS, PLANS)), group):
             if target in shared:
-                view.add_edge(group.key, target, relation, planned=relation == PLANS, **_edge_attrs(group, entry))
+                view.add_edge(group.key, target, relation, planned=relation == PLANS, **_edge_attrs(graph, group, entry))
     view.facets = facet_menus(view)
     return view
 
@@ -172,10 +169,10 @@ def _adoption(graph: KnowledgeGraph, units) -> tuple[dict[str, int], dict[str, i
     implemented: dict[str, set[str]] = defaultdict(set)
     planned: dict[str, set[str]] = defaultdict(set)
     for unit in units:
-        for _, target, relation in graph.graph.out_edges(unit, keys=True):
-            if relation == IMPLEMENTS:
+        for target, keyed in graph.graph._succ[unit].items():
+            if IMPLEMENTS in keyed:
                 implemented[target].add(unit)
-            elif relation == PLANS:
+            if PLANS in keyed:
                 planned[target].add(unit)
     return {m: len(u) for m, u in implemented.items()}, {m: len(u) for m, u in planned.items()}
 
@@ -188,25 +185,23 @@ def problems(graph: KnowledgeGraph) -> View:
                 "单位、问题类别与对应的计划措施 — units, problem categories and the planned measures that answer them"
                 + (f". {grouping}" if grouping else ""))
     g = graph.graph
+    by_unit = graph.reports_by_unit()
     category_units: dict[str, set[str]] = defaultdict(set)
     category_problems: dict[str, int] = defaultdict(int)
     remedies: dict[tuple[str, str], int] = defaultdict(int)
     edges: list[tuple[Group, str, dict]] = []
     for group in groups:
         per_category: dict[str, dict] = {}
-        for (problem, _), entry in _report_edges(graph, group, (STATES,)).items():
-            for _, category, relation in g.out_edges(problem, keys=True):
-                if relation != CATEGORY:
-                    continue
+        for (problem, _), entry in sorted(_report_edges(graph, group, (STATES,), by_unit).items()):
+            for category, _, _ in graph.out(problem, (CATEGORY,)):
                 category_units[category] |= entry["units"]
                 category_problems[category] += 1
-                merged = per_category.setdefault(category, {"units": set(), "years": set(), "evidence": []})
+                merged = per_category.setdefault(category, {"units": set(), "reports": set(), "evidence": []})
                 merged["units"] |= entry["units"]
-                merged["years"] |= entry["years"]
+                merged["reports"] |= entry["reports"]
                 merged["evidence"] += [e for e in entry["evidence"] if len(merged["evidence"]) < 3]
-                for _, measure, rel in g.out_edges(problem, keys=True):
-                    if rel == ADDRESSED_BY:
-                        remedies[(category, measure)] += 1
+                for measure, _, _ in graph.out(problem, (ADDRESSED_BY,)):
+                    remedies[(category, measure)] += 1
         for category, entry in per_category.items():
             edges.append((group, category, entry))
     _add_groups(view, [group for group in groups if any(e[0] is group for e in edges)], graph)
@@ -214,7 +209,7 @@ def problems(graph: KnowledgeGraph) -> View:
         view.add_node(category, "category", g.nodes[category]["label"], size=8 + 4 * min(len(category_units[category]), 30),
                       facts=[f"单位数 units: {len(category_units[category])}", f"问题数 problems: {category_problems[category]}"])
     for group, category, entry in edges:
-        view.add_edge(group.key, category, STATES, **_edge_attrs(group, entry))
+        view.add_edge(group.key, category, STATES, **_edge_attrs(graph, group, entry))
     for (category, measure), count in sorted(remedies.items()):
         if measure not in {n["id"] for n in view.nodes}:
             node = g.nodes[measure]
@@ -231,8 +226,9 @@ def instruments(graph: KnowledgeGraph) -> View:
     g = graph.graph
     citing: dict[str, set[str]] = defaultdict(set)
     per_group = {}
+    by_unit = graph.reports_by_unit()
     for group in groups:
-        per_group[group.key] = _report_edges(graph, group, (CITES,))
+        per_group[group.key] = _report_edges(graph, group, (CITES,), by_unit)
         for (instrument, _), entry in per_group[group.key].items():
             citing[instrument] |= entry["units"]
     ranked = sorted(citing, key=lambda i: (-len(citing[i]), i))
@@ -249,7 +245,7 @@ def instruments(graph: KnowledgeGraph) -> View:
     for group in groups:
         for (instrument, relation), entry in _strongest(per_group[group.key], group):
             if instrument in kept:
-                view.add_edge(group.key, instrument, relation, **_edge_attrs(group, entry))
+                view.add_edge(group.key, instrument, relation, **_edge_attrs(graph, group, entry))
     view.facets = facet_menus(view)
     return view
 
@@ -282,18 +278,18 @@ def unit(graph: KnowledgeGraph, query: str) -> View:
         if target not in {n["id"] for n in view.nodes}:
             t = g.nodes[target]
             view.add_node(target, t["kind"], t["label"], size=10, facts=[f"主题 theme: {t.get('theme') or '-'}"])
-        view.add_edge(key, target, relation, planned=relation == PLANS, **_edge_attrs(group, entry))
-    for (target, relation), entry in sorted(_report_edges(graph, group, (CITES, STATES)).items()):
+        view.add_edge(key, target, relation, planned=relation == PLANS, **_edge_attrs(graph, group, entry))
+    for (target, relation), entry in sorted(_report_edges(graph, group, (CITES, STATES), graph.reports_by_unit()).items()):
         t = g.nodes[target]
         if relation == STATES:
             category = g.nodes.get(f"category:{t.get('category')}", {}).get("label", "")
             view.add_node(target, "problem", t["label"], size=10, facts=[f"类别 category: {category}"], evidence=entry["evidence"])
         elif target not in {n["id"] for n in view.nodes}:
             view.add_node(target, "instrument", t["label"], size=8, facts=[f"类型 type: {t.get('type')}"])
-        view.add_edge(key, target, relation, **_edge_attrs(group, entry))
+        view.add_edge(key, target, relation, **_edge_attrs(graph, group, entry))
     child = key
     while True:
-        parents = [p for _, p, rel in g.out_edges(child, keys=True) if rel == PART_OF]
+        parents = [p for p, _, _ in graph.out(child, (PART_OF,))]
         if not parents:
             break
         parent = parents[0]
@@ -328,21 +324,22 @@ def overview(graph: KnowledgeGraph) -> View:
     for measure in [m for m in measures if m in kept]:
         _measure_node(view, graph, measure, adoption.get(measure, 0), planning.get(measure, 0))
     cited: dict[str, set[str]] = defaultdict(set)
+    by_unit = graph.reports_by_unit()
     for group in groups:
         for (target, relation), entry in _strongest(_member_edges(graph, group, (IMPLEMENTS, PLANS)), group):
             if target in kept:
-                view.add_edge(group.key, target, relation, planned=relation == PLANS, **_edge_attrs(group, entry))
-        for (target, relation), entry in _strongest(_report_edges(graph, group, (CITES, STATES)), group):
+                view.add_edge(group.key, target, relation, planned=relation == PLANS, **_edge_attrs(graph, group, entry))
+        for (target, relation), entry in _strongest(_report_edges(graph, group, (CITES, STATES), by_unit), group):
             if relation == CITES:
                 cited[target] |= entry["units"]
-                view.add_edge(group.key, target, CITES, **_edge_attrs(group, entry))
+                view.add_edge(group.key, target, CITES, **_edge_attrs(graph, group, entry))
             elif len(units) <= MAX_UNIT_NODES:
                 problem = g.nodes[target]
                 category = g.nodes.get(f"category:{problem.get('category')}", {}).get("label", "")
                 view.add_node(target, "problem", problem["label"], size=8, facts=[f"类别 category: {category}"], evidence=entry["evidence"])
-                view.add_edge(group.key, target, STATES, **_edge_attrs(group, entry))
-                for _, measure, rel in g.out_edges(target, keys=True):
-                    if rel == ADDRESSED_BY and measure in kept:
+                view.add_edge(group.key, target, STATES, **_edge_attrs(graph, group, entry))
+                for measure, _, _ in graph.out(target, (ADDRESSED_BY,)):
+                    if measure in kept:
                         view.add_edge(target, measure, ADDRESSED_BY, planned=True)
     ranked = sorted(cited, key=lambda i: (-len(cited[i]), i))[:MAX_INSTRUMENTS]
     for instrument in ranked:
