@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import pickle
 import struct
+import time
 import uuid
 from pathlib import Path
 from typing import NamedTuple
@@ -21,6 +22,8 @@ from typing import NamedTuple
 from kg.output import atomic_path
 
 STATE_FILE = "state.pkl"
+JOURNAL_FILE = "state.journal"
+FILES_FILE = "files.pkl"
 _HEADER = struct.Struct("<32sIII")  # key, then the lengths of the block, the JSON line and the entry
 MAX_PACKS = 16
 
@@ -131,19 +134,75 @@ class Cache:
 
     # -------------------------------------------------------------- the last build's merged graph
 
-    def load_state(self, version: str) -> dict | None:
+    def load_state(self, version: str) -> tuple[dict, list[dict]] | None:
+        """The last snapshot of the merged graph and the journal of builds since, if the same code wrote them.
+
+        The snapshot's version is read before its graph, so that a stale one
+        costs nothing. Journal records of another snapshot, or cut short, are
+        left out.
+        """
         path = self.root / STATE_FILE
         if not path.exists():
             return None
         try:
             with open(path, "rb") as handle:
+                header = pickle.load(handle)
+                if not isinstance(header, tuple) or header[0] != version:
+                    return None
                 state = pickle.load(handle)
-        except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
-            return None  # written by another version of the code: merge again from the records
-        return state if isinstance(state, dict) and state.get("version") == version else None
+        except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError, IndexError):
+            return None  # damaged, or written by other code: merge again from the records
+        return {**state, "snapshot": header[1]}, list(self._journal(header[1]))
 
-    def save_state(self, state: dict) -> None:
+    def _journal(self, snapshot: str):
+        path = self.root / JOURNAL_FILE
+        if not path.exists():
+            return
+        with open(path, "rb") as handle:
+            while True:
+                try:
+                    record = pickle.load(handle)
+                except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+                    return  # the end, or a record cut short
+                if isinstance(record, dict) and record.get("snapshot") == snapshot:
+                    yield record
+
+    def save_state(self, version: str, state: dict) -> str:
+        """Write a new snapshot (and drop the journal of the old one); returns its id."""
+        snapshot = uuid.uuid4().hex
         with atomic_path(self.root / STATE_FILE) as temporary:
             with open(temporary, "wb") as handle:
+                pickle.dump((version, snapshot), handle, protocol=pickle.HIGHEST_PROTOCOL)
                 pickle.dump(state, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        (self.root / JOURNAL_FILE).unlink(missing_ok=True)
+        return snapshot
 
+    def append_journal(self, snapshot: str, record: dict) -> None:
+        """Add what a build merged on top of the snapshot, instead of writing the whole graph again."""
+        data = pickle.dumps({**record, "snapshot": snapshot}, protocol=pickle.HIGHEST_PROTOCOL)
+        with open(self.root / JOURNAL_FILE, "ab") as handle:
+            handle.write(data)
+
+    # -------------------------------------------------------------- what each input file was, last time
+
+    def load_files(self, version: str) -> dict[str, tuple[int, int, str]]:
+        """path → (size, modification time, cache key) of the last build's inputs, if written by the same code.
+
+        Only files last modified well before that build finished are listed: a
+        file changed in the same clock tick as the listing must be read again.
+        """
+        path = self.root / FILES_FILE
+        try:
+            with open(path, "rb") as handle:
+                written_version, written_at, files = pickle.load(handle)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+            return {}
+        if written_version != version:
+            return {}
+        settled = written_at - 2_000_000_000  # two seconds: coarser than any file system's clock
+        return {p: entry for p, entry in files.items() if entry[1] < settled}
+
+    def save_files(self, version: str, files: dict[str, tuple[int, int, str]]) -> None:
+        with atomic_path(self.root / FILES_FILE) as temporary:
+            with open(temporary, "wb") as handle:
+                pickle.dump((version, time.time_ns(), files), handle, protocol=pickle.HIGHEST_PROTOCOL)

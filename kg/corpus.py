@@ -35,7 +35,7 @@ def build(paths: Iterable[str | Path], jobs: int = 1, progress: Callable[[int, i
     >>> corpus.reports[0].unit.code, corpus.reports[0].year
     ('522732101', 2020)
     """
-    entries, failures = plan(paths)
+    entries, failures, _files = plan(paths)
     result = merge(entries, jobs=jobs, keep_reports=True, progress=progress)
     return Corpus(result.graph, result.reports, failures + result.failures, result.warnings)
 

@@ -39,19 +39,51 @@ from kg.read import ReadError
 MAIN_VIEWS = ("shared-practices", "problems", "instruments")
 
 
+# The stages whose code shapes a report's cached results: its record, graph delta, RDF block and JSON
+# line. Their own imports within kg are followed; views, the command line and the engine are not.
+PER_REPORT_STAGES = ("kg.pipeline", "kg.graph", "kg.rdf", "kg.documents")
+
+
 @lru_cache(maxsize=1)
 def pipeline_version() -> str:
-    """A digest of everything that shapes a report's results: the code, the knowledge, the division table."""
+    """A digest of everything that shapes a report's results: that code, the knowledge, the division table."""
     from kg import __version__
     from kg.link.divisions import table_version
     from kg.resources import knowledge_version
 
     digest = hashlib.sha256(f"{__version__}|{knowledge_version()}|{table_version()}".encode())
     package = Path(__file__).resolve().parent
-    for path in sorted(package.rglob("*.py")) + sorted(package.rglob("*.html")):
+    for path in sorted(_modules(package, PER_REPORT_STAGES)):
         digest.update(path.relative_to(package).as_posix().encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
+
+
+def _modules(package: Path, roots: Iterable[str]) -> set[Path]:
+    """The source files of ``roots`` and of every kg module they import, directly or not."""
+    import ast
+
+    def source(name: str) -> Path | None:
+        parts = name.split(".")[1:]
+        for candidate in (package.joinpath(*parts).with_suffix(".py"), package.joinpath(*parts, "__init__.py")):
+            if candidate.is_file():
+                return candidate
+        return None
+
+    found: set[Path] = set()
+    todo = list(roots)
+    while todo:
+        path = source(todo.pop())
+        if path is None or path in found:
+            continue
+        found.add(path)
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                todo += [alias.name for alias in node.names if alias.name.startswith("kg.")]
+            elif isinstance(node, ast.ImportFrom) and node.module and (node.module == "kg" or node.module.startswith("kg.")):
+                todo.append(node.module)
+                todo += [f"{node.module}.{alias.name}" for alias in node.names]  # from kg import rdf: a module
+    return found
 
 
 def cache_key(path: str, data: bytes, fmt: str, base: str) -> str:
@@ -208,27 +240,44 @@ class BuildResult:
     processed: int = 0  # inputs read and extracted in this build
     cached: int = 0  # inputs whose results came from the cache
     triples: int = 0
+    applied: list[str] = field(default_factory=list)  # cache keys of the reports merged by this build
+    entities: dict[str, tuple[str, int]] | None = None  # entity blocks by subject, as the last graph file had them
+    touched: set[str] = field(default_factory=set)  # nodes whose entity blocks are out of date
+    snapshot: str | None = None  # the saved merged graph this build started from
+    journal: int = 0  # reports merged on top of that snapshot by earlier builds
     workers: StageClock = field(default_factory=StageClock)  # per-report stages, summed over the workers
     main: StageClock = field(default_factory=StageClock)  # stages of the main process
 
 
-def plan(paths: Iterable[str | Path], fmt: str = "turtle", base: str = rdf.DEFAULT_BASE) -> tuple[list[Entry], list[Failure]]:
-    """The inputs of a build with their cache keys, and the paths that cannot be read."""
+def plan(paths: Iterable[str | Path], fmt: str = "turtle", base: str = rdf.DEFAULT_BASE,
+         known: dict[str, tuple[int, int, str]] | None = None) -> tuple[list[Entry], list[Failure], dict[str, tuple[int, int, str]]]:
+    """The inputs of a build with their cache keys, the paths that cannot be read, and what each file was.
+
+    A file listed in ``known`` with the same size and modification time keeps
+    its key without being read again (as git's index does).
+    """
     inputs = collect(list(paths))
-    entries, failures = [], list(inputs.failures)
+    known = known or {}
+    entries, failures, files = [], list(inputs.failures), {}
     for path in inputs.files:
         try:
-            data = Path(path).read_bytes()
+            status = os.stat(path)
+            seen = known.get(path)
+            if seen and seen[:2] == (status.st_size, status.st_mtime_ns):
+                key = seen[2]
+            else:
+                key = cache_key(path, Path(path).read_bytes(), fmt, base)
         except OSError as err:
             failures.append(Failure(path, f"cannot be read ({err.strerror or err})"))
             continue
-        entries.append(Entry(path, cache_key(path, data, fmt, base)))
-    return entries, failures
+        entries.append(Entry(path, key))
+        files[path] = (status.st_size, status.st_mtime_ns, key)
+    return entries, failures, files
 
 
 def merge(entries: list[Entry], *, jobs: int = 1, fmt: str = "turtle", base: str = rdf.DEFAULT_BASE, cache: Cache | None = None,
           keep_reports: bool = False, progress: Callable[[int, int], None] | None = None,
-          result: BuildResult | None = None) -> BuildResult:
+          result: BuildResult | None = None, use_state: bool = True) -> BuildResult:
     """Process the inputs not in the cache and merge every report into one graph, in input order.
 
     With a cache, the last build's merged graph is the starting point when
@@ -237,17 +286,21 @@ def merge(entries: list[Entry], *, jobs: int = 1, fmt: str = "turtle", base: str
     are merged once; the second is left out with a warning.
     """
     result = result or BuildResult(KnowledgeGraph())
-    state = cache.load_state(pipeline_version()) if cache is not None and not keep_reports else None
+    state = _state(cache) if cache is not None and use_state and not keep_reports else None
     merged: dict[Entry, Merged] = {}  # inputs already in the starting graph
     if state and {Entry(m.path, m.key) for m in state["entries"]} <= set(entries):
         merged = {Entry(m.path, m.key): m for m in state["entries"]}
         result.graph, result.stats = state["graph"], state["stats"]
         result.warnings.extend(state["warnings"])
+        result.snapshot, result.journal = state["snapshot"], state["journal"]
+        result.entities, result.touched = state["entities"], state["touched"]
     result.main.lap("cache")
+    in_state = {m.report_id for m in merged.values()}
     todo = [e for e in entries if keep_reports or cache is None or (e.key not in cache and e not in merged)]
     results = _results(todo, jobs, fmt, base, str(cache.root) if cache is not None else None, keep_reports)
     pending = set(todo)
     seen: dict[str, str] = {}
+    conflict = False
     for number, entry in enumerate(entries, 1):
         done = next(results) if entry in pending else None
         result.main.lap("workers")  # waiting for the workers (or, with one process, doing their work)
@@ -267,18 +320,48 @@ def merge(entries: list[Entry], *, jobs: int = 1, fmt: str = "turtle", base: str
             report_id, triples, stats, change = pickle.loads(done.payload if done else cache.entry(entry.key))
             if report_id in seen:
                 result.warnings.append((entry.path, f"same text as {seen[report_id]}: left out"))
+            elif report_id in in_state:
+                conflict = True  # a new file repeats one already merged, and comes first: merge all again
             else:
                 seen[report_id] = entry.path
                 result.graph.apply(change)
                 result.stats.add(stats)
                 result.entries.append(Merged(entry.path, entry.key, report_id, triples))
+                result.applied.append(entry.key)
+                result.touched |= change.entity_keys()
                 result.warnings.extend((entry.path, warning) for warning in change.warnings)
                 if done is not None and done.report is not None:
                     result.reports.append(done.report)
         if progress:
             progress(number, len(entries))
         result.main.lap("merge")
+    if conflict:  # everything readable is in the cache now: only the merge is done again, without the state
+        failed = {failure.path for failure in result.failures}
+        again = merge([e for e in entries if e.path not in failed], cache=cache, use_state=False)
+        result.graph, result.stats, result.snapshot, result.journal = again.graph, again.stats, None, 0
+        result.entities, result.touched = None, set()
+        result.entries, result.applied, result.warnings = again.entries, again.applied, again.warnings
     return result
+
+
+def _state(cache: Cache) -> dict | None:
+    """The last build's merged graph: its snapshot with the journal of later builds replayed."""
+    loaded = cache.load_state(pipeline_version())
+    if loaded is None:
+        return None
+    state, journal = loaded
+    state["journal"], state["touched"] = 0, set()
+    for record in journal:
+        if not all(key in cache for key in record["applied"]):
+            return None  # a record the journal needs is gone
+        for key in record["applied"]:
+            _report_id, _triples, stats, change = pickle.loads(cache.entry(key))
+            state["graph"].apply(change)
+            state["stats"].add(stats)
+            state["touched"] |= change.entity_keys()
+        state["entries"], state["warnings"] = record["entries"], record["warnings"]
+        state["journal"] += len(record["applied"])
+    return state
 
 
 def build(paths: Iterable[str | Path], out_dir: str | Path, *, fmt: str = "turtle", base: str = rdf.DEFAULT_BASE,
@@ -297,10 +380,11 @@ def build(paths: Iterable[str | Path], out_dir: str | Path, *, fmt: str = "turtl
 
 
 def _build(paths, out_dir: Path, fmt: str, base: str, jobs: int, cache_dir, use_cache: bool, store_dir, progress) -> BuildResult:
-    entries, failures = plan(paths, fmt, base)
-    result = BuildResult(KnowledgeGraph(), failures=failures)
     root = Path(cache_dir or out_dir / ".kg-cache") if use_cache else Path(tempfile.mkdtemp(prefix="kg-cache-"))
     cache = Cache(root)
+    inputs_version = f"{pipeline_version()}|{fmt}|{base}"
+    entries, failures, files = plan(paths, fmt, base, cache.load_files(inputs_version) if use_cache else None)
+    result = BuildResult(KnowledgeGraph(), failures=failures)
     try:
         merge(entries, jobs=jobs, fmt=fmt, base=base, cache=cache, progress=progress, result=result)
         if not result.entries:
@@ -314,8 +398,8 @@ def _build(paths, out_dir: Path, fmt: str, base: str, jobs: int, cache_dir, use_
         write_graph(result, cache, out_dir, fmt, base)
         if use_cache:
             cache.compact({m.key for m in result.entries})
-            cache.save_state({"version": pipeline_version(), "entries": result.entries, "graph": result.graph,
-                              "stats": result.stats, "warnings": [w for w in result.warnings if not w[1].startswith("same text as")]})
+            _save_state(cache, result)
+            cache.save_files(inputs_version, files)
             result.main.lap("cache")
         if drawing is None:
             result.written.update(write_views(result.graph, out_dir))
@@ -337,12 +421,36 @@ def _build(paths, out_dir: Path, fmt: str, base: str, jobs: int, cache_dir, use_
     return result
 
 
+JOURNAL_SHARE = 0.10  # reports merged on top of a snapshot, as a share of all, before a new snapshot is due
+
+
+def _save_state(cache: Cache, result: BuildResult) -> None:
+    """Keep the merged graph for the next build: a journal record of what was added, or a new snapshot.
+
+    Writing the whole graph costs seconds at 10,000 reports; a build that
+    added a few reports to a snapshot records their cache keys instead, and
+    the next build replays them.
+    """
+    warnings = [w for w in result.warnings if not w[1].startswith("same text as")]  # found again each build
+    merged_since = result.journal + len(result.applied)
+    if result.snapshot and merged_since <= JOURNAL_SHARE * len(result.entries):
+        if result.applied:
+            cache.append_journal(result.snapshot, {"entries": result.entries, "applied": result.applied, "warnings": warnings})
+        return
+    cache.save_state(pipeline_version(), {"entries": result.entries, "graph": result.graph, "stats": result.stats, "warnings": warnings,
+                                          "entities": result.entities})
+
+
 def write_graph(result: BuildResult, cache: Cache, out_dir: Path, fmt: str, base: str) -> None:
     """Write the graph file and documents.jsonl from the cache and the merged graph."""
     writer = rdf.Writer(fmt, base)
     rdf_path = out_dir / f"graph{rdf.FORMATS[fmt]}"
     blocks = (cache.block(m.key) for m in sorted(result.entries, key=lambda m: m.report_id))
-    result.triples = rdf.write_blocks(rdf_path, writer, result.graph, blocks) + sum(m.triples for m in result.entries)
+    if result.entities is None:
+        result.entities = rdf.entity_texts(result.graph, writer)
+    else:  # the last graph file's entities, with the ones this build's reports touched drawn again
+        result.entities.update(rdf.entity_texts(result.graph, writer, sorted(result.touched)))
+    result.triples = rdf.write_blocks(rdf_path, writer, result.graph, blocks, result.entities) + sum(m.triples for m in result.entries)
     result.written["rdf"] = rdf_path
     result.main.lap("serialise")
     result.written["documents"] = out_dir / "documents.jsonl"

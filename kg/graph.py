@@ -82,6 +82,11 @@ class GraphDelta:
     links: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
+    def entity_keys(self) -> set[str]:
+        """The nodes whose entity triples this report may change: its nodes, their sets, parents and owners."""
+        keys = {key for key, _ in self.nodes} | {key for key, _, _ in self.sets} | {child for child, _ in self.links}
+        return keys | {source for source, _, relation, _ in self.edges if relation == PRACTICE_OF}
+
 
 def delta(report: Report) -> GraphDelta:
     """The nodes and edges a report contributes (pure: no graph needed)."""
@@ -300,11 +305,6 @@ class KnowledgeGraph:
         """(target, relation, data) of a node's outgoing edges, sorted: the same whatever order reports were merged in."""
         return sorted((target, relation, data) for target, keyed in self.graph._succ[node].items() for relation, data in keyed.items()
                       if relations is None or relation in relations)
-
-    def into(self, node: str, relations: tuple[str, ...] | None = None) -> Iterator[tuple[str, str, dict]]:
-        """(source, relation, data) of a node's incoming edges, unsorted (for counting; sort what you show)."""
-        return ((source, relation, data) for source, keyed in self.graph._pred[node].items() for relation, data in keyed.items()
-                if relations is None or relation in relations)
 
     def reports_by_unit(self) -> dict[str, list[str]]:
         """Report ids by the node of the unit that published them, sorted."""

@@ -172,11 +172,20 @@ def _sort_key(triple: tuple) -> tuple:
     return (s, p, (0, o, "", "") if type(o) is str else (1, o.value, o.lang or "", o.datatype or ""))
 
 
-def entity_triples(graph: KnowledgeGraph, iris: Iris) -> list[tuple]:
-    """Units, instruments, document numbers and local practices, sorted by subject."""
+ENTITY_KINDS = ("unit", "instrument", "practice")
+
+
+def entity_subjects(graph: KnowledgeGraph, iris: Iris, keys: Iterable[str] | None = None) -> dict[str, list[tuple]]:
+    """The triples of units, instruments (with their document numbers) and local practices, by subject.
+
+    ``keys`` limits them to some nodes (the ones a build touched); by default
+    every entity node. A subject's triples depend only on its node, the
+    node's own sets and its outgoing part-of and practice-of edges.
+    """
     g = graph.graph
     blocks: dict[str, list[tuple]] = {}
-    for key, node in g.nodes(data=True):
+    for key in g.nodes if keys is None else keys:
+        node = g.nodes[key]
         kind = node["kind"]
         if kind == "unit":
             s = iris.of_node(node)
@@ -191,8 +200,7 @@ def entity_triples(graph: KnowledgeGraph, iris: Iris) -> list[tuple]:
             if node.get("category"):
                 t.append((s, F.organCategory, _string(node["category"])))
             t += [(s, F.candidateCode, _string(code)) for code in node.get("candidates", [])]
-            t += [(s, ORG + "subOrganizationOf", iris.of_node(g.nodes[parent]))
-                  for _, parent, relation in g.out_edges(key, keys=True) if relation == PART_OF]
+            t += [(s, ORG + "subOrganizationOf", iris.of_node(g.nodes[parent])) for parent, _, _ in graph.out(key, (PART_OF,))]
             blocks[s] = t
         elif kind == "instrument":
             s = iris.instrument(key.split(":", 1)[1])
@@ -208,10 +216,20 @@ def entity_triples(graph: KnowledgeGraph, iris: Iris) -> list[tuple]:
             s = iris.practice(key)
             t = [(s, A, F.LocalPractice), (s, A, SKOS + "Concept"), (s, LABEL, _zh(node["label"])),
                  (s, SKOS + "prefLabel", _zh(node["label"]))]
-            t += [(s, F.practiceOf, _node_iri(g.nodes[owner], owner, iris))
-                  for _, owner, relation in g.out_edges(key, keys=True) if relation == "practiceOf"]
+            t += [(s, F.practiceOf, _node_iri(g.nodes[owner], owner, iris)) for owner, _, _ in graph.out(key, ("practiceOf",))]
             blocks[s] = t
-    return [triple for subject in sorted(blocks) for triple in sorted(blocks[subject], key=_sort_key)]
+    return {subject: sorted(triples, key=_sort_key) for subject, triples in blocks.items()}
+
+
+def entity_triples(graph: KnowledgeGraph, iris: Iris) -> list[tuple]:
+    """Units, instruments, document numbers and local practices, sorted by subject."""
+    blocks = entity_subjects(graph, iris)
+    return [triple for subject in sorted(blocks) for triple in blocks[subject]]
+
+
+def entity_texts(graph: KnowledgeGraph, writer: Writer, keys: Iterable[str] | None = None) -> dict[str, tuple[str, int]]:
+    """The entities' blocks in the writer's format and their triple counts, by subject (see :func:`entity_subjects`)."""
+    return {subject: (writer.block(triples), len(triples)) for subject, triples in entity_subjects(graph, writer.iris, keys).items()}
 
 
 def _node_iri(node: dict, key: str, iris: Iris) -> str:
@@ -335,6 +353,10 @@ class Writer:
             return self.turtle.named_graph(graph_name, triples)
         return self.turtle.block(triples)
 
+    def join(self, blocks: Iterable[str]) -> str:
+        """Blocks of one section as one block (JSON-LD node objects need commas between them)."""
+        return (",\n  " if self.fmt == "jsonld" else "").join(blocks)
+
     def joint(self, first: bool) -> str:
         if self.fmt == "jsonld":
             return "\n  " if first else ",\n  "
@@ -351,16 +373,20 @@ def report_block(report: Report, fmt: str = "turtle", base: str = DEFAULT_BASE, 
     return writer.block(triples, writer.iris.report(report.id)), len(triples)
 
 
-def write_blocks(path: str | Path, writer: Writer, graph: KnowledgeGraph, report_blocks: Iterable[bytes]) -> int:
+def write_blocks(path: str | Path, writer: Writer, graph: KnowledgeGraph, report_blocks: Iterable[bytes],
+                 entities: dict[str, tuple[str, int]] | None = None) -> int:
     """Assemble a graph file atomically: header, vocabulary, entities, then the report blocks (UTF-8) in order.
 
-    Returns the number of triples of the vocabulary and entity blocks (the
-    report blocks count their own).
+    ``entities`` are the entity blocks by subject when the caller keeps them
+    (see :func:`entity_texts`). Returns the number of triples of the
+    vocabulary and entity blocks (the report blocks count their own).
     """
     from kg.output import atomic_path
 
     vocabulary = vocabulary_triples()
-    entities = entity_triples(graph, writer.iris)
+    if entities is None:
+        entities = entity_texts(graph, writer)
+    entity_block = writer.join(entities[subject][0] for subject in sorted(entities))
     if writer.fmt == "jsonld":
         _write_context(Path(path).parent, writer.iris.base)
     first_joint, joint = writer.joint(True).encode(), writer.joint(False).encode()
@@ -368,13 +394,13 @@ def write_blocks(path: str | Path, writer: Writer, graph: KnowledgeGraph, report
         with open(temporary, "wb") as handle:
             handle.write(writer.header().encode())
             first = True
-            shared = (writer.block(vocabulary).encode(), writer.block(entities).encode())
+            shared = (writer.block(vocabulary).encode(), entity_block.encode())
             for block in itertools.chain(shared, report_blocks):
                 if block:
                     handle.write((first_joint if first else joint) + block)
                     first = False
             handle.write(writer.footer().encode())
-    return len(vocabulary) + len(entities)
+    return len(vocabulary) + sum(count for _text, count in entities.values())
 
 
 def write(graph: KnowledgeGraph, reports: Iterable[Report], path: str | Path, format: str = "turtle", base: str = DEFAULT_BASE) -> int:

@@ -10,7 +10,6 @@ kept; the page says what was grouped and capped.
 
 from __future__ import annotations
 
-import heapq
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -85,56 +84,81 @@ def _add_groups(view: View, groups: list[Group], graph: KnowledgeGraph) -> None:
         view.add_node(group.key, "unit", group.label, size=size, facts=group.facts, facets=group.facets, search=names)
 
 
-def _member_edges(graph: KnowledgeGraph, group: Group, relations: tuple[str, ...]) -> dict[tuple[str, str], dict]:
-    """Edges from a group's members, merged by (target, relation): members, reports, evidence."""
-    merged: dict[tuple[str, str], dict] = {}
+@dataclass
+class Aggregate:
+    """Edges merged into one drawn edge: the units behind it, and their edges' data in a fixed order.
+
+    The data are those of the members in order (each member adds at most one
+    edge per target and relation), so the evidence shown does not depend on
+    the order in which reports were merged.
+    """
+
+    units: set[str] = field(default_factory=set)
+    edges: list[dict] = field(default_factory=list)
+
+    def reports(self) -> set[str]:
+        return set().union(*(data["reports"] for data in self.edges))
+
+    def evidence(self, graph: KnowledgeGraph, limit: int = 3) -> list[dict]:
+        items: list[dict] = []
+        for data in self.edges:
+            if len(items) >= limit:
+                break
+            items += evidence_items(graph, data)[: limit - len(items)]
+        return items
+
+
+def _member_edges(graph: KnowledgeGraph, group: Group, relations: tuple[str, ...]) -> dict[tuple[str, str], Aggregate]:
+    """Edges from a group's members, merged by (target, relation)."""
+    merged: dict[tuple[str, str], Aggregate] = {}
     for member in group.members:
-        for target, relation, data in graph.out(member, relations):
-            _merge(merged, (target, relation), member, data, graph)
+        _merge(merged, member, graph.graph._succ[member], relations)
     return merged
 
 
-def _report_edges(graph: KnowledgeGraph, group: Group, relations: tuple[str, ...], by_unit: dict[str, list[str]]) -> dict[tuple[str, str], dict]:
+def _report_edges(graph: KnowledgeGraph, group: Group, relations: tuple[str, ...], by_unit: dict[str, list[str]]) -> dict[tuple[str, str], Aggregate]:
     """Like :func:`_member_edges` for what the members' reports assert (cites, states)."""
-    merged: dict[tuple[str, str], dict] = {}
+    merged: dict[tuple[str, str], Aggregate] = {}
     for member in group.members:
         for report_id in by_unit.get(member, ()):
-            for target, relation, data in graph.out(f"report:{report_id}", relations):
-                _merge(merged, (target, relation), member, data, graph)
+            _merge(merged, member, graph.graph._succ[f"report:{report_id}"], relations)
     return merged
 
 
-def _merge(merged: dict, key: tuple[str, str], member: str, data: dict, graph: KnowledgeGraph) -> None:
-    entry = merged.setdefault(key, {"units": set(), "reports": set(), "evidence": []})
-    entry["units"].add(member)
-    entry["reports"] |= data["reports"]
-    if len(entry["evidence"]) < 3:
-        entry["evidence"] += evidence_items(graph, data)[: 3 - len(entry["evidence"])]
+def _merge(merged: dict[tuple[str, str], Aggregate], member: str, successors: dict, relations: tuple[str, ...]) -> None:
+    for target, keyed in successors.items():
+        for relation in relations:
+            data = keyed.get(relation)
+            if data is not None:
+                aggregate = merged.get((target, relation))
+                if aggregate is None:
+                    aggregate = merged[(target, relation)] = Aggregate()
+                aggregate.units.add(member)
+                aggregate.edges.append(data)
 
 
-def _strongest(edges: dict[tuple[str, str], dict], group: Group) -> list[tuple[tuple[str, str], dict]]:
-    items = sorted(edges.items(), key=lambda e: (-len(e[1]["units"]), e[0]))
+def _strongest(edges: dict[tuple[str, str], Aggregate], group: Group) -> list[tuple[tuple[str, str], Aggregate]]:
+    items = sorted(edges.items(), key=lambda e: (-len(e[1].units), e[0]))
     return items if len(group.members) == 1 else items[:MAX_EDGES_PER_GROUP]
 
 
-def _edge_attrs(graph: KnowledgeGraph, group: Group, entry: dict) -> dict:
-    shared = len(entry["units"])
-    years = sorted(graph.years(entry))
-    attrs = {"years": years, "evidence": entry["evidence"], "width": 1 + min(shared, 10) * 0.6}
+def _edge_attrs(graph: KnowledgeGraph, group: Group, aggregate: Aggregate) -> dict:
+    shared = len(aggregate.units)
+    years = sorted(graph.years({"reports": aggregate.reports()}))
+    attrs = {"years": years, "evidence": aggregate.evidence(graph), "width": 1 + min(shared, 10) * 0.6}
     if len(group.members) > 1:
         attrs["facts"] = [f"{shared}/{len(group.members)} 个单位 units"]
     return attrs
 
 
-def _measure_node(view: View, graph: KnowledgeGraph, key: str, units: int, planned: int = 0) -> None:
+def _measure_node(view: View, graph: KnowledgeGraph, key: str, adoption: Adoption) -> None:
     node = graph.graph.nodes[key]
+    units, planned = adoption.implemented.get(key, 0), adoption.planned.get(key, 0)
     facts = [f"实施单位 units implementing: {units}"] + ([f"计划单位 units planning: {planned}"] if planned else [])
     if node.get("theme"):
         facts.append(f"主题 theme: {node['theme']}")
     # a few sentences, each from a different unit, say what the measure looks like in practice
-    first = heapq.nsmallest(3, ((source, relation, data) for source, relation, data in graph.into(key, (IMPLEMENTS, PLANS))
-                                if data.get("evidence")), key=lambda edge: edge[:2])
-    evidence = [evidence_items(graph, data)[0] for _source, _relation, data in first]
+    evidence = [evidence_items(graph, data)[0] for data in adoption.evidence.get(key, [])]
     view.add_node(key, node["kind"], node["label"], size=6 + 3 * min(units, 40), facts=facts, evidence=evidence,
                   search=node.get("label_en", ""))
 
@@ -142,10 +166,10 @@ def _measure_node(view: View, graph: KnowledgeGraph, key: str, units: int, plann
 def shared_practices(graph: KnowledgeGraph) -> View:
     """Units and the measures two or more of them implement; size = number of units; planned edges dashed."""
     units = reporting_units(graph)
-    adoption, planning = _adoption(graph, units)
+    adoption = _adoption(graph, units)
     threshold = 2 if len(units) >= 2 else 1
-    shared = [m for m, n in adoption.items() if n >= threshold and m.startswith("measure:")]
-    shared.sort(key=lambda m: (-adoption[m], m))
+    shared = [m for m, n in adoption.implemented.items() if n >= threshold and m.startswith("measure:")]
+    shared.sort(key=lambda m: (-adoption.implemented[m], m))
     capped = len(shared) > MAX_MEASURES
     shared = set(shared[:MAX_MEASURES])
     groups, grouping = unit_groups(graph, units)
@@ -155,8 +179,8 @@ def shared_practices(graph: KnowledgeGraph) -> View:
     view = View("shared-practices", "共享措施 Shared practices",
                 f"{len(units)} 个单位实施的、至少 {threshold} 个单位共有的措施 — measures {threshold}+ units share. " + "; ".join(notes))
     _add_groups(view, groups, graph)
-    for measure in sorted(shared, key=lambda m: (-adoption[m], m)):
-        _measure_node(view, graph, measure, adoption[measure], planning.get(measure, 0))
+    for measure in sorted(shared, key=lambda m: (-adoption.implemented[m], m)):
+        _measure_node(view, graph, measure, adoption)
     for group in groups:
         for (target, relation), entry in _strongest(_member_edges(graph, group, (IMPLEMENTS, PLANS)), group):
             if target in shared:
@@ -165,16 +189,28 @@ def shared_practices(graph: KnowledgeGraph) -> View:
     return view
 
 
-def _adoption(graph: KnowledgeGraph, units) -> tuple[dict[str, int], dict[str, int]]:
+@dataclass
+class Adoption:
+    """How many units implement and plan each measure, and the first evidence (by unit, then relation)."""
+
+    implemented: dict[str, int]
+    planned: dict[str, int]
+    evidence: dict[str, list[dict]]
+
+
+def _adoption(graph: KnowledgeGraph, units) -> Adoption:
     implemented: dict[str, set[str]] = defaultdict(set)
     planned: dict[str, set[str]] = defaultdict(set)
-    for unit in units:
+    evidence: dict[str, list[dict]] = defaultdict(list)
+    for unit in units:  # sorted: the evidence kept is the same whatever the merge order
         for target, keyed in graph.graph._succ[unit].items():
-            if IMPLEMENTS in keyed:
-                implemented[target].add(unit)
-            if PLANS in keyed:
-                planned[target].add(unit)
-    return {m: len(u) for m, u in implemented.items()}, {m: len(u) for m, u in planned.items()}
+            for relation, units_of in ((IMPLEMENTS, implemented), (PLANS, planned)):
+                data = keyed.get(relation)
+                if data is not None:
+                    units_of[target].add(unit)
+                    if data.get("evidence") and len(evidence[target]) < 3:
+                        evidence[target].append(data)
+    return Adoption({m: len(u) for m, u in implemented.items()}, {m: len(u) for m, u in planned.items()}, dict(evidence))
 
 
 def problems(graph: KnowledgeGraph) -> View:
@@ -194,12 +230,11 @@ def problems(graph: KnowledgeGraph) -> View:
         per_category: dict[str, dict] = {}
         for (problem, _), entry in sorted(_report_edges(graph, group, (STATES,), by_unit).items()):
             for category, _, _ in graph.out(problem, (CATEGORY,)):
-                category_units[category] |= entry["units"]
+                category_units[category] |= entry.units
                 category_problems[category] += 1
-                merged = per_category.setdefault(category, {"units": set(), "reports": set(), "evidence": []})
-                merged["units"] |= entry["units"]
-                merged["reports"] |= entry["reports"]
-                merged["evidence"] += [e for e in entry["evidence"] if len(merged["evidence"]) < 3]
+                merged = per_category.setdefault(category, Aggregate())
+                merged.units |= entry.units
+                merged.edges += entry.edges
                 for measure, _, _ in graph.out(problem, (ADDRESSED_BY,)):
                     remedies[(category, measure)] += 1
         for category, entry in per_category.items():
@@ -230,7 +265,7 @@ def instruments(graph: KnowledgeGraph) -> View:
     for group in groups:
         per_group[group.key] = _report_edges(graph, group, (CITES,), by_unit)
         for (instrument, _), entry in per_group[group.key].items():
-            citing[instrument] |= entry["units"]
+            citing[instrument] |= entry.units
     ranked = sorted(citing, key=lambda i: (-len(citing[i]), i))
     kept = set(ranked[:MAX_INSTRUMENTS])
     notes = ([grouping] if grouping else []) + ([f"前 {MAX_INSTRUMENTS} 部 top {MAX_INSTRUMENTS} instruments"] if len(ranked) > MAX_INSTRUMENTS else [])
@@ -283,7 +318,7 @@ def unit(graph: KnowledgeGraph, query: str) -> View:
         t = g.nodes[target]
         if relation == STATES:
             category = g.nodes.get(f"category:{t.get('category')}", {}).get("label", "")
-            view.add_node(target, "problem", t["label"], size=10, facts=[f"类别 category: {category}"], evidence=entry["evidence"])
+            view.add_node(target, "problem", t["label"], size=10, facts=[f"类别 category: {category}"], evidence=entry.evidence(graph))
         elif target not in {n["id"] for n in view.nodes}:
             view.add_node(target, "instrument", t["label"], size=8, facts=[f"类型 type: {t.get('type')}"])
         view.add_edge(key, target, relation, **_edge_attrs(graph, group, entry))
@@ -313,16 +348,17 @@ def overview(graph: KnowledgeGraph) -> View:
     """Reporting units with their measures, instruments and problems (graph.html)."""
     units = reporting_units(graph)
     groups, grouping = unit_groups(graph, units)
-    adoption, planning = _adoption(graph, units)
+    adoption = _adoption(graph, units)
     view = View("overview", "法治政府建设报告知识图谱",
                 f"{len(graph.reports)} 份报告 reports: 单位、措施、法律文件与问题 — units, measures, instruments, problems"
                 + (f". {grouping}" if grouping else ""))
     _add_groups(view, groups, graph)
-    measures = sorted(adoption.keys() | planning.keys(), key=lambda m: (-(adoption.get(m, 0) + planning.get(m, 0)), m))
+    measures = sorted(adoption.implemented.keys() | adoption.planned.keys(),
+                      key=lambda m: (-(adoption.implemented.get(m, 0) + adoption.planned.get(m, 0)), m))
     kept = set(measures[:MAX_MEASURES]) if len(groups) > 1 or len(units) > MAX_UNIT_NODES else set(measures)
     g = graph.graph
     for measure in [m for m in measures if m in kept]:
-        _measure_node(view, graph, measure, adoption.get(measure, 0), planning.get(measure, 0))
+        _measure_node(view, graph, measure, adoption)
     cited: dict[str, set[str]] = defaultdict(set)
     by_unit = graph.reports_by_unit()
     for group in groups:
@@ -331,12 +367,12 @@ def overview(graph: KnowledgeGraph) -> View:
                 view.add_edge(group.key, target, relation, planned=relation == PLANS, **_edge_attrs(graph, group, entry))
         for (target, relation), entry in _strongest(_report_edges(graph, group, (CITES, STATES), by_unit), group):
             if relation == CITES:
-                cited[target] |= entry["units"]
+                cited[target] |= entry.units
                 view.add_edge(group.key, target, CITES, **_edge_attrs(graph, group, entry))
             elif len(units) <= MAX_UNIT_NODES:
                 problem = g.nodes[target]
                 category = g.nodes.get(f"category:{problem.get('category')}", {}).get("label", "")
-                view.add_node(target, "problem", problem["label"], size=8, facts=[f"类别 category: {category}"], evidence=entry["evidence"])
+                view.add_node(target, "problem", problem["label"], size=8, facts=[f"类别 category: {category}"], evidence=entry.evidence(graph))
                 view.add_edge(group.key, target, STATES, **_edge_attrs(graph, group, entry))
                 for measure, _, _ in graph.out(target, (ADDRESSED_BY,)):
                     if measure in kept:

@@ -204,3 +204,66 @@ def test_the_views_and_the_graph_file_do_not_depend_on_the_merge_order(inputs, t
     rdf.write(forward, reports, tmp_path / "a.ttl")
     rdf.write(backward, reports, tmp_path / "b.ttl")
     assert (tmp_path / "a.ttl").read_bytes() == (tmp_path / "b.ttl").read_bytes()
+
+
+def test_the_cache_key_follows_the_code_of_the_extractors_not_of_the_views():
+    from pathlib import Path
+
+    import kg
+    from kg.engine import PER_REPORT_STAGES, _modules
+
+    names = {path.name for path in _modules(Path(kg.__file__).parent, PER_REPORT_STAGES)}
+    assert {"measures.py", "normalize.py", "rdf.py", "serialize.py", "documents.py", "divisions.py"} <= names
+    assert not {"views.py", "viz.py", "cli.py", "engine.py", "analysis.py"} & names
+
+
+def test_small_additions_are_journalled_and_replayed(inputs, tmp_path):
+    """Adding a report appends to a journal instead of writing the merged graph again; the next build replays it."""
+    names = sorted(p.name for p in inputs.iterdir())
+    folder = fresh_copy(inputs, tmp_path, set(names[:-2]))
+    out = tmp_path / "out"
+    build([folder], out, jobs=1)
+    state = out / ".kg-cache" / "state.pkl"
+    snapshot = state.read_bytes()
+    for name in names[-2:]:
+        shutil.copy(inputs / name, folder / name)
+        added = build([folder], out, jobs=1)
+        assert added.processed == 1 and added.snapshot is not None
+    assert state.read_bytes() == snapshot and (out / ".kg-cache" / "state.journal").exists()
+    again = build([folder], out, jobs=1)
+    assert again.processed == 0 and again.journal == 2 and again.stats.reports == len(names)
+    reference = tmp_path / "reference"
+    build([folder], reference, jobs=1, use_cache=False)
+    assert_same_outputs(reference, out)
+
+
+def test_a_new_file_repeating_an_old_one_and_sorting_first_is_merged_as_a_clean_build_would(inputs, tmp_path):
+    folder = fresh_copy(inputs, tmp_path, {p.name for p in sorted(inputs.iterdir())[:6]})
+    out = tmp_path / "out"
+    build([folder], out, jobs=1)
+    last = sorted(folder.iterdir())[-1]
+    shutil.copy(last, folder / "0-copy.txt")  # sorts first: a clean build keeps it and leaves the old file out
+    again = build([folder], out, jobs=1)
+    assert (str(last), f"same text as {folder / '0-copy.txt'}: left out") in again.warnings
+    reference = tmp_path / "reference"
+    build([folder], reference, jobs=1, use_cache=False)
+    assert_same_outputs(reference, out)
+
+
+def test_unchanged_files_are_not_read_again(inputs, tmp_path, monkeypatch):
+    import os
+    import time
+
+    folder = fresh_copy(inputs, tmp_path, {p.name for p in sorted(inputs.iterdir())[:6]})
+    settled = time.time() - 60  # files last changed a minute ago: their size and time can be trusted
+    for path in folder.iterdir():
+        os.utime(path, (settled, settled))
+    out = tmp_path / "out"
+    build([folder], out, jobs=1)
+    read = []
+    real = type(folder).read_bytes
+    monkeypatch.setattr(type(folder), "read_bytes", lambda self: read.append(self.name) or real(self))
+    edited = sorted(folder.iterdir())[2]
+    edited.write_bytes(edited.read_bytes() + "\n".encode())
+    again = build([folder], out, jobs=1)
+    assert again.processed == 1 and edited.name in read and len(set(read)) == 1
