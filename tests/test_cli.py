@@ -56,6 +56,21 @@ def test_bad_files_are_named_and_the_others_still_build(tmp_path):
     assert (out / "graph.ttl").exists() and "七里街道" in (out / "graph.ttl").read_text(encoding="utf-8")
 
 
+def test_the_program_exits_with_the_documented_codes(tmp_path):
+    """The installed program ends through kg.cli.entry (a quick exit): codes and output survive it."""
+    import subprocess
+    import sys
+
+    def program(*args):
+        return subprocess.run([sys.executable, "-m", "kg.cli", *map(str, args)], capture_output=True, text=True)
+
+    built = program("build", SEED["000"], "-o", tmp_path / "out")
+    assert built.returncode == 0 and "documents read: 1" in built.stdout and (tmp_path / "out" / "graph.ttl").exists()
+    assert program("build", tmp_path / "missing.txt", "-o", tmp_path / "none").returncode == 3
+    assert program("build").returncode == 2
+    assert program("query", tmp_path / "out" / "graph.ttl", "no-such-query").returncode == 1
+
+
 def test_nothing_readable_writes_nothing(tmp_path):
     (tmp_path / "empty.txt").write_bytes(b"")
     out = tmp_path / "out"
