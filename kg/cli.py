@@ -17,6 +17,7 @@ EXIT_OK = 0
 EXIT_SOME_FAILED = 1  # some inputs could not be read; the others were built and written
 EXIT_USAGE = 2  # click's own code for bad options and arguments
 EXIT_NOTHING_BUILT = 3  # no input could be read; nothing was written
+_KEPT: list = []  # what a command built, alive until the process ends
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -78,6 +79,7 @@ def build(paths: tuple[Path, ...], out_dir: Path, rdf_format: str, base: str | N
     clock = time.perf_counter()
     result = run_build(paths, out_dir, fmt=rdf_format, base=base or DEFAULT_BASE, jobs=jobs, cache_dir=cache_dir,
                        use_cache=not no_cache, store_dir=store_dir, progress=Progress(sys.stderr, quiet=quiet))
+    _KEPT.append(result)  # freed by the end of the process, not object by object on return (see entry)
     for failure in result.failures:
         click.echo(f"kg: error: {failure.path}: {failure.reason}", err=True)
     if not result.entries:
@@ -370,8 +372,9 @@ def entry() -> None:
 
     A build holds millions of small objects; letting the interpreter free
     them one by one adds seconds to every large build after the work is
-    done. Every file is closed and renamed into place before a command
-    returns, so the process can end at once (as mypy does).
+    done. Commands keep what they built in ``_KEPT``, and every file is
+    closed and renamed into place before a command returns, so the process
+    can end at once (as mypy does).
     """
     try:
         main()

@@ -147,7 +147,14 @@ _TASK: dict = {}  # set in each worker: its pack writer, the RDF writer, whether
 
 
 def _init_worker(fmt: str, base: str, cache_root: str | None, keep_reports: bool) -> None:
+    _warm_up()
     _TASK.update(pack=Cache(cache_root).writer() if cache_root else None, writer=rdf.Writer(fmt, base), keep=keep_reports)
+
+
+def _start_worker(fmt: str, base: str, cache_root: str | None, keep_reports: bool) -> None:
+    """A worker process: its own lexicons (loaded while the main process loads the last build's graph)."""
+    _init_worker(fmt, base, cache_root, keep_reports)
+    gc.enable()  # the main process merges without collection; a worker's reports do make cycles
 
 
 def _work(entry: Entry) -> Done:
@@ -171,12 +178,7 @@ def _work(entry: Entry) -> Done:
 
 
 def _warm_up() -> None:
-    """Load every lexicon before workers fork, so that they share it instead of each loading it.
-
-    The lexicons are then frozen out of the garbage collector's reach: it
-    would scan their millions of objects again and again, and touching them
-    copies the pages the workers share.
-    """
+    """Load every lexicon, then freeze them out of the garbage collector's reach (it would scan them again and again)."""
     from kg.link.divisions import gazetteer
     from kg.link.instruments import table
     from kg.link.units import organ_lookup
@@ -201,27 +203,47 @@ def paused_gc() -> Iterator[None]:
     try:
         yield
     finally:
+        # what the build made lives on (the graph) or is freed by reference counting: out of the collector's
+        # sight, or its next collection would scan millions of objects once more, for nothing
+        gc.freeze()
         if enabled:
             gc.enable()
 
 
-def _results(todo: list[Entry], jobs: int, fmt: str, base: str, cache_root: str | None, keep: bool) -> Iterator[Done]:
-    """Done items for ``todo``, in its order, from ``jobs`` worker processes (or from this one)."""
-    if not todo:
-        return
-    _warm_up()
-    if jobs <= 1 or len(todo) == 1:
+class Workers:
+    """Done items for the inputs to process, in their order: from worker processes, started at once, or from this one.
+
+    Worker processes load their lexicons and start reading while the main
+    process loads the last build's graph; each is forked without the graph.
+    """
+
+    def __init__(self, todo: list[Entry], jobs: int, fmt: str, base: str, cache_root: str | None, keep: bool):
+        self.pool = None
+        if todo and jobs > 1:
+            context = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
+            self.pool = context.Pool(min(jobs, len(todo)), initializer=_start_worker, initargs=(fmt, base, cache_root, keep))
+            self.results = self.pool.imap(_work, todo, chunksize=max(1, min(8, len(todo) // (jobs * 16))))
+        else:
+            self.results = self._here(todo, fmt, base, cache_root, keep)
+
+    @staticmethod
+    def _here(todo: list[Entry], fmt: str, base: str, cache_root: str | None, keep: bool) -> Iterator[Done]:
+        if not todo:
+            return
         _init_worker(fmt, base, cache_root, keep)
         try:
             yield from map(_work, todo)
         finally:
             if _TASK["pack"]:
                 _TASK["pack"].handle.close()
-        return
-    context = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
-    chunk = max(1, min(8, len(todo) // (jobs * 16)))
-    with context.Pool(min(jobs, len(todo)), initializer=_init_worker, initargs=(fmt, base, cache_root, keep)) as pool:
-        yield from pool.imap(_work, todo, chunksize=chunk)
+
+    def __next__(self) -> Done:
+        return next(self.results)
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.terminate()  # every result is in (or the build failed): nothing to wait for
+            self.pool.join()
 
 
 # ------------------------------------------------------------------------------ the build
@@ -286,9 +308,19 @@ def merge(entries: list[Entry], *, jobs: int = 1, fmt: str = "turtle", base: str
     are merged once; the second is left out with a warning.
     """
     result = result or BuildResult(KnowledgeGraph())
+    todo = [e for e in entries if keep_reports or cache is None or e.key not in cache]
+    workers = Workers(todo, jobs, fmt, base, str(cache.root) if cache is not None else None, keep_reports)
+    try:
+        return _merge(entries, todo, workers, cache, keep_reports, use_state, progress, result)
+    finally:
+        workers.close()
+
+
+def _merge(entries: list[Entry], todo: list[Entry], workers: Workers, cache: Cache | None, keep_reports: bool, use_state: bool,
+           progress: Callable[[int, int], None] | None, result: BuildResult) -> BuildResult:
     state = _state(cache) if cache is not None and use_state and not keep_reports else None
-    merged: dict[Entry, Merged] = {}  # inputs already in the starting graph
-    if state and {Entry(m.path, m.key) for m in state["entries"]} <= set(entries):
+    merged: dict[Entry, Merged] = {}  # inputs already in the starting graph (each has its record in the cache)
+    if state and {Entry(m.path, m.key) for m in state["entries"]} <= set(entries) - set(todo):
         merged = {Entry(m.path, m.key): m for m in state["entries"]}
         result.graph, result.stats = state["graph"], state["stats"]
         result.warnings.extend(state["warnings"])
@@ -296,13 +328,11 @@ def merge(entries: list[Entry], *, jobs: int = 1, fmt: str = "turtle", base: str
         result.entities, result.touched = state["entities"], state["touched"]
     result.main.lap("cache")
     in_state = {m.report_id for m in merged.values()}
-    todo = [e for e in entries if keep_reports or cache is None or (e.key not in cache and e not in merged)]
-    results = _results(todo, jobs, fmt, base, str(cache.root) if cache is not None else None, keep_reports)
     pending = set(todo)
     seen: dict[str, str] = {}
     conflict = False
     for number, entry in enumerate(entries, 1):
-        done = next(results) if entry in pending else None
+        done = next(workers) if entry in pending else None
         result.main.lap("workers")  # waiting for the workers (or, with one process, doing their work)
         if done is not None:
             result.workers.merge(done.clock)
@@ -389,25 +419,15 @@ def _build(paths, out_dir: Path, fmt: str, base: str, jobs: int, cache_dir, use_
         merge(entries, jobs=jobs, fmt=fmt, base=base, cache=cache, progress=progress, result=result)
         if not result.entries:
             return result
-        # with more than one core the views are drawn in a second process (forked: it shares the graph)
-        # while this one writes the graph file and the cache
-        drawing = None
-        if jobs > 1 and "fork" in multiprocessing.get_all_start_methods():
-            drawing = multiprocessing.get_context("fork").Process(target=write_views, args=(result.graph, out_dir))
-            drawing.start()
         write_graph(result, cache, out_dir, fmt, base)
         if use_cache:
             cache.compact({m.key for m in result.entries})
             _save_state(cache, result)
             cache.save_files(inputs_version, files)
             result.main.lap("cache")
-        if drawing is None:
-            result.written.update(write_views(result.graph, out_dir))
-        else:
-            drawing.join()
-            if drawing.exitcode != 0:
-                raise RuntimeError(f"drawing the views failed (exit code {drawing.exitcode})")
-            result.written.update(view_paths(out_dir))
+        # drawn here, not in a forked process: a child that reads the graph copies the pages it touches,
+        # which costs more than it saves
+        result.written.update(write_views(result.graph, out_dir))
         result.main.lap("html")
         if store_dir:
             from kg.store import replace_store
@@ -461,15 +481,11 @@ def write_graph(result: BuildResult, cache: Cache, out_dir: Path, fmt: str, base
     result.main.lap("documents")
 
 
-def view_paths(out_dir: Path) -> dict[str, Path]:
-    """Where :func:`write_views` writes: graph.html and views/<name>.html."""
-    return {"html": out_dir / "graph.html", **{name: out_dir / "views" / f"{name}.html" for name in MAIN_VIEWS}}
-
-
 def write_views(graph: KnowledgeGraph, out_dir: Path) -> dict[str, Path]:
     """graph.html (the overview) and views/*.html (the main views)."""
-    written = view_paths(out_dir)
-    viz.write(views.overview(graph), written["html"])
+    written = {"html": out_dir / "graph.html", **{name: out_dir / "views" / f"{name}.html" for name in MAIN_VIEWS}}
+    digest = views.Digest(graph)
+    viz.write(views.overview(graph, digest), written["html"])
     for name in MAIN_VIEWS:
-        viz.write(views.build_view(graph, name), written[name])
+        viz.write(views.build_view(graph, name, digest=digest), written[name])
     return written
