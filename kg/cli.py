@@ -215,16 +215,19 @@ def evaluate(gold_dir: Path, as_json: bool, misses: int) -> None:
               help="SPARQL engine: pyoxigraph (fast) or rdflib.")
 @click.option("--list", "list_saved", is_flag=True, help="List the saved queries and their parameters.")
 def query(graph: Path, query: str | None, params: tuple[str, ...], output: str, engine: str, list_saved: bool) -> None:
-    """Run SPARQL on GRAPH (.ttl, .nt, .jsonld, .trig).
+    """Run SPARQL on GRAPH (.ttl, .nt, .jsonld, .trig, or a store folder).
 
-    QUERY is the name of a saved query (see --list), a .rq file, or SPARQL
-    text. Results print as a table, CSV or JSON.
+    GRAPH is a graph file, or the Oxigraph store folder that kg build --store
+    wrote (opened read-only, nothing loaded). QUERY is the name of a saved
+    query (see --list), a .rq file, or SPARQL text. Results print as a table,
+    CSV or JSON.
 
     \b
     Example:
         kg query output/graph.ttl shared-measures
         kg query output/graph.ttl units-running -p measure=法律顾问 --format csv
         kg query output/graph.ttl 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }'
+        kg query output/store top-instruments
     """
     from kg.query import QueryError, fill, format_result, resolve, run, saved_queries
     from kg.store import GraphError

@@ -24,7 +24,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, fields
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import NamedTuple
 
@@ -465,7 +465,7 @@ def write_graph(result: BuildResult, cache: Cache, out_dir: Path, fmt: str, base
     """Write the graph file and documents.jsonl from the cache and the merged graph."""
     writer = rdf.Writer(fmt, base)
     rdf_path = out_dir / f"graph{rdf.FORMATS[fmt]}"
-    blocks = (cache.block(m.key) for m in sorted(result.entries, key=lambda m: m.report_id))
+    blocks = (partial(cache.copy_block, m.key) for m in sorted(result.entries, key=lambda m: m.report_id))
     if result.entities is None:
         result.entities = rdf.entity_texts(result.graph, writer)
     else:  # the last graph file's entities, with the ones this build's reports touched drawn again
@@ -477,7 +477,7 @@ def write_graph(result: BuildResult, cache: Cache, out_dir: Path, fmt: str, base
     with atomic_path(result.written["documents"]) as temporary:
         with open(temporary, "wb") as handle:
             for merged in sorted(result.entries):
-                handle.write(cache.jsonl(merged.key))
+                cache.copy_jsonl(merged.key, handle)
     result.main.lap("documents")
 
 

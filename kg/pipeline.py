@@ -128,11 +128,11 @@ def collect(paths: list[str | Path]) -> Inputs:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found = sorted(
-                str(Path(root) / name)
+            found = sorted(  # os.path, not pathlib: a folder may hold tens of thousands of reports
+                os.path.join(root, name)
                 for root, dirs, names in os.walk(path)
                 for name in names
-                if Path(name).suffix.lower() in SUPPORTED_SUFFIXES and not name.startswith(".") and not _DOCUMENTATION.match(name)
+                if os.path.splitext(name)[1].lower() in SUPPORTED_SUFFIXES and not name.startswith(".") and not _DOCUMENTATION.match(name)
             )
             new = [f for f in found if f not in seen]
         elif path.exists():

@@ -19,9 +19,10 @@ import hashlib
 import itertools
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
+from typing import BinaryIO
 
 from kg.graph import PART_OF, KnowledgeGraph
 from kg.model import Evidence, Report, Status, Unit
@@ -87,12 +88,21 @@ def _typed(value: str, datatype: str) -> Lit:
     return Lit(value, None, XSD + datatype)
 
 
+XSD_INTEGER, XSD_DECIMAL = XSD + "integer", XSD + "decimal"
+_TRUE, _FALSE = _typed("true", "boolean"), _typed("false", "boolean")
+
+
+def _integer(value: int) -> Lit:
+    return Lit(str(value), None, XSD_INTEGER)
+
+
+@lru_cache(maxsize=256)
 def _year(value: int) -> Lit:
     return _typed(f"{value:04d}", "gYear")
 
 
 def _boolean(value: bool) -> Lit:
-    return _typed("true" if value else "false", "boolean")
+    return _TRUE if value else _FALSE
 
 
 class Iris:
@@ -180,15 +190,27 @@ def entity_subjects(graph: KnowledgeGraph, iris: Iris, keys: Iterable[str] | Non
 
     ``keys`` limits them to some nodes (the ones a build touched); by default
     every entity node. A subject's triples depend only on its node, the
-    node's own sets and its outgoing part-of and practice-of edges.
+    node's own sets and its outgoing part-of and practice-of edges, and come
+    in a fixed order.
     """
-    g = graph.graph
+    nodes, successors = graph.graph._node, graph.graph._succ  # networkx's own dicts: its views cost more than the work here
+    unit_iris: dict[str, str] = {}
+
+    def unit_iri(key: str) -> str:  # a unit is the parent of many: its IRI (a digest for organs) once
+        iri = unit_iris.get(key)
+        if iri is None:
+            iri = unit_iris[key] = iris.of_node(nodes[key])
+        return iri
+
+    def targets(key: str, relation: str) -> list[str]:
+        return sorted(target for target, keyed in successors[key].items() if relation in keyed)
+
     blocks: dict[str, list[tuple]] = {}
-    for key in g.nodes if keys is None else keys:
-        node = g.nodes[key]
+    for key in nodes if keys is None else keys:
+        node = nodes[key]
         kind = node["kind"]
         if kind == "unit":
-            s = iris.of_node(node)
+            s = unit_iri(key)
             t = [(s, A, fz(UNIT_CLASSES[node["unit_kind"]])), (s, A, ORG + "Organization"), (s, LABEL, _zh(node["label"])),
                  (s, F.linked, _boolean(bool(node.get("linked"))))]
             if node.get("code"):
@@ -200,12 +222,13 @@ def entity_subjects(graph: KnowledgeGraph, iris: Iris, keys: Iterable[str] | Non
             if node.get("category"):
                 t.append((s, F.organCategory, _string(node["category"])))
             t += [(s, F.candidateCode, _string(code)) for code in node.get("candidates", [])]
-            t += [(s, ORG + "subOrganizationOf", iris.of_node(g.nodes[parent])) for parent, _, _ in graph.out(key, (PART_OF,))]
+            t += [(s, ORG + "subOrganizationOf", unit_iri(parent)) for parent in targets(key, PART_OF)]
             blocks[s] = t
         elif kind == "instrument":
             s = iris.instrument(key.split(":", 1)[1])
+            label = _zh(node["label"])
             t = [(s, A, F.LegalInstrument), (s, A, fz(INSTRUMENT_CLASSES.get(node.get("type"), "OtherDocument"))),
-                 (s, LABEL, _zh(node["label"])), (s, DCTERMS + "title", _zh(node["label"]))]
+                 (s, LABEL, label), (s, DCTERMS + "title", label)]
             t += [(s, F.writtenAs, _zh(w)) for w in sorted(node.get("written", ()))]
             for number in sorted(node.get("numbers", ())):
                 n = iris.document_number(number)
@@ -214,11 +237,12 @@ def entity_subjects(graph: KnowledgeGraph, iris: Iris, keys: Iterable[str] | Non
             blocks[s] = t
         elif kind == "practice":
             s = iris.practice(key)
-            t = [(s, A, F.LocalPractice), (s, A, SKOS + "Concept"), (s, LABEL, _zh(node["label"])),
-                 (s, SKOS + "prefLabel", _zh(node["label"]))]
-            t += [(s, F.practiceOf, _node_iri(g.nodes[owner], owner, iris)) for owner, _, _ in graph.out(key, ("practiceOf",))]
+            label = _zh(node["label"])
+            t = [(s, A, F.LocalPractice), (s, A, SKOS + "Concept"), (s, LABEL, label), (s, SKOS + "prefLabel", label)]
+            t += [(s, F.practiceOf, unit_iri(owner) if nodes[owner]["kind"] == "unit" else iris.report(owner.split(":", 1)[1]))
+                  for owner in targets(key, "practiceOf")]
             blocks[s] = t
-    return {subject: sorted(triples, key=_sort_key) for subject, triples in blocks.items()}
+    return blocks
 
 
 def entity_triples(graph: KnowledgeGraph, iris: Iris) -> list[tuple]:
@@ -230,12 +254,6 @@ def entity_triples(graph: KnowledgeGraph, iris: Iris) -> list[tuple]:
 def entity_texts(graph: KnowledgeGraph, writer: Writer, keys: Iterable[str] | None = None) -> dict[str, tuple[str, int]]:
     """The entities' blocks in the writer's format and their triple counts, by subject (see :func:`entity_subjects`)."""
     return {subject: (writer.block(triples), len(triples)) for subject, triples in entity_subjects(graph, writer.iris, keys).items()}
-
-
-def _node_iri(node: dict, key: str, iris: Iris) -> str:
-    if node["kind"] == "unit":
-        return iris.of_node(node)
-    return iris.report(key.split(":", 1)[1])
 
 
 def _iso_date(text: str) -> str | None:
@@ -267,8 +285,8 @@ def report_triples(report: Report, iris: Iris) -> list[tuple]:
         if (e.start, e.end) not in evidence_done:
             evidence_done.add((e.start, e.end))
             t.extend([(node, A, F.Evidence), (node, PROV + "wasQuotedFrom", r), (node, F.quote, _zh(e.quote)),
-                      (node, F.sentence, _zh(e.sentence)), (node, F.startOffset, _typed(str(e.start), "integer")),
-                      (node, F.endOffset, _typed(str(e.end), "integer"))])
+                      (node, F.sentence, _zh(e.sentence)), (node, F.startOffset, _integer(e.start)),
+                      (node, F.endOffset, _integer(e.end))])
             if e.section:
                 t.append((node, F.section, _string(e.section)))
         return node
@@ -312,7 +330,7 @@ def report_triples(report: Report, iris: Iris) -> list[tuple]:
     for n, indicator in enumerate(report.indicators, 1):
         i = iris.within(report.id, "indicator", str(n))
         direct.add((r, F.reports, i))
-        t += [(i, A, F.Indicator), (i, F.metric, _zh(indicator.metric)), (i, F.value, _typed(indicator.value, "decimal")),
+        t += [(i, A, F.Indicator), (i, F.metric, _zh(indicator.metric)), (i, F.value, Lit(indicator.value, None, XSD_DECIMAL)),
               (i, F.unitOfMeasure, _zh(indicator.unit)), (i, F.approximate, _boolean(indicator.approximate)),
               (i, F.report, r), (i, F.evidence, evidence(indicator.evidence))]
         if indicator.year:
@@ -373,11 +391,13 @@ def report_block(report: Report, fmt: str = "turtle", base: str = DEFAULT_BASE, 
     return writer.block(triples, writer.iris.report(report.id)), len(triples)
 
 
-def write_blocks(path: str | Path, writer: Writer, graph: KnowledgeGraph, report_blocks: Iterable[bytes],
+def write_blocks(path: str | Path, writer: Writer, graph: KnowledgeGraph, report_blocks: Iterable[bytes | Callable[[BinaryIO], None]],
                  entities: dict[str, tuple[str, int]] | None = None) -> int:
     """Assemble a graph file atomically: header, vocabulary, entities, then the report blocks (UTF-8) in order.
 
-    ``entities`` are the entity blocks by subject when the caller keeps them
+    A report block is its bytes, or a function that appends it to the open
+    file (a copy straight from the cache). ``entities`` are the entity blocks
+    by subject when the caller keeps them
     (see :func:`entity_texts`). Returns the number of triples of the
     vocabulary and entity blocks (the report blocks count their own).
     """
@@ -396,9 +416,14 @@ def write_blocks(path: str | Path, writer: Writer, graph: KnowledgeGraph, report
             first = True
             shared = (writer.block(vocabulary).encode(), entity_block.encode())
             for block in itertools.chain(shared, report_blocks):
-                if block:
+                if not block:
+                    continue
+                if callable(block):
+                    handle.write(first_joint if first else joint)
+                    block(handle)
+                else:
                     handle.write((first_joint if first else joint) + block)
-                    first = False
+                first = False
             handle.write(writer.footer().encode())
     return len(vocabulary) + sum(count for _text, count in entities.values())
 

@@ -22,6 +22,8 @@ from typing import NamedTuple
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 XSD_STRING = XSD + "string"
+XSD_INTEGER = XSD + "integer"
+XSD_BOOLEAN = XSD + "boolean"
 
 
 class Lit(NamedTuple):
@@ -40,6 +42,7 @@ _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b
 _NEEDS_ESCAPE = re.compile(r'[\\"\x00-\x1f\x7f]')
 _SAFE_LOCAL = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_\-]*$")
 _INTEGER = re.compile(r"^[+-]?\d+$")
+_CACHE_SIZE = 50_000  # prefixed names of IRIs: predicates, classes and concepts recur in every block
 
 
 def _escape_char(match: re.Match) -> str:
@@ -80,19 +83,20 @@ class Turtle:
         prefix = self._namespace.get(iri[:cut])
         local = iri[cut:]
         text = f"{prefix}:{local}" if prefix is not None and _SAFE_LOCAL.match(local) else f"<{iri}>"
-        if len(self._cache) < 50_000:  # predicates, classes, concepts: worth remembering
-            self._cache[iri] = text
+        if len(self._cache) >= _CACHE_SIZE:  # mostly one report's own nodes by now: start again
+            self._cache.clear()
+        self._cache[iri] = text
         return text
 
     def term(self, term) -> str:
         if type(term) is str:
-            return self.iri(term)
+            return self._cache.get(term) or self.iri(term)
         value, lang, datatype = term
         if lang:
             return f"{quote(value)}@{lang}"
-        if datatype == XSD + "integer" and _INTEGER.match(value):
+        if datatype == XSD_INTEGER and _INTEGER.match(value):
             return value
-        if datatype == XSD + "boolean" and value in ("true", "false"):
+        if datatype == XSD_BOOLEAN and value in ("true", "false"):
             return value
         if datatype and datatype != XSD_STRING:
             return f"{quote(value)}^^{self.iri(datatype)}"
@@ -100,21 +104,22 @@ class Turtle:
 
     def block(self, triples) -> str:
         parts: list[str] = []
+        append, term, iri = parts.append, self.term, self.iri
         subject = predicate = None
         for s, p, o in triples:
-            obj = self.term(o)
+            obj = term(o)
             if s != subject:
                 if subject is not None:
-                    parts.append(" .\n")
-                parts.append(f"{self.iri(s)} {'a' if p == RDF_TYPE else self.iri(p)} {obj}")
+                    append(" .\n")
+                append(f"{iri(s)} {'a' if p == RDF_TYPE else iri(p)} {obj}")
                 subject, predicate = s, p
             elif p == predicate:
-                parts.append(f" , {obj}")
+                append(f" , {obj}")
             else:
-                parts.append(f" ;\n\t{'a' if p == RDF_TYPE else self.iri(p)} {obj}")
+                append(f" ;\n\t{'a' if p == RDF_TYPE else iri(p)} {obj}")
                 predicate = p
         if subject is not None:
-            parts.append(" .\n")
+            append(" .\n")
         return "".join(parts)
 
     def named_graph(self, name: str, triples) -> str:

@@ -123,6 +123,19 @@ def test_a_cache_cut_short_or_damaged_is_rebuilt_not_trusted(inputs, tmp_path):
     assert_same_outputs(reference, out)
 
 
+@pytest.mark.parametrize("kernel_copy", ["missing", "refused"])
+def test_outputs_copied_through_python_when_the_kernel_cannot(inputs, clean, tmp_path, monkeypatch, kernel_copy):
+    """Blocks and JSON lines go from the packs to the outputs by copy_file_range; elsewhere by reading and writing."""
+    import kg.cache
+
+    def refuse(*args):
+        raise OSError(18, "Invalid cross-device link")
+
+    monkeypatch.setattr(kg.cache, "_copy_file_range", None if kernel_copy == "missing" else refuse)
+    build([inputs], tmp_path, jobs=1)
+    assert_same_outputs(clean, tmp_path)
+
+
 def test_another_format_is_built_from_its_own_cache_entries(inputs, tmp_path):
     folder = fresh_copy(inputs, tmp_path, {p.name for p in sorted(inputs.iterdir())[:8]})
     out, reference = tmp_path / "out", tmp_path / "reference"
@@ -264,6 +277,6 @@ def test_unchanged_files_are_not_read_again(inputs, tmp_path, monkeypatch):
     real = type(folder).read_bytes
     monkeypatch.setattr(type(folder), "read_bytes", lambda self: read.append(self.name) or real(self))
     edited = sorted(folder.iterdir())[2]
-    edited.write_bytes(edited.read_bytes() + "\n".encode())
+    edited.write_bytes(edited.read_bytes() + b"\n")
     again = build([folder], out, jobs=1)
     assert again.processed == 1 and edited.name in read and len(set(read)) == 1
