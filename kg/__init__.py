@@ -9,11 +9,11 @@
 __version__ = "0.1.0"
 
 
-def build(paths, progress=None):
+def build(paths, jobs=1, progress=None):
     """Build a :class:`kg.corpus.Corpus` from report files and folders (see :func:`kg.corpus.build`)."""
     from kg.corpus import build as _build
 
-    return _build(paths, progress=progress)
+    return _build(paths, jobs=jobs, progress=progress)
 
 
 __all__ = ["__version__", "build"]

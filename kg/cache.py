@@ -12,7 +12,6 @@ one new pack.
 
 from __future__ import annotations
 
-import os
 import pickle
 import struct
 import time
@@ -20,6 +19,7 @@ import uuid
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
+from kg.assemble import Range
 from kg.output import atomic_path
 
 STATE_FILE = "state.pkl"
@@ -27,7 +27,6 @@ JOURNAL_FILE = "state.journal"
 FILES_FILE = "files.pkl"
 _HEADER = struct.Struct("<32sIII")  # key, then the lengths of the block, the JSON line and the entry
 MAX_PACKS = 16
-_copy_file_range = getattr(os, "copy_file_range", None)  # Linux
 
 
 class Location(NamedTuple):
@@ -94,48 +93,21 @@ class Cache:
     def writer(self) -> PackWriter:
         return PackWriter(self.packs)
 
-    def _handle(self, pack: str) -> BinaryIO:
-        handle = self._handles.get(pack)
-        if handle is None:
-            handle = self._handles[pack] = open(self.packs / pack, "rb")  # noqa: SIM115 - closed in close()
-        return handle
-
-    def _read_at(self, pack: str, offset: int, size: int) -> bytes:
-        handle = self._handle(pack)
-        handle.seek(offset)
-        return handle.read(size)
-
     def _read(self, key: str, part: int) -> bytes:
         location = self.index[key]
-        return self._read_at(location.pack, location.offset + _HEADER.size + sum(location.sizes[:part]), location.sizes[part])
+        handle = self._handles.get(location.pack)
+        if handle is None:
+            handle = self._handles[location.pack] = open(self.packs / location.pack, "rb")  # noqa: SIM115 - closed in close()
+        handle.seek(location.offset + _HEADER.size + sum(location.sizes[:part]))
+        return handle.read(location.sizes[part])
 
-    def _copy(self, key: str, part: int, handle: BinaryIO) -> None:
-        """Append one part of a record to an open file, by the kernel when it can (no copy through Python)."""
+    def range(self, key: str, part: int) -> Range:
+        """Where one part of a record (0 the RDF block, 1 the JSON line) lies in its pack file."""
         location = self.index[key]
-        offset = location.offset + _HEADER.size + sum(location.sizes[:part])
-        left = location.sizes[part]
-        if _copy_file_range is not None:
-            handle.flush()
-            source = self._handle(location.pack).fileno()
-            try:
-                while left:
-                    copied = _copy_file_range(source, handle.fileno(), left, offset)
-                    if not copied:
-                        break
-                    offset, left = offset + copied, left - copied
-            except OSError:  # a file system or kernel that cannot: copy through Python
-                pass
-        if left:
-            handle.write(self._read_at(location.pack, offset, left))
+        return Range(str(self.packs / location.pack), location.offset + _HEADER.size + sum(location.sizes[:part]), location.sizes[part])
 
     def block(self, key: str) -> bytes:
         return self._read(key, 0)
-
-    def copy_block(self, key: str, handle: BinaryIO) -> None:
-        self._copy(key, 0, handle)
-
-    def copy_jsonl(self, key: str, handle: BinaryIO) -> None:
-        self._copy(key, 1, handle)
 
     def jsonl(self, key: str) -> bytes:
         return self._read(key, 1)

@@ -24,15 +24,15 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, fields
-from functools import lru_cache, partial
+from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
 from kg import documents, rdf, views, viz
+from kg.assemble import Assembly
 from kg.cache import Cache, Location, Record
 from kg.graph import KnowledgeGraph, delta
 from kg.model import Report
-from kg.output import atomic_path
 from kg.pipeline import Failure, StageClock, collect, process
 from kg.read import ReadError
 
@@ -419,16 +419,19 @@ def _build(paths, out_dir: Path, fmt: str, base: str, jobs: int, cache_dir, use_
         merge(entries, jobs=jobs, fmt=fmt, base=base, cache=cache, progress=progress, result=result)
         if not result.entries:
             return result
-        write_graph(result, cache, out_dir, fmt, base)
+        # with a second core, the graph file and documents.jsonl are copied from the cache while the views are drawn
+        assembly = write_graph(result, cache, out_dir, fmt, base, background=jobs > 1)
+        try:
+            result.written.update(write_views(result.graph, out_dir))
+            result.main.lap("html")
+        finally:
+            assembly.wait()  # also when the views failed: the files are then complete, not cut short
+        result.main.lap("writer")  # waiting for the helper, if the views were done first
         if use_cache:
             cache.compact({m.key for m in result.entries})
             _save_state(cache, result)
             cache.save_files(inputs_version, files)
             result.main.lap("cache")
-        # drawn here, not in a forked process: a child that reads the graph copies the pages it touches,
-        # which costs more than it saves
-        result.written.update(write_views(result.graph, out_dir))
-        result.main.lap("html")
         if store_dir:
             from kg.store import replace_store
 
@@ -461,24 +464,28 @@ def _save_state(cache: Cache, result: BuildResult) -> None:
                                           "entities": result.entities})
 
 
-def write_graph(result: BuildResult, cache: Cache, out_dir: Path, fmt: str, base: str) -> None:
-    """Write the graph file and documents.jsonl from the cache and the merged graph."""
+def write_graph(result: BuildResult, cache: Cache, out_dir: Path, fmt: str, base: str, background: bool = False) -> Assembly:
+    """Write the graph file and documents.jsonl from the cache and the merged graph (in a helper process if ``background``).
+
+    Only the entities are drawn here; the report blocks and JSON lines are
+    copied from the cache's packs.
+    """
     writer = rdf.Writer(fmt, base)
-    rdf_path = out_dir / f"graph{rdf.FORMATS[fmt]}"
-    blocks = (partial(cache.copy_block, m.key) for m in sorted(result.entries, key=lambda m: m.report_id))
+    rdf_path, documents_path = out_dir / f"graph{rdf.FORMATS[fmt]}", out_dir / "documents.jsonl"
     if result.entities is None:
         result.entities = rdf.entity_texts(result.graph, writer)
     else:  # the last graph file's entities, with the ones this build's reports touched drawn again
         result.entities.update(rdf.entity_texts(result.graph, writer, sorted(result.touched)))
-    result.triples = rdf.write_blocks(rdf_path, writer, result.graph, blocks, result.entities) + sum(m.triples for m in result.entries)
-    result.written["rdf"] = rdf_path
+    blocks = [cache.range(m.key, 0) for m in sorted(result.entries, key=lambda m: m.report_id)]
+    pieces, triples = rdf.graph_pieces(writer, result.graph, blocks, result.entities)
+    result.triples = triples + sum(m.triples for m in result.entries)
+    rdf.write_companions(rdf_path, writer)
+    lines = [cache.range(m.key, 1) for m in sorted(result.entries)]
     result.main.lap("serialise")
-    result.written["documents"] = out_dir / "documents.jsonl"
-    with atomic_path(result.written["documents"]) as temporary:
-        with open(temporary, "wb") as handle:
-            for merged in sorted(result.entries):
-                cache.copy_jsonl(merged.key, handle)
+    assembly = Assembly({rdf_path: pieces, documents_path: lines}, background)
+    result.written.update(rdf=rdf_path, documents=documents_path)
     result.main.lap("documents")
+    return assembly
 
 
 def write_views(graph: KnowledgeGraph, out_dir: Path) -> dict[str, Path]:

@@ -19,11 +19,11 @@ import hashlib
 import itertools
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
-from typing import BinaryIO
 
+from kg.assemble import Piece, assemble
 from kg.graph import PART_OF, KnowledgeGraph
 from kg.model import Evidence, Report, Status, Unit
 from kg.resources import ontology_path
@@ -391,41 +391,41 @@ def report_block(report: Report, fmt: str = "turtle", base: str = DEFAULT_BASE, 
     return writer.block(triples, writer.iris.report(report.id)), len(triples)
 
 
-def write_blocks(path: str | Path, writer: Writer, graph: KnowledgeGraph, report_blocks: Iterable[bytes | Callable[[BinaryIO], None]],
-                 entities: dict[str, tuple[str, int]] | None = None) -> int:
-    """Assemble a graph file atomically: header, vocabulary, entities, then the report blocks (UTF-8) in order.
+def graph_pieces(writer: Writer, graph: KnowledgeGraph, report_blocks: Iterable[Piece],
+                 entities: dict[str, tuple[str, int]] | None = None) -> tuple[list[Piece], int]:
+    """A graph file as pieces (see :mod:`kg.assemble`): header, vocabulary, entities, then the report blocks in order.
 
-    A report block is its bytes, or a function that appends it to the open
-    file (a copy straight from the cache). ``entities`` are the entity blocks
-    by subject when the caller keeps them
-    (see :func:`entity_texts`). Returns the number of triples of the
+    A report block is its UTF-8 bytes or where they lie in another file.
+    ``entities`` are the entity blocks by subject when the caller keeps them
+    (see :func:`entity_texts`). Also returns the number of triples of the
     vocabulary and entity blocks (the report blocks count their own).
     """
-    from kg.output import atomic_path
-
     vocabulary = vocabulary_triples()
     if entities is None:
         entities = entity_texts(graph, writer)
     entity_block = writer.join(entities[subject][0] for subject in sorted(entities))
+    first_joint, joint = writer.joint(True).encode(), writer.joint(False).encode()
+    pieces: list[Piece] = [writer.header().encode()]
+    for block in itertools.chain((writer.block(vocabulary).encode(), entity_block.encode()), report_blocks):
+        if block:  # a Range is never empty: a report has triples
+            pieces += [first_joint if len(pieces) == 1 else joint, block]
+    pieces.append(writer.footer().encode())
+    return pieces, len(vocabulary) + sum(count for _text, count in entities.values())
+
+
+def write_blocks(path: str | Path, writer: Writer, graph: KnowledgeGraph, report_blocks: Iterable[Piece],
+                 entities: dict[str, tuple[str, int]] | None = None) -> int:
+    """Write a graph file atomically from :func:`graph_pieces`; returns the triples of the vocabulary and entities."""
+    write_companions(path, writer)
+    pieces, count = graph_pieces(writer, graph, report_blocks, entities)
+    assemble(path, pieces)
+    return count
+
+
+def write_companions(path: str | Path, writer: Writer) -> None:
+    """The files a graph file needs beside it: context.jsonld for JSON-LD."""
     if writer.fmt == "jsonld":
         _write_context(Path(path).parent, writer.iris.base)
-    first_joint, joint = writer.joint(True).encode(), writer.joint(False).encode()
-    with atomic_path(path) as temporary:
-        with open(temporary, "wb") as handle:
-            handle.write(writer.header().encode())
-            first = True
-            shared = (writer.block(vocabulary).encode(), entity_block.encode())
-            for block in itertools.chain(shared, report_blocks):
-                if not block:
-                    continue
-                if callable(block):
-                    handle.write(first_joint if first else joint)
-                    block(handle)
-                else:
-                    handle.write((first_joint if first else joint) + block)
-                first = False
-            handle.write(writer.footer().encode())
-    return len(vocabulary) + sum(count for _text, count in entities.values())
 
 
 def write(graph: KnowledgeGraph, reports: Iterable[Report], path: str | Path, format: str = "turtle", base: str = DEFAULT_BASE) -> int:

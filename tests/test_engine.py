@@ -8,6 +8,7 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
+import kg.assemble
 from conftest import CORPUS, SEEDS, require_corpus
 from kg.cache import Cache
 from kg.cli import main
@@ -126,14 +127,34 @@ def test_a_cache_cut_short_or_damaged_is_rebuilt_not_trusted(inputs, tmp_path):
 @pytest.mark.parametrize("kernel_copy", ["missing", "refused"])
 def test_outputs_copied_through_python_when_the_kernel_cannot(inputs, clean, tmp_path, monkeypatch, kernel_copy):
     """Blocks and JSON lines go from the packs to the outputs by copy_file_range; elsewhere by reading and writing."""
-    import kg.cache
 
     def refuse(*args):
         raise OSError(18, "Invalid cross-device link")
 
-    monkeypatch.setattr(kg.cache, "_copy_file_range", None if kernel_copy == "missing" else refuse)
-    build([inputs], tmp_path, jobs=1)
+    monkeypatch.setattr(kg.assemble, "_copy_file_range", None if kernel_copy == "missing" else refuse)
+    build([inputs], tmp_path, jobs=1)  # in this process, where the patch holds
     assert_same_outputs(clean, tmp_path)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_failed_graph_file_keeps_the_last_one_and_says_why(inputs, tmp_path, monkeypatch, jobs):
+    """With two jobs a helper process copies the graph file together: its failure reaches the caller all the same."""
+    folder = fresh_copy(inputs, tmp_path, {p.name for p in sorted(inputs.iterdir())[:4]})
+    out = tmp_path / "out"
+    build([folder], out, jobs=jobs)
+    before = (out / "graph.ttl").read_bytes(), (out / "documents.jsonl").read_bytes()
+    shutil.copy(sorted(inputs.iterdir())[5], folder)
+    real = Cache.range
+
+    def vanished(self, key, part):  # a pack file deleted under the build's feet
+        piece = real(self, key, part)
+        return piece._replace(path=piece.path + ".gone")
+
+    monkeypatch.setattr(Cache, "range", vanished)
+    with pytest.raises(OSError, match="No such file"):
+        build([folder], out, jobs=jobs)
+    assert ((out / "graph.ttl").read_bytes(), (out / "documents.jsonl").read_bytes()) == before
+    assert not [p.name for p in out.iterdir() if p.name.endswith((".tmp", ".pkl"))]
 
 
 def test_another_format_is_built_from_its_own_cache_entries(inputs, tmp_path):
