@@ -84,18 +84,13 @@ def _copy(piece: Range, sources: dict[str, BinaryIO], handle: BinaryIO) -> None:
 
 
 class Assembly:
-    """Files being assembled by a helper process (``background``), or assembled here and now.
+    """Files being assembled by a helper process, which reads its work from a pickle file.
 
-    The helper reads its work from a pickle file and reports a failure on
-    stderr; :meth:`wait` raises it as an :class:`OSError`.
+    The helper reports a failure on stderr; :meth:`wait` raises it as an
+    :class:`OSError`.
     """
 
-    def __init__(self, files: dict[Path, list[Piece]], background: bool):
-        self.process = None
-        if not background:
-            for path, pieces in files.items():
-                assemble(path, pieces)
-            return
+    def __init__(self, files: dict[Path, list[Piece]]):
         folder = next(iter(files)).parent
         folder.mkdir(parents=True, exist_ok=True)
         handle, self.work = tempfile.mkstemp(prefix=".kg-assemble-", suffix=".pkl", dir=folder)
@@ -104,8 +99,6 @@ class Assembly:
         self.process = subprocess.Popen([sys.executable, "-m", "kg.assemble", self.work], stderr=subprocess.PIPE)
 
     def wait(self) -> None:
-        if self.process is None:
-            return
         _, errors = self.process.communicate()
         Path(self.work).unlink(missing_ok=True)
         if self.process.returncode:

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from kg import documents, rdf, views, viz
-from kg.assemble import Assembly
+from kg.assemble import Assembly, assemble
 from kg.cache import Cache, Location, Record
 from kg.graph import KnowledgeGraph, delta
 from kg.model import Report
@@ -425,7 +425,8 @@ def _build(paths, out_dir: Path, fmt: str, base: str, jobs: int, cache_dir, use_
             result.written.update(write_views(result.graph, out_dir))
             result.main.lap("html")
         finally:
-            assembly.wait()  # also when the views failed: the files are then complete, not cut short
+            if assembly is not None:
+                assembly.wait()  # also when the views failed: the files are then complete, not cut short
         result.main.lap("writer")  # waiting for the helper, if the views were done first
         if use_cache:
             cache.compact({m.key for m in result.entries})
@@ -464,11 +465,12 @@ def _save_state(cache: Cache, result: BuildResult) -> None:
                                           "entities": result.entities})
 
 
-def write_graph(result: BuildResult, cache: Cache, out_dir: Path, fmt: str, base: str, background: bool = False) -> Assembly:
+def write_graph(result: BuildResult, cache: Cache, out_dir: Path, fmt: str, base: str, background: bool = False) -> Assembly | None:
     """Write the graph file and documents.jsonl from the cache and the merged graph (in a helper process if ``background``).
 
     Only the entities are drawn here; the report blocks and JSON lines are
-    copied from the cache's packs.
+    copied from the cache's packs. Returns the helper's :class:`Assembly`
+    to wait for, if there is one.
     """
     writer = rdf.Writer(fmt, base)
     rdf_path, documents_path = out_dir / f"graph{rdf.FORMATS[fmt]}", out_dir / "documents.jsonl"
@@ -481,11 +483,16 @@ def write_graph(result: BuildResult, cache: Cache, out_dir: Path, fmt: str, base
     result.triples = triples + sum(m.triples for m in result.entries)
     rdf.write_companions(rdf_path, writer)
     lines = [cache.range(m.key, 1) for m in sorted(result.entries)]
-    result.main.lap("serialise")
-    assembly = Assembly({rdf_path: pieces, documents_path: lines}, background)
     result.written.update(rdf=rdf_path, documents=documents_path)
+    if background:
+        assembly = Assembly({rdf_path: pieces, documents_path: lines})
+        result.main.lap("serialise")
+        return assembly
+    assemble(rdf_path, pieces)
+    result.main.lap("serialise")
+    assemble(documents_path, lines)
     result.main.lap("documents")
-    return assembly
+    return None
 
 
 def write_views(graph: KnowledgeGraph, out_dir: Path) -> dict[str, Path]:

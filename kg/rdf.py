@@ -76,12 +76,15 @@ def _digest(text: str, length: int = 12) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:length]
 
 
+_make = tuple.__new__  # a Lit without the Python-level constructor of named tuples: millions are made
+
+
 def _zh(text: str) -> Lit:
-    return Lit(text, "zh")
+    return _make(Lit, (text, "zh", None))
 
 
 def _string(text: str) -> Lit:
-    return Lit(text)
+    return _make(Lit, (text, None, None))
 
 
 def _typed(value: str, datatype: str) -> Lit:
@@ -93,7 +96,7 @@ _TRUE, _FALSE = _typed("true", "boolean"), _typed("false", "boolean")
 
 
 def _integer(value: int) -> Lit:
-    return Lit(str(value), None, XSD_INTEGER)
+    return _make(Lit, (str(value), None, XSD_INTEGER))
 
 
 @lru_cache(maxsize=256)

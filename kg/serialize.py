@@ -71,6 +71,7 @@ class Turtle:
         self.prefixes = dict(sorted(prefixes.items()))
         self._namespace = {namespace: prefix for prefix, namespace in self.prefixes.items()}
         self._cache: dict[str, str] = {}
+        self._predicates: dict[str, str] = {RDF_TYPE: "a"}  # never cleared: a vocabulary's worth
 
     def header(self) -> str:
         return "".join(f"@prefix {prefix}: <{namespace}> .\n" for prefix, namespace in self.prefixes.items())
@@ -89,35 +90,44 @@ class Turtle:
         return text
 
     def term(self, term) -> str:
-        if type(term) is str:
-            return self._cache.get(term) or self.iri(term)
+        return (self._cache.get(term) or self.iri(term)) if type(term) is str else self.literal(term)
+
+    def literal(self, term) -> str:
         value, lang, datatype = term
+        text = quote(value) if _NEEDS_ESCAPE.search(value) else f'"{value}"'
         if lang:
-            return f"{quote(value)}@{lang}"
+            return f"{text}@{lang}"
         if datatype == XSD_INTEGER and _INTEGER.match(value):
             return value
         if datatype == XSD_BOOLEAN and value in ("true", "false"):
             return value
         if datatype and datatype != XSD_STRING:
-            return f"{quote(value)}^^{self.iri(datatype)}"
-        return quote(value)
+            return f"{text}^^{self.iri(datatype)}"
+        return text
+
+    def predicate(self, iri: str) -> str:
+        text = self._predicates.get(iri)
+        if text is None:
+            text = self._predicates[iri] = self.iri(iri)
+        return text
 
     def block(self, triples) -> str:
         parts: list[str] = []
-        append, term, iri = parts.append, self.term, self.iri
-        subject = predicate = None
-        for s, p, o in triples:
-            obj = term(o)
+        append, cache, iri, literal, predicate = parts.append, self._cache, self.iri, self.literal, self.predicate
+        predicates = self._predicates
+        subject = last = None
+        for s, p, o in triples:  # the term methods inlined where they are cheap: this loop writes every triple
+            obj = (cache.get(o) or iri(o)) if type(o) is str else literal(o)
             if s != subject:
                 if subject is not None:
                     append(" .\n")
-                append(f"{iri(s)} {'a' if p == RDF_TYPE else iri(p)} {obj}")
-                subject, predicate = s, p
-            elif p == predicate:
+                append(f"{cache.get(s) or iri(s)} {predicates.get(p) or predicate(p)} {obj}")
+                subject, last = s, p
+            elif p == last:
                 append(f" , {obj}")
             else:
-                append(f" ;\n\t{'a' if p == RDF_TYPE else iri(p)} {obj}")
-                predicate = p
+                append(f" ;\n\t{predicates.get(p) or predicate(p)} {obj}")
+                last = p
         if subject is not None:
             append(" .\n")
         return "".join(parts)
