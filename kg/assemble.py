@@ -96,7 +96,10 @@ class Assembly:
         handle, self.work = tempfile.mkstemp(prefix=".kg-assemble-", suffix=".pkl", dir=folder)
         with os.fdopen(handle, "wb") as stream:
             pickle.dump({str(path): pieces for path, pieces in files.items()}, stream, protocol=pickle.HIGHEST_PROTOCOL)
-        self.process = subprocess.Popen([sys.executable, "-m", "kg.assemble", self.work], stderr=subprocess.PIPE)
+        # the helper imports this package from where this process found it, installed or not
+        package_root = str(Path(__file__).resolve().parent.parent)
+        environment = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (package_root, os.environ.get("PYTHONPATH"))))}
+        self.process = subprocess.Popen([sys.executable, "-m", "kg.assemble", self.work], stderr=subprocess.PIPE, env=environment)
 
     def wait(self) -> None:
         _, errors = self.process.communicate()
