@@ -27,7 +27,7 @@ from kg.assemble import Piece, assemble
 from kg.graph import PART_OF, KnowledgeGraph
 from kg.model import Evidence, Report, Status, Unit
 from kg.resources import ontology_path
-from kg.serialize import RDF_TYPE, JsonLd, Lit, Turtle, check_iri, ntriples
+from kg.serialize import RDF_TYPE, XSD_INTEGER, JsonLd, Lit, Turtle, check_iri, ntriples
 from kg.vocab import MEASURE, PROBLEM
 
 DEFAULT_BASE = "https://w3id.org/fzkg/data/"
@@ -91,7 +91,7 @@ def _typed(value: str, datatype: str) -> Lit:
     return Lit(value, None, XSD + datatype)
 
 
-XSD_INTEGER, XSD_DECIMAL = XSD + "integer", XSD + "decimal"
+XSD_DECIMAL = XSD + "decimal"
 _TRUE, _FALSE = _typed("true", "boolean"), _typed("false", "boolean")
 
 
