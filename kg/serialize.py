@@ -89,12 +89,9 @@ class Turtle:
         self._cache[iri] = text
         return text
 
-    def term(self, term) -> str:
-        return (self._cache.get(term) or self.iri(term)) if type(term) is str else self.literal(term)
-
     def literal(self, term) -> str:
         value, lang, datatype = term
-        text = quote(value) if _NEEDS_ESCAPE.search(value) else f'"{value}"'
+        text = quote(value)
         if lang:
             return f"{text}@{lang}"
         if datatype == XSD_INTEGER and _INTEGER.match(value):
