@@ -177,33 +177,47 @@ def inspect(file: Path, as_json: bool) -> None:
 
 
 @main.command(name="eval")
-@click.argument("gold_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("gold_dirs", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the full scores, misses and false hits as JSON.")
 @click.option("--misses", default=20, show_default=True, help="How many misses and false hits to list per kind (0: none).")
-def evaluate(gold_dir: Path, as_json: bool, misses: int) -> None:
+@click.option("--summary", is_flag=True, help="Only the key figures, one column per gold folder.")
+def evaluate(gold_dirs: tuple[Path, ...], as_json: bool, misses: int, summary: bool) -> None:
     """Score the extractors against hand-made gold annotations.
 
-    Builds every report a gold file in GOLD_DIR names (see tests/gold/README.md
-    for the format) and prints precision, recall and F1 per entity kind and per
-    relation kind, accuracies (unit linking, year, instrument type, problem
-    category), then the misses and the false hits.
+    Builds every report a gold file in each GOLD_DIR names (see
+    tests/gold/README.md for the format) and prints precision, recall and F1
+    per entity kind and per relation kind, accuracies (unit linking, year,
+    instrument type, problem category …), then the misses and the false hits.
+    With several folders, each is scored on its own, and a summary puts their
+    key figures side by side.
 
     \b
     Example:
         kg eval tests/gold/seeds
-        kg eval tests/gold/corpus --misses 0
+        kg eval tests/gold/seeds tests/gold/corpus tests/gold/corpus2 --summary
     """
     from kg.evaluate import evaluate as run_evaluation
-    from kg.evaluate import format_table
+    from kg.evaluate import format_summary, format_table
 
-    result = run_evaluation(gold_dir)
-    if result.reports == 0:
-        click.echo(f"kg: no gold files (*.json) in {gold_dir}", err=True)
-        sys.exit(EXIT_NOTHING_BUILT)
+    results = {}
+    for gold_dir in gold_dirs:
+        result = run_evaluation(gold_dir)
+        if result.reports == 0:
+            click.echo(f"kg: no gold files (*.json) in {gold_dir}", err=True)
+            sys.exit(EXIT_NOTHING_BUILT)
+        results[gold_dir.name if gold_dir.name not in results else str(gold_dir)] = result
     if as_json:
-        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
-    else:
-        click.echo(format_table(result, misses))
+        data = next(iter(results.values())).as_dict() if len(results) == 1 else {name: r.as_dict() for name, r in results.items()}
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    if not summary:
+        for name, result in results.items():
+            if len(results) > 1:
+                click.echo(f"== {name}")
+            click.echo(format_table(result, misses))
+            click.echo()
+    if summary or len(results) > 1:
+        click.echo(format_summary(results))
 
 
 @main.command()

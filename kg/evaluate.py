@@ -21,7 +21,10 @@ from kg.model import Report, Status
 from kg.pipeline import process
 
 ENTITY_KINDS = ("units", "instruments", "measures", "problems", "indicators")
-RELATION_KINDS = ("publishedBy", "partOf", "mentions", "cites", "implements", "plans", "states", "addressedBy", "basedOn")
+RELATION_KINDS = ("publishedBy", "partOf", "mentions", "cites", "implements", "plans", "states", "addressedBy", "basedOn",
+                  "instrumentRelation")
+ACCURACY_KINDS = ("unit linking", "unit code", "unit with source", "department named", "year", "instrument type",
+                  "problem category", "indicator approximate", "indicator measure")
 
 
 @dataclass
@@ -94,8 +97,9 @@ class Evaluation:
     reports: int = 0
     entities: dict[str, Score] = field(default_factory=lambda: {k: Score() for k in ENTITY_KINDS})
     relations: dict[str, Score] = field(default_factory=lambda: {k: Score() for k in RELATION_KINDS})
-    accuracy: dict[str, Accuracy] = field(default_factory=lambda: {
-        k: Accuracy() for k in ("unit linking", "year", "instrument type", "problem category", "indicator approximate")})
+    accuracy: dict[str, Accuracy] = field(default_factory=lambda: {k: Accuracy() for k in ACCURACY_KINDS})
+    wrong_links: list[str] = field(default_factory=list)  # reports linked to another unit than the gold's
+    phantoms: list[str] = field(default_factory=list)  # divisions found named that the gold does not list
 
     def merge(self, other: Evaluation) -> None:
         self.reports += other.reports
@@ -105,6 +109,8 @@ class Evaluation:
             self.relations[name].add(score)
         for name, accuracy in other.accuracy.items():
             self.accuracy[name].merge(accuracy)
+        self.wrong_links += other.wrong_links
+        self.phantoms += other.phantoms
 
     def as_dict(self) -> dict:
         return {
@@ -112,6 +118,8 @@ class Evaluation:
             "entities": {k: v.as_dict() for k, v in self.entities.items()},
             "relations": {k: v.as_dict() for k, v in self.relations.items()},
             "accuracy": {k: v.as_dict() for k, v in self.accuracy.items()},
+            "wrong_links": self.wrong_links,
+            "phantom_divisions": self.phantoms,
         }
 
 
@@ -175,6 +183,13 @@ def _unit_ok(gold: dict, report: Report) -> bool:
     return unit.kind == "division"
 
 
+def _show_unit(report: Report) -> str:
+    unit = report.unit
+    if unit is None:
+        return "none"
+    return f"{unit.name} {unit.code if unit.linked else 'unlinked'} ({unit.kind}{', ' + unit.organ if unit.organ else ''})"
+
+
 def evaluate_report(gold: dict, report: Report) -> Evaluation:
     """Scores of one report against its gold."""
     name = Path(gold["file"]).name
@@ -183,9 +198,21 @@ def evaluate_report(gold: dict, report: Report) -> Evaluation:
     ent = result.entities
     rel = result.relations
 
-    unit_right = _unit_ok(gold["unit"], report) if gold.get("unit") else report.unit is None
-    found_unit = f"{report.unit.name} {report.unit.code}" if report.unit else "none"
-    acc["unit linking"].add(unit_right, f"{name}: gold {gold.get('unit')}, found {found_unit}")
+    gold_unit = gold.get("unit") or {}
+    unit_right = _unit_ok(gold_unit, report) if gold_unit else report.unit is None
+    found_unit = _show_unit(report)
+    note = f"{name}: gold {gold_unit.get('name')} {gold_unit.get('code') or gold_unit.get('actual')}, found {found_unit}"
+    acc["unit linking"].add(unit_right, note)
+    if gold_unit.get("linked", True) and gold_unit:
+        acc["unit code"].add(unit_right, note)
+    true_code = gold_unit.get("code") or gold_unit.get("actual")
+    if true_code or gold_unit.get("level") == "central":
+        acc["unit with source"].add(_unit_ok({**gold_unit, "code": true_code, "linked": True}, report), note)
+    if report.unit is not None and report.unit.linked and gold_unit and not _unit_ok({**gold_unit, "code": true_code, "linked": True}, report):
+        if true_code or gold_unit.get("linked", True):
+            result.wrong_links.append(note)
+    if gold_unit.get("kind") == "department":
+        acc["department named"].add(_unit_ok({**gold_unit, "code": true_code, "linked": True}, report), note)
     acc["year"].add(gold.get("year") == report.year, f"{name}: gold {gold.get('year')}, found {report.year}")
     gold_code = (gold.get("unit") or {}).get("code") if (gold.get("unit") or {}).get("linked", True) else None
     rel["publishedBy"] = compare_sets([gold_code] if gold_code else [], [report.unit.code] if report.unit and report.unit.linked and report.unit.code else [], name)
@@ -212,8 +239,16 @@ def evaluate_report(gold: dict, report: Report) -> Evaluation:
                 found_units.add(("division", unit.code))
         else:
             found_units.add(("organ", unit.organ, unit.code if unit.linked else None))
-    ent["units"] = compare_sets({unit_item(u) for u in gold.get("units", [])}, found_units, name)
+    gold_units = {unit_item(u) for u in gold.get("units", [])}
+    ent["units"] = compare_sets(gold_units, found_units, name)
     rel["mentions"] = ent["units"]
+    # a phantom: a division found named that the gold neither lists, nor has as an organ's owner or the unit's parent
+    shown = {item[-1] for item in gold_units} | {d.code for d in gaz.chain(true_code or "")}
+    for mention in report.organs:
+        unit = mention.unit
+        if unit.kind == "division" and unit.linked and unit.code not in shown:
+            shown.add(unit.code)
+            result.phantoms.append(f"{name}: {unit.as_written} → {unit.name} {unit.code} in {mention.evidence.sentence[:60]}")
 
     # instruments: canonical titles after folding
     gold_instruments = {fold(i["label"]): i for i in gold.get("instruments", [])}
@@ -223,9 +258,14 @@ def evaluate_report(gold: dict, report: Report) -> Evaluation:
     ent["instruments"] = compare_sets(gold_instruments, found_instruments, name,
                                       show=lambda k: (gold_instruments.get(k) or {}).get("label") or found_instruments[k].label)
     rel["cites"] = ent["instruments"]
-    for key in gold_instruments.keys() & found_instruments.keys():
+    gold_relations, found_relations = set(), set()
+    for key in sorted(gold_instruments.keys() & found_instruments.keys()):
         g, f = gold_instruments[key], found_instruments[key]
         acc["instrument type"].add(g["type"] == f.type, f"{name}: {g['label']}: gold {g['type']}, found {f.type}")
+        if "relations" in g:
+            gold_relations |= {(g["label"], r) for r in g["relations"]}
+            found_relations |= {(g["label"], m.relation) for m in report.instruments if m.key == key}
+    rel["instrumentRelation"] = compare_sets(gold_relations, found_relations, name, show=lambda x: f"{x[0]} {x[1]}")
 
     # measures with status; local practices by name
     gold_concepts = {(m["id"], m["status"]) for m in gold.get("measures", []) if "id" in m}
@@ -281,6 +321,8 @@ def evaluate_report(gold: dict, report: Report) -> Evaluation:
     for i, j in pairs:
         g, f = gold_indicators[i], found_indicators[j]
         acc["indicator approximate"].add(bool(g.get("approximate")) == f.approximate, f"{name}: {g['metric']} {g['value']}")
+        if "measure" in g:
+            acc["indicator measure"].add(g["measure"] == f.measure, f"{name}: {g['metric']} {g['value']}: gold {g['measure']}, found {f.measure}")
     return result
 
 
@@ -307,6 +349,48 @@ def evaluate(gold_dir: str | Path) -> Evaluation:
     return total
 
 
+# the figures compared across gold sets: (label, how to read it off an Evaluation)
+SUMMARY_ROWS: tuple[tuple[str, Callable[[Evaluation], str]], ...] = (
+    ("reports", lambda e: str(e.reports)),
+    ("unit code right (text determines)", lambda e: _ratio(e.accuracy["unit code"])),
+    ("unit right, unlinked where the text is silent", lambda e: _ratio(e.accuracy["unit linking"])),
+    ("unit right with source hints", lambda e: _ratio(e.accuracy["unit with source"])),
+    ("wrong links", lambda e: str(len(e.wrong_links))),
+    ("departments named with their division", lambda e: _ratio(e.accuracy["department named"])),
+    ("year", lambda e: _ratio(e.accuracy["year"])),
+    ("instruments F1", lambda e: f"{e.entities['instruments'].f1:.3f}"),
+    ("instrument type", lambda e: _ratio(e.accuracy["instrument type"])),
+    ("instrument relation F1", lambda e: _f1(e.relations["instrumentRelation"])),
+    ("measures P / R / F1", lambda e: _prf(e.entities["measures"])),
+    ("indicators P / R / F1", lambda e: _prf(e.entities["indicators"])),
+    ("indicator tied to its measure", lambda e: _ratio(e.accuracy["indicator measure"])),
+    ("units and organs F1", lambda e: f"{e.entities['units'].f1:.3f}"),
+    ("phantom divisions", lambda e: str(len(e.phantoms))),
+)
+
+
+def _ratio(a: Accuracy) -> str:
+    return f"{a.value:.3f} ({a.right}/{a.total})" if a.total else "—"
+
+
+def _prf(s: Score) -> str:
+    return f"{s.precision:.3f} / {s.recall:.3f} / {s.f1:.3f}" if s.tp + s.fp + s.fn else "—"
+
+
+def _f1(s: Score) -> str:
+    return f"{s.f1:.3f}" if s.tp + s.fp + s.fn else "—"
+
+
+def format_summary(results: dict[str, Evaluation]) -> str:
+    """The key figures of several gold sets side by side (one column per set)."""
+    names = list(results)
+    rows = [[label] + [read(results[n]) for n in names] for label, read in SUMMARY_ROWS]
+    widths = [max(len(r[i]) for r in rows + [["", *names]]) for i in range(len(names) + 1)]
+    lines = ["  ".join(["".ljust(widths[0])] + [n.rjust(w) for n, w in zip(names, widths[1:])])]
+    lines += ["  ".join([r[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(r[1:], widths[1:])]) for r in rows]
+    return "\n".join(lines)
+
+
 def format_table(evaluation: Evaluation, misses: int = 20) -> str:
     """A readable report: scores per kind, accuracies, then misses and false hits."""
     lines = [f"reports: {evaluation.reports}", "", f"{'entity kind':<22}{'P':>7}{'R':>7}{'F1':>7}{'tp':>6}{'fp':>6}{'fn':>6}"]
@@ -324,6 +408,9 @@ def format_table(evaluation: Evaluation, misses: int = 20) -> str:
             for name, s in evaluation.entities.items():
                 for item in picker(s)[:misses]:
                     lines.append(f"  {name:<12} {item}")
+        for title, items in (("wrong links", evaluation.wrong_links), ("phantom divisions", evaluation.phantoms)):
+            if items:
+                lines += ["", f"{title}:"] + [f"  {item}" for item in items[:misses]]
         wrong = [(name, w) for name, a in evaluation.accuracy.items() for w in a.wrong]
         if wrong:
             lines += ["", f"wrong answers (first {misses} per kind):"]

@@ -107,6 +107,7 @@ class InstrumentMention:
     evidence: Evidence
     doc_number: str | None = None
     bare: bool = False  # mentioned without 《》
+    relation: str = "cited"  # what the unit does with it here: studied | applied | issued | basis | cited
 
 
 @dataclass
@@ -143,6 +144,9 @@ class Indicator:
     approximate: bool
     year: int | None
     evidence: Evidence
+    number: float | None = None  # the value with 万/亿 applied: 1.3万件 → 13000.0
+    kind: str | None = None  # the typed metric analysts compare (ontology/metrics.ttl), when one fits
+    measure: str | None = None  # the measure concept the quantity counts, when the sentence says so
 
 
 @dataclass
