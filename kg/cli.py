@@ -51,9 +51,11 @@ def main() -> None:
 @click.option("--no-cache", is_flag=True, help="Process every file again and keep no cache.")
 @click.option("--store", "store_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Also load the graph into an on-disk Oxigraph store in this folder (for kg query STORE …).")
+@click.option("--sources", "sources_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="A JSON-lines file giving the page address (url) and/or the unit of report files (see docs).")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors: no progress, no summary.")
 def build(paths: tuple[Path, ...], out_dir: Path, rdf_format: str, base: str | None, jobs: int | None, cache_dir: Path | None,
-          no_cache: bool, store_dir: Path | None, quiet: bool) -> None:
+          no_cache: bool, store_dir: Path | None, sources_file: Path | None, quiet: bool) -> None:
     """Build the graph of the reports in PATHS (files and folders, recursively).
 
     Writes OUTPUT/graph.ttl (or .nt/.jsonld/.trig), OUTPUT/graph.html,
@@ -71,14 +73,19 @@ def build(paths: tuple[Path, ...], out_dir: Path, rdf_format: str, base: str | N
     Example:
         kg build seeds ../shared/corpus -o output
         kg build reports/ -o output --jobs 4 --store output/store
+        kg build reports/ -o output --sources reports/sources.jsonl
     """
     from kg.engine import build as run_build
     from kg.progress import Progress
     from kg.rdf import DEFAULT_BASE
+    from kg.sources import load as load_sources
 
+    sources = load_sources(sources_file) if sources_file else None
+    for problem in sources.problems if sources else ():
+        click.echo(f"kg: warning: {sources_file}: {problem}", err=True)
     clock = time.perf_counter()
     result = run_build(paths, out_dir, fmt=rdf_format, base=base or DEFAULT_BASE, jobs=jobs, cache_dir=cache_dir,
-                       use_cache=not no_cache, store_dir=store_dir, progress=Progress(sys.stderr, quiet=quiet))
+                       use_cache=not no_cache, store_dir=store_dir, progress=Progress(sys.stderr, quiet=quiet), sources=sources)
     _KEPT.append(result)  # freed by the end of the process, not object by object on return (see entry)
     for failure in result.failures:
         click.echo(f"kg: error: {failure.path}: {failure.reason}", err=True)
@@ -181,7 +188,9 @@ def inspect(file: Path, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the full scores, misses and false hits as JSON.")
 @click.option("--misses", default=20, show_default=True, help="How many misses and false hits to list per kind (0: none).")
 @click.option("--summary", is_flag=True, help="Only the key figures, one column per gold folder.")
-def evaluate(gold_dirs: tuple[Path, ...], as_json: bool, misses: int, summary: bool) -> None:
+@click.option("--sources", "with_sources", is_flag=True,
+              help="Give each report the page address of a sources.jsonl in its folder (the addresses only, not the units).")
+def evaluate(gold_dirs: tuple[Path, ...], as_json: bool, misses: int, summary: bool, with_sources: bool) -> None:
     """Score the extractors against hand-made gold annotations.
 
     Builds every report a gold file in each GOLD_DIR names (see
@@ -201,7 +210,7 @@ def evaluate(gold_dirs: tuple[Path, ...], as_json: bool, misses: int, summary: b
 
     results = {}
     for gold_dir in gold_dirs:
-        result = run_evaluation(gold_dir)
+        result = run_evaluation(gold_dir, with_sources=with_sources)
         if result.reports == 0:
             click.echo(f"kg: no gold files (*.json) in {gold_dir}", err=True)
             sys.exit(EXIT_NOTHING_BUILT)

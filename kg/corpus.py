@@ -11,6 +11,7 @@ from kg.engine import merge, plan, write_views
 from kg.graph import KnowledgeGraph
 from kg.model import Report
 from kg.pipeline import Failure
+from kg.sources import Sources
 
 
 @dataclass
@@ -23,20 +24,22 @@ class Corpus:
     warnings: list[tuple[str, str]] = field(default_factory=list)  # (file, warning)
 
 
-def build(paths: Iterable[str | Path], jobs: int = 1, progress: Callable[[int, int], None] | None = None) -> Corpus:
+def build(paths: Iterable[str | Path], jobs: int = 1, progress: Callable[[int, int], None] | None = None,
+          sources: Sources | None = None) -> Corpus:
     """Read every report under ``paths`` (files and folders) into one graph, keeping every report in memory.
 
     Files that cannot be read are recorded in ``Corpus.failures``; the others
     are built all the same. ``jobs`` worker processes read the reports (the
     result is the same for any number). For corpora too large to hold in
     memory, :func:`kg.engine.build` writes the outputs straight from a cache.
+    ``sources`` (:func:`kg.sources.load`) gives the page address or unit of files.
 
     >>> corpus = build(["seeds/002_4e55a684573cd332.txt"])
     >>> corpus.reports[0].unit.code, corpus.reports[0].year
     ('522732101', 2020)
     """
-    entries, failures, _files = plan(paths)
-    result = merge(entries, jobs=jobs, keep_reports=True, progress=progress)
+    entries, failures, _files = plan(paths, sources=sources)
+    result = merge(entries, jobs=jobs, keep_reports=True, progress=progress, sources=sources)
     return Corpus(result.graph, result.reports, failures + result.failures, result.warnings)
 
 

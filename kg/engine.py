@@ -32,9 +32,10 @@ from kg import documents, rdf, views, viz
 from kg.assemble import Assembly, assemble
 from kg.cache import Cache, Location, Record
 from kg.graph import KnowledgeGraph, delta
-from kg.model import Report
+from kg.model import Report, SourceHint
 from kg.pipeline import Failure, StageClock, collect, process
 from kg.read import ReadError
+from kg.sources import Sources
 
 MAIN_VIEWS = ("shared-practices", "problems", "instruments")
 
@@ -86,9 +87,11 @@ def _modules(package: Path, roots: Iterable[str]) -> set[Path]:
     return found
 
 
-def cache_key(path: str, data: bytes, fmt: str, base: str) -> str:
+def cache_key(path: str, data: bytes, fmt: str, base: str, hint: SourceHint | None = None) -> str:
     digest = hashlib.sha256(f"{pipeline_version()}\0{fmt}\0{base}\0".encode())
     digest.update(os.fsencode(path) + b"\0")
+    if hint is not None:
+        digest.update(f"{hint.url}\0{hint.unit}\0".encode())
     digest.update(data)
     return digest.hexdigest()[:32]
 
@@ -157,11 +160,12 @@ def _start_worker(fmt: str, base: str, cache_root: str | None, keep_reports: boo
     gc.enable()  # the main process merges without collection; a worker's reports do make cycles
 
 
-def _work(entry: Entry) -> Done:
+def _work(task: tuple[Entry, SourceHint | None]) -> Done:
     """Process one input: extract, make its graph delta, RDF block and JSON line, and cache them."""
+    entry, hint = task
     clock = StageClock()
     try:
-        report = process(entry.path, clock)
+        report = process(entry.path, clock, hint)
     except ReadError as err:
         return Done(entry, failure=Failure(entry.path, str(err)), clock=clock)
     change = delta(report)
@@ -217,17 +221,19 @@ class Workers:
     process loads the last build's graph; each is forked without the graph.
     """
 
-    def __init__(self, todo: list[Entry], jobs: int, fmt: str, base: str, cache_root: str | None, keep: bool):
+    def __init__(self, todo: list[Entry], jobs: int, fmt: str, base: str, cache_root: str | None, keep: bool,
+                 sources: Sources | None = None):
         self.pool = None
+        tasks = [(entry, sources.get(entry.path) if sources else None) for entry in todo]
         if todo and jobs > 1:
             context = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
             self.pool = context.Pool(min(jobs, len(todo)), initializer=_start_worker, initargs=(fmt, base, cache_root, keep))
-            self.results = self.pool.imap(_work, todo, chunksize=max(1, min(8, len(todo) // (jobs * 16))))
+            self.results = self.pool.imap(_work, tasks, chunksize=max(1, min(8, len(todo) // (jobs * 16))))
         else:
-            self.results = self._here(todo, fmt, base, cache_root, keep)
+            self.results = self._here(tasks, fmt, base, cache_root, keep)
 
     @staticmethod
-    def _here(todo: list[Entry], fmt: str, base: str, cache_root: str | None, keep: bool) -> Iterator[Done]:
+    def _here(todo: list[tuple[Entry, SourceHint | None]], fmt: str, base: str, cache_root: str | None, keep: bool) -> Iterator[Done]:
         if not todo:
             return
         _init_worker(fmt, base, cache_root, keep)
@@ -272,11 +278,13 @@ class BuildResult:
 
 
 def plan(paths: Iterable[str | Path], fmt: str = "turtle", base: str = rdf.DEFAULT_BASE,
-         known: dict[str, tuple[int, int, str]] | None = None) -> tuple[list[Entry], list[Failure], dict[str, tuple[int, int, str]]]:
+         known: dict[str, tuple[int, int, str]] | None = None,
+         sources: Sources | None = None) -> tuple[list[Entry], list[Failure], dict[str, tuple[int, int, str]]]:
     """The inputs of a build with their cache keys, the paths that cannot be read, and what each file was.
 
     A file listed in ``known`` with the same size and modification time keeps
-    its key without being read again (as git's index does).
+    its key without being read again (as git's index does); ``known`` belongs
+    to one version of the sources list, whose hints are part of the keys.
     """
     inputs = collect(list(paths))
     known = known or {}
@@ -288,7 +296,7 @@ def plan(paths: Iterable[str | Path], fmt: str = "turtle", base: str = rdf.DEFAU
             if seen and seen[:2] == (status.st_size, status.st_mtime_ns):
                 key = seen[2]
             else:
-                key = cache_key(path, Path(path).read_bytes(), fmt, base)
+                key = cache_key(path, Path(path).read_bytes(), fmt, base, sources.get(path) if sources else None)
         except OSError as err:
             failures.append(Failure(path, f"cannot be read ({err.strerror or err})"))
             continue
@@ -299,7 +307,7 @@ def plan(paths: Iterable[str | Path], fmt: str = "turtle", base: str = rdf.DEFAU
 
 def merge(entries: list[Entry], *, jobs: int = 1, fmt: str = "turtle", base: str = rdf.DEFAULT_BASE, cache: Cache | None = None,
           keep_reports: bool = False, progress: Callable[[int, int], None] | None = None,
-          result: BuildResult | None = None, use_state: bool = True) -> BuildResult:
+          result: BuildResult | None = None, use_state: bool = True, sources: Sources | None = None) -> BuildResult:
     """Process the inputs not in the cache and merge every report into one graph, in input order.
 
     With a cache, the last build's merged graph is the starting point when
@@ -309,7 +317,7 @@ def merge(entries: list[Entry], *, jobs: int = 1, fmt: str = "turtle", base: str
     """
     result = result or BuildResult(KnowledgeGraph())
     todo = [e for e in entries if keep_reports or cache is None or e.key not in cache]
-    workers = Workers(todo, jobs, fmt, base, str(cache.root) if cache is not None else None, keep_reports)
+    workers = Workers(todo, jobs, fmt, base, str(cache.root) if cache is not None else None, keep_reports, sources)
     try:
         return _merge(entries, todo, workers, cache, keep_reports, use_state, progress, result)
     finally:
@@ -396,7 +404,8 @@ def _state(cache: Cache) -> dict | None:
 
 def build(paths: Iterable[str | Path], out_dir: str | Path, *, fmt: str = "turtle", base: str = rdf.DEFAULT_BASE,
           jobs: int | None = None, cache_dir: str | Path | None = None, use_cache: bool = True,
-          store_dir: str | Path | None = None, progress: Callable[[int, int], None] | None = None) -> BuildResult:
+          store_dir: str | Path | None = None, progress: Callable[[int, int], None] | None = None,
+          sources: Sources | None = None) -> BuildResult:
     """Build the graph of ``paths`` into ``out_dir``: the graph file, views, documents.jsonl (and an Oxigraph store).
 
     ``jobs`` worker processes (default: one per core) read the reports; the
@@ -404,19 +413,21 @@ def build(paths: Iterable[str | Path], out_dir: str | Path, *, fmt: str = "turtl
     results are kept in ``cache_dir`` (default ``out_dir/.kg-cache``) and a
     later build redoes only the files that are new or changed. Every file is
     replaced atomically; nothing is written when no input could be read.
+    ``sources`` (:func:`kg.sources.load`) gives the page address or unit of files.
     """
     with paused_gc():
-        return _build(paths, Path(out_dir), fmt, base, jobs or os.cpu_count() or 1, cache_dir, use_cache, store_dir, progress)
+        return _build(paths, Path(out_dir), fmt, base, jobs or os.cpu_count() or 1, cache_dir, use_cache, store_dir, progress, sources)
 
 
-def _build(paths, out_dir: Path, fmt: str, base: str, jobs: int, cache_dir, use_cache: bool, store_dir, progress) -> BuildResult:
+def _build(paths, out_dir: Path, fmt: str, base: str, jobs: int, cache_dir, use_cache: bool, store_dir, progress,
+           sources: Sources | None = None) -> BuildResult:
     root = Path(cache_dir or out_dir / ".kg-cache") if use_cache else Path(tempfile.mkdtemp(prefix="kg-cache-"))
     cache = Cache(root)
-    inputs_version = f"{pipeline_version()}|{fmt}|{base}"
-    entries, failures, files = plan(paths, fmt, base, cache.load_files(inputs_version) if use_cache else None)
+    inputs_version = f"{pipeline_version()}|{fmt}|{base}|{sources.digest if sources else ''}"
+    entries, failures, files = plan(paths, fmt, base, cache.load_files(inputs_version) if use_cache else None, sources)
     result = BuildResult(KnowledgeGraph(), failures=failures)
     try:
-        merge(entries, jobs=jobs, fmt=fmt, base=base, cache=cache, progress=progress, result=result)
+        merge(entries, jobs=jobs, fmt=fmt, base=base, cache=cache, progress=progress, result=result, sources=sources)
         if not result.entries:
             return result
         # with a second core, the graph file and documents.jsonl are copied from the cache while the views are drawn

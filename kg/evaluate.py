@@ -19,6 +19,7 @@ from kg.link.divisions import gazetteer
 from kg.link.instruments import fold
 from kg.model import Report, Status
 from kg.pipeline import process
+from kg.sources import beside
 
 ENTITY_KINDS = ("units", "instruments", "measures", "problems", "indicators")
 RELATION_KINDS = ("publishedBy", "partOf", "mentions", "cites", "implements", "plans", "states", "addressedBy", "basedOn",
@@ -339,12 +340,17 @@ def locate(gold_path: Path, file: str) -> Path:
     raise FileNotFoundError(f"{gold_path}: report {file} not found")
 
 
-def evaluate(gold_dir: str | Path) -> Evaluation:
-    """Build every report the gold names and score it."""
+def evaluate(gold_dir: str | Path, with_sources: bool = False) -> Evaluation:
+    """Build every report the gold names and score it.
+
+    ``with_sources``: give each report the page address listed for it in a
+    sources.jsonl of its folder (never the unit listed there: that is the answer).
+    """
     total = Evaluation(reports=0)
     for path in gold_files(gold_dir):
         gold = json.loads(path.read_text(encoding="utf-8"))
-        report = process(locate(path, gold["file"]))
+        report_path = locate(path, gold["file"])
+        report = process(report_path, hint=beside(report_path, urls_only=True) if with_sources else None)
         total.merge(evaluate_report(gold, report))
     return total
 

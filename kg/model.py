@@ -149,6 +149,14 @@ class Indicator:
     measure: str | None = None  # the measure concept the quantity counts, when the sentence says so
 
 
+@dataclass(frozen=True)
+class SourceHint:
+    """What the user knows of a file beyond its text: the page address it was saved from, the unit as stated."""
+
+    url: str | None = None
+    unit: str | None = None
+
+
 @dataclass
 class Report:
     """Everything extracted from one input file."""
@@ -171,6 +179,7 @@ class Report:
     format: str = ""
     traditional: bool = False
     length: int = 0  # characters of the original file
+    url: str | None = None  # the page address, from the file or the user's sources list
 
     def to_dict(self) -> dict:
         """A JSON-ready dict (enums as their values)."""

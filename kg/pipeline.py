@@ -10,8 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kg.extract import PIPELINE, Document
-from kg.link.units import link_reporting_unit
-from kg.model import Report
+from kg.link.hosts import read_address
+from kg.link.reporting import Evidence as UnitEvidence
+from kg.link.reporting import link_reporting_unit
+from kg.model import Report, SourceHint
 from kg.normalize import normalize
 from kg.read import SUPPORTED_SUFFIXES, ReadError, Source, read
 from kg.sections import parse
@@ -44,15 +46,18 @@ class StageClock:
             self.cpu[stage] = self.cpu.get(stage, 0.0) + seconds
 
 
-def process(path: str | Path, clock: StageClock | None = None) -> Report:
-    """Extract everything from one file. Raises :class:`ReadError` if it cannot be read."""
+def process(path: str | Path, clock: StageClock | None = None, hint: SourceHint | None = None) -> Report:
+    """Extract everything from one file. Raises :class:`ReadError` if it cannot be read.
+
+    ``hint`` is what the user knows beyond the text: the page address, the unit.
+    """
     source = read(path)
     if clock:
         clock.lap("read")
-    return process_source(source, clock)
+    return process_source(source, clock, hint)
 
 
-def process_source(source: Source, clock: StageClock | None = None) -> Report:
+def process_source(source: Source, clock: StageClock | None = None, hint: SourceHint | None = None) -> Report:
     """Extract everything from a file already read."""
     lap = clock.lap if clock else (lambda stage: None)
     clean = normalize(source.body, markdown=source.format == "markdown")
@@ -78,9 +83,11 @@ def process_source(source: Source, clock: StageClock | None = None) -> Report:
     )
     if structure.addressee:
         report.metadata.setdefault("addressee", structure.addressee)
-    report.unit, unit_warnings = link_reporting_unit(
-        structure.unit_phrases, clean.text, structure.addressee, structure.signature.get("unit")
-    )
+    report.url = (hint.url if hint else None) or metadata.get("url")
+    report.unit, unit_warnings = link_reporting_unit(UnitEvidence(
+        phrases=structure.unit_phrases, text=clean.text, addressee=structure.addressee, signature=structure.signature.get("unit"),
+        hint=read_address(report.url) if report.url else None, stated=hint.unit if hint else None,
+    ))
     lap("link")
     report.warnings += unit_warnings
     if report.year is None:

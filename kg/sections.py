@@ -31,11 +31,16 @@ _SIGNATURE_ORG = re.compile(rf"^[^\s。,;:]{{2,40}}{_ORG_END}$")
 _YEAR = re.compile(r"(?<![\d.])(20[0-4]\d|19[89]\d)\s*年")
 _TITLE_UNIT = re.compile(r"^(?:关于)?(?P<unit>.*?)(?:关于)?(?:(?:20|19)\d{2}\s*年|上年度|本年度|年度|推进法治|法治政府|依法行政|法治建设|全面依法)")
 _REPORT_PHRASE = re.compile(r"现将(?P<unit>[^,。;:]{0,30}?)(?P<year>20\d{2})\s*年(?:度)?[^。]{0,40}?(?:报告|汇报|总结|情况)")
+# the subject of an opening sentence, after the time words and the adverbial clauses that precede it:
+# "2025年,在区委、区政府的坚强领导下,在区司法局的悉心指导下,荔枝街道坚持…", "根据《…》有关规定,市应急局对照…"
+_OPENING_TIME = re.compile(r"^(?:(?:20\d{2})\s*年(?:度|以来|全年)?|今年以来|一年来|过去一年|近年来|\d{4}年以来)[,]?")
+_OPENING_CLAUSE = re.compile(r"^(?:(?:在|根据|按照|依据|遵照|为)[^。;]{2,100}?(?:下|中|要求|规定|部署|精神|安排|意见|通知|方案|目标)[,]|在[^,。;]{2,60}?下[,]?)")
 _OPENING_SUBJECT = re.compile(
-    r"^(?:(?:20\d{2})\s*年(?:度|以来)?|今年以来|一年来|过去一年)[,]?(?:在[^,。]{2,60}?下[,]?)?"
-    r"(?P<unit>[^,。;:、在]{2,25}?)(?:党组|党委|党工委)?"
-    r"(?:坚持|深入|认真|始终|按照|以|紧扣|扎实|全面|紧紧|锚定|围绕|立足|持续|切实|牢牢|聚焦|忠诚|坚定|在|积极|不断|高度)"
+    r"^(?P<unit>(?:(?!在)[\u4e00-\u9fff]){2,25}?)(?:党组|党委|党工委)?"
+    r"(?:坚持|深入|认真|始终|按照|以|紧扣|扎实|全面|紧紧|锚定|围绕|立足|持续|切实|牢牢|聚焦|忠诚|坚定|在|积极|不断|高度|对照|严格|大力|主动|全力|统筹|狠抓|秉持|着力)"
 )
+# a cover letter's signature above the report it sends: the unit on one line, the date on the next
+_COVER_SCAN = 20
 
 
 @dataclass
@@ -103,7 +108,7 @@ def parse(text: str, metadata: dict[str, str] | None = None) -> Structure:
     structure.sections = _sections(lines[first_body:last_body], structure.body_end)
     paragraphs = [line.text for line in lines[first_body:last_body]]
     structure.year, structure.year_source = _year(structure, paragraphs, metadata)
-    structure.unit_phrases = _unit_phrases(structure, paragraphs, metadata)
+    structure.unit_phrases = _unit_phrases(structure, paragraphs, metadata, lines)
     return structure
 
 
@@ -327,21 +332,49 @@ def _year(structure: Structure, paragraphs: list[str], metadata: dict[str, str])
     return None, None
 
 
-def _unit_phrases(structure: Structure, paragraphs: list[str], metadata: dict[str, str]) -> list[tuple[str, str]]:
+def _strip_opening(paragraph: str) -> str:
+    """An opening sentence without its time words and leading adverbial clauses.
+
+    >>> _strip_opening("2025年,在区委、区政府的坚强领导下,在区司法局的悉心指导下,荔枝街道坚持以…")
+    '荔枝街道坚持以…'
+    """
+    text = _OPENING_TIME.sub("", paragraph, count=1)
+    text = re.sub(r"^(?:[一二三四五六七八九十]是|首先|其次)[,]?", "", text)
+    for _ in range(4):
+        match = _OPENING_CLAUSE.match(text)
+        if not match:
+            break
+        text = text[match.end():]
+    return text
+
+
+def _cover_signatures(lines: list[Line]) -> list[str]:
+    """Units that sign a cover letter near the top: a unit line followed by a date line."""
+    found = []
+    for line, following in zip(lines[:_COVER_SCAN], lines[1:_COVER_SCAN + 1]):
+        if _SIGNATURE_ORG.match(line.text) and _DATE_LINE.match(following.text) and not _heading_kind(line.text):
+            found.append(line.text)
+    return found
+
+
+def _unit_phrases(structure: Structure, paragraphs: list[str], metadata: dict[str, str], lines: list[Line]) -> list[tuple[str, str]]:
     """Phrases that name the reporting unit, most trustworthy first."""
     phrases: list[tuple[str, str]] = []
     for text, source in ((structure.title, "title"), (metadata.get("标题"), "metadata title")):
         if text:
+            text = re.sub(r"^附件\d*[:]?", "", text)
             match = _TITLE_UNIT.match(text.replace(" ", ""))
             if match and len(match.group("unit")) >= 2:
                 phrases.append((match.group("unit"), source))
     if structure.signature.get("unit"):
         phrases.append((structure.signature["unit"], "signature"))
     for paragraph in paragraphs[:4]:
-        for pattern in (_REPORT_PHRASE, _OPENING_SUBJECT):
-            match = pattern.search(paragraph) if pattern is _REPORT_PHRASE else pattern.match(paragraph)
+        if _heading_kind(paragraph):
+            continue
+        for match in (_REPORT_PHRASE.search(paragraph), _OPENING_SUBJECT.match(_strip_opening(paragraph))):
             if match and len(match.group("unit")) >= 2 and not match.group("unit").startswith(("我", "本", "全")):
                 phrases.append((match.group("unit"), "opening sentence"))
+    phrases += [(unit, "cover letter") for unit in _cover_signatures(lines)]
     if metadata.get("发布机构"):
         phrases.append((metadata["发布机构"], "metadata publisher"))
     seen, unique = set(), []

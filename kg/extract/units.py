@@ -33,7 +33,7 @@ class UnitExtractor:
         division_ends = {}  # place names (stems too: 太仓人民法院) by where they end
         named = []  # full division names, for the mentions of other divisions
         titles = [(m.start(), m.end()) for m in _TITLE.finditer(doc.text)]
-        for start, end, form, codes in gaz.mentions(doc.text):  # the same search as the linker's: remembered
+        for start, end, form, codes in gaz.places(doc.text):  # the same search as the linker's: remembered
             if any(a < start < b for a, b in titles):
                 continue
             division_ends[end] = (start, form, list(codes or gaz.stem_codes(form)))

@@ -17,6 +17,7 @@ from importlib import resources
 
 from ahocorasick_rs import AhoCorasick, MatchKind
 
+from kg.link.words import is_place
 from kg.resources import ontology_path
 
 LEVEL_NAMES = {1: "province", 2: "prefecture", 3: "county", 4: "township"}
@@ -64,6 +65,7 @@ class Gazetteer:
             self._names.setdefault(stem, ())
         self._forms = sorted(self._names)
         self._matcher = AhoCorasick(self._forms, matchkind=MatchKind.LeftmostLongest)
+        self._township_matcher: AhoCorasick | None = None
 
     @staticmethod
     def _add(index: dict[str, list[str]], key: str, code: str) -> None:
@@ -100,8 +102,35 @@ class Gazetteer:
         forms, names = self._forms, self._names
         return [(start, end, forms[index], names[forms[index]]) for index, start, end in self._matcher.find_matches_as_indexes(text)]
 
+    def places(self, text: str) -> list[tuple[int, int, str, tuple[str, ...]]]:
+        """:meth:`mentions` that stand as words (not 新市 in 新市民, 和县 in 和县域): see :mod:`kg.link.words`."""
+        return self._places(text)
+
+    @lru_cache(maxsize=8)  # noqa: B019 - the gazetteer lives as long as the process
+    def _places(self, text: str) -> list[tuple[int, int, str, tuple[str, ...]]]:
+        return [m for m in self._mentions(text) if is_place(text, m[0], m[1], suffixed=m[2] in self.forms)]
+
     def stem_codes(self, stem: str) -> list[str]:
         return self.stems.get(stem, [])
+
+    def township_short_names(self, text: str) -> list[tuple[int, int, str, tuple[str, ...]]]:
+        """Towns and streets named without 镇/乡/街道 (郭家沱 for 郭家沱街道): (start, end, short name, codes).
+
+        Many such names are also ordinary words (城关, 新华), so only the reporting
+        unit's linker asks, for a report that speaks of itself as a town or street.
+        """
+        if self._township_matcher is None:
+            index: dict[str, list[str]] = {}
+            for division in self.by_code.values():
+                if division.level == 4:
+                    short = re.sub(r"(街道|镇|乡|苏木)$", "", division.name)
+                    if len(short) >= 2 and short != division.name:
+                        self._add(index, short, division.code)
+            self._township_names = sorted(index)
+            self._township_codes = [tuple(index[name]) for name in self._township_names]
+            self._township_matcher = AhoCorasick(self._township_names, matchkind=MatchKind.LeftmostLongest)
+        names, codes = self._township_names, self._township_codes
+        return [(start, end, names[i], codes[i]) for i, start, end in self._township_matcher.find_matches_as_indexes(text)]
 
 
 def formal_short_forms(division: Division, ethnic: tuple[str, ...]) -> list[str]:

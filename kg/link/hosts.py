@@ -80,8 +80,10 @@ def forms(name: str) -> set[str]:
     """
     out: set[str] = set()
     stem = _stem(name)
-    for text in {stem, name}:
-        for syllables in _readings(text):
+    for reading in _readings(name):  # the stem's reading is read in the full name's context: 朝阳区 chaoyang, not zhaoyang
+        for syllables in {tuple(reading), tuple(reading[: len(stem)]) if len(reading) == len(name) else ()}:
+            if not syllables:
+                continue
             out.add("".join(syllables))
             heads = [[s[:2], s[0]] if s[:2] in _DIGRAPHS else [s[0]] for s in syllables]
             for initials in itertools.islice(itertools.product(*heads), _MAX_VARIANTS):

@@ -20,12 +20,12 @@ from functools import lru_cache
 from ahocorasick_rs import AhoCorasick, MatchKind
 
 from kg.link.divisions import LEVEL_NAMES, Division, Gazetteer, gazetteer
+from kg.link.words import common_word
 from kg.model import Unit
 from kg.resources import read_tsv
 
 _GOVERNMENT = re.compile(r"(人民政府|政府|办事处|党工委|党委|党组|管委会|管理委员会)$")
 _GOVERNMENT_INFIX = ("人民政府", "政府")
-_SELF_REFERENCE = re.compile(r"(?:我|本)(省|市|州|盟|县|区|旗|镇|乡|街道|街)(?![长委])")
 _LEVEL_OF_PREFIX = {
     "省": (1,), "自治区": (1,), "市": (2, 1, 3), "州": (2,), "盟": (2,), "地区": (2,),
     "县": (3,), "区": (3,), "旗": (3,), "镇": (4,), "乡": (4,), "街道": (4,), "街": (4,),
@@ -45,29 +45,45 @@ class Organ:
     english: str
 
 
+_HINT = 2.0  # a place the page address names counts as much as two mentions in the text
+
+
 @dataclass
 class Context:
     """Which divisions a report names, weighted, for choosing among candidates."""
 
     weight: dict[str, float] = field(default_factory=lambda: defaultdict(float))
     anchors: set[str] = field(default_factory=set)  # divisions named by addressee or signature
+    titled: dict[str, float] = field(default_factory=lambda: defaultdict(float))  # places that open 《》 titles
+    hints: dict[str, float] = field(default_factory=dict)  # places the page address names, with weights
+    text: str = ""
 
     def support(self, gaz: Gazetteer, code: str) -> float:
-        """Votes for ``code`` from its named ancestors and descendants."""
+        """Votes for ``code`` from its named ancestors, and from the page address."""
+        chain = gaz.chain(code)
         score = 0.0
-        for ancestor in gaz.chain(code)[1:]:
-            score += self.weight.get(ancestor.code, 0.0) * (3.0 if ancestor.code in self.anchors else 1.0)
+        for ancestor in chain[1:]:
+            score += (self.weight.get(ancestor.code, 0.0) * (3.0 if ancestor.code in self.anchors else 1.0)
+                      + self.titled.get(ancestor.code, 0.0))
+        if self.hints:
+            own = {d.code for d in chain}
+            for hinted, weight in self.hints.items():
+                if hinted in own:  # the address names the unit or a parent (a county's page on its city's site)
+                    score += _HINT * weight
+                elif code in {d.code for d in gaz.chain(hinted)[1:]}:  # the address is below it (a province's report on a county site)
+                    score += 0.5 * _HINT * weight
         return score
 
 
 def build_context(texts: list[tuple[str, float]], gaz: Gazetteer | None = None) -> Context:
     """Weigh every division mention in the given texts (text, weight)."""
     gaz = gaz or gazetteer()
-    context = Context()
+    context = Context(text=texts[0][0] if texts else "")
     for text, factor in texts:
-        for _start, _end, form, codes in gaz.mentions(text):
+        for _start, _end, form, codes in gaz.places(text):
             codes = codes or tuple(gaz.stem_codes(form))
-            strength = 1.0 if form in gaz.forms else 0.4
+            # a short name is weaker than a full one; a name that is also a common word (城区, 平安) weaker still
+            strength = (1.0 if form in gaz.forms else 0.4) * (0.25 if common_word(form) else 1.0)
             for code in codes:
                 context.weight[code] += factor * strength / len(codes)
     return context
@@ -244,21 +260,49 @@ def resolve_phrase(phrase: str, context: Context, self_level: int | None = None)
     return organ_unit(owner, organ, phrase, kind, level=level, candidates=considered)
 
 
-def owner_by_context(level_word: str | None, context: Context, gaz: Gazetteer) -> tuple[Division | None, list[str]]:
-    """The division called a ``level_word`` (市, 县, 街道 …) the report names most, if one clearly dominates."""
+def owner_by_context(level_word: str | None, context: Context, gaz: Gazetteer, townships: bool = False) -> tuple[Division | None, list[str]]:
+    """The division called a ``level_word`` (市, 县, 街道 …) that the report's evidence clearly points to.
+
+    Each division of that level scores by its mentions (an addressee or signature
+    counts three times), the 《》 titles it opens, its named parents and the page
+    address. The best must reach one full mention (or be the only division of the
+    level named at all, if only by a short name) and twice the runner-up's score.
+    Returns it (or None) and the five best candidates.
+    """
     levels = _LEVEL_OF_PREFIX.get(level_word or "", ())
     if not levels:
         return None, []
-    suffixes = ("省", "自治区") if level_word == "省" else ("街道",) if level_word == "街" else (level_word,)
-    scored = defaultdict(float)
-    for code, weight in context.weight.items():
+    if level_word == "街":
+        level_word = "街道"
+    suffixes = ("省", "自治区") if level_word == "省" else (level_word,)
+    scored: dict[str, float] = defaultdict(float)
+    for code in set(context.weight) | set(context.titled) | set(context.hints):
         division = gaz.by_code.get(code)
-        if division and division.level in levels and division.name.endswith(suffixes):
-            scored[code] += weight * (3.0 if code in context.anchors else 1.0) + context.support(gaz, code) * 0.5
+        if division and division.level in levels and (division.name.endswith(suffixes) or _autonomous(division, level_word)):
+            scored[code] += (context.weight.get(code, 0.0) * (3.0 if code in context.anchors else 1.0) + context.titled.get(code, 0.0)
+                             + context.support(gaz, code) * 0.5)
+    if townships and levels == (4,) and not scored:
+        # 郭家沱 for 郭家沱街道: a town or street by its short name, when the report speaks of itself as one
+        for _start, _end, short, found in gaz.township_short_names(context.text):
+            for code in found:
+                support = context.support(gaz, code)
+                # two characters are often a word (民生, 建设): they need a named parent
+                if gaz.by_code[code].name.endswith(suffixes) and (len(short) >= 3 or support):
+                    scored[code] += 1.0 / len(found) + support * 0.5
     ranked = sorted(scored.items(), key=lambda x: (-x[1], x[0]))
-    if ranked and ranked[0][1] >= 1.0 and (len(ranked) == 1 or ranked[0][1] >= _MARGIN * ranked[1][1]):
-        return gaz.by_code[ranked[0][0]], [c for c, _ in ranked[:5]]
+    if not ranked:
+        return None, []
+    best, score = ranked[0]
+    runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+    clear = score >= 1.0 or (len(ranked) == 1 and score > 0)
+    if clear and score >= _MARGIN * runner_up:
+        return gaz.by_code[best], [c for c, _ in ranked[:5]]
     return None, [c for c, _ in ranked[:5]]
+
+
+def _autonomous(division: Division, level_word: str) -> bool:
+    """三都水族自治县 is a 县; 黔南布依族苗族自治州, 喀什地区 and 兴安盟 are 市-level units."""
+    return division.name.endswith("自治" + level_word) or (level_word == "市" and division.level == 2 and division.name.endswith(("自治州", "地区", "盟")))
 
 
 def _division_name(form: str, codes: list[str], gaz: Gazetteer) -> str:
@@ -269,54 +313,3 @@ def _division_name(form: str, codes: list[str], gaz: Gazetteer) -> str:
 def _common_level(codes: list[str], gaz: Gazetteer) -> str | None:
     levels = {gaz.by_code[c].level for c in codes}
     return LEVEL_NAMES[levels.pop()] if len(levels) == 1 else None
-
-
-def link_reporting_unit(phrases: list[tuple[str, str]], text: str, addressee: str | None, signature: str | None) -> tuple[Unit | None, list[str]]:
-    """The reporting unit from its phrases (most trustworthy first) and the whole text.
-
-    Returns the unit (possibly unlinked) and warnings.
-    """
-    gaz = gazetteer()
-    texts = [(text, 1.0)]
-    context = build_context(texts, gaz)
-    for anchor in filter(None, (addressee, signature)):
-        for _start, _end, _form, codes in gaz.mentions(anchor):
-            context.anchors.update(codes)
-    warnings: list[str] = []
-    fallback: Unit | None = None
-    for phrase, _source in phrases:
-        unit = resolve_phrase(phrase, context)
-        if unit is None:
-            continue
-        if unit.linked:
-            return unit, warnings
-        fallback = fallback or unit
-    # 我县 / 县委、县政府: the report speaks of itself by level only; take the division of
-    # that level it names most (an addressee or signature naming a parent helps).
-    level_word = _self_level(text)
-    if level_word and (fallback is None or not fallback.candidates):
-        owner, _considered = owner_by_context(level_word, context, gaz)
-        if owner is not None:
-            warnings.append(f"reporting unit inferred from self-references and the divisions the text names: {owner.name}")
-            return division_unit(owner, owner.name, gaz), warnings
-    if fallback is not None:
-        if fallback.candidates:
-            names = ", ".join(f"{c} {'/'.join(d.name for d in gaz.chain(c)[:3])}" for c in fallback.candidates[:6])
-            warnings.append(f"unit {fallback.as_written!r} not linked: {len(fallback.candidates)} candidates ({names})")
-        else:
-            warnings.append(f"unit {fallback.as_written!r} not found in the division table")
-        return fallback, warnings
-    warnings.append("no reporting unit found")
-    return None, warnings
-
-
-def _self_level(text: str) -> str | None:
-    counts: dict[str, int] = defaultdict(int)
-    for match in _SELF_REFERENCE.finditer(text):
-        counts[match.group(1)] += 1
-    for generic in ("县委、县政府", "区委、区政府", "市委、市政府", "镇党委、镇政府", "乡党委、乡政府"):
-        if text.startswith(generic, 0) or f"年,{generic}" in text:
-            counts[generic[0]] += 3
-    if not counts:
-        return None
-    return max(counts.items(), key=lambda x: (x[1], x[0]))[0]
