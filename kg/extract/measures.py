@@ -17,10 +17,11 @@ from kg.vocab import measures
 # Future cues that make a sentence outside a plans section a plan. 将 alone is not one:
 # in work sections it is mostly the object marker (将法治建设工作层层分解).
 _PLAN_CUE = re.compile(
-    r"下一步|下一阶段|明年|来年|今后|新的一年|拟于|计划于|将于|准备|力争|争取"
-    r"|(?:20\d{2}年(?:度)?|我们|我[街镇乡县区市省局委厅])[^。;,]{0,4}将"
-    # 将 + an adverb or 对 is the future (街道将对…进行督促检查); 将 + a noun is the object marker
-    r"|将(?:对|进一步|继续|全面|加强|持续|深入|着力|大力|认真|积极|切实|不断|坚持|重点|以)"
+    r"下一步|下一阶段|明年|来年|今后|新的一年|拟于|计划于|将于|准备|(?<!全)力争|争取"
+    # 将 + an adverb, a verb or 对 is the future (街道将对…进行督促检查, 我镇将进一步…); 将 + a noun is the
+    # object marker (我镇将法治宣传教育融入全年工作, 将习近平法治思想列入学习内容): done, not planned
+    r"|将(?:对|进一步|继续|全面|加强|持续|深入|着力|大力|认真|积极|切实|不断|坚持|重点|以|把|进行|开展|组织|推进|推动"
+    r"|完善|建立|健全|做好|抓好|加大|强化|围绕|聚焦|严格|探索|努力|着眼|统筹|扎实|坚决|全力|紧紧|牢牢)"
 )
 _DONE_CUE = re.compile(r"已经|已(?![经])|完成|建立了|实现了|取得")
 # 根据《…》, 贯彻落实国务院办公厅印发的《…》: the cue, maybe an issuer, then the title
@@ -30,9 +31,63 @@ _TITLE = re.compile(r"《[^《》\n]*》")
 _LEVELLED = re.compile(r"依法治(省|市|州|县|区|旗|镇|乡|街)")
 _LIST_GAP = re.compile(r"(?:\(以下简称[^)]*\))?(?:[、,]|和|及|与|以及)?(?=《)")
 # issuing a document, or carrying out one that defines a practice (认真执行《…第一责任人职责规定》)
-_ISSUES = re.compile(r"(印发|制定|出台|编制|修订|起草|实施|执行|贯彻落实|严格落实)(了)?(?:[^《》,。;]{0,12}的)?$")
+_ISSUES = re.compile(r"(印发|制定|出台|编制|修订|起草|实施|执行|贯彻落实|严格落实|审议通过|通过|下发|发布|制发|研究制定)(了)?(?:[^《》,。;]{0,12}的)?$")
+# a title in a list of titles (制定《A》《B》, 印发《A》和《B》): the verb stands before the first
+_TITLE_BEFORE = re.compile(r"《[^《》\n]*》(?:\([^()\n]{0,40}\))?(?:[、,和及与]|以及)?$")
 _NAME_TAIL = re.compile(r"(行动|工程|品牌|模式|工作法|服务站|工作室|驿站|课堂|平台)")
 _QUOTED = re.compile(r"[“\"]([^“”\"\n]{2,22})[”\"]")
+
+
+@dataclass(frozen=True)
+class _Contexts:
+    """The patterns of ``ontology/lexicon/statement_contexts.tsv``, by kind."""
+
+    framing: re.Pattern
+    clause: re.Pattern
+    spans: tuple[re.Pattern, ...]
+    heading: re.Pattern
+
+
+@lru_cache(maxsize=1)
+def _contexts() -> _Contexts:
+    rows: dict[str, list[str]] = {}
+    for row in read_tsv("lexicon", "statement_contexts.tsv"):
+        rows.setdefault(row["kind"], []).append(row["pattern"])
+
+    def joined(kind: str) -> re.Pattern:
+        return re.compile("|".join(f"(?:{p})" for p in rows.get(kind, [])) or "(?!)")
+
+    return _Contexts(joined("framing"), joined("clause"), tuple(re.compile(p) for p in rows.get("span", [])), joined("heading"))
+
+
+_CLAUSE_END = re.compile(r"[,;:。!?]")
+
+
+def not_statements(text: str, sentence: Sentence, body_start: int, bare: bool) -> list[tuple[int, int]]:
+    """Spans of a sentence (offsets into ``text``, the sentence) whose words state no practice of the unit.
+
+    >>> text = "2025年,在区委和区法治政府建设领导小组指导下,街道成立法治建设领导小组。"
+    >>> [text[a:b] for a, b in not_statements(text, Sentence(0, len(text), text, None), 0, False)]
+    ['在区委和区法治政府建设领导小组指导下']
+    """
+    contexts = _contexts()
+    whole = [(0, len(text))]
+    if bare:
+        return whole  # a heading with nothing under it
+    if sentence.section is None and sentence.start >= body_start and contexts.framing.search(text):
+        return whole  # the opening formula
+    if sentence.section is not None and sentence.start == sentence.section.start and contexts.heading.search(sentence.section.heading):
+        return whole
+    spans = []
+    for pattern in contexts.spans:
+        for match in pattern.finditer(text):
+            group = "topics" if "topics" in pattern.groupindex else 0
+            spans.append((match.start(group), match.end(group)))
+    for match in contexts.clause.finditer(text):
+        before = [m.end() for m in _CLAUSE_END.finditer(text, 0, match.start())]
+        after = _CLAUSE_END.search(text, match.end())
+        spans.append((before[-1] if before else 0, after.start() if after else len(text)))
+    return spans
 
 
 @lru_cache(maxsize=1)
@@ -87,22 +142,56 @@ def _mask_titles(text: str) -> str:
     unit; but 印发《2023年法治政府建设工作要点》 is the unit making its work plan.
     """
     def blank(match: re.Match) -> str:
-        if _ISSUES.search(text[max(0, match.start() - 24):match.start()]):
+        start = match.start()
+        while True:  # back over the titles listed before this one
+            before = _TITLE_BEFORE.search(text, max(0, start - 200), start)
+            if not before:
+                break
+            start = before.start()
+        if _ISSUES.search(text[max(0, start - 24):start]):
             return match.group(0)
         return "《" + "\u3000" * (len(match.group(0)) - 2) + "》"
 
     return _TITLE.sub(blank, text)
 
 
-def _other_level(phrase: str, report: Report) -> bool:
-    """The phrase names a body of another government level than the reporting unit's."""
-    levelled = _LEVELLED.search(phrase)
+def _other_level(phrase: str, report: Report, before: str = "") -> bool:
+    """The phrase names a body of another government level than the reporting unit's.
+
+    依法治县委员会 in a street's report is the county's; so is 县法治政府建设领导小组
+    (a level word right before the body). A department's own group has no level word.
+    """
     unit = report.unit
-    if not levelled or unit is None or not unit.linked:
+    if unit is None or not unit.linked:
         return False
+    levelled = _LEVELLED.search(phrase)
+    prefix = _LEVEL_BEFORE.search(before) if "领导小组" in phrase or "委员会" in phrase else None
+    if not levelled and not prefix:
+        return False
+    if prefix and unit.kind != "division":
+        return True
     own = unit.name if unit.kind == "division" else (unit.parents[0][0] if unit.parents else "")
-    word = levelled.group(1)
+    word = levelled.group(1) if levelled else prefix.group(1)
     return not (own.endswith(word) or (word == "街" and own.endswith("街道")))
+
+
+_LEVEL_BEFORE = re.compile(r"(?<![\u4e00-\u9fff])(?:[与和及、在由])?(省|市|州|县|区|旗|镇|乡|街)$")
+
+
+def _inside(offset: int, spans: list[tuple[int, int]]) -> bool:
+    return any(a <= offset < b for a, b in spans)
+
+
+def _bare_heading(doc: Document, sentence: Sentence) -> bool:
+    """A heading sentence whose section holds (almost) nothing: the excerpt stops after it, or it only names topics."""
+    section = sentence.section
+    if section is None or sentence.start != section.start:
+        return False
+    return len(doc.text[section.body_start:section.end].strip()) < 20
+
+
+# 将 + object + one of these verbs is the object marker (将推进法治政府建设列入年度工作报告): done, not planned
+_BA_VERB = re.compile(r"将[^。;,]{1,30}?(?:列入|纳入|作为|融入|贯穿|摆在|放在|落实到|写入|融入到|贯穿到|延伸到|覆盖到)")
 
 
 def status_of(sentence: Sentence, before: str) -> Status | None:
@@ -110,8 +199,9 @@ def status_of(sentence: Sentence, before: str) -> Status | None:
     section_type = sentence.type
     if section_type is SectionType.PLANS:
         return Status.PLANNED
-    if _PLAN_CUE.search(before):
-        return Status.PLANNED
+    for cue in _PLAN_CUE.finditer(before):
+        if not (cue.group(0).startswith("将") and _BA_VERB.match(sentence.text, cue.start())):
+            return Status.PLANNED
     if section_type is SectionType.PROBLEMS:
         return None
     return Status.IMPLEMENTED
@@ -133,7 +223,9 @@ class MeasureExtractor:
                 continue
             text = masked[sentence.start:sentence.end]
             cited = self._based_on(doc, sentence, report) if _BASED_ON.search(sentence.text) else []
-            matches = [m for m in scheme.find(text) if not _other_level(m.phrase, report)]
+            blocked = not_statements(text, sentence, doc.structure.body_start, _bare_heading(doc, sentence))
+            matches = [m for m in scheme.find(text)
+                       if not _other_level(m.phrase, report, text[max(0, m.start - 2):m.start]) and not _inside(m.start, blocked)]
             from_heading = False
             if cited and not matches and sentence.section is not None:
                 # 贯彻落实《外商投资法》…优化流程 under the heading 优化营商环境: the heading names the measure
@@ -165,6 +257,8 @@ class MeasureExtractor:
                         report.measures.append(MeasureMention(implied, scheme[implied].label, status, evidence,
                                                               implied_by=match.concept, based_on=based_on))
             for practice in practices.get(index, ()):
+                if _inside(practice.start, blocked):
+                    continue
                 status = status_of(sentence, text[: practice.start])
                 if status is not None and (practice.name, status) not in seen:
                     seen.add((practice.name, status))
