@@ -81,7 +81,7 @@ def test_a_linked_division_without_code_is_a_violation(seed_graph):
 def test_an_implements_statement_without_evidence_is_a_violation(seed_graph):
     def add(g):
         g.add((rdflib.URIRef("https://w3id.org/fzkg/data/unit/610702008"), rdflib.URIRef(FZ + "implements"),
-               rdflib.URIRef("https://w3id.org/fzkg/measure/fengqiao")))
+               rdflib.URIRef("https://w3id.org/fzkg/measure/litigation-source-governance")))
     result = _broken(seed_graph, add)
     assert not result.conforms
     assert any("implements statement has a qualified statement with evidence" in v.message for v in result.violations)

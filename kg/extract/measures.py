@@ -34,7 +34,6 @@ _LIST_GAP = re.compile(r"(?:\(以下简称[^)]*\))?(?:[、,]|和|及|与|以及)
 _ISSUES = re.compile(r"(印发|制定|出台|编制|修订|起草|实施|执行|贯彻落实|严格落实|审议通过|通过|下发|发布|制发|研究制定)(了)?(?:[^《》,。;]{0,12}的)?$")
 # a title in a list of titles (制定《A》《B》, 印发《A》和《B》): the verb stands before the first
 _TITLE_BEFORE = re.compile(r"《[^《》\n]*》(?:\([^()\n]{0,40}\))?(?:[、,和及与]|以及)?$")
-_NAME_TAIL = re.compile(r"(行动|工程|品牌|模式|工作法|服务站|工作室|驿站|课堂|平台)")
 _QUOTED = re.compile(r"[“\"]([^“”\"\n]{2,22})[”\"]")
 
 
@@ -90,16 +89,36 @@ def not_statements(text: str, sentence: Sentence, body_start: int, bare: bool) -
     return spans
 
 
+@dataclass(frozen=True)
+class _PracticeCues:
+    """The cues of ``ontology/lexicon/practice_cues.tsv``, compiled."""
+
+    name_end: re.Pattern
+    founding: Callable[[str], Iterator[re.Match]]
+    slogans: tuple[re.Pattern, ...]
+    tail: re.Pattern
+    carry: re.Pattern
+    kind: re.Pattern
+    channel: re.Pattern
+
+
 @lru_cache(maxsize=1)
-def _practice_cues() -> tuple[re.Pattern, Callable[[str], Iterator[re.Match]], list[re.Pattern]]:
+def _practice_cues() -> _PracticeCues:
     rows = read_tsv("lexicon", "practice_cues.tsv")
-    suffix = "|".join(r["value"] for r in rows if r["kind"] == "suffix")
-    verb = "|".join(r["value"] for r in rows if r["kind"] == "verb")
-    slogans = [re.compile(r["value"]) for r in rows if r["kind"] == "slogan"]
+
+    def values(kind: str) -> str:
+        return "|".join(r["value"] for r in rows if r["kind"] == kind)
+
+    suffix, verb = values("suffix"), values("verb")
+    slogans = tuple(re.compile(r["value"]) for r in rows if r["kind"] == "slogan")
     name_end = re.compile(rf"(?:{suffix})$")
+    tail = re.compile(f"(?:{values('tail')})")
+    carry = re.compile(f"(?:{values('carry')})(?:了)?$")
+    # after the quoted name and any other quoted names of the same list: 等 and the kind
+    kind = re.compile(rf"(?:[、和及]?[“\"][^“”\"\n]{{2,22}}[”\"])*等(?:{values('kind')})")
+    channel = re.compile(rf"(?:{values('channel')})(?P<items>[^。;:,]{{4,80}}?)等(?:形式|方式|载体|平台|渠道|途径)")
     # the verb must start a word: 建设 in 法治建设专项提升行动 founds nothing
     word_start = "(?:(?<![\u4e00-\u9fff])|" + "|".join(f"(?<={w})" for w in ("积极", "大力", "先后", "率先", "成功", "全面", "着力", "重点", "探索", "联合", "已", "还", "并", "共", "新")) + ")"
-    # 建设 must start a word (法治建设专项提升行动 founds nothing) unless a count follows it
     name = r"(?P<{}>[\u4e00-\u9fff]{{2,14}}(?:" + suffix + r"))(?![\u4e00-\u9fff])"
     founded = re.compile(
         rf"(?:{verb})(?:了)?[^,。;“”《》]{{0,12}}?(?:首家|首个|第一家|一批|一个|一座|一处)" + name.format("name")
@@ -107,7 +126,7 @@ def _practice_cues() -> tuple[re.Pattern, Callable[[str], Iterator[re.Match]], l
     )
     verbs = fixed_strings(verb)
     if verbs is None:
-        return name_end, founded.finditer, slogans
+        return _PracticeCues(name_end, founded.finditer, slogans, tail, carry, kind, channel)
 
     def founding(text: str) -> Iterator[re.Match]:
         """``founded.finditer``, tried only where a verb starts: every match starts with one."""
@@ -119,7 +138,7 @@ def _practice_cues() -> tuple[re.Pattern, Callable[[str], Iterator[re.Match]], l
                     reach = match.end()
                     yield match
 
-    return name_end, founding, slogans
+    return _PracticeCues(name_end, founding, slogans, tail, carry, kind, channel)
 
 
 def _occurrences(text: str, word: str) -> Iterator[int]:
@@ -299,31 +318,44 @@ class MeasureExtractor:
 
     @staticmethod
     def _local_practices(text: str, scheme) -> list[Practice]:
-        """Named local practices: quoted names and the objects of founding verbs, in text order."""
-        name_end, founding, slogans = _practice_cues()
+        """Named local practices: quoted names, the objects of founding verbs and named means, in text order."""
+        cues = _practice_cues()
         found: list[Practice] = []
         for match in _QUOTED.finditer(text):
             name = match.group(1)
-            # “法治护航”行动: the word after the quote completes the name
-            tail = _NAME_TAIL.match(text, match.end())
+            # “三朵云”综合平台: the word after the quote completes the name
+            tail = cues.tail.match(text, match.end())
             if tail:
-                name += tail.group(1)
-            found.append(Practice(match.start(), match.end(), name))
-        for match in founding(text):
+                name += tail.group(0)
+            # a quoted name is a practice when a word says so: its own ending, a tail, the verb that carries it
+            # out (开展“利剑护企”), or the kind after a list of such names (“A”“B”等专项活动)
+            carried = cues.carry.search(text, max(0, match.start() - 6), match.start()) and not _HAN.match(text, match.end())
+            if tail or cues.name_end.search(name) or carried or cues.kind.match(text, match.end()):
+                found.append(Practice(match.start(), match.end(), name))
+        for match in cues.founding(text):
             group = "name" if match.group("name") else "name2"
             found.append(Practice(match.start(group), match.end(group), match.group(group)))
-        practices, names = [], set()
+        for match in cues.channel.finditer(text):  # 通过中心组、生态环境大讲堂、周一夜学等形式
+            pos = match.start("items")
+            for item in match.group("items").split("、"):
+                if len(item) >= 4 and cues.name_end.search(item) and not item.startswith(("“", "\"")):
+                    found.append(Practice(pos, pos + len(item), item))
+                pos += len(item) + 1
+        practices = []
         for practice in sorted(found, key=lambda p: p.start):
             name = practice.name
-            if not (3 <= len(name) <= 18) or re.search(r"[,、;:。!?\s—\-·]", name):
+            if not (3 <= len(name) <= 20) or re.search(r"[,、;:。!?\s—\-]", name) or name.startswith("·") or name.endswith("·"):
                 continue
-            if not name_end.search(name) or any(s.search(name) for s in slogans):
+            if any(s.search(name) for s in cues.slogans) or _GENERIC_NAME.match(name):
                 continue
-            if scheme.phrase_concepts(name):
-                continue  # a known measure under a local name: the concept already counts
+            if scheme.phrase_concepts(name) or scheme.find(name):
+                continue  # a known measure under a local name (“法律进校园”): the concept already counts
             practices.append(practice)
-            names.add(name)
         return practices
+
+
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+_GENERIC_NAME = re.compile(r"^(各类|各项|相关|系列|一系列|多种|多项|专题|主题|各种|有关)")
 
 
 @dataclass(frozen=True)
