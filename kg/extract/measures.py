@@ -10,6 +10,8 @@ from functools import lru_cache
 
 from kg.anchors import fixed_strings
 from kg.extract.base import Document, Sentence
+from kg.link.divisions import gazetteer
+from kg.link.words import is_word
 from kg.model import MeasureMention, Report, SectionType, Status
 from kg.resources import read_tsv
 from kg.vocab import measures
@@ -154,11 +156,13 @@ def _follows(text: str, citation_end: int, measure_start: int) -> bool:
     return citation_end <= measure_start and len(re.findall(r"[,;:]", between)) <= 1 and len(between) <= 40
 
 
-def _mask_titles(text: str) -> str:
+def _mask_titles(text: str, own: str | None = None) -> str:
     """Blank out 《》 titles, except those of documents the unit itself issues.
 
     《法治政府建设与责任落实督察工作规定》 names a regulation, not a measure of the
     unit; but 印发《2023年法治政府建设工作要点》 is the unit making its work plan.
+    A document that opens with another place's name (a street carrying out
+    《朝阳区法治政府建设实施方案》) is that place's, not the unit's: blanked too.
     """
     def blank(match: re.Match) -> str:
         start = match.start()
@@ -167,11 +171,30 @@ def _mask_titles(text: str) -> str:
             if not before:
                 break
             start = before.start()
-        if _ISSUES.search(text[max(0, start - 24):start]):
+        if _ISSUES.search(text[max(0, start - 24):start]) and not _issued_elsewhere(match.group(0)[1:-1], own):
             return match.group(0)
         return "《" + "\u3000" * (len(match.group(0)) - 2) + "》"
 
     return _TITLE.sub(blank, text)
+
+
+_TITLE_YEAR = re.compile(r"^(?:中共)?(?:(?:19|20)\d{2}年(?:度)?)?")
+
+
+def _issued_elsewhere(title: str, own: str | None) -> bool:
+    """The title opens with a division other than the reporting unit's own."""
+    gaz = gazetteer()
+    head = _TITLE_YEAR.match(title).end()
+    found = gaz.places(title[head:head + 20])
+    if not found or found[0][0] != 0 or own is None:
+        return False
+    named, reach = set(), 0
+    for start, end, form, codes in found:  # 泉州市丰泽区…: the places that open the title, one after another
+        if start != reach:
+            break
+        named.update(codes or gaz.stem_codes(form))
+        reach = end
+    return bool(named) and own not in named
 
 
 def _other_level(phrase: str, report: Report, before: str = "") -> bool:
@@ -235,7 +258,8 @@ class MeasureExtractor:
         scheme = measures()
         # titles masked once for the whole text; concepts are matched sentence by sentence (their
         # patterns are anchored on literals a short sentence rarely holds), practice names in one pass
-        masked = _mask_titles(doc.text)
+        own = report.unit.code if report.unit is not None and report.unit.linked else None
+        masked = _mask_titles(doc.text, own)
         practices = _bucket(doc, self._local_practices(masked, scheme))
         for index, sentence in enumerate(doc.sentences):
             if sentence.section is None and sentence.start < doc.structure.body_start:
@@ -244,7 +268,8 @@ class MeasureExtractor:
             cited = self._based_on(doc, sentence, report) if _BASED_ON.search(sentence.text) else []
             blocked = not_statements(text, sentence, doc.structure.body_start, _bare_heading(doc, sentence))
             matches = [m for m in scheme.find(text)
-                       if not _other_level(m.phrase, report, text[max(0, m.start - 2):m.start]) and not _inside(m.start, blocked)]
+                       if not _other_level(m.phrase, report, text[max(0, m.start - 2):m.start]) and not _inside(m.start, blocked)
+                       and (len(m.phrase) > 2 or is_word(text, m.start, m.end))]
             from_heading = False
             if cited and not matches and sentence.section is not None:
                 # 贯彻落实《外商投资法》…优化流程 under the heading 优化营商环境: the heading names the measure

@@ -71,6 +71,15 @@ def is_place(text: str, start: int, end: int, suffixed: bool = True) -> bool:
     return tail in tokens or (suffixed and text[end - 1] in _SUFFIX and glued[:1] == text[end - 1] and glued[1:] in _GLUED)
 
 
+def is_word(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` is whole words, not part of one (送法 in 推送法治 is not).
+
+    >>> is_word("推送法治学习资料", 1, 3), is_word("开展送法进企业活动", 2, 4)
+    (False, True)
+    """
+    return is_place(text, start, end, suffixed=False)
+
+
 @lru_cache(maxsize=1)
 def _common_words() -> frozenset[str]:
     """Words of jieba's dictionary tagged as something other than a place name (ns)."""
