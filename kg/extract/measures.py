@@ -33,7 +33,7 @@ _TITLE = re.compile(r"《[^《》\n]*》")
 _LEVELLED = re.compile(r"依法治(省|市|州|县|区|旗|镇|乡|街)")
 _LIST_GAP = re.compile(r"(?:\(以下简称[^)]*\))?(?:[、,]|和|及|与|以及)?(?=《)")
 # issuing a document, or carrying out one that defines a practice (认真执行《…第一责任人职责规定》)
-_ISSUES = re.compile(r"(印发|制定|出台|编制|修订|起草|实施|执行|贯彻落实|严格落实|审议通过|通过|下发|发布|制发|研究制定)(了)?(?:[^《》,。;]{0,12}的)?$")
+_ISSUES = re.compile(r"(印发|制定|出台|编制|修订|起草|实施|执行|贯彻落实|严格落实|审议通过|审议|通过|下发|发布|制发|研究制定)(了)?(?:[^《》,。;]{0,12}的)?$")
 # a title in a list of titles (制定《A》《B》, 印发《A》和《B》): the verb stands before the first
 _TITLE_BEFORE = re.compile(r"《[^《》\n]*》(?:\([^()\n]{0,40}\))?(?:[、,和及与]|以及)?$")
 _QUOTED = re.compile(r"[“\"]([^“”\"\n]{2,22})[”\"]")
