@@ -23,6 +23,7 @@ _PRC = "中华人民共和国"
 _NOT_KEY = re.compile(r"[^0-9A-Za-z\u3400-\u9fff]")
 # a bare law name followed by one of these is another word (安全生产法律, 宪法学)
 _LAW_WORD_CONTINUES = set("律规治学院官定人制务庭援理条")
+_PLACE_BEFORE = re.compile(r"(?:省|市|州|县|区|自治区|盟|旗)$")
 
 TYPES = ("宪法", "法律", "行政法规", "监察法规", "地方性法规", "自治条例和单行条例", "规章", "党内法规",
          "规划纲要方案", "规范性文件", "内部文件", "其他")
@@ -89,6 +90,8 @@ class InstrumentTable:
                 for alias in forms[1:] + ([title] if title.startswith(_PRC) else []):
                     if len(alias) >= 2:
                         bare[tidy(alias)] = (title, type_)
+                if years:  # 法治政府建设实施纲要 written bare: the version in force is chosen by the report's year
+                    bare.setdefault(title[: years.start()], (title[: years.start()], type_))
         self._aliases = sorted(bare)
         self._bare = [bare[alias] for alias in self._aliases]
         self._matcher = AhoCorasick(self._aliases)  # every match, overlapping: bare_mentions chooses
@@ -116,8 +119,10 @@ class InstrumentTable:
         for start, end, title, type_ in found:
             if start < reach:
                 continue
-            if text[end - 1] == "法" and end < len(text) and text[end] in _LAW_WORD_CONTINUES:
+            if text[end - 1] == "法" and end < len(text) and text[end] in _LAW_WORD_CONTINUES and not text.startswith("学习", end):
                 continue
+            if _PLACE_BEFORE.search(text, max(0, start - 12), start):
+                continue  # 广东省法治政府建设实施纲要: a province's own instrument, not the national one
             kept.append((start, end, title, type_))
             reach = end
         return kept
@@ -147,6 +152,9 @@ def _after_place(title: str) -> str | None:
     so a county's 办法 is a normative document, not a 规章.
     """
     gaz = gazetteer()
+    zone = re.match(r"^(.{2,3})经济特区", title)
+    if zone and any(gaz.by_code[c].level == 2 for c in gaz.stem_codes(zone.group(1))):
+        return title[zone.end():]  # 厦门经济特区生态环境分区管控条例: a regulation of the city's congress
     for length in range(min(12, len(title) - 1), 1, -1):
         codes = gaz.lookup(title[:length])
         if codes:
@@ -161,7 +169,7 @@ def _after_place(title: str) -> str | None:
 
 
 # what may follow the kind of a title: (2023版), (草案), (试行), (2021—2025年)
-_QUALIFIERS = re.compile(r"(\((?:\d{4}(?:—\d{4})?年?版?|试行|暂行|草案|修订|修正|征求意见稿|送审稿)\))+$")
+_QUALIFIERS = re.compile(r"(\((?:\d{4}(?:—\d{4})?年?(?:调整|修订|修正)?版?|试行|暂行|草案|修订|修正|征求意见稿|送审稿)\))+$")
 
 
 def classify(title: str) -> str:
