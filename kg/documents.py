@@ -9,7 +9,7 @@ from pathlib import Path
 from kg.model import Report, Unit
 from kg.output import write_text
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: instruments' relations, indicators' number/kind/measure, the page url
 
 
 def unit_record(unit: Unit | None) -> dict | None:
@@ -30,12 +30,12 @@ def unit_record(unit: Unit | None) -> dict | None:
 
 def record(report: Report) -> dict:
     """The documents.jsonl record of one report."""
-    instruments, seen = [], set()
+    instruments: dict[str, dict] = {}
     for mention in report.instruments:
-        if mention.key not in seen:
-            seen.add(mention.key)
-            instruments.append({"label": mention.label, "as_written": mention.as_written, "type": mention.type,
-                                "doc_number": mention.doc_number})
+        entry = instruments.setdefault(mention.key, {"label": mention.label, "as_written": mention.as_written, "type": mention.type,
+                                                     "doc_number": mention.doc_number, "relations": []})
+        if mention.relation not in entry["relations"]:
+            entry["relations"].append(mention.relation)
     measures, seen = [], set()
     for mention in report.measures:
         key = (mention.concept or mention.label, mention.status.value)
@@ -48,13 +48,14 @@ def record(report: Report) -> dict:
         "id": report.id,
         "file": report.file,
         "title": report.title,
+        "url": report.url,
         "year": report.year,
         "unit": unit_record(report.unit),
-        "instruments": instruments,
+        "instruments": list(instruments.values()),
         "measures": measures,
         "problems": [{"label": p.label, "text": p.text, "category": p.category, "addressed_by": p.addressed_by} for p in report.problems],
-        "indicators": [{"metric": i.metric, "value": i.value, "unit": i.unit, "approximate": i.approximate, "year": i.year}
-                       for i in report.indicators],
+        "indicators": [{"metric": i.metric, "value": i.value, "unit": i.unit, "approximate": i.approximate, "year": i.year,
+                        "number": i.number, "kind": i.kind, "measure": i.measure} for i in report.indicators],
         "warnings": list(report.warnings),
     }
 

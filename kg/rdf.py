@@ -28,7 +28,7 @@ from kg.graph import PART_OF, KnowledgeGraph
 from kg.model import Evidence, Report, Status, Unit
 from kg.resources import ontology_path
 from kg.serialize import RDF_TYPE, XSD_INTEGER, JsonLd, Lit, Turtle, check_iri, ntriples
-from kg.vocab import MEASURE, PROBLEM
+from kg.vocab import MEASURE, METRIC, PROBLEM
 
 DEFAULT_BASE = "https://w3id.org/fzkg/data/"
 FZ = "https://w3id.org/fzkg/ontology#"
@@ -51,6 +51,7 @@ INSTRUMENT_CLASSES = {
 LEVELS = {"central": "Central", "province": "Province", "prefecture": "Prefecture", "county": "County", "township": "Township"}
 UNIT_CLASSES = {"division": "AdministrativeUnit", "department": "Department", "organ": "Organ"}
 REPORT_PARTS = ("evidence", "statement", "citation", "mention", "problem", "indicator")
+CITATION_KINDS = {"studied": "Studied", "applied": "Applied", "issued": "Issued", "basis": "Basis", "cited": "Cited"}
 
 A = RDF_TYPE
 LABEL = RDFS + "label"
@@ -92,6 +93,14 @@ def _typed(value: str, datatype: str) -> Lit:
 
 
 XSD_DECIMAL = XSD + "decimal"
+
+
+def _decimal(number: float) -> str:
+    """A float as an xsd:decimal lexical form: 13000.0 → "13000", 98.6 → "98.6"."""
+    text = repr(float(number))
+    if "e" in text or "E" in text:
+        text = format(number, "f")
+    return text[:-2] if text.endswith(".0") else text
 _TRUE, _FALSE = _typed("true", "boolean"), _typed("false", "boolean")
 
 
@@ -155,7 +164,7 @@ class Iris:
 
     def prefixes(self) -> dict[str, str]:
         return {
-            "fz": FZ, "fzm": str(MEASURE), "fzp": str(PROBLEM), "rdf": RDF, "rdfs": RDFS, "xsd": XSD, "skos": SKOS,
+            "fz": FZ, "fzm": str(MEASURE), "fzp": str(PROBLEM), "fzi": str(METRIC), "rdf": RDF, "rdfs": RDFS, "xsd": XSD, "skos": SKOS,
             "org": ORG, "prov": PROV, "dcterms": DCTERMS, "owl": OWL,
             "unit": self.base + "unit/", "instrument": self.base + "instrument/", "report": self.base + "report/",
             "practice": self.base + "practice/", "docno": self.base + "docno/",
@@ -167,11 +176,11 @@ class Iris:
 
 @lru_cache(maxsize=1)
 def vocabulary_triples() -> tuple[tuple, ...]:
-    """The ontology and both concept schemes, so the graph explains itself (sorted)."""
+    """The ontology and the concept schemes, so the graph explains itself (sorted)."""
     import pyoxigraph as ox
 
     triples = set()
-    for name in ("kg.ttl", "measures.ttl", "problems.ttl"):
+    for name in ("kg.ttl", "measures.ttl", "problems.ttl", "metrics.ttl"):
         with open(ontology_path(name), "rb") as handle:
             for t in ox.parse(handle, format=ox.RdfFormat.TURTLE):
                 o = t.object
@@ -274,6 +283,8 @@ def report_triples(report: Report, iris: Iris) -> list[tuple]:
         t.append((r, F.coversYear, _year(report.year)))
     if report.encoding:
         t.append((r, F.encoding, _string(report.encoding)))
+    if report.url:
+        t.append((r, F.pageAddress, Lit(report.url, None, XSD + "anyURI")))
     issued = _iso_date(report.metadata.get("成文日期") or report.metadata.get("发布日期") or report.signature.get("date", ""))
     if issued:
         t.append((r, DCTERMS + "issued", _typed(issued, "date")))
@@ -306,7 +317,7 @@ def report_triples(report: Report, iris: Iris) -> list[tuple]:
         direct.add((r, F.cites, target))
         c = iris.within(report.id, "citation", str(n))
         t += [(c, A, F.Citation), (c, F.report, r), (c, F.instrument, target), (c, F.writtenAs, _zh(mention.as_written)),
-              (c, F.evidence, evidence(mention.evidence))]
+              (c, F.citationKind, fz(CITATION_KINDS[mention.relation])), (c, F.evidence, evidence(mention.evidence))]
     owner = f"unit:{report.unit.key}" if report.unit else f"report:{report.id}"
     for n, mention in enumerate(report.measures, 1):
         measure = str(MEASURE) + mention.concept if mention.concept else iris.practice(f"practice:{owner}:{mention.label}")
@@ -338,6 +349,12 @@ def report_triples(report: Report, iris: Iris) -> list[tuple]:
               (i, F.report, r), (i, F.evidence, evidence(indicator.evidence))]
         if indicator.year:
             t.append((i, F.year, _year(indicator.year)))
+        if indicator.number is not None:
+            t.append((i, F.numericValue, Lit(_decimal(indicator.number), None, XSD_DECIMAL)))
+        if indicator.kind:
+            t.append((i, F.metricKind, str(METRIC) + indicator.kind))
+        if indicator.measure:
+            t.append((i, F.countsMeasure, str(MEASURE) + indicator.measure))
     t.extend(sorted(direct))
     return t
 
@@ -459,13 +476,15 @@ _REFERENCES = {DCTERMS + "publisher": "publisher", ORG + "subOrganizationOf": "s
                SKOS + "broader": "broader", SKOS + "narrower": "narrower", SKOS + "inScheme": "inScheme", SKOS + "hasTopConcept": "hasTopConcept",
                SKOS + "topConceptOf": "topConceptOf", RDFS + "domain": "domain", RDFS + "range": "range", RDFS + "subClassOf": "subClassOf",
                RDFS + "subPropertyOf": "subPropertyOf", OWL + "imports": "imports"}
-_FZ_REFERENCES = ("addressedBy", "basedOn", "category", "cites", "documentNumber", "evidence", "implements", "impliedBy", "implies",
-                  "instrument", "level", "measure", "mentions", "plans", "practiceOf", "report", "reports", "states", "status", "unit")
+_FZ_REFERENCES = ("addressedBy", "basedOn", "category", "citationKind", "cites", "countsMeasure", "documentNumber", "evidence", "implements",
+                  "impliedBy", "implies", "instrument", "level", "measure", "mentions", "metricKind", "plans", "practiceOf", "report", "reports",
+                  "states", "status", "unit")
 _FZ_TYPED = {"approximate": "xsd:boolean", "linked": "xsd:boolean", "coversYear": "xsd:gYear", "year": "xsd:gYear",
-             "startOffset": "xsd:integer", "endOffset": "xsd:integer", "value": "xsd:decimal"}
+             "startOffset": "xsd:integer", "endOffset": "xsd:integer", "value": "xsd:decimal", "numericValue": "xsd:decimal",
+             "pageAddress": "xsd:anyURI"}
 _FZ_CHINESE = ("metadata", "metric", "organType", "quote", "sentence", "text", "unitOfMeasure", "writtenAs")
-_FZ_STRINGS = ("divisionCode", "encoding", "matchPattern", "organCategory", "section", "sourceFile", "candidateCode")
-_COMPACT = {"fz": FZ, "fzm": str(MEASURE), "fzp": str(PROBLEM), "rdf": RDF, "rdfs": RDFS, "xsd": XSD, "skos": SKOS, "org": ORG,
+_FZ_STRINGS = ("divisionCode", "encoding", "matchPattern", "organCategory", "section", "sourceFile", "candidateCode", "unitKind")
+_COMPACT = {"fz": FZ, "fzm": str(MEASURE), "fzp": str(PROBLEM), "fzi": str(METRIC), "rdf": RDF, "rdfs": RDFS, "xsd": XSD, "skos": SKOS, "org": ORG,
             "prov": PROV, "dcterms": DCTERMS, "owl": OWL}
 
 

@@ -16,6 +16,7 @@ from kg.resources import ontology_path
 FZ = Namespace("https://w3id.org/fzkg/ontology#")
 MEASURE = Namespace("https://w3id.org/fzkg/measure/")
 PROBLEM = Namespace("https://w3id.org/fzkg/problem/")
+METRIC = Namespace("https://w3id.org/fzkg/metric/")
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,8 @@ class Concept:
     implies: tuple[str, ...]
     addressed_by: tuple[str, ...]
     theme: bool
+    unit_kind: str | None = None  # metrics: the kind of unit of measure they are counted in
+    counts: str | None = None  # metrics: the measure they count
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,8 @@ class Scheme:
                 implies=ids(FZ.implies),
                 addressed_by=ids(FZ.addressedBy),
                 theme=iri in themes,
+                unit_kind=next((str(o) for o in graph.objects(iri, FZ.unitKind)), None),
+                counts=next(iter(ids(FZ.countsMeasure)), None),
             )
         self.order = {cid: i for i, cid in enumerate(self.concepts)}
         # One Aho-Corasick pass finds both the concepts' literal phrases and the literals their
@@ -165,6 +170,12 @@ def _load(filename: str, namespace: Namespace) -> Scheme:
 def measures() -> Scheme:
     """The measure scheme (ontology/measures.ttl)."""
     return _load("measures.ttl", MEASURE)
+
+
+@lru_cache(maxsize=1)
+def metrics() -> Scheme:
+    """The scheme of typed metrics (ontology/metrics.ttl)."""
+    return _load("metrics.ttl", METRIC)
 
 
 @lru_cache(maxsize=1)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from kg.extract.base import Document
-from kg.model import Indicator, Report, SectionType
+from kg.extract.base import Document, Sentence
+from kg.model import Indicator, MeasureMention, Report, SectionType
 from kg.resources import read_tsv
+from kg.vocab import Concept, measures, metrics
 
 _APPROX_BEFORE = re.compile(r"(约|近|超过|超|逾|达到?近|将近|大约)$")
 _APPROX_AFTER = ("余", "多", "左右", "以上")
@@ -17,7 +18,7 @@ _METRIC_LEAD = re.compile(
     r"^(?:(?:20\d{2}年(?:度|以来|全年|底)?|截至目前|截止目前|截至\S{0,8}底|全年|今年以来|年内|目前|其中|同时|此外|另外"
     r"|共计|共|累计|合计|先后|已|全镇|全街|全县|全区|全市|全省|我[街镇乡县区市省局委厅]|本年度|一年来)[,]?)+"
 )
-_FREQUENCY = re.compile(r"(每|每年|每月|每周|每季度|每半年|连续|第|前|近)$")
+_FREQUENCY = re.compile(r"(每|每年|每月|每周|每季度|每半年|连续|第|前)$")
 _EVERY = re.compile(r"每(?:年|月|周|季度?|半年|天|日|次|人)")
 _MASKED = re.compile(r"《[^》\n]*》|“[^”\n]{1,30}”")
 _YEAR_IN = re.compile(r"(20\d{2})年")
@@ -31,8 +32,25 @@ def _pattern() -> re.Pattern:
     units = sorted((row["unit"] for row in read_tsv("lexicon", "units.tsv")), key=len, reverse=True)
     alternation = "|".join(re.escape(u) for u in units)
     return re.compile(
-        rf"(?<![\d.〔\[])(?P<value>\d+(?:\.\d+)?)(?P<approx>余|多)?(?P<unit>(?:万|亿)?(?:{alternation}))(?P<after>余|多|左右|以上)?"
+        rf"(?<![\d.〔\[])(?P<value>\d+(?:\.\d+)?)(?P<approx>余|多)?(?P<scale>万|亿)?(?P<approx2>余|多)?(?P<unit>{alternation})"
+        r"(?P<after>余|多|左右|以上)?"
     )
+
+
+_SCALE = {"万": 1e4, "亿": 1e8}
+# a change: 审批时限由原来的30个工作日压缩至3个工作日 — both numbers count what the subject before 由 counts
+_CHANGE_TO = re.compile(r"(压缩至|压缩到|压减至|缩短至|缩短为|缩减至|提速至|提高到|提高至|提升至|提升到|降至|降低到|降低至"
+                        r"|下降到|下降至|减少到|减少至|增加到|增加至|增至|减至|上升到|上升至|精简至|减少为)$")
+_CHANGE_FROM = re.compile(r"(由原来的|由原|由|从)$")
+_CHANGES_AFTER = re.compile(r"[^,。;]{0,8}?(压缩|压减|缩短|缩减|提速|提高|提升|降|减少|增加|增至|减至|上升|精简)")
+# a rank or a comparison base is no result: 在全国49个较大城市中排名第四, 最快10分钟
+_RANK_AFTER = re.compile(r"^[^,。;]{0,10}?(中)?(排名|排位|位列|居)")
+_BOUND_BEFORE = re.compile(r"(最快|最短|最长|最多|最少|不超过|不少于|不低于|至少|控制在)$")
+# verbs whose object is counted with the quantity before it: 聘请4名法律顾问, 召开3次常务会、2次专题会
+_COUNTING_VERB = re.compile(
+    r"(聘请|聘任|选聘|配备|组织|开展|举办|举行|召开|建立|设立|组建|培训|走访|接待|发放|征集|推出|打造|建成|出具|办理|受理|化解|调解|清理|梳理"
+    r"|审查|备案|制定|出台|印发|发布|公布|公开|安排|新增|完成|提供|解决|协调解决|帮助|惠及|覆盖|入选|命名|评选|培育|创建|实施|推动|推送|刊发|编印)$"
+)
 
 
 class IndicatorExtractor:
@@ -42,50 +60,121 @@ class IndicatorExtractor:
 
     def __call__(self, doc: Document, report: Report) -> None:
         pattern = _pattern()
+        stated = report.measures
         for sentence in doc.sentences:
             if sentence.type in (SectionType.PROBLEMS, SectionType.PLANS):
                 continue
             # numbers inside titles and quoted names (“提信心28条”) are not results
             text = _MASKED.sub(lambda m: m.group(0)[0] + "※" * (len(m.group(0)) - 2) + m.group(0)[-1], sentence.text)
-            previous_metric = ""
-            previous_end = 0
+            previous_metric, previous_verb = "", ""
+            previous_end = 0  # where the words of the last quantity (its number and the noun after it) end
             for match in pattern.finditer(text):
                 before = text[: match.start()]
                 # the masked text finds the numbers; the metric is read from the words as written
                 clause_text = sentence.text[previous_end: match.start()]
                 previous_end = match.end()
-                if _FREQUENCY.search(before) or re.search(r"[〔\[]\d{4}[〕\]]$|第$|\d[.:]$", before):
+                if _FREQUENCY.search(before) or re.search(r"[〔\[]\d{4}[〕\]]$|第$|\d[.:]$", before) or _BOUND_BEFORE.search(before):
                     continue
-                if text[match.end(): match.end() + 1] in ("年", "月", "日", "号", "届", "周", "岁"):
+                if text[match.end(): match.end() + 1] in ("年", "月", "日", "号", "届", "周", "岁") or _RANK_AFTER.match(text[match.end():]):
                     continue
-                clause = _CLAUSE_BREAK.split(clause_text)[-1].lstrip("、")
+                broken = _CLAUSE_BREAK.split(clause_text)
+                clause = broken[-1].lstrip("、")
+                listed = len(broken) == 1 and clause_text.startswith("、")  # 召开3次常务会、2次专题会: the list goes on
                 if _EVERY.search(clause):
                     continue  # 每季度集体学法不少于1次: a rule of frequency, not a result
-                metric = _metric(clause)
-                after = _noun_after(text, match.end())
-                if not metric:
+                after, after_end = _noun_after(sentence.text, match.end())
+                change = _CHANGE_TO.search(clause) or (_CHANGE_FROM.search(clause) if _CHANGES_AFTER.match(text, match.end()) else None)
+                metric = _metric(clause[: change.start()] if change else clause)
+                verb = _COUNTING_VERB.search(clause.rstrip())
+                if change and not metric:
+                    metric = previous_metric  # 压缩至3个工作日: the same subject as the number before
+                elif verb and after and (len(metric) <= len(verb.group(1)) + 8 or clause.rstrip().endswith(verb.group(1))):
+                    metric = (metric if len(metric) <= 3 else verb.group(1)) + after  # 聘请4名法律顾问
+                    previous_verb = verb.group(1)
+                elif not metric and listed and previous_verb and after:
+                    metric = previous_verb + after  # …、2次专题会: the verb of the list
+                elif not metric:
                     metric = after or previous_metric
                 elif len(metric) <= 3:
                     metric += after  # 建立25项制度: the verb alone says too little
                 elif clause.rstrip().endswith("等") and after:
                     # 实施政务、法治、市场、要素等4个环境建设工程: the list names kinds, the noun after says what was counted
                     metric = _leading_verb(clause) + after
+                if after and metric.endswith(after):
+                    previous_end = max(previous_end, after_end)  # 40个市直部门3507项…: the next count starts after this noun
                 if not metric:
                     continue
                 previous_metric = metric
-                approximate = bool(match.group("approx") or match.group("after") or _APPROX_BEFORE.search(clause))
+                approximate = bool(match.group("approx") or match.group("approx2") or match.group("after") or _APPROX_BEFORE.search(clause))
                 years = _YEAR_IN.findall(before)
+                scale = _SCALE.get(match.group("scale") or "", 1.0)
+                unit = (match.group("scale") or "") + match.group("unit")
                 # 答复率和答复及时率均达100%: one value, several metrics
                 metrics = _BOTH.split(metric) if _ALL_OF.search(clause) else [metric]
+                evidence = doc.sentence_evidence(sentence)
                 for part in (m for m in metrics if len(m) >= 2):
+                    kind = metric_kind(part, unit)
                     report.indicators.append(Indicator(
                         metric=part,
                         value=match.group("value"),
-                        unit=match.group("unit"),
+                        unit=unit,
                         approximate=approximate,
                         year=int(years[-1]) if years else report.year,
-                        evidence=doc.sentence_evidence(sentence),
+                        evidence=evidence,
+                        number=_number(match.group("value"), scale),
+                        kind=kind.id if kind else None,
+                        measure=_counted_measure(stated, evidence.start, sentence.text[: match.start()], part, kind),
                     ))
+
+
+@lru_cache(maxsize=1)
+def _unit_kinds() -> dict[str, str]:
+    return {row["unit"]: row["kind"] for row in read_tsv("lexicon", "units.tsv")}
+
+
+def metric_kind(metric: str, unit: str) -> Concept | None:
+    """The typed metric (ontology/metrics.ttl) an indicator's words and unit of measure fit, if one does.
+
+    >>> metric_kind("行政机关负责人出庭应诉率", "%").id, metric_kind("受理行政复议案件", "件").id
+    ('court-appearance-rate', 'reconsideration-cases')
+    >>> metric_kind("出庭应诉率", "件") is None
+    True
+    """
+    kind = _unit_kinds().get(unit.lstrip("万亿"))
+    scheme = metrics()
+    for match in sorted(scheme.find(metric), key=lambda m: scheme.order[m.concept]):
+        concept = scheme[match.concept]
+        if concept.unit_kind == kind:
+            return concept
+    return None
+
+
+def _counted_measure(stated: list[MeasureMention], sentence_start: int, before: str, metric: str, kind: Concept | None) -> str | None:
+    """The measure an indicator counts.
+
+    The one its metric's words name (开展专题学法 → leaders-study-law); else the
+    measure the report states in the same sentence nearest before the number
+    (组织宪法宣誓…11名 → constitution-oath); else the one its kind counts.
+    """
+    scheme = measures()
+    named = [m for m in scheme.find(metric) if not scheme[m.concept].theme]
+    if named:
+        return max(named, key=lambda m: (m.end, m.end - m.start)).concept
+    here = {m.concept for m in stated if m.concept and m.evidence.sentence and m.evidence.start == sentence_start}
+    near = [m for m in scheme.find(before) if m.concept in here]
+    if near:
+        return max(near, key=lambda m: (m.end, m.end - m.start)).concept
+    return kind.counts if kind else None
+
+
+def _number(value: str, scale: float) -> float:
+    """The value with 万/亿 applied, rounded to the digits written (1.3万 → 13000.0).
+
+    >>> _number("1.3", 1e4), _number("98.6", 1.0)
+    (13000.0, 98.6)
+    """
+    decimals = len(value.partition(".")[2])
+    return round(float(value) * scale, max(0, decimals - len(str(int(scale))) + 1))
 
 
 def _metric(clause: str) -> str:
@@ -115,7 +204,10 @@ def _leading_verb(clause: str) -> str:
     return match.group(1) if match else ""
 
 
-def _noun_after(text: str, end: int) -> str:
-    """For 由3名法制员…: the noun after the quantity."""
-    match = re.match(r"([\u4e00-\u9fff()]{2,12}?)(?:专门|负责|参加|参与|进行|开展|对|的|,|。|、|;|$)", text[end:])
-    return match.group(1) if match else ""
+_NOUN_END = re.compile(r"专门|负责|参加|参与|进行|开展|对|的|实现|完成|达到|覆盖|在|向|被|得到|获得|纳入|列入|上线|办理|,|。|、|;|:|“|《|\d|$")
+
+
+def _noun_after(text: str, end: int) -> tuple[str, int]:
+    """For 由3名法制员…, 43项惠企政策实现…: the noun after the quantity, and where it ends."""
+    match = re.match(r"([\u4e00-\u9fff()]{2,14}?)(?=" + _NOUN_END.pattern + ")", text[end:])
+    return (match.group(1), end + match.end(1)) if match else ("", end)
