@@ -17,6 +17,7 @@ from kg.model import Report, SourceHint
 from kg.normalize import normalize
 from kg.read import SUPPORTED_SUFFIXES, ReadError, Source, read
 from kg.sections import parse
+from kg.vocab import measures
 
 
 def report_id(original: str) -> str:
@@ -65,8 +66,9 @@ def process_source(source: Source, clock: StageClock | None = None, hint: Source
     metadata = {**source.metadata, **clean.metadata}
     structure = parse(clean.text, metadata)
     lap("sections")
-    if structure.title is None and structure.year is None and not structure.sections and not structure.unit_phrases:
-        raise ReadError("does not look like a report: no title, year, unit or numbered sections")
+    if structure.title is None and structure.year is None and not structure.sections and not structure.unit_phrases \
+            and not reads_like_report(clean.text):
+        raise ReadError("does not look like a report: no title, year, unit or numbered sections, and hardly a word of rule-of-law work")
     report = Report(
         id=report_id(source.original),
         file=source.path,
@@ -101,6 +103,15 @@ def process_source(source: Source, clock: StageClock | None = None, hint: Source
         component(doc, report)
     lap("extract")
     return report
+
+
+def reads_like_report(text: str) -> bool:
+    """Whether a text without title, year, unit or outline still speaks of rule-of-law work (three measures or more).
+
+    >>> reads_like_report("今天天气很好。我们去公园散步。"), reads_like_report("成立法治建设领导小组,开展普法宣传,聘请法律顾问。")
+    (False, True)
+    """
+    return len({m.concept for m in measures().find(text)}) >= 3
 
 
 @dataclass

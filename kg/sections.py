@@ -116,9 +116,36 @@ def _lines(text: str) -> list[Line]:
     lines, pos = [], 0
     for raw in text.split("\n"):
         if raw.strip():
-            lines.append(Line(pos, pos + len(raw), raw))
+            lines.extend(_split_long(Line(pos, pos + len(raw), raw)))
         pos += len(raw) + 1
     return lines
+
+
+_LONG_LINE = 300
+# A page flattened into one line (a copy from a PDF viewer or a mirror site) still has its outline:
+# a marker right after a sentence ends, and a title right before the first marker.
+_INLINE_HEADING = re.compile(rf"(?<=[。;:!?])\s*(?=(?:{_CN_NUM}、|\({_CN_NUM}\)|第{_CN_NUM}(?:部分|章)))")
+_INLINE_TITLE = re.compile(r"[^。,;:\s]{2,60}?(?:法治政府建设|依法行政|法治建设|依法治[省市县区镇乡街])[^。,;:\s]{0,24}?(?:报告|汇报|总结)(?=\S)")
+
+
+def _split_long(line: Line) -> list[Line]:
+    """A very long line cut where headings and a title stand inside it (offsets kept).
+
+    >>> [l.text for l in _split_long(Line(0, 0, "首页 七里街道2021年度法治政府建设工作报告一、主要工作。" + "成立领导小组。" * 40 + "二、存在的问题。"))][:2]
+    ['首页 ', '七里街道2021年度法治政府建设工作报告']
+    """
+    if len(line.text) <= _LONG_LINE:
+        return [line]
+    cuts = {m.start() for m in _INLINE_HEADING.finditer(line.text)}
+    title = _INLINE_TITLE.search(line.text, 0, 400)
+    if title:
+        cuts |= {title.start(), title.end()}
+    pieces, last = [], 0
+    for cut in sorted(cuts) + [len(line.text)]:
+        if cut > last and line.text[last:cut].strip():
+            pieces.append(Line(line.start + last, line.start + cut, line.text[last:cut]))
+        last = max(last, cut)
+    return pieces or [line]
 
 
 @lru_cache(maxsize=1)

@@ -62,9 +62,13 @@ class UnitExtractor:
             chosen, _ = choose(gaz, codes, context)
             if chosen is None or (report.unit is not None and report.unit.code == chosen):
                 continue  # the reporting unit itself, or a department's own government
-            # a town or street name can be an ordinary word (联合街道): it needs a named parent
-            if gaz.by_code[chosen].level == 4 and not context.support(gaz, chosen):
+            # a town or street name can be an ordinary word (联合街道): it needs a named parent; so does a county far
+            # from the reporting unit (江北区委 in a Chongqing street's report is not Ningbo's 江北区)
+            level = gaz.by_code[chosen].level
+            if (level == 4 or (level == 3 and not _same_province(chosen, chain))) and not context.support(gaz, chosen):
                 continue
+            if _ADDRESS.search(text, max(0, start - 12), start):
+                continue  # a postal address (地址:天津市和平区建设路18号) is not a mention of the district
             self._add(doc, report, division_unit(gaz.by_code[chosen], form, gaz), start, seen)
         report.organs.sort(key=lambda m: (m.evidence.start, m.unit.name))
 
@@ -121,6 +125,13 @@ class UnitExtractor:
 
 
 _SKIP = object()
+
+
+_ADDRESS = re.compile(r"(地址|通讯地址|邮寄地址|办公地址|联系地址)[:]?[^,;。]{0,10}$")
+
+
+def _same_province(code: str, chain: list[Division]) -> bool:
+    return not chain or code[:2] == chain[0].code[:2]
 
 
 def _inside_word(text: str, start: int, form: str) -> bool:

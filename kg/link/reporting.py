@@ -154,6 +154,13 @@ def link_reporting_unit(evidence: Evidence) -> tuple[Unit | None, list[str]]:
     for phrase, _source in phrases:
         unit = resolve_phrase(phrase, context)
         if unit is None:
+            # page furniture glued in front (页走进汉台新闻中心…七里街道办事处): from the first place it names
+            for start, _end, _form, codes in gaz.places(phrase):
+                if start > 0 and codes:
+                    unit = resolve_phrase(phrase[start:], context)
+                    if unit is not None:
+                        break
+        if unit is None:
             cut = segment(phrase)
             if cut.level_prefix and not cut.rest and not cut.divisions:  # 县人民政府, 区政府: a level and nothing else
                 me.levels[_level_word(cut.level_prefix)] += 10

@@ -41,7 +41,7 @@ def _tokenizer():
 
 
 # what follows a name's suffix character when jieba glues it to the next word: 江北 | 区委, 渠 | 县政府
-_GLUED = ("委", "政府", "人民政府", "人大", "政协", "长", "党委")
+_GLUED = ("委", "政府", "人民政府", "人大", "政协", "长", "党委", "级", "直")
 
 
 def _tokens(text: str) -> dict[int, str]:
