@@ -110,6 +110,8 @@ class Merged(NamedTuple):
     key: str
     report_id: str
     triples: int  # in its RDF block
+    same_report: tuple | None = None  # (unit, year, opening): what another file of the same report shares
+    length: int = 0  # characters of the file
 
 
 @dataclass
@@ -338,6 +340,9 @@ def _merge(entries: list[Entry], todo: list[Entry], workers: Workers, cache: Cac
     in_state = {m.report_id for m in merged.values()}
     pending = set(todo)
     seen: dict[str, str] = {}
+    # (unit, year, opening) → (path, length) of the file merged for that report
+    same: dict[tuple, tuple[str, int]] = {m.same_report: (m.path, m.length) for m in merged.values() if m.same_report}
+    superseded: set[str] = set()  # files merged before a longer file of the same report came
     conflict = False
     for number, entry in enumerate(entries, 1):
         done = next(workers) if entry in pending else None
@@ -356,15 +361,25 @@ def _merge(entries: list[Entry], todo: list[Entry], workers: Workers, cache: Cac
             result.failures.append(done.failure)
         else:
             report_id, triples, stats, change = pickle.loads(done.payload if done else cache.entry(entry.key))
+            twin = same.get(change.same_report) if change.same_report else None
             if report_id in seen:
                 result.warnings.append((entry.path, f"same text as {seen[report_id]}: left out"))
             elif report_id in in_state:
                 conflict = True  # a new file repeats one already merged, and comes first: merge all again
+            elif twin is not None and change.length <= twin[1]:
+                result.warnings.append((entry.path, _same_report(twin[0], change.length, twin[1])))
+            elif twin is not None:  # a longer file of a report merged already: merge all again without the shorter one
+                superseded.add(twin[0])
+                conflict = True
+                if done is not None and done.report is not None:
+                    result.reports.append(done.report)  # kept in memory: the graph is made again from the reports
             else:
                 seen[report_id] = entry.path
+                if change.same_report:
+                    same[change.same_report] = (entry.path, change.length)
                 result.graph.apply(change)
                 result.stats.add(stats)
-                result.entries.append(Merged(entry.path, entry.key, report_id, triples))
+                result.entries.append(Merged(entry.path, entry.key, report_id, triples, change.same_report, change.length))
                 result.applied.append(entry.key)
                 result.touched |= change.entity_keys()
                 result.warnings.extend((entry.path, warning) for warning in change.warnings)
@@ -373,13 +388,36 @@ def _merge(entries: list[Entry], todo: list[Entry], workers: Workers, cache: Cac
         if progress:
             progress(number, len(entries))
         result.main.lap("merge")
-    if conflict:  # everything readable is in the cache now: only the merge is done again, without the state
-        failed = {failure.path for failure in result.failures}
+    if conflict and cache is None:  # the reports are in memory (kept): the graph is made again from them, in input order
+        order = {entry.path: n for n, entry in enumerate(entries)}
+        kept_reports = sorted((r for r in result.reports if r.file not in superseded), key=lambda r: order[r.file])
+        again = BuildResult(KnowledgeGraph(), warnings=[w for w in result.warnings if w[0] not in superseded])
+        keys = {entry.path: entry.key for entry in entries}
+        for report in kept_reports:
+            change = delta(report)
+            again.graph.apply(change)
+            again.stats.add(Stats.of(report))
+            again.entries.append(Merged(report.file, keys[report.file], report.id, 0, change.same_report, change.length))
+            again.warnings.extend((report.file, warning) for warning in change.warnings if (report.file, warning) not in again.warnings)
+        again.applied = [m.key for m in again.entries]
+        result.reports = kept_reports
+    elif conflict:  # everything readable is in the cache now: only the merge is done again, without the state
+        failed = {failure.path for failure in result.failures} | superseded
         again = merge([e for e in entries if e.path not in failed], cache=cache, use_state=False)
+    if conflict:
+        for path in sorted(superseded):
+            left = next(m for m in result.entries if m.path == path)
+            kept = next(m for m in again.entries if m.same_report == left.same_report)
+            again.warnings.append((path, _same_report(kept.path, left.length, kept.length)))
         result.graph, result.stats, result.snapshot, result.journal = again.graph, again.stats, None, 0
         result.entities, result.touched = None, set()
         result.entries, result.applied, result.warnings = again.entries, again.applied, again.warnings
     return result
+
+
+def _same_report(kept: str, length: int, kept_length: int) -> str:
+    """The warning for a file left out because a longer file holds the same report."""
+    return f"same report as {kept} (same unit, year and opening; {length} characters against {kept_length}): left out, {kept} kept"
 
 
 def _state(cache: Cache) -> dict | None:
@@ -466,7 +504,7 @@ def _save_state(cache: Cache, result: BuildResult) -> None:
     added a few reports to a snapshot records their cache keys instead, and
     the next build replays them.
     """
-    warnings = [w for w in result.warnings if not w[1].startswith("same text as")]  # found again each build
+    warnings = [w for w in result.warnings if not w[1].startswith(("same text as", "same report as"))]  # found again each build
     merged_since = result.journal + len(result.applied)
     if result.snapshot and merged_since <= JOURNAL_SHARE * len(result.entries):
         if result.applied:

@@ -27,6 +27,7 @@ from kg.model import Report, Unit
 from kg.vocab import measures, problem_categories
 
 EVIDENCE_PER_EDGE = 3  # sentences kept on an aggregated edge for tooltips
+OPENING_NEEDED = 20  # a shorter opening says too little to call two files one report
 
 # relation names, used as edge keys
 PUBLISHED_BY = "publishedBy"
@@ -81,6 +82,8 @@ class GraphDelta:
     edges: list[tuple[str, str, str, Evidence | None]] = field(default_factory=list)
     links: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    same_report: tuple | None = None  # (unit, year, opening): two files that share it hold one report
+    length: int = 0  # characters of the file: of two files of one report, the longer is kept
 
     def entity_keys(self) -> set[str]:
         """The nodes whose entity triples this report may change: its nodes, their sets, parents and owners."""
@@ -114,7 +117,8 @@ class _DeltaBuilder:
         report = self.report
         unit = self.unit(report.unit) if report.unit else None
         info = ReportInfo(report.id, report.file, report.title, report.year, unit)
-        out = self.out = GraphDelta(info, warnings=list(report.warnings))
+        out = self.out = GraphDelta(info, warnings=list(report.warnings), length=report.length,
+                                    same_report=(unit, report.year, report.opening) if len(report.opening) >= OPENING_NEEDED else None)
         self.flush_units()
         report_key = f"report:{report.id}"
         out.nodes.append((report_key, {"kind": "report", "label": report.title or report.file, "year": report.year, "file": report.file}))

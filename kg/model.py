@@ -180,6 +180,7 @@ class Report:
     traditional: bool = False
     length: int = 0  # characters of the original file
     url: str | None = None  # the page address, from the file or the user's sources list
+    opening: str = ""  # the first words of the body (letters and digits only): with unit and year, what makes two files one report
 
     def to_dict(self) -> dict:
         """A JSON-ready dict (enums as their values)."""

@@ -86,6 +86,7 @@ def process_source(source: Source, clock: StageClock | None = None, hint: Source
     if structure.addressee:
         report.metadata.setdefault("addressee", structure.addressee)
     report.url = (hint.url if hint else None) or metadata.get("url")
+    report.opening = opening(clean.text[structure.body_start:structure.body_start + 400])
     report.unit, unit_warnings = link_reporting_unit(UnitEvidence(
         phrases=structure.unit_phrases, text=clean.text, addressee=structure.addressee, signature=structure.signature.get("unit"),
         hint=read_address(report.url) if report.url else None, stated=hint.unit if hint else None,
@@ -103,6 +104,19 @@ def process_source(source: Source, clock: StageClock | None = None, hint: Source
         component(doc, report)
     lap("extract")
     return report
+
+
+_NOT_WORD = re.compile(r"[^0-9A-Za-z\u3400-\u9fff]+")
+OPENING = 40  # characters of the body that, with the unit and the year, tell one report from another
+
+
+def opening(body: str) -> str:
+    """The first letters and digits of a body: a page and its excerpt, or two savings of one report, share them.
+
+    >>> opening("2021年，七里街道坚持以习近平法治思想为指导……") == opening("2021年,七里街道坚持以习近平法治思想为指导")
+    True
+    """
+    return _NOT_WORD.sub("", body)[:OPENING]
 
 
 def reads_like_report(text: str) -> bool:

@@ -140,8 +140,11 @@ def decode(data: bytes, declared: str | None = None) -> tuple[str, str, list[str
 
     try:
         return _checked(data.decode("utf-8")), "utf-8", warnings
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as err:
+        if err.start >= len(data) - 3 and err.reason == "unexpected end of data":
+            # a file cut inside its last character (an excerpt saved by byte count): the rest is good UTF-8
+            warnings.append(f"the last {len(data) - err.start} byte(s) are a character cut short: dropped")
+            return _checked(data[: err.start].decode("utf-8")), "utf-8", warnings
 
     best: tuple[float, str, str] | None = None
     for encoding in _LEGACY_CANDIDATES:

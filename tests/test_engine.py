@@ -30,13 +30,42 @@ def assert_same_outputs(a, b):
 
 @pytest.fixture(scope="module")
 def inputs(tmp_path_factory):
-    """The seeds and the corpus, copied to one folder that tests may change (as analysts add reports)."""
+    """The seeds and the corpus, copied to one folder that tests may change (as analysts add reports).
+
+    d005 is the beginning of seed 000 (the same report): it is left out here, so that every input is
+    one report; test_an_excerpt_and_its_report_are_merged_once covers the pair.
+    """
     require_corpus()
     folder = tmp_path_factory.mktemp("inputs") / "reports"
     folder.mkdir()
     for path in sorted(SEEDS.glob("*.txt")) + sorted(CORPUS.glob("d*.txt")):
-        shutil.copy(path, folder / path.name)
+        if path.name != EXCERPT_OF_SEED_000:
+            shutil.copy(path, folder / path.name)
     return folder
+
+
+EXCERPT_OF_SEED_000 = "d005.txt"
+
+
+@pytest.mark.parametrize("order", ["excerpt first", "report first"])
+def test_an_excerpt_and_its_report_are_merged_once(tmp_path, order):
+    """Two files of one report (same unit, year and opening): the longer is kept, the other named in a warning."""
+    require_corpus()
+    folder = tmp_path / "in"
+    folder.mkdir()
+    names = ("a.txt", "b.txt") if order == "excerpt first" else ("b.txt", "a.txt")
+    shutil.copy(CORPUS / EXCERPT_OF_SEED_000, folder / names[0])
+    shutil.copy(SEEDS / "000_5cc3c28cd58ae867.txt", folder / names[1])
+    for run in range(2):  # a clean build, then one from the cache and the saved graph
+        result = build([folder], tmp_path / "out", jobs=1)
+        assert [m.path for m in result.entries] == [str(folder / names[1])], run
+        warning = next(w for path, w in result.warnings if path == str(folder / names[0]))
+        assert warning.startswith(f"same report as {folder / names[1]}") and "left out" in warning
+    assert len((tmp_path / "out" / "documents.jsonl").read_text(encoding="utf-8").splitlines()) == 1
+    from kg.corpus import build as build_in_memory
+
+    corpus = build_in_memory([folder])  # the library's in-memory build agrees
+    assert [r.file for r in corpus.reports] == [str(folder / names[1])] and len(corpus.graph.reports) == 1
 
 
 @pytest.fixture(scope="module")

@@ -7,8 +7,9 @@ import pytest
 import rdflib
 from rdflib.namespace import OWL, RDF, RDFS
 
+from conftest import ROOT
 from kg.resources import ontology_path
-from kg.validate import validate_graph
+from kg.validate import validate_file, validate_graph
 
 FZ = "https://w3id.org/fzkg/ontology#"
 
@@ -63,11 +64,28 @@ def _one(graph, s=None, p=None, o=None):
     return next(iter(graph.triples((s, p, o))))
 
 
-def test_a_report_without_year_is_a_violation(seed_graph):
+def test_a_report_with_two_years_is_a_violation(seed_graph):
     year = rdflib.URIRef(FZ + "coversYear")
-    result = _broken(seed_graph, lambda g: g.remove(_one(g, p=year)))
+
+    def second_year(g):
+        report, _, _ = _one(g, p=year)
+        g.add((report, year, rdflib.Literal("1999", datatype=rdflib.XSD.gYear)))
+    result = _broken(seed_graph, second_year)
     assert not result.conforms
-    assert any("covers exactly one year" in v.message for v in result.violations)
+    assert any("covers at most one year" in v.message for v in result.violations)
+
+
+def test_a_report_whose_text_names_no_unit_or_year_still_conforms(tmp_path):
+    """The second half of a real report: no title, year or unit; its statements hang on the report."""
+    from kg.corpus import build, write_outputs
+
+    lines = (ROOT / "seeds" / "000_5cc3c28cd58ae867.txt").read_text(encoding="utf-8").splitlines()
+    (tmp_path / "half.txt").write_text("\n".join(lines[len(lines) // 2:]), encoding="utf-8")
+    corpus = build([tmp_path / "half.txt"])
+    report = corpus.reports[0]
+    assert report.unit is None and report.year is None and report.measures
+    written = write_outputs(corpus, tmp_path / "out")
+    assert validate_file(written["rdf"]).conforms
 
 
 def test_a_linked_division_without_code_is_a_violation(seed_graph):

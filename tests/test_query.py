@@ -93,4 +93,4 @@ def test_validate_command(seed_outputs, tmp_path):
         "@prefix fz: <https://w3id.org/fzkg/ontology#> .\n<https://x/r> a fz:Report .\n", encoding="utf-8")
     result = runner.invoke(main, ["validate", str(broken)])
     assert result.exit_code == 1
-    assert "a report covers exactly one year" in result.output and "https://x/r" in result.output
+    assert "a report has exactly one identifier" in result.output and "https://x/r" in result.output
