@@ -121,7 +121,7 @@ def _lines(text: str) -> list[Line]:
     return lines
 
 
-_LONG_LINE = 300
+_LONG_LINE = 150
 # A page flattened into one line (a copy from a PDF viewer or a mirror site) still has its outline:
 # a marker right after a sentence ends, and a title right before the first marker.
 _INLINE_HEADING = re.compile(rf"(?<=[。;:!?])\s*(?=(?:{_CN_NUM}、|\({_CN_NUM}\)|第{_CN_NUM}(?:部分|章)))")

@@ -8,7 +8,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
-CORPUS = ROOT.parent / "shared" / "corpus"
+CORPUS = ROOT / "tests" / "data" / "corpus"  # a copy of ../shared/corpus (tests/data/README.md)
+CORPUS2 = ROOT / "tests" / "data" / "corpus2"
 SEED = {path.name[:3]: path for path in sorted(SEEDS.glob("*.txt"))}
 
 
@@ -38,4 +39,4 @@ def seed_outputs(tmp_path_factory, seed_corpus):
 
 def require_corpus():
     if not CORPUS.is_dir():
-        pytest.skip(f"the shared corpus is not beside the project ({CORPUS})")
+        pytest.skip(f"the corpus copy is missing ({CORPUS})")

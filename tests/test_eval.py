@@ -76,3 +76,51 @@ def test_eval_json(tmp_path):
 def test_eval_on_an_empty_folder(tmp_path):
     result = CliRunner().invoke(main, ["eval", str(tmp_path)])
     assert result.exit_code == 3
+
+
+# ---------------------------------------------------------------------------- the dev corpora (issue 10)
+
+@pytest.fixture(scope="module")
+def corpus():
+    return evaluate(GOLD / "corpus")
+
+
+@pytest.fixture(scope="module")
+def corpus2():
+    return evaluate(GOLD / "corpus2")
+
+
+def test_the_reporting_unit_on_reports_the_rules_were_not_written_against(corpus, corpus2):
+    """corpus2 was annotated by reading, before any rule was tuned on it (README: Quality)."""
+    for result in (corpus, corpus2):
+        assert result.accuracy["unit code"].value >= 0.95  # among the reports whose text determines the unit
+        assert len(result.wrong_links) <= result.reports // 100  # at most one wrong link in a hundred
+        assert result.accuracy["year"].value >= 0.98
+        assert result.accuracy["department named"].value >= 0.85
+    assert corpus2.accuracy["department named"].value >= 0.90
+
+
+def test_measures_indicators_and_instrument_types_on_corpus2(corpus2):
+    measures = corpus2.entities["measures"]
+    assert measures.precision >= 0.92 and measures.f1 >= 0.90
+    assert corpus2.entities["indicators"].f1 >= 0.92
+    assert corpus2.accuracy["instrument type"].value >= 0.93
+    assert corpus2.relations["instrumentRelation"].f1 >= 0.80
+
+
+def test_no_phantom_divisions(seeds, corpus, corpus2):
+    assert seeds.phantoms == corpus.phantoms == corpus2.phantoms == []
+
+
+def test_page_addresses_link_what_the_text_leaves_open():
+    """With the addresses of sources.jsonl, the reports whose text names no unit (or an ambiguous one) are linked too."""
+    hinted = evaluate(GOLD / "corpus", with_sources=True)
+    assert hinted.accuracy["unit with source"].value == 1.0 and hinted.wrong_links == []
+
+
+def test_eval_several_sets_side_by_side():
+    result = CliRunner().invoke(main, ["eval", str(GOLD / "seeds"), str(GOLD / "corpus2"), "--summary"])
+    assert result.exit_code == 0, result.output
+    header, *rows = result.output.splitlines()
+    assert header.split() == ["seeds", "corpus2"]
+    assert any(row.startswith("measures P / R / F1") for row in rows) and any(row.startswith("phantom divisions") for row in rows)

@@ -44,6 +44,7 @@ def _tokenizer():
 _GLUED = ("委", "政府", "人民政府", "人大", "政协", "长", "党委", "级", "直")
 
 
+@lru_cache(maxsize=4096)  # the same few characters around a name recur: 区委、区政府, 全市
 def _tokens(text: str) -> dict[int, str]:
     """jieba's tokens of ``text`` by where they start."""
     tokens, pos = {}, 0
