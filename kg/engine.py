@@ -188,10 +188,11 @@ def _warm_up() -> None:
     from kg.link.divisions import gazetteer
     from kg.link.instruments import table
     from kg.link.units import organ_lookup
+    from kg.link.words import warm_up as words
     from kg.normalize import _opencc
-    from kg.vocab import measures, problem_categories
+    from kg.vocab import measures, metrics, problem_categories
 
-    gazetteer(), table(), organ_lookup(), measures(), problem_categories(), _opencc()
+    gazetteer().township_short_names(""), table(), organ_lookup(), measures(), metrics(), problem_categories(), _opencc(), words()
     gc.freeze()
 
 

@@ -114,14 +114,17 @@ def parse(text: str, metadata: dict[str, str] | None = None) -> Structure:
 
 def _lines(text: str) -> list[Line]:
     lines, pos = [], 0
-    for raw in text.split("\n"):
+    raws = text.split("\n")
+    flattened = len(raws) <= 3  # a page that lost its line breaks
+    for raw in raws:
         if raw.strip():
-            lines.extend(_split_long(Line(pos, pos + len(raw), raw)))
+            line = Line(pos, pos + len(raw), raw)
+            lines.extend(_split_long(line) if flattened or len(raw) > _LONG_LINE else [line])
         pos += len(raw) + 1
     return lines
 
 
-_LONG_LINE = 150
+_LONG_LINE = 1500  # a paragraph this long holds more than one section
 # A page flattened into one line (a copy from a PDF viewer or a mirror site) still has its outline:
 # a marker right after a sentence ends, and a title right before the first marker.
 _INLINE_HEADING = re.compile(rf"(?<=[。;:!?])\s*(?=(?:{_CN_NUM}、|\({_CN_NUM}\)|第{_CN_NUM}(?:部分|章)))")
@@ -134,7 +137,7 @@ def _split_long(line: Line) -> list[Line]:
     >>> [l.text for l in _split_long(Line(0, 0, "首页 七里街道2021年度法治政府建设工作报告一、主要工作。" + "成立领导小组。" * 40 + "二、存在的问题。"))][:2]
     ['首页 ', '七里街道2021年度法治政府建设工作报告']
     """
-    if len(line.text) <= _LONG_LINE:
+    if len(line.text) <= 150:
         return [line]
     cuts = {m.start() for m in _INLINE_HEADING.finditer(line.text)}
     title = _INLINE_TITLE.search(line.text, 0, 400)

@@ -40,6 +40,8 @@ class Document:
         self.structure = structure
         self.sentences = list(_split_sentences(self.text, structure))
         self._starts = [s.start for s in self.sentences]
+        self._evidence: dict[int, Evidence] = {}
+        self.concepts: dict[int, list] = {}  # the measure scheme's matches by sentence start, for later components
 
     def sentence_at(self, offset: int) -> Sentence | None:
         """The sentence containing a clean-text offset."""
@@ -63,7 +65,11 @@ class Document:
         )
 
     def sentence_evidence(self, sentence: Sentence) -> Evidence:
-        return self.evidence(sentence.start, sentence.end, sentence.section)
+        """The evidence of a whole sentence (made once: several statements rest on one sentence; do not change it)."""
+        found = self._evidence.get(sentence.start)
+        if found is None:
+            found = self._evidence[sentence.start] = self.evidence(sentence.start, sentence.end, sentence.section)
+        return found
 
     def in_body(self, offset: int) -> bool:
         return self.structure.body_start <= offset < self.structure.body_end

@@ -67,6 +67,7 @@ class IndicatorExtractor:
             # numbers inside titles and quoted names (“提信心28条”) are not results
             text = _MASKED.sub(lambda m: m.group(0)[0] + "※" * (len(m.group(0)) - 2) + m.group(0)[-1], sentence.text)
             previous_metric, previous_verb = "", ""
+            in_sentence, here = None, set()
             previous_end = 0  # where the words of the last quantity (its number and the noun after it) end
             for match in pattern.finditer(text):
                 before = text[: match.start()]
@@ -112,6 +113,9 @@ class IndicatorExtractor:
                 # 答复率和答复及时率均达100%: one value, several metrics
                 metrics = _BOTH.split(metric) if _ALL_OF.search(clause) else [metric]
                 evidence = doc.sentence_evidence(sentence)
+                if in_sentence is None:  # what the sentence states, for the measures the numbers count: found once
+                    here = {m.concept for m in stated if m.concept and m.evidence.start == evidence.start}
+                    in_sentence = doc.concepts.get(sentence.start, []) if here else []
                 for part in (m for m in metrics if len(m) >= 2):
                     kind = metric_kind(part, unit)
                     report.indicators.append(Indicator(
@@ -123,7 +127,7 @@ class IndicatorExtractor:
                         evidence=evidence,
                         number=_number(match.group("value"), scale),
                         kind=kind.id if kind else None,
-                        measure=_counted_measure(stated, evidence.start, sentence.text[: match.start()], part, kind),
+                        measure=_counted_measure(here, in_sentence, match.start(), part, kind),
                     ))
 
 
@@ -142,26 +146,40 @@ def metric_kind(metric: str, unit: str) -> Concept | None:
     """
     kind = _unit_kinds().get(unit.lstrip("万亿"))
     scheme = metrics()
-    for match in sorted(scheme.find(metric), key=lambda m: scheme.order[m.concept]):
-        concept = scheme[match.concept]
+    for concept_id in _metric_concepts(metric):
+        concept = scheme[concept_id]
         if concept.unit_kind == kind:
             return concept
     return None
 
 
-def _counted_measure(stated: list[MeasureMention], sentence_start: int, before: str, metric: str, kind: Concept | None) -> str | None:
+@lru_cache(maxsize=8192)  # metrics recur from report to report (受理各类纠纷, 参考率)
+def _metric_concepts(metric: str) -> tuple[str, ...]:
+    scheme = metrics()
+    return tuple(m.concept for m in sorted(scheme.find(metric), key=lambda m: scheme.order[m.concept]))
+
+
+@lru_cache(maxsize=8192)
+def _named_measure(metric: str) -> str | None:
+    """The measure a metric's own words name, nearest its end (开展专题学法 → leaders-study-law)."""
+    scheme = measures()
+    named = [m for m in scheme.find(metric) if not scheme[m.concept].theme]
+    return max(named, key=lambda m: (m.end, m.end - m.start)).concept if named else None
+
+
+def _counted_measure(stated: set[str], in_sentence: list, number_at: int, metric: str, kind: Concept | None) -> str | None:
     """The measure an indicator counts.
 
     The one its metric's words name (开展专题学法 → leaders-study-law); else the
     measure the report states in the same sentence nearest before the number
     (组织宪法宣誓…11名 → constitution-oath); else the one its kind counts.
+    ``stated`` are the concepts the report states in this sentence, ``in_sentence``
+    the scheme's matches in it.
     """
-    scheme = measures()
-    named = [m for m in scheme.find(metric) if not scheme[m.concept].theme]
+    named = _named_measure(metric)
     if named:
-        return max(named, key=lambda m: (m.end, m.end - m.start)).concept
-    here = {m.concept for m in stated if m.concept and m.evidence.sentence and m.evidence.start == sentence_start}
-    near = [m for m in scheme.find(before) if m.concept in here]
+        return named
+    near = [m for m in in_sentence if m.end <= number_at and m.concept in stated]
     if near:
         return max(near, key=lambda m: (m.end, m.end - m.start)).concept
     return kind.counts if kind else None

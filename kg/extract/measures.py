@@ -8,7 +8,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from kg.anchors import fixed_strings
+from ahocorasick_rs import AhoCorasick
+
+from kg.anchors import fixed_strings, requirements
 from kg.extract.base import Document, Sentence
 from kg.link.divisions import gazetteer
 from kg.link.words import is_word
@@ -45,8 +47,9 @@ class _Contexts:
 
     framing: re.Pattern
     clause: re.Pattern
-    spans: tuple[re.Pattern, ...]
+    spans: tuple[tuple[re.Pattern, tuple[frozenset[int], ...]], ...]  # each with the literal ids a match needs, set by set
     heading: re.Pattern
+    literals: AhoCorasick  # every literal the span patterns need, found in one pass
 
 
 @lru_cache(maxsize=1)
@@ -58,7 +61,11 @@ def _contexts() -> _Contexts:
     def joined(kind: str) -> re.Pattern:
         return re.compile("|".join(f"(?:{p})" for p in rows.get(kind, [])) or "(?!)")
 
-    return _Contexts(joined("framing"), joined("clause"), tuple(re.compile(p) for p in rows.get("span", [])), joined("heading"))
+    needs = [(p, requirements(p)) for p in rows.get("span", [])]
+    literals = sorted({literal for _, sets in needs for literal in set().union(*sets)} or {"\0"})
+    ids = {literal: i for i, literal in enumerate(literals)}
+    spans = tuple((re.compile(p), tuple(frozenset(ids[x] for x in need) for need in sets)) for p, sets in needs)
+    return _Contexts(joined("framing"), joined("clause"), spans, joined("heading"), AhoCorasick(literals))
 
 
 _CLAUSE_END = re.compile(r"[,;:。!?]")
@@ -80,10 +87,12 @@ def not_statements(text: str, sentence: Sentence, body_start: int, bare: bool) -
     if sentence.section is not None and sentence.start == sentence.section.start and contexts.heading.search(sentence.section.heading):
         return whole
     spans = []
-    for pattern in contexts.spans:
-        for match in pattern.finditer(text):
-            group = "topics" if "topics" in pattern.groupindex else 0
-            spans.append((match.start(group), match.end(group)))
+    present = {i for i, _start, _end in contexts.literals.find_matches_as_indexes(text, overlapping=True)}
+    for pattern, needs in contexts.spans:
+        if not all(present & need for need in needs):
+            continue  # a literal every match holds is missing: the pattern cannot match here
+        group = "topics" if "topics" in pattern.groupindex else 0
+        spans.extend((match.start(group), match.end(group)) for match in pattern.finditer(text))
     for match in contexts.clause.finditer(text):
         before = [m.end() for m in _CLAUSE_END.finditer(text, 0, match.start())]
         after = _CLAUSE_END.search(text, match.end())
@@ -266,8 +275,11 @@ class MeasureExtractor:
                 continue
             text = masked[sentence.start:sentence.end]
             cited = self._based_on(doc, sentence, report) if _BASED_ON.search(sentence.text) else []
-            blocked = not_statements(text, sentence, doc.structure.body_start, _bare_heading(doc, sentence))
-            matches = [m for m in scheme.find(text)
+            found = doc.concepts[sentence.start] = scheme.find(text)
+            # the contexts are looked for only where there is something to judge (most sentences hold no measure)
+            blocked = not_statements(text, sentence, doc.structure.body_start, _bare_heading(doc, sentence)) \
+                if found or index in practices else []
+            matches = [m for m in found
                        if not _other_level(m.phrase, report, text[max(0, m.start - 2):m.start]) and not _inside(m.start, blocked)
                        and (len(m.phrase) > 2 or is_word(text, m.start, m.end))]
             from_heading = False
@@ -373,10 +385,16 @@ class MeasureExtractor:
                 continue
             if any(s.search(name) for s in cues.slogans) or _GENERIC_NAME.match(name):
                 continue
-            if scheme.phrase_concepts(name) or scheme.find(name):
+            if _names_a_concept(name):
                 continue  # a known measure under a local name (“法律进校园”): the concept already counts
             practices.append(practice)
         return practices
+
+
+@lru_cache(maxsize=8192)  # practice names recur (“法治大讲堂”)
+def _names_a_concept(name: str) -> bool:
+    scheme = measures()
+    return bool(scheme.phrase_concepts(name) or scheme.find(name))
 
 
 _HAN = re.compile(r"[\u4e00-\u9fff]")

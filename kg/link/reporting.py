@@ -65,7 +65,12 @@ class Profile:
     levels: Counter = field(default_factory=Counter)
     own: int = 0  # 我县, 本镇: the report speaks as a government
     department: int = 0  # 我局, 局党组: as a department
-    sector: str | None = None  # the field a department works in (生态环境系统 → 生态环境), when one dominates
+    text: str = ""
+
+    @property
+    def sector(self) -> str | None:
+        """The field a department works in (生态环境系统 → 生态环境), when one dominates (read when asked)."""
+        return sector(self.text) if self.department else None
 
     def is_department(self) -> bool:
         return self.department > 0 and self.department >= self.own
@@ -117,15 +122,20 @@ def profile(text: str) -> Profile:
                 result.levels[_level_word(match.group("level"))] += weight
                 result.own += kind == "own"
     result.department = sum(1 for _, pattern in words["department"] for _ in pattern.finditer(text))
-    if result.department:
-        sectors: Counter = Counter()
-        for weight, pattern in words["sector"]:
-            for match in pattern.finditer(text):
-                sectors[match.group("sector")] += weight
-        ranked = sectors.most_common(2)
-        if ranked and ranked[0][1] >= 2 and (len(ranked) == 1 or ranked[0][1] >= _MARGIN * ranked[1][1]):
-            result.sector = ranked[0][0]
+    result.text = text
     return result
+
+
+def sector(text: str) -> str | None:
+    """The field a department's report works in, when one clearly dominates (生态环境系统, 省生态环境厅 → 生态环境)."""
+    sectors: Counter = Counter()
+    for weight, pattern in _self_words()["sector"]:
+        for match in pattern.finditer(text):
+            sectors[match.group("sector")] += weight
+    ranked = sectors.most_common(2)
+    if ranked and ranked[0][1] >= 2 and (len(ranked) == 1 or ranked[0][1] >= _MARGIN * ranked[1][1]):
+        return ranked[0][0]
+    return None
 
 
 def _level_word(word: str) -> str:
@@ -224,7 +234,8 @@ def _infer(fallback: Unit | None, me: Profile, context: Context, evidence: Evide
     level_word = (_prefix_of(fallback.as_written) if fallback is not None else None) or me.level_word()
     department = organ is not None or (fallback is None and me.is_department())
     if department and organ is None:
-        organ = sector_organ(me.sector, level_word) if me.sector else None
+        field = me.sector
+        organ = sector_organ(field, level_word) if field else None
         if organ is None and hint is not None and hint.organ:
             organ = organs.get(hint.organ)
         if organ is None and hint is not None and hint.central:

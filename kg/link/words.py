@@ -44,7 +44,16 @@ def _tokenizer():
 _GLUED = ("委", "政府", "人民政府", "人大", "政协", "长", "党委", "级", "直")
 
 
-@lru_cache(maxsize=4096)  # the same few characters around a name recur: 区委、区政府, 全市
+def _crossed(text: str, pos: int) -> bool:
+    """Whether a word of jieba's dictionary (two to four characters) straddles ``pos``."""
+    freq = _tokenizer().FREQ
+    for i in range(max(0, pos - 3), pos):
+        for j in range(pos + 1, min(len(text), i + 4) + 1):
+            if freq.get(text[i:j]):
+                return True
+    return False
+
+
 def _tokens(text: str) -> dict[int, str]:
     """jieba's tokens of ``text`` by where they start."""
     tokens, pos = {}, 0
@@ -53,6 +62,12 @@ def _tokens(text: str) -> dict[int, str]:
         pos += len(token)
     tokens[pos] = ""
     return tokens
+
+
+def warm_up() -> None:
+    """Load jieba's dictionary now (the build engine does, before it freezes its lexicons out of the collector's sight)."""
+    _tokenizer()
+    _common_words()
 
 
 def is_place(text: str, start: int, end: int, suffixed: bool = True) -> bool:
@@ -64,12 +79,19 @@ def is_place(text: str, start: int, end: int, suffixed: bool = True) -> bool:
     if end - start > _CHECKED:
         return True
     left = max(0, start - _WINDOW)
-    tokens = _tokens(text[left:end + _WINDOW])
-    head, tail = start - left, end - left
+    return _stands(text[left:end + _WINDOW], start - left, end - left, suffixed)
+
+
+@lru_cache(maxsize=8192)  # the same few characters around a name recur: 区委、区政府, 全市
+def _stands(window: str, head: int, tail: int, suffixed: bool) -> bool:
+    """:func:`is_place` on the window of characters around a name (``window[head:tail]``)."""
+    if not _crossed(window, head) and not _crossed(window, tail):
+        return True  # no word of the dictionary straddles either end: nothing to ask jieba
+    tokens = _tokens(window)
     if head not in tokens:
         return False
     glued = tokens.get(tail - 1, "")
-    return tail in tokens or (suffixed and text[end - 1] in _SUFFIX and glued[:1] == text[end - 1] and glued[1:] in _GLUED)
+    return tail in tokens or (suffixed and window[tail - 1] in _SUFFIX and glued[:1] == window[tail - 1] and glued[1:] in _GLUED)
 
 
 def is_word(text: str, start: int, end: int) -> bool:
