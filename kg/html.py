@@ -63,6 +63,7 @@ def html_to_text(source: str) -> tuple[AlignedText, dict[str, str]]:
     link_depth = 0
     title_start: int | None = None
     title_parts: list[str] = []
+    links: list[str] = []  # the attributes of <link> elements (a canonical address among them)
 
     def emit(text: str, start: int, end: int, per_char: bool) -> None:
         chars.append(text)
@@ -111,6 +112,9 @@ def html_to_text(source: str) -> tuple[AlignedText, dict[str, str]]:
         if tag == "meta":
             _read_meta(attrs, metadata)
             continue
+        if tag == "link":
+            links.append(attrs)
+            continue
         if tag == "title":
             title_start, title_parts = match.start(), []
             continue
@@ -126,6 +130,9 @@ def html_to_text(source: str) -> tuple[AlignedText, dict[str, str]]:
     if pos < len(source):
         emit_data(source[pos:], pos, len(source), True)
 
+    address = page_address(source, links)
+    if address:
+        metadata["url"] = address
     text = AlignedText("".join(chars), starts, ends)
     return _drop_link_lines(text, in_link), metadata
 
@@ -143,9 +150,28 @@ def _is_boilerplate(attrs: str) -> bool:
 
 def _read_meta(attrs: str, metadata: dict[str, str]) -> None:
     fields = {name.lower(): value.strip("\"'") for name, value in _ATTR.findall(attrs)}
+    content = html.unescape(fields.get("content", "")).strip()
+    if not content:
+        return
+    if fields.get("property", "").lower() == "og:url":
+        metadata.setdefault("url", content)  # a canonical link, read at the end, wins
     key = _META_NAMES.get(fields.get("name", "").lower())
-    if key and fields.get("content", "").strip():
-        metadata[key] = html.unescape(fields["content"]).strip()
+    if key:
+        metadata[key] = content
+
+
+# where a saved page keeps its address: <!-- saved from url=(0055)http://… --> and <link rel="canonical" href="…">
+_SAVED_FROM = re.compile(r"<!--\s*saved from url=\(\d+\)(\S+?)\s*-->", re.I)
+
+
+def page_address(source: str, attrs_of_links: list[str]) -> str | None:
+    """The address a saved page came from: its canonical link, else the browser's saved-from note."""
+    for attrs in attrs_of_links:
+        fields = {name.lower(): value.strip("\"'") for name, value in _ATTR.findall(attrs)}
+        if fields.get("rel", "").lower() == "canonical" and fields.get("href", "").startswith(("http://", "https://")):
+            return html.unescape(fields["href"])
+    saved = _SAVED_FROM.search(source[:4000])
+    return saved.group(1) if saved and saved.group(1).startswith(("http://", "https://")) else None
 
 
 def _drop_link_lines(text: AlignedText, in_link: bytearray) -> AlignedText:

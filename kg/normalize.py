@@ -149,6 +149,7 @@ def _metadata_keys() -> tuple[dict[str, str], re.Pattern]:
     return keys, re.compile(rf"({alternation})\s*:\s*")
 
 
+_URL_LINE = re.compile(r"^https?://[^\s，。]+\s*$")
 _TIMESTAMP = re.compile(r"\d{4}(?:-\d{1,2}-\d{1,2}|年\d{1,2}月\d{1,2}日)(?:\s*\d{1,2}[:时]\d{1,2}(?:[:分]\d{1,2})?(?:秒)?)?\s*")
 
 
@@ -161,6 +162,9 @@ def _read_metadata_line(line: str, metadata: dict[str, str]) -> bool:
     stripped = line.lstrip("|-•·* \t")
     if len(stripped) > 200:
         return False
+    if _URL_LINE.match(stripped):  # a page address on a line of its own: where the report was saved from
+        metadata.setdefault("url", stripped.strip())
+        return True
     keys, pattern = _metadata_keys()
     timestamp = _TIMESTAMP.match(stripped)
     first = pattern.match(stripped, timestamp.end() if timestamp else 0)

@@ -247,3 +247,41 @@ def test_changes_keep_their_subject_and_ranks_are_no_results(report):
     got = {(i.value, i.unit): i.metric for i in r.indicators}
     assert got[("30", "个工作日")] == got[("3", "个工作日")] == "工商登记审批时限"
     assert ("49", "个") not in got and got[("3", "名")] == "法制员"
+
+
+# ---------------------------------------------------------------------------- where a report came from
+
+def test_the_page_address_is_read_from_the_file(report):
+    text = "2024年,我局深入学习贯彻党的二十大精神,推进交通运输行业依法行政,交通运输系统法治建设。现将我局法治政府建设工作报告如下:\n一、主要工作\n(一)加强学习。"
+    for head in ("原文链接: http://www.jiexi.gov.cn/jyjxjtj/gkmlpt/content/0/914/post_914503.html\n",
+                 "http://www.jiexi.gov.cn/jyjxjtj/gkmlpt/content/0/914/post_914503.html\n"):
+        r = report(head + text)
+        assert r.url.startswith("http://www.jiexi.gov.cn/")
+        assert (r.unit.kind, r.unit.organ, r.unit.code) == ("department", "交通运输局", "445222")  # 揭西县交通运输局
+
+
+def test_a_saved_page_keeps_its_canonical_address_or_its_saved_from_note():
+    from kg.html import html_to_text
+
+    _, meta = html_to_text('<!-- saved from url=(0041)http://www.jiexi.gov.cn/a.html --><link rel="canonical" href="http://www.jiexi.gov.cn/b.html"><p>正文</p>')
+    assert meta["url"] == "http://www.jiexi.gov.cn/b.html"
+    _, meta = html_to_text('<!-- saved from url=(0041)http://www.jiexi.gov.cn/a.html --><p>正文</p>')
+    assert meta["url"] == "http://www.jiexi.gov.cn/a.html"
+
+
+def test_build_with_a_sources_list(tmp_path):
+    from click.testing import CliRunner
+
+    from kg.cli import main
+
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    (folder / "e030.txt").write_text("2025年,鼓楼街道办事处深入学习贯彻习近平法治思想。现将本年度工作情况报告如下:\n一、总体情况\n(一)健全机制。",
+                                     encoding="utf-8")
+    sources = folder / "sources.jsonl"
+    sources.write_text('{"file": "e030.txt", "url": "https://www.bjmy.gov.cn/zwgk/t20260213_531006.html"}\nnot json\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["build", str(folder / "e030.txt"), "-o", str(tmp_path / "out"), "--sources", str(sources), "-j", "1"])
+    assert result.exit_code == 0, result.output
+    assert "line 2: not a JSON object" in result.output  # warned, not fatal
+    record = (tmp_path / "out" / "documents.jsonl").read_text(encoding="utf-8")
+    assert '"code":"110118001"' in record and '"url":"https://www.bjmy.gov.cn/' in record

@@ -46,10 +46,10 @@ class _Contexts:
     """The patterns of ``ontology/lexicon/statement_contexts.tsv``, by kind."""
 
     framing: re.Pattern
-    clause: re.Pattern
-    spans: tuple[tuple[re.Pattern, tuple[frozenset[int], ...]], ...]  # each with the literal ids a match needs, set by set
+    clauses: tuple[tuple[re.Pattern, tuple[frozenset[int], ...]], ...]  # each with the literal ids a match needs, set by set
+    spans: tuple[tuple[re.Pattern, tuple[frozenset[int], ...]], ...]
     heading: re.Pattern
-    literals: AhoCorasick  # every literal the span patterns need, found in one pass
+    literals: AhoCorasick  # every literal the clause and span patterns need, found in one pass
 
 
 @lru_cache(maxsize=1)
@@ -61,11 +61,14 @@ def _contexts() -> _Contexts:
     def joined(kind: str) -> re.Pattern:
         return re.compile("|".join(f"(?:{p})" for p in rows.get(kind, [])) or "(?!)")
 
-    needs = [(p, requirements(p)) for p in rows.get("span", [])]
-    literals = sorted({literal for _, sets in needs for literal in set().union(*sets)} or {"\0"})
+    needs = {kind: [(p, requirements(p)) for p in rows.get(kind, [])] for kind in ("clause", "span")}
+    literals = sorted({literal for found in needs.values() for _, sets in found for literal in set().union(*sets)} or {"\0"})
     ids = {literal: i for i, literal in enumerate(literals)}
-    spans = tuple((re.compile(p), tuple(frozenset(ids[x] for x in need) for need in sets)) for p, sets in needs)
-    return _Contexts(joined("framing"), joined("clause"), spans, joined("heading"), AhoCorasick(literals))
+
+    def compiled(kind: str) -> tuple:
+        return tuple((re.compile(p), tuple(frozenset(ids[x] for x in need) for need in sets)) for p, sets in needs[kind])
+
+    return _Contexts(joined("framing"), compiled("clause"), compiled("span"), joined("heading"), AhoCorasick(literals))
 
 
 _CLAUSE_END = re.compile(r"[,;:。!?]")
@@ -93,10 +96,13 @@ def not_statements(text: str, sentence: Sentence, body_start: int, bare: bool) -
             continue  # a literal every match holds is missing: the pattern cannot match here
         group = "topics" if "topics" in pattern.groupindex else 0
         spans.extend((match.start(group), match.end(group)) for match in pattern.finditer(text))
-    for match in contexts.clause.finditer(text):
-        before = [m.end() for m in _CLAUSE_END.finditer(text, 0, match.start())]
-        after = _CLAUSE_END.search(text, match.end())
-        spans.append((before[-1] if before else 0, after.start() if after else len(text)))
+    for pattern, needs in contexts.clauses:
+        if not all(present & need for need in needs):
+            continue
+        for match in pattern.finditer(text):
+            before = [m.end() for m in _CLAUSE_END.finditer(text, 0, match.start())]
+            after = _CLAUSE_END.search(text, match.end())
+            spans.append((before[-1] if before else 0, after.start() if after else len(text)))
     return spans
 
 
@@ -187,23 +193,10 @@ def _mask_titles(text: str, own: str | None = None) -> str:
     return _TITLE.sub(blank, text)
 
 
-_TITLE_YEAR = re.compile(r"^(?:中共)?(?:(?:19|20)\d{2}年(?:度)?)?")
-
-
 def _issued_elsewhere(title: str, own: str | None) -> bool:
     """The title opens with a division other than the reporting unit's own."""
-    gaz = gazetteer()
-    head = _TITLE_YEAR.match(title).end()
-    found = gaz.places(title[head:head + 20])
-    if not found or found[0][0] != 0 or own is None:
-        return False
-    named, reach = set(), 0
-    for start, end, form, codes in found:  # 泉州市丰泽区…: the places that open the title, one after another
-        if start != reach:
-            break
-        named.update(codes or gaz.stem_codes(form))
-        reach = end
-    return bool(named) and own not in named
+    places = gazetteer().title_places(title)
+    return own is not None and bool(places) and own not in {code for codes in places for code in codes}
 
 
 def _other_level(phrase: str, report: Report, before: str = "") -> bool:
@@ -245,14 +238,24 @@ def _bare_heading(doc: Document, sentence: Sentence) -> bool:
 _BA_VERB = re.compile(r"将[^。;,]{1,30}?(?:列入|纳入|作为|融入|贯穿|摆在|放在|落实到|写入|融入到|贯穿到|延伸到|覆盖到)")
 
 
-def status_of(sentence: Sentence, before: str) -> Status | None:
-    """Implemented, planned, or None when the sentence states a shortcoming."""
+def plan_cue(text: str) -> int:
+    """Where the first cue of the future stands in a sentence (len(text) if none): what follows it is planned.
+
+    >>> text = "我镇将法治宣传教育融入全年工作,下一步将加强培训。"
+    >>> plan_cue(text) == text.index("下一步")
+    True
+    """
+    for cue in _PLAN_CUE.finditer(text):
+        if not (cue.group(0).startswith("将") and _BA_VERB.match(text, cue.start())):
+            return cue.start()
+    return len(text)
+
+
+def status_of(sentence: Sentence, position: int, plan_at: int) -> Status | None:
+    """Implemented, planned, or None when the sentence states a shortcoming (``plan_at``: see :func:`plan_cue`)."""
     section_type = sentence.type
-    if section_type is SectionType.PLANS:
+    if section_type is SectionType.PLANS or plan_at < position:
         return Status.PLANNED
-    for cue in _PLAN_CUE.finditer(before):
-        if not (cue.group(0).startswith("将") and _BA_VERB.match(sentence.text, cue.start())):
-            return Status.PLANNED
     if section_type is SectionType.PROBLEMS:
         return None
     return Status.IMPLEMENTED
@@ -290,10 +293,11 @@ class MeasureExtractor:
                 from_heading = True
             seen: set[tuple[str, Status]] = set()
             added: dict[tuple[str, Status], MeasureMention] = {}
+            plan_at = plan_cue(text) if matches or index in practices else len(text)
             for match in matches:
                 based_on = [key for key, begin, end in cited
                             if from_heading or begin <= match.start < end or _follows(text, end, match.start)]
-                status = status_of(sentence, text[: match.start])
+                status = status_of(sentence, match.start, plan_at)
                 if status is None:
                     continue
                 if (match.concept, status) in seen:
@@ -315,7 +319,7 @@ class MeasureExtractor:
             for practice in practices.get(index, ()):
                 if _inside(practice.start, blocked):
                     continue
-                status = status_of(sentence, text[: practice.start])
+                status = status_of(sentence, practice.start, plan_at)
                 if status is not None and (practice.name, status) not in seen:
                     seen.add((practice.name, status))
                     report.measures.append(MeasureMention(None, practice.name, status, doc.sentence_evidence(sentence)))

@@ -23,6 +23,7 @@ from kg.resources import ontology_path
 LEVEL_NAMES = {1: "province", 2: "prefecture", 3: "county", 4: "township"}
 LEVEL_NUMBERS = {name: number for number, name in LEVEL_NAMES.items()}
 _PROVINCE_SUFFIX = re.compile(r"(维吾尔自治区|壮族自治区|回族自治区|自治区|特别行政区|省|市)$")
+_TITLE_HEAD = re.compile(r"^(?:中共)?(?:(?:19|20)\d{2}年(?:度)?)?")
 _GENERIC_SUFFIX = re.compile(r"(街道|镇|乡|苏木|区|县|市|旗|盟|地区|林区|特区)$")
 
 
@@ -112,6 +113,23 @@ class Gazetteer:
 
     def stem_codes(self, stem: str) -> list[str]:
         return self.stems.get(stem, [])
+
+    def title_places(self, title: str) -> list[tuple[str, ...]]:
+        """The codes of the places a document's title opens with, one after another (after 中共 and a year).
+
+        《中共泉州市丰泽区委…2025年工作要点》, 《2024年上海市…》: a document is most often issued where its title begins.
+
+        >>> gazetteer().title_places("中共泉州市丰泽区委全面依法治区委员会2025年工作要点")
+        [('350500',), ('350503',)]
+        """
+        head = _TITLE_HEAD.match(title).end()
+        out, reach = [], head
+        for start, end, form, codes in self.places(title[head:head + 20]):
+            if start + head != reach:
+                break
+            out.append(tuple(codes or self.stem_codes(form)))
+            reach = end + head
+        return [codes for codes in out if codes]
 
     def township_short_names(self, text: str) -> list[tuple[int, int, str, tuple[str, ...]]]:
         """Towns and streets named without 镇/乡/街道 (郭家沱 for 郭家沱街道): (start, end, short name, codes).

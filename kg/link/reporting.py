@@ -39,9 +39,7 @@ from kg.model import Unit
 from kg.resources import read_tsv
 
 _TITLE = re.compile(r"《([^《》\n]{2,80})》")
-# a document whose title starts with a place (after a year) was most often issued there: 《2024年上海市…》
-_TITLE_PLACE = re.compile(r"^(?:(?:中共)?(?:19|20)\d{2}年(?:度)?)?")
-_TITLE_WEIGHT = 1.5
+_TITLE_WEIGHT = 1.5  # a place that opens the title of a document the report cites (its issuer, most often)
 _DEPTH = {"省": 1, "市": 2, "州": 2, "县": 3, "区": 3, "旗": 3, "镇": 4, "乡": 4, "街道": 4}
 _MARGIN = 2.0  # a field must be named twice as often as the next to name the department
 
@@ -204,11 +202,7 @@ def _context(evidence: Evidence, gaz: Gazetteer) -> Context:
         for _start, _end, _form, codes in gaz.mentions(anchor):
             context.anchors.update(codes)
     for match in _TITLE.finditer(evidence.text):
-        title = match.group(1)
-        head = _TITLE_PLACE.match(title).end()
-        found = gaz.mentions(title[head:head + 12])
-        if found and found[0][0] == 0:
-            codes = found[0][3] or tuple(gaz.stem_codes(found[0][2]))
+        for codes in gaz.title_places(match.group(1))[-1:]:  # the last of 泉州市丰泽区…: the issuer
             for code in codes:
                 context.titled[code] += _TITLE_WEIGHT / len(codes)
     if evidence.hint:
@@ -245,6 +239,9 @@ def _infer(fallback: Unit | None, me: Profile, context: Context, evidence: Evide
                             category=central.category, linked=True), "the page address"
     if organ is not None and organ.name.endswith("厅"):
         level_word = "省"  # 厅 are the departments of a province
+    if level_word is None and hint is not None and len(hint.divisions) == 1:
+        # the text says what the unit is (我局 in the transport field) but not where; the address names one place
+        level_word = _level_word_of(gaz.by_code[next(iter(hint.divisions))].name)
     if level_word is None:
         return None
     owner, considered = owner_by_context(level_word, context, gaz, townships=not department)
@@ -259,6 +256,11 @@ def _infer(fallback: Unit | None, me: Profile, context: Context, evidence: Evide
     if owner is None:
         return None
     return division_unit(owner, owner.name, gaz), "self-references and the divisions the text names"
+
+
+def _level_word_of(name: str) -> str | None:
+    """The level word a division's name ends in: 揭西县 → 县, 上海市 → 市, 黔南布依族苗族自治州 → 州."""
+    return next((word for word in sorted(_LEVEL_OF_PREFIX, key=len, reverse=True) if name.endswith(word)), None)
 
 
 def _prefix_of(phrase: str) -> str | None:
