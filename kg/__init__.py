@@ -9,11 +9,17 @@
 __version__ = "0.1.0"
 
 
-def build(paths, jobs=1, progress=None):
-    """Build a :class:`kg.corpus.Corpus` from report files and folders (see :func:`kg.corpus.build`)."""
+def build(paths, jobs=1, progress=None, sources=None):
+    """Build a :class:`kg.corpus.Corpus` from report files and folders (see :func:`kg.corpus.build`).
+
+    ``paths`` is one path (``str`` or ``os.PathLike``: never read as its characters) or an iterable of
+    paths; ``jobs`` the number of worker processes; ``progress`` an optional ``callable(done, total)``;
+    ``sources`` a :class:`kg.sources.Sources` (:func:`kg.sources.load`). Raises ``TypeError`` for
+    anything else.
+    """
     from kg.corpus import build as _build
 
-    return _build(paths, jobs=jobs, progress=progress)
+    return _build(paths, jobs=jobs, progress=progress, sources=sources)
 
 
 __all__ = ["__version__", "build"]

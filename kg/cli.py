@@ -17,6 +17,7 @@ EXIT_OK = 0
 EXIT_SOME_FAILED = 1  # some inputs could not be read; the others were built and written
 EXIT_USAGE = 2  # click's own code for bad options and arguments
 EXIT_NOTHING_BUILT = 3  # no input could be read; nothing was written
+EXIT_BUILD_FAILED = 4  # the build itself failed (an output that cannot be written, a full disk, a lock, a worker); inputs aside
 _KEPT: list = []  # what a command built, alive until the process ends
 
 
@@ -37,13 +38,23 @@ def main() -> None:
     """
 
 
+def _base_option(_ctx, _param, value: str | None) -> str | None:
+    from kg.rdf import base_iri
+
+    try:
+        return base_iri(value) if value is not None else None
+    except ValueError as err:
+        raise click.BadParameter(str(err)) from None
+
+
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("output"),
               show_default=True, help="Folder for graph.ttl, graph.html, views/ and documents.jsonl.")
 @click.option("--format", "rdf_format", type=click.Choice(["turtle", "ntriples", "jsonld", "trig"]), default="turtle",
               show_default=True, help="RDF serialisation of the graph.")
-@click.option("--base", default=None, help="Base IRI of instance data (default https://w3id.org/fzkg/data/).")
+@click.option("--base", default=None, callback=_base_option,
+              help="Base IRI of instance data, absolute (default https://w3id.org/fzkg/data/).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Worker processes reading reports (default: one per core). The output is the same for any number.")
 @click.option("--cache", "cache_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -75,7 +86,9 @@ def build(paths: tuple[Path, ...], out_dir: Path, rdf_format: str, base: str | N
         kg build reports/ -o output --jobs 4 --store output/store
         kg build reports/ -o output --sources reports/sources.jsonl
     """
+    from kg.engine import BuildError
     from kg.engine import build as run_build
+    from kg.pipeline import shown
     from kg.progress import Progress
     from kg.rdf import DEFAULT_BASE
     from kg.sources import load as load_sources
@@ -84,11 +97,19 @@ def build(paths: tuple[Path, ...], out_dir: Path, rdf_format: str, base: str | N
     for problem in sources.problems if sources else ():
         click.echo(f"kg: warning: {sources_file}: {problem}", err=True)
     clock = time.perf_counter()
-    result = run_build(paths, out_dir, fmt=rdf_format, base=base or DEFAULT_BASE, jobs=jobs, cache_dir=cache_dir,
-                       use_cache=not no_cache, store_dir=store_dir, progress=Progress(sys.stderr, quiet=quiet), sources=sources)
+    try:
+        result = run_build(paths, out_dir, fmt=rdf_format, base=base or DEFAULT_BASE, jobs=jobs, cache_dir=cache_dir,
+                           use_cache=not no_cache, store_dir=store_dir, progress=Progress(sys.stderr, quiet=quiet), sources=sources)
+    except BuildError as err:
+        click.echo(f"kg: build failed: {err}", err=True)
+        sys.exit(EXIT_BUILD_FAILED)
+    except OSError as err:  # a full disk, a read-only folder: the previous outputs are left as they were
+        where = f" {shown(err.filename)}" if isinstance(err.filename, str) else ""
+        click.echo(f"kg: build failed: cannot write{where}: {err.strerror or err}", err=True)
+        sys.exit(EXIT_BUILD_FAILED)
     _KEPT.append(result)  # freed by the end of the process, not object by object on return (see entry)
     for failure in result.failures:
-        click.echo(f"kg: error: {failure.path}: {failure.reason}", err=True)
+        click.echo(f"kg: error: {shown(failure.path)}: {failure.reason}", err=True)
     if not result.entries:
         click.echo(f"kg: nothing built: none of {len(result.failures)} input(s) could be read", err=True)
         sys.exit(EXIT_NOTHING_BUILT)
@@ -107,8 +128,10 @@ def _summary(result, seconds: float) -> None:
     click.echo(f"problems: {stats.problems}; indicators: {stats.indicators}; triples written: {result.triples}")
     warnings = result.warnings
     click.echo(f"warnings: {len(warnings)}")
+    from kg.pipeline import shown
+
     for file, warning in warnings[:20]:
-        click.echo(f"  {file}: {warning}")
+        click.echo(f"  {shown(file)}: {warning}")
     if len(warnings) > 20:
         click.echo(f"  … and {len(warnings) - 20} more (see documents.jsonl)")
     for path in result.written.values():

@@ -10,7 +10,7 @@ from kg import documents, rdf
 from kg.engine import merge, plan, write_views
 from kg.graph import KnowledgeGraph
 from kg.model import Report
-from kg.pipeline import Failure
+from kg.pipeline import Failure, as_paths
 from kg.sources import Sources
 
 
@@ -38,8 +38,10 @@ def build(paths: Iterable[str | Path], jobs: int = 1, progress: Callable[[int, i
     >>> corpus.reports[0].unit.code, corpus.reports[0].year
     ('522732101', 2020)
     """
-    entries, failures, _files = plan(paths, sources=sources)
-    result = merge(entries, jobs=jobs, keep_reports=True, progress=progress, sources=sources)
+    if not isinstance(jobs, int) or jobs < 1:
+        raise ValueError(f"jobs must be a positive whole number, not {jobs!r}")
+    entries, failures, _files, names = plan(as_paths(paths), sources=sources)
+    result = merge(entries, jobs=jobs, keep_reports=True, progress=progress, sources=sources, names=names)
     return Corpus(result.graph, result.reports, failures + result.failures, result.warnings)
 
 

@@ -22,6 +22,7 @@ import pickle
 import shutil
 import sys
 import tempfile
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, fields
 from functools import lru_cache
@@ -33,8 +34,8 @@ from kg.assemble import Assembly, assemble
 from kg.cache import Cache, Location, Record
 from kg.graph import KnowledgeGraph, delta
 from kg.model import Report, SourceHint
-from kg.pipeline import Failure, StageClock, collect, process
-from kg.read import ReadError
+from kg.pipeline import Failure, StageClock, as_paths, collect, input_name, process_source
+from kg.read import ReadError, load, read_bytes
 from kg.sources import Sources
 
 MAIN_VIEWS = ("shared-practices", "problems", "instruments")
@@ -87,8 +88,8 @@ def _modules(package: Path, roots: Iterable[str]) -> set[Path]:
     return found
 
 
-def cache_key(path: str, data: bytes, fmt: str, base: str, hint: SourceHint | None = None) -> str:
-    digest = hashlib.sha256(f"{pipeline_version()}\0{fmt}\0{base}\0".encode())
+def cache_key(path: str, data: bytes, fmt: str, base: str, hint: SourceHint | None = None, name: str = "") -> str:
+    digest = hashlib.sha256(f"{pipeline_version()}\0{fmt}\0{base}\0{name}\0".encode())
     digest.update(os.fsencode(path) + b"\0")
     if hint is not None:
         digest.update(f"{hint.url}\0{hint.unit}\0".encode())
@@ -101,6 +102,7 @@ class Entry(NamedTuple):
 
     path: str
     key: str
+    changed: bool = False  # edited after the build planned it: keyed again from the bytes read
 
 
 class Merged(NamedTuple):
@@ -142,8 +144,13 @@ class Done:
     payload: bytes = b""  # the pickled (report id, triples, stats, delta): pickled once, in the worker
     location: Location | None = None  # where the worker put its record in the cache
     failure: Failure | None = None
+    fatal: str | None = None  # the worker could not start: the build stops
     clock: StageClock | None = None
     report: Report | None = None  # only when the caller keeps reports in memory
+
+
+class BuildError(Exception):
+    """The build itself failed (not an input): a worker that cannot start, an output that cannot be written, a lock held."""
 
 
 # ------------------------------------------------------------------------------ workers
@@ -152,33 +159,55 @@ _TASK: dict = {}  # set in each worker: its pack writer, the RDF writer, whether
 
 
 def _init_worker(fmt: str, base: str, cache_root: str | None, keep_reports: bool) -> None:
-    _warm_up()
-    _TASK.update(pack=Cache(cache_root).writer() if cache_root else None, writer=rdf.Writer(fmt, base), keep=keep_reports)
+    _TASK.clear()
+    try:
+        _warm_up()
+        _TASK.update(pack=Cache(cache_root).writer() if cache_root else None, writer=rdf.Writer(fmt, base), keep=keep_reports,
+                     fmt=fmt, base=base)
+    except Exception as err:  # noqa: BLE001 - told to the main process, which stops the build with it
+        _TASK["broken"] = f"{type(err).__name__}: {err}"
 
 
 def _start_worker(fmt: str, base: str, cache_root: str | None, keep_reports: bool) -> None:
-    """A worker process: its own lexicons (loaded while the main process loads the last build's graph)."""
+    """A worker process: its own lexicons (loaded while the main process loads the last build's graph).
+
+    It never raises: a worker that cannot start answers every task with the
+    reason, and the build stops (a pool would start it again and again).
+    """
     _init_worker(fmt, base, cache_root, keep_reports)
     gc.enable()  # the main process merges without collection; a worker's reports do make cycles
 
 
-def _work(task: tuple[Entry, SourceHint | None]) -> Done:
-    """Process one input: extract, make its graph delta, RDF block and JSON line, and cache them."""
-    entry, hint = task
+def _work(task: tuple[Entry, SourceHint | None, str]) -> Done:
+    """Process one input: extract, make its graph delta, RDF block and JSON line, and cache them.
+
+    The file is read once; its cache key is computed again from those very
+    bytes, so that a file edited since the build planned it is cached under
+    what was extracted (``Done.entry`` then carries the new key).
+    """
+    entry, hint, name = task
     clock = StageClock()
+    if "broken" in _TASK:
+        return Done(entry, fatal=_TASK["broken"], clock=clock)
     try:
-        report = process(entry.path, clock, hint)
+        data = load(entry.path)
+        key = cache_key(entry.path, data, _TASK["fmt"], _TASK["base"], hint, name)
+        if key != entry.key:
+            entry = Entry(entry.path, key, changed=True)
+        clock.lap("read")
+        report = process_source(read_bytes(data, name), clock, hint)
+        change = delta(report)
+        clock.lap("graph")
+        pack = _TASK["pack"]
+        block, triples = rdf.report_block(report, writer=_TASK["writer"]) if pack else ("", 0)
+        clock.lap("serialise")
+        payload = pickle.dumps((report.id, triples, Stats.of(report), change), protocol=pickle.HIGHEST_PROTOCOL)
+        record = Record(block.encode("utf-8"), (documents.dumps(report) + "\n").encode("utf-8"), payload) if pack else None
     except ReadError as err:
         return Done(entry, failure=Failure(entry.path, str(err)), clock=clock)
-    change = delta(report)
-    clock.lap("graph")
-    pack = _TASK["pack"]
-    block, triples = rdf.report_block(report, writer=_TASK["writer"]) if pack else ("", 0)
-    clock.lap("serialise")
-    payload = pickle.dumps((report.id, triples, Stats.of(report), change), protocol=pickle.HIGHEST_PROTOCOL)
-    location = None
-    if pack:
-        location = pack.append(entry.key, Record(block.encode("utf-8"), (documents.dumps(report) + "\n").encode("utf-8"), payload))
+    except Exception as err:  # noqa: BLE001 - one file that breaks the extractors must not take the build down
+        return Done(entry, failure=Failure(entry.path, f"could not be processed ({type(err).__name__}: {err})"), clock=clock)
+    location = pack.append(entry.key, record) if record is not None else None  # an error here (a full disk) stops the build
     clock.lap("cache")
     return Done(entry, payload, location, clock=clock, report=report if _TASK["keep"] else None)
 
@@ -225,9 +254,10 @@ class Workers:
     """
 
     def __init__(self, todo: list[Entry], jobs: int, fmt: str, base: str, cache_root: str | None, keep: bool,
-                 sources: Sources | None = None):
+                 sources: Sources | None = None, names: dict[str, str] | None = None):
         self.pool = None
-        tasks = [(entry, sources.get(entry.path) if sources else None) for entry in todo]
+        tasks = [(entry, sources.get(entry.path) if sources else None, (names or {}).get(entry.path) or input_name(entry.path))
+                 for entry in todo]
         if todo and jobs > 1:
             context = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
             self.pool = context.Pool(min(jobs, len(todo)), initializer=_start_worker, initargs=(fmt, base, cache_root, keep))
@@ -236,7 +266,7 @@ class Workers:
             self.results = self._here(tasks, fmt, base, cache_root, keep)
 
     @staticmethod
-    def _here(todo: list[tuple[Entry, SourceHint | None]], fmt: str, base: str, cache_root: str | None, keep: bool) -> Iterator[Done]:
+    def _here(todo: list[tuple[Entry, SourceHint | None, str]], fmt: str, base: str, cache_root: str | None, keep: bool) -> Iterator[Done]:
         if not todo:
             return
         _init_worker(fmt, base, cache_root, keep)
@@ -272,6 +302,7 @@ class BuildResult:
     cached: int = 0  # inputs whose results came from the cache
     triples: int = 0
     applied: list[str] = field(default_factory=list)  # cache keys of the reports merged by this build
+    changed: set[str] = field(default_factory=set)  # inputs edited while this build read them
     entities: dict[str, tuple[str, int]] | None = None  # entity blocks by subject, as the last graph file had them
     touched: set[str] = field(default_factory=set)  # nodes whose entity blocks are out of date
     snapshot: str | None = None  # the saved merged graph this build started from
@@ -281,15 +312,16 @@ class BuildResult:
 
 
 def plan(paths: Iterable[str | Path], fmt: str = "turtle", base: str = rdf.DEFAULT_BASE,
-         known: dict[str, tuple[int, int, str]] | None = None,
-         sources: Sources | None = None) -> tuple[list[Entry], list[Failure], dict[str, tuple[int, int, str]]]:
-    """The inputs of a build with their cache keys, the paths that cannot be read, and what each file was.
+         known: dict[str, tuple[int, int, str]] | None = None, sources: Sources | None = None,
+         exclude: Iterable[str | Path] = ()) -> tuple[list[Entry], list[Failure], dict[str, tuple[int, int, str]], dict[str, str]]:
+    """The inputs of a build with their cache keys, the paths that cannot be read, what each file was, and
+    the names the outputs give the files (:func:`kg.pipeline.input_name`).
 
     A file listed in ``known`` with the same size and modification time keeps
     its key without being read again (as git's index does); ``known`` belongs
     to one version of the sources list, whose hints are part of the keys.
     """
-    inputs = collect(list(paths))
+    inputs = collect(paths, exclude)
     known = known or {}
     entries, failures, files = [], list(inputs.failures), {}
     for path in inputs.files:
@@ -299,18 +331,22 @@ def plan(paths: Iterable[str | Path], fmt: str = "turtle", base: str = rdf.DEFAU
             if seen and seen[:2] == (status.st_size, status.st_mtime_ns):
                 key = seen[2]
             else:
-                key = cache_key(path, Path(path).read_bytes(), fmt, base, sources.get(path) if sources else None)
+                key = cache_key(path, load(path), fmt, base, sources.get(path) if sources else None, inputs.names[path])
+        except ReadError as err:
+            failures.append(Failure(path, str(err)))
+            continue
         except OSError as err:
             failures.append(Failure(path, f"cannot be read ({err.strerror or err})"))
             continue
         entries.append(Entry(path, key))
         files[path] = (status.st_size, status.st_mtime_ns, key)
-    return entries, failures, files
+    return entries, failures, files, inputs.names
 
 
 def merge(entries: list[Entry], *, jobs: int = 1, fmt: str = "turtle", base: str = rdf.DEFAULT_BASE, cache: Cache | None = None,
           keep_reports: bool = False, progress: Callable[[int, int], None] | None = None,
-          result: BuildResult | None = None, use_state: bool = True, sources: Sources | None = None) -> BuildResult:
+          result: BuildResult | None = None, use_state: bool = True, sources: Sources | None = None,
+          names: dict[str, str] | None = None) -> BuildResult:
     """Process the inputs not in the cache and merge every report into one graph, in input order.
 
     With a cache, the last build's merged graph is the starting point when
@@ -320,15 +356,15 @@ def merge(entries: list[Entry], *, jobs: int = 1, fmt: str = "turtle", base: str
     """
     result = result or BuildResult(KnowledgeGraph())
     todo = [e for e in entries if keep_reports or cache is None or e.key not in cache]
-    workers = Workers(todo, jobs, fmt, base, str(cache.root) if cache is not None else None, keep_reports, sources)
+    workers = Workers(todo, jobs, fmt, base, str(cache.root) if cache is not None else None, keep_reports, sources, names)
     try:
-        return _merge(entries, todo, workers, cache, keep_reports, use_state, progress, result)
+        return _merge(entries, todo, workers, cache, keep_reports, use_state, progress, result, names)
     finally:
         workers.close()
 
 
 def _merge(entries: list[Entry], todo: list[Entry], workers: Workers, cache: Cache | None, keep_reports: bool, use_state: bool,
-           progress: Callable[[int, int], None] | None, result: BuildResult) -> BuildResult:
+           progress: Callable[[int, int], None] | None, result: BuildResult, names: dict[str, str] | None = None) -> BuildResult:
     state = _state(cache) if cache is not None and use_state and not keep_reports else None
     merged: dict[Entry, Merged] = {}  # inputs already in the starting graph (each has its record in the cache)
     if state and {Entry(m.path, m.key) for m in state["entries"]} <= set(entries) - set(todo):
@@ -344,13 +380,20 @@ def _merge(entries: list[Entry], todo: list[Entry], workers: Workers, cache: Cac
     # (unit, year, opening) → (path, length) of the file merged for that report
     same: dict[tuple, tuple[str, int]] = {m.same_report: (m.path, m.length) for m in merged.values() if m.same_report}
     superseded: set[str] = set()  # files merged before a longer file of the same report came
+    paths: dict[str, str] = {}  # report id → the input it was read from, for the reports kept in memory
     conflict = False
     for number, entry in enumerate(entries, 1):
         done = next(workers) if entry in pending else None
         result.main.lap("workers")  # waiting for the workers (or, with one process, doing their work)
         if done is not None:
+            if done.fatal:
+                raise BuildError(f"the worker processes could not start: {done.fatal}")
             result.workers.merge(done.clock)
             result.processed += 1
+            if done.entry.changed:  # edited since it was planned: cached (and merged) under what was read
+                result.warnings.append((entry.path, "changed while the build read it: built from the content read"))
+                result.changed.add(entry.path)
+                entry = done.entry
             if done.location and cache is not None:
                 cache.add(entry.key, done.location)
         else:
@@ -374,6 +417,7 @@ def _merge(entries: list[Entry], todo: list[Entry], workers: Workers, cache: Cac
                 conflict = True
                 if done is not None and done.report is not None:
                     result.reports.append(done.report)  # kept in memory: the graph is made again from the reports
+                    paths[done.report.id] = entry.path
             else:
                 seen[report_id] = entry.path
                 if change.same_report:
@@ -386,25 +430,27 @@ def _merge(entries: list[Entry], todo: list[Entry], workers: Workers, cache: Cac
                 result.warnings.extend((entry.path, warning) for warning in change.warnings)
                 if done is not None and done.report is not None:
                     result.reports.append(done.report)
+                    paths[done.report.id] = entry.path
         if progress:
             progress(number, len(entries))
         result.main.lap("merge")
     if conflict and cache is None:  # the reports are in memory (kept): the graph is made again from them, in input order
         order = {entry.path: n for n, entry in enumerate(entries)}
-        kept_reports = sorted((r for r in result.reports if r.file not in superseded), key=lambda r: order[r.file])
+        kept_reports = sorted((r for r in result.reports if paths[r.id] not in superseded), key=lambda r: order[paths[r.id]])
         again = BuildResult(KnowledgeGraph(), warnings=[w for w in result.warnings if w[0] not in superseded])
         keys = {entry.path: entry.key for entry in entries}
         for report in kept_reports:
+            path = paths[report.id]
             change = delta(report)
             again.graph.apply(change)
             again.stats.add(Stats.of(report))
-            again.entries.append(Merged(report.file, keys[report.file], report.id, 0, change.same_report, change.length))
-            again.warnings.extend((report.file, warning) for warning in change.warnings if (report.file, warning) not in again.warnings)
+            again.entries.append(Merged(path, keys[path], report.id, 0, change.same_report, change.length))
+            again.warnings.extend((path, warning) for warning in change.warnings if (path, warning) not in again.warnings)
         again.applied = [m.key for m in again.entries]
         result.reports = kept_reports
     elif conflict:  # everything readable is in the cache now: only the merge is done again, without the state
         failed = {failure.path for failure in result.failures} | superseded
-        again = merge([e for e in entries if e.path not in failed], cache=cache, use_state=False)
+        again = merge([e for e in entries if e.path not in failed], cache=cache, use_state=False, names=names)
     if conflict:
         for path in sorted(superseded):
             left = next(m for m in result.entries if m.path == path)
@@ -454,34 +500,78 @@ def build(paths: Iterable[str | Path], out_dir: str | Path, *, fmt: str = "turtl
     replaced atomically; nothing is written when no input could be read.
     ``sources`` (:func:`kg.sources.load`) gives the page address or unit of files.
     """
+    paths = as_paths(paths)
+    base = rdf.base_iri(base)
+    rdf.Writer(fmt, base)  # an unknown format or a base that cannot be written: refused here, before any worker starts
+    if jobs is not None and (not isinstance(jobs, int) or jobs < 1):
+        raise ValueError(f"jobs must be a positive whole number, not {jobs!r}")
     with paused_gc():
         return _build(paths, Path(out_dir), fmt, base, jobs or os.cpu_count() or 1, cache_dir, use_cache, store_dir, progress, sources)
 
 
 def _build(paths, out_dir: Path, fmt: str, base: str, jobs: int, cache_dir, use_cache: bool, store_dir, progress,
            sources: Sources | None = None) -> BuildResult:
+    with locked(out_dir):
+        return _build_locked(paths, out_dir, fmt, base, jobs, cache_dir, use_cache, store_dir, progress, sources)
+
+
+LOCK_FILE = ".kg-build.lock"
+
+
+@contextlib.contextmanager
+def locked(out_dir: Path) -> Iterator[None]:
+    """One build at a time per output folder: a second one stops at once with the reason (:class:`BuildError`).
+
+    The lock is the operating system's (``flock``) on a file in the folder:
+    it goes when the build's process does, however it ends.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not on POSIX: no lock
+        yield
+        return
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        handle = open(out_dir / LOCK_FILE, "a+")  # noqa: SIM115 - held for the whole build
+    except OSError as err:
+        raise BuildError(f"cannot write into {out_dir} ({err.strerror or err})") from None
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BuildError(f"another build is writing into {out_dir}: wait for it to end, or build into another folder") from None
+        yield
+    finally:
+        handle.close()
+
+
+def _build_locked(paths, out_dir: Path, fmt: str, base: str, jobs: int, cache_dir, use_cache: bool, store_dir, progress,
+                  sources: Sources | None = None) -> BuildResult:
     root = Path(cache_dir or out_dir / ".kg-cache") if use_cache else Path(tempfile.mkdtemp(prefix="kg-cache-"))
     cache = Cache(root)
     inputs_version = f"{pipeline_version()}|{fmt}|{base}|{sources.digest if sources else ''}"
-    entries, failures, files = plan(paths, fmt, base, cache.load_files(inputs_version) if use_cache else None, sources)
+    entries, failures, files, names = plan(paths, fmt, base, cache.load_files(inputs_version) if use_cache else None, sources,
+                                           exclude=[out_dir, root])
     result = BuildResult(KnowledgeGraph(), failures=failures)
+    staging = out_dir / f".kg-new-{uuid.uuid4().hex[:12]}"  # every output is written here, then moved into place together
     try:
-        merge(entries, jobs=jobs, fmt=fmt, base=base, cache=cache, progress=progress, result=result, sources=sources)
+        merge(entries, jobs=jobs, fmt=fmt, base=base, cache=cache, progress=progress, result=result, sources=sources, names=names)
         if not result.entries:
             return result
         # with a second core, the graph file and documents.jsonl are copied from the cache while the views are drawn
-        assembly = write_graph(result, cache, out_dir, fmt, base, background=jobs > 1)
+        assembly = write_graph(result, cache, staging, fmt, base, background=jobs > 1)
         try:
-            result.written.update(write_views(result.graph, out_dir))
+            result.written.update(write_views(result.graph, staging))
             result.main.lap("html")
         finally:
             if assembly is not None:
                 assembly.wait()  # also when the views failed: the files are then complete, not cut short
         result.main.lap("writer")  # waiting for the helper, if the views were done first
+        result.written = publish(staging, out_dir, result.written)
         if use_cache:
             cache.compact({m.key for m in result.entries})
             _save_state(cache, result)
-            cache.save_files(inputs_version, files)
+            cache.save_files(inputs_version, {path: known for path, known in files.items() if path not in result.changed})
             result.main.lap("cache")
         if store_dir:
             from kg.store import replace_store
@@ -490,9 +580,26 @@ def _build(paths, out_dir: Path, fmt: str, base: str, jobs: int, cache_dir, use_
             result.main.lap("store")
     finally:
         cache.close()
+        shutil.rmtree(staging, ignore_errors=True)
         if not use_cache:
             shutil.rmtree(root, ignore_errors=True)
     return result
+
+
+def publish(staging: Path, out_dir: Path, written: dict[str, Path]) -> dict[str, Path]:
+    """Move every file written under ``staging`` to the same place under ``out_dir``; returns where they now are.
+
+    Nothing is moved before everything is written, so a build that fails on
+    the way leaves the previous outputs whole, never a mix of two builds.
+    """
+    moved = {}
+    for path in sorted(p for p in staging.rglob("*") if p.is_file()):
+        target = out_dir / path.relative_to(staging)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(path, target)
+    for name, path in written.items():
+        moved[name] = out_dir / Path(path).relative_to(staging) if Path(path).is_relative_to(staging) else Path(path)
+    return moved
 
 
 JOURNAL_SHARE = 0.10  # reports merged on top of a snapshot, as a share of all, before a new snapshot is due

@@ -117,6 +117,25 @@ def _boolean(value: bool) -> Lit:
     return _TRUE if value else _FALSE
 
 
+_ABSOLUTE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s]+$")
+
+
+def base_iri(value: str) -> str:
+    """A base for instance IRIs: absolute (a scheme, then the rest), ending in / or # (a / is added).
+
+    >>> base_iri("https://example.org/kg")
+    'https://example.org/kg/'
+    >>> base_iri("relative/")
+    Traceback (most recent call last):
+    ...
+    ValueError: not an absolute IRI (it needs a scheme such as https:): 'relative/'
+    """
+    if not isinstance(value, str) or not _ABSOLUTE.match(value):
+        raise ValueError(f"not an absolute IRI (it needs a scheme such as https:): {value!r}")
+    check_iri(value)
+    return value if value.endswith(("/", "#")) else value + "/"
+
+
 class Iris:
     """Stable identifiers for instance data under a base IRI.
 
@@ -125,9 +144,7 @@ class Iris:
     """
 
     def __init__(self, base: str = DEFAULT_BASE):
-        if not base.endswith(("/", "#")):
-            base += "/"
-        self.base = check_iri(base)
+        self.base = base_iri(base)
 
     def division(self, code: str) -> str:
         return f"{self.base}unit/{code}"

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import codecs
 import io
+import os
 import re
+import stat
 import zipfile
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -51,21 +53,37 @@ class Source:
     warnings: list[str] = field(default_factory=list)
 
 
+MAX_FILE_BYTES = 64 * 1024 * 1024  # a report is a few hundred kilobytes; a larger file is refused, not read
+
+
 def read(path: str | Path) -> Source:
     """Read one report file, whatever its encoding and format.
 
-    Raises :class:`ReadError` for missing, empty, binary or undecodable files.
+    Raises :class:`ReadError` for missing, empty, too large, binary or undecodable files.
     """
+    return read_bytes(load(path), str(path))
+
+
+def load(path: str | Path) -> bytes:
+    """The bytes of a report file (a regular file, at most :data:`MAX_FILE_BYTES`), or :class:`ReadError`."""
     path = Path(path)
     try:
-        data = path.read_bytes()
+        status = os.stat(path)
+        if stat.S_ISDIR(status.st_mode):
+            raise ReadError("is a directory")
+        if not stat.S_ISREG(status.st_mode):
+            raise ReadError("not a regular file (a FIFO, device or socket): not read")
+        if status.st_size > MAX_FILE_BYTES:
+            raise ReadError(f"too large: {status.st_size:,} bytes (the limit is {MAX_FILE_BYTES:,})")
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise ReadError("no such file") from None
-    except IsADirectoryError:
-        raise ReadError("is a directory") from None
     except OSError as err:
         raise ReadError(f"cannot be read ({err.strerror or err})") from None
-    return read_bytes(data, str(path))
+    if len(data) > MAX_FILE_BYTES:
+        raise ReadError(f"too large: more than {MAX_FILE_BYTES:,} bytes")
+    return data
 
 
 def read_bytes(data: bytes, name: str) -> Source:

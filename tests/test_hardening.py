@@ -1,0 +1,184 @@
+"""Issue 11: the build fails fast and clearly, never hangs, and one bad input never takes it down."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+import kg
+from conftest import ROOT, SEED
+from kg import engine
+from kg.cli import EXIT_BUILD_FAILED, EXIT_SOME_FAILED, EXIT_USAGE, main
+from kg.engine import BuildError, build
+
+
+def kg_program(*args: str, timeout: int = 120) -> subprocess.CompletedProcess:
+    """The kg program as a user runs it (a real process, default --jobs)."""
+    return subprocess.run([sys.executable, "-m", "kg.cli", *args], capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+
+
+# ---------------------------------------------------------------------------- fail fast
+
+def test_a_base_that_is_not_an_absolute_iri_is_refused_before_any_worker_starts(tmp_path):
+    done = kg_program("build", str(SEED["000"]), "-o", str(tmp_path / "out"), "--base", "relative/")
+    assert done.returncode == EXIT_USAGE
+    assert "not an absolute IRI" in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "out" / "graph.ttl").exists()
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_workers_that_cannot_start_stop_the_build_with_the_reason(tmp_path, monkeypatch, jobs):
+    def broken():
+        raise RuntimeError("lexicon missing")
+
+    monkeypatch.setattr(engine, "_warm_up", broken)
+    with pytest.raises(BuildError, match="could not start: RuntimeError: lexicon missing"):
+        build([SEED["000"], SEED["001"]], tmp_path / "out", jobs=jobs, use_cache=False)
+
+
+def test_the_library_takes_one_path_or_several_and_nothing_else():
+    one = kg.build(str(SEED["000"]))  # a str is one path, not its characters
+    assert [r.file for r in one.reports] == [SEED["000"].name]  # named without the machine's folders
+    with pytest.raises(TypeError, match="paths must be a path or an iterable of paths"):
+        kg.build(42)
+    with pytest.raises(TypeError, match="each path must be a str or os.PathLike"):
+        kg.build([b"seeds"])
+    with pytest.raises(ValueError, match="jobs must be a positive whole number"):
+        kg.build(str(SEED["000"]), jobs=0)
+
+
+def test_one_build_per_output_folder(tmp_path):
+    import fcntl
+
+    out = tmp_path / "out"
+    out.mkdir()
+    with open(out / engine.LOCK_FILE, "a") as held:  # another build holds the folder
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        result = CliRunner().invoke(main, ["build", str(SEED["000"]), "-o", str(out), "-q"])
+    assert result.exit_code == EXIT_BUILD_FAILED
+    assert "another build is writing into" in result.output
+    assert CliRunner().invoke(main, ["build", str(SEED["000"]), "-o", str(out), "-q"]).exit_code == 0  # released
+
+
+def test_an_output_that_cannot_be_written_fails_in_one_line_and_keeps_the_previous_files(tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    assert CliRunner().invoke(main, ["build", str(SEED["000"]), "-o", str(out), "-q", "-j", "1"]).exit_code == 0
+    before = (out / "graph.ttl").read_bytes()
+
+    def full(*_args, **_kwargs):
+        raise OSError(28, "No space left on device", str(out / "graph.html"))
+
+    monkeypatch.setattr("kg.engine.write_views", full)
+    result = CliRunner().invoke(main, ["build", str(SEED["000"]), str(SEED["001"]), "-o", str(out), "-q", "-j", "1"])
+    assert result.exit_code == EXIT_BUILD_FAILED
+    assert result.output.strip().splitlines()[-1].startswith("kg: build failed: cannot write") and "No space left" in result.output
+    assert (out / "graph.ttl").read_bytes() == before
+    assert not list(out.glob(".*.tmp"))
+
+
+# ---------------------------------------------------------------------------- inputs
+
+def test_a_build_never_reads_its_own_output_folder(tmp_path):
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    shutil.copy(SEED["000"], folder)
+    first = build([folder], folder / "output", jobs=1)
+    again = build([folder], folder / "output", jobs=1)  # graph.html and views/*.html are now in the input folder
+    assert [m.path for m in again.entries] == [m.path for m in first.entries] == [str(folder / SEED["000"].name)]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_fifos_are_never_read(tmp_path):
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    shutil.copy(SEED["000"], folder)
+    os.mkfifo(folder / "pipe.txt")  # reading it would block for ever
+    done = kg_program("build", str(folder), str(folder / "pipe.txt"), "-o", str(tmp_path / "out"), "-q", timeout=120)
+    assert done.returncode == EXIT_SOME_FAILED
+    assert "pipe.txt: not a regular file" in done.stderr
+    assert (tmp_path / "out" / "documents.jsonl").read_text(encoding="utf-8").count("\n") == 1
+
+
+def test_a_folder_that_cannot_be_listed_is_a_failure(tmp_path, monkeypatch):
+    from kg import pipeline
+
+    real_walk = os.walk
+
+    def walk(top, onerror=None, **kwargs):
+        if onerror:
+            onerror(PermissionError(13, "Permission denied", str(top) + "/locked"))
+        yield from real_walk(top, onerror=onerror, **kwargs)
+
+    monkeypatch.setattr(pipeline.os, "walk", walk)
+    inputs = pipeline.collect([ROOT / "seeds"])
+    assert len(inputs.files) == 5
+    assert [f.reason for f in inputs.failures] == ["folder cannot be listed (Permission denied)"]
+
+
+def test_a_file_name_that_is_not_utf8_is_built_and_printed_escaped(tmp_path):
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    name = os.fsdecode(b"r\xffport\n.txt")
+    shutil.copy(SEED["000"], os.path.join(folder, name))
+    (folder / "empty.txt").write_text("", encoding="utf-8")
+    done = kg_program("build", str(folder), "-o", str(tmp_path / "out"), "-q")
+    assert done.returncode == EXIT_SOME_FAILED and "empty.txt: empty file" in done.stderr
+    assert (tmp_path / "out" / "documents.jsonl").read_text(encoding="utf-8").count("\n") == 1
+    from kg.pipeline import shown
+
+    assert shown(os.path.join(str(folder), name)).endswith("r\\xffport\\n.txt")
+
+
+def test_a_file_too_large_is_refused_by_a_limit(tmp_path, monkeypatch):
+    from kg import read
+
+    monkeypatch.setattr(read, "MAX_FILE_BYTES", 1000)
+    big = tmp_path / "big.txt"
+    big.write_bytes(SEED["000"].read_bytes())
+    with pytest.raises(read.ReadError, match="too large"):
+        read.read(big)
+
+
+def test_one_file_that_breaks_an_extractor_is_that_files_failure(tmp_path, monkeypatch):
+    from kg.extract import measures
+
+    real = measures.MeasureExtractor.__call__
+
+    def fragile(self, doc, report):
+        if "七里" in doc.text[:200]:
+            raise KeyError("a bug met in one report")
+        return real(self, doc, report)
+
+    monkeypatch.setattr(measures.MeasureExtractor, "__call__", fragile)
+    result = build([SEED["000"], SEED["001"]], tmp_path / "out", jobs=1, use_cache=False)
+    assert [f.reason for f in result.failures] == ["could not be processed (KeyError: 'a bug met in one report')"]
+    assert len(result.entries) == 1
+
+
+def test_a_file_edited_while_the_build_reads_it_is_cached_under_what_was_read(tmp_path, monkeypatch):
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    for key in ("000", "001"):
+        shutil.copy(SEED[key], folder)
+    edited = folder / SEED["001"].name
+    real_plan = engine.plan
+
+    def plan_then_edit(*args, **kwargs):
+        planned = real_plan(*args, **kwargs)
+        edited.write_bytes(SEED["002"].read_bytes())  # the user saves another text while the build runs
+        return planned
+
+    monkeypatch.setattr(engine, "plan", plan_then_edit)
+    out = tmp_path / "out"
+    first = build([folder], out, jobs=1)
+    assert (str(edited), "changed while the build read it: built from the content read") in first.warnings
+    monkeypatch.setattr(engine, "plan", real_plan)
+    again = build([folder], out, jobs=1)
+    reference = build([folder], tmp_path / "reference", jobs=1, use_cache=False)
+    assert (out / "graph.ttl").read_bytes() == (tmp_path / "reference" / "graph.ttl").read_bytes()
+    assert again.processed == 0 and len(reference.entries) == 2
