@@ -8,14 +8,28 @@ a busy disk); opening the cache scans the record headers to index them, and a
 record cut short by a killed build is simply not indexed. When most of the
 packs is stale, or there are many small packs, the live records are copied to
 one new pack.
+
+**Nothing is unpickled that this machine did not write.** Every record, the
+merged graph's snapshot, its journal and the list of input files carry an
+HMAC-SHA256 made with a secret kept outside the output folder (``KG_CACHE_KEY``
+names its file; by default ``~/.cache/kg/cache.key``, created on first use,
+readable by its owner only). A record that fails the check — garbled on disk,
+cut short, copied from another machine, or crafted — is set aside with a
+warning and the report is built again; a snapshot that fails it is ignored
+and the graph merged again from the records. A cache folder shared with
+others is therefore never a way to run code in a build.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import os
 import pickle
 import struct
 import time
 import uuid
+from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
@@ -25,14 +39,62 @@ from kg.output import atomic_path
 STATE_FILE = "state.pkl"
 JOURNAL_FILE = "state.journal"
 FILES_FILE = "files.pkl"
-_HEADER = struct.Struct("<32sIII")  # key, then the lengths of the block, the JSON line and the entry
+_HEADER = struct.Struct("<32sIII32s")  # key, the lengths of the block, the JSON line and the entry, then their MAC
+_SIGNED = struct.Struct("<32sQ")  # a MAC and the length of what it signs (snapshot, journal and file list)
 MAX_PACKS = 16
+
+
+@lru_cache(maxsize=1)
+def secret() -> bytes:
+    """The key of this machine's (this user's) caches: created once, kept outside every output folder."""
+    path = Path(os.environ.get("KG_CACHE_KEY") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "kg" / "cache.key")
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        pass
+    key = os.urandom(32)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(handle, "wb") as file:
+            file.write(key)
+        return key
+    except FileExistsError:  # another build created it meanwhile
+        return path.read_bytes()
+    except OSError:  # nowhere to keep it: a key for this process alone (the cache is then not reused)
+        return key
+
+
+def mac(*parts: bytes) -> bytes:
+    signer = hmac.new(secret(), digestmod=hashlib.sha256)
+    for part in parts:
+        signer.update(len(part).to_bytes(8, "little"))
+        signer.update(part)
+    return signer.digest()
+
+
+def sign(data: bytes) -> bytes:
+    """``data`` preceded by its MAC and length."""
+    return _SIGNED.pack(mac(data), len(data)) + data
+
+
+def read_signed(handle: BinaryIO) -> bytes | None:
+    """The next signed piece of a file, if it is whole and its MAC is right (None otherwise)."""
+    head = handle.read(_SIGNED.size)
+    if len(head) < _SIGNED.size:
+        return None
+    signature, length = _SIGNED.unpack(head)
+    if length > os.fstat(handle.fileno()).st_size - handle.tell():
+        return None  # longer than what is left of the file: cut short, or a length made up
+    data = handle.read(length)
+    return data if len(data) == length and hmac.compare_digest(signature, mac(data)) else None
 
 
 class Location(NamedTuple):
     pack: str
     offset: int  # of the record header
     sizes: tuple[int, int, int]
+    signature: bytes = b""  # the record's MAC
 
 
 class Record(NamedTuple):
@@ -54,8 +116,9 @@ class PackWriter:
 
     def append(self, key: str, record: Record) -> Location:
         sizes = (len(record.block), len(record.jsonl), len(record.entry))
-        self.handle.write(_HEADER.pack(key.encode("ascii"), *sizes) + record.block + record.jsonl + record.entry)
-        location = Location(self.name, self.offset, sizes)
+        signature = mac(key.encode("ascii"), record.block, record.jsonl, record.entry)
+        self.handle.write(_HEADER.pack(key.encode("ascii"), *sizes, signature) + record.block + record.jsonl + record.entry)
+        location = Location(self.name, self.offset, sizes, signature)
         self.offset += _HEADER.size + sum(sizes)
         return location
 
@@ -68,6 +131,8 @@ class Cache:
         self.packs = self.root / "packs"  # created by the first writer: a build that reads nothing writes nothing
         self.index: dict[str, Location] = {}
         self._handles: dict[str, BinaryIO] = {}
+        self._verified: set[str] = set()
+        self.problems: list[str] = []  # what was found damaged, for the build's warnings
         for pack in sorted(self.packs.glob("*.pack")):
             self._scan(pack)
 
@@ -77,18 +142,42 @@ class Cache:
             offset = 0
             while offset + _HEADER.size <= size:
                 handle.seek(offset)
-                raw_key, *sizes = _HEADER.unpack(handle.read(_HEADER.size))
+                raw_key, *sizes, signature = _HEADER.unpack(handle.read(_HEADER.size))
                 end = offset + _HEADER.size + sum(sizes)
                 if end > size:
                     break  # cut short by a killed build
-                self.index[raw_key.decode("ascii")] = Location(pack.name, offset, tuple(sizes))
+                try:
+                    key = raw_key.decode("ascii")
+                except UnicodeDecodeError:
+                    self.problems.append(f"{pack.name}: a damaged record header at byte {offset}: the rest of the pack is set aside")
+                    break
+                self.index[key] = Location(pack.name, offset, tuple(sizes), signature)
                 offset = end
 
     def __contains__(self, key: str) -> bool:
         return key in self.index
 
+    def valid(self, key: str) -> bool:
+        """Whether the record of ``key`` is here and whole, and was written with this machine's key.
+
+        A record that fails is dropped from the index (it will be made again) and named in :attr:`problems`.
+        """
+        if key in self._verified:
+            return True
+        location = self.index.get(key)
+        if location is None:
+            return False
+        parts = [self._read(key, part) for part in range(3)]
+        if all(len(p) == n for p, n in zip(parts, location.sizes)) and hmac.compare_digest(location.signature, mac(key.encode("ascii"), *parts)):
+            self._verified.add(key)
+            return True
+        del self.index[key]
+        self.problems.append(f"cache record {key[:12]}… damaged or not written on this machine: built again")
+        return False
+
     def add(self, key: str, location: Location) -> None:
         self.index[key] = location
+        self._verified.add(key)  # written by this build
 
     def writer(self) -> PackWriter:
         return PackWriter(self.packs)
@@ -129,7 +218,7 @@ class Cache:
         if len(packs) <= MAX_PACKS and total <= 2 * kept:
             return
         writer = self.writer()
-        for key in sorted(k for k in live if k in self.index):
+        for key in sorted(k for k in live if k in self.index and self.valid(k)):
             record = Record(self.block(key), self.jsonl(key), self.entry(key))
             self.index[key] = writer.append(key, record)
         writer.handle.close()
@@ -143,21 +232,29 @@ class Cache:
     def load_state(self, version: str) -> tuple[dict, list[dict]] | None:
         """The last snapshot of the merged graph and the journal of builds since, if the same code wrote them.
 
-        The snapshot's version is read before its graph, so that a stale one
-        costs nothing. Journal records of another snapshot, or cut short, are
-        left out.
+        The snapshot's version is read (and checked) before its graph, so that
+        a stale one costs nothing. A snapshot that fails its MAC is ignored;
+        journal records of another snapshot, cut short or failing theirs, end
+        the journal.
         """
         path = self.root / STATE_FILE
         if not path.exists():
             return None
         try:
             with open(path, "rb") as handle:
-                header = pickle.load(handle)
+                head = read_signed(handle)
+                header = pickle.loads(head) if head is not None else None
                 if not isinstance(header, tuple) or header[0] != version:
+                    if head is None:
+                        self.problems.append("the saved merged graph is damaged or was not written on this machine: merged again")
                     return None
-                state = pickle.load(handle)
-        except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError, IndexError):
-            return None  # damaged, or written by other code: merge again from the records
+                body = read_signed(handle)
+                if body is None:
+                    self.problems.append("the saved merged graph is damaged or was not written on this machine: merged again")
+                    return None
+                state = pickle.loads(body)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError, IndexError):
+            return None  # written by other code: merge again from the records
         return {**state, "snapshot": header[1]}, list(self._journal(header[1]))
 
     def _journal(self, snapshot: str):
@@ -166,10 +263,13 @@ class Cache:
             return
         with open(path, "rb") as handle:
             while True:
+                data = read_signed(handle)
+                if data is None:
+                    return  # the end, or a record cut short or not ours
                 try:
-                    record = pickle.load(handle)
+                    record = pickle.loads(data)
                 except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
-                    return  # the end, or a record cut short
+                    return
                 if isinstance(record, dict) and record.get("snapshot") == snapshot:
                     yield record
 
@@ -178,14 +278,14 @@ class Cache:
         snapshot = uuid.uuid4().hex
         with atomic_path(self.root / STATE_FILE) as temporary:
             with open(temporary, "wb") as handle:
-                pickle.dump((version, snapshot), handle, protocol=pickle.HIGHEST_PROTOCOL)
-                pickle.dump(state, handle, protocol=pickle.HIGHEST_PROTOCOL)
+                handle.write(sign(pickle.dumps((version, snapshot), protocol=pickle.HIGHEST_PROTOCOL)))
+                handle.write(sign(pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)))
         (self.root / JOURNAL_FILE).unlink(missing_ok=True)
         return snapshot
 
     def append_journal(self, snapshot: str, record: dict) -> None:
         """Add what a build merged on top of the snapshot, instead of writing the whole graph again."""
-        data = pickle.dumps({**record, "snapshot": snapshot}, protocol=pickle.HIGHEST_PROTOCOL)
+        data = sign(pickle.dumps({**record, "snapshot": snapshot}, protocol=pickle.HIGHEST_PROTOCOL))
         with open(self.root / JOURNAL_FILE, "ab") as handle:
             handle.write(data)
 
@@ -200,7 +300,10 @@ class Cache:
         path = self.root / FILES_FILE
         try:
             with open(path, "rb") as handle:
-                written_version, written_at, files = pickle.load(handle)
+                data = read_signed(handle)
+            if data is None:
+                return {}
+            written_version, written_at, files = pickle.loads(data)
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
             return {}
         if written_version != version:
@@ -211,4 +314,4 @@ class Cache:
     def save_files(self, version: str, files: dict[str, tuple[int, int, str]]) -> None:
         with atomic_path(self.root / FILES_FILE) as temporary:
             with open(temporary, "wb") as handle:
-                pickle.dump((version, time.time_ns(), files), handle, protocol=pickle.HIGHEST_PROTOCOL)
+                handle.write(sign(pickle.dumps((version, time.time_ns(), files), protocol=pickle.HIGHEST_PROTOCOL)))

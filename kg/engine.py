@@ -174,6 +174,8 @@ def _start_worker(fmt: str, base: str, cache_root: str | None, keep_reports: boo
     It never raises: a worker that cannot start answers every task with the
     reason, and the build stops (a pool would start it again and again).
     """
+    for handle in _HELD:  # the build's lock belongs to the main process: if it is killed, the folder is free again
+        handle.close()
     _init_worker(fmt, base, cache_root, keep_reports)
     gc.enable()  # the main process merges without collection; a worker's reports do make cycles
 
@@ -355,7 +357,7 @@ def merge(entries: list[Entry], *, jobs: int = 1, fmt: str = "turtle", base: str
     are merged once; the second is left out with a warning.
     """
     result = result or BuildResult(KnowledgeGraph())
-    todo = [e for e in entries if keep_reports or cache is None or e.key not in cache]
+    todo = [e for e in entries if keep_reports or cache is None or not cache.valid(e.key)]  # damaged records: made again
     workers = Workers(todo, jobs, fmt, base, str(cache.root) if cache is not None else None, keep_reports, sources, names)
     try:
         return _merge(entries, todo, workers, cache, keep_reports, use_state, progress, result, names)
@@ -475,7 +477,7 @@ def _state(cache: Cache) -> dict | None:
     state, journal = loaded
     state["journal"], state["touched"] = 0, set()
     for record in journal:
-        if not all(key in cache for key in record["applied"]):
+        if not all(cache.valid(key) for key in record["applied"]):
             return None  # a record the journal needs is gone
         for key in record["applied"]:
             _report_id, _triples, stats, change = pickle.loads(cache.entry(key))
@@ -540,9 +542,15 @@ def locked(out_dir: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise BuildError(f"another build is writing into {out_dir}: wait for it to end, or build into another folder") from None
+        _HELD.append(handle)
         yield
     finally:
+        if handle in _HELD:
+            _HELD.remove(handle)
         handle.close()
+
+
+_HELD: list = []  # the lock files this process holds: a forked worker closes its copies (a killed build frees its folder)
 
 
 def _build_locked(paths, out_dir: Path, fmt: str, base: str, jobs: int, cache_dir, use_cache: bool, store_dir, progress,
@@ -573,6 +581,7 @@ def _build_locked(paths, out_dir: Path, fmt: str, base: str, jobs: int, cache_di
             _save_state(cache, result)
             cache.save_files(inputs_version, {path: known for path, known in files.items() if path not in result.changed})
             result.main.lap("cache")
+        result.warnings.extend((str(root), problem) for problem in cache.problems)  # told, not kept for the next build
         if store_dir:
             from kg.store import replace_store
 

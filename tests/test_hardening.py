@@ -182,3 +182,105 @@ def test_a_file_edited_while_the_build_reads_it_is_cached_under_what_was_read(tm
     reference = build([folder], tmp_path / "reference", jobs=1, use_cache=False)
     assert (out / "graph.ttl").read_bytes() == (tmp_path / "reference" / "graph.ttl").read_bytes()
     assert again.processed == 0 and len(reference.entries) == 2
+
+
+# ---------------------------------------------------------------------------- a cache that cannot lie, and runs no code
+
+def _copy_seeds(tmp_path, count=3):
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    for key in sorted(SEED)[:count]:
+        shutil.copy(SEED[key], folder)
+    return folder
+
+
+def _same_files(a, b):
+    for name in ("graph.ttl", "documents.jsonl", "graph.html"):
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+
+
+class Planted:
+    """A pickle that, if ever loaded, leaves a mark: what a crafted cache would run."""
+
+    def __init__(self, mark):
+        self.mark = mark
+
+    def __reduce__(self):
+        return (open, (self.mark, "w"))
+
+
+def test_a_crafted_pack_record_is_never_unpickled(tmp_path):
+    import pickle
+
+    from kg.cache import _HEADER
+
+    folder = _copy_seeds(tmp_path)
+    out = tmp_path / "out"
+    first = build([folder], out, jobs=1)
+    mark = tmp_path / "ran"
+    key = first.entries[0].key
+    evil = pickle.dumps(Planted(str(mark)))
+    pack = next((out / ".kg-cache" / "packs").glob("*.pack"))
+    with open(pack, "ab") as handle:  # a later record of the same key wins the index: the attacker's
+        handle.write(_HEADER.pack(key.encode("ascii"), 1, 1, len(evil), b"\0" * 32) + b"x" + b"y" + evil)
+    (out / ".kg-cache" / "state.pkl").write_bytes(pickle.dumps(Planted(str(mark))))  # and a crafted snapshot
+    again = build([folder], out, jobs=1)
+    assert not mark.exists()
+    assert again.processed == 1 and any("not written on this machine" in w for _, w in again.warnings)
+    build([folder], tmp_path / "reference", jobs=1, use_cache=False)
+    _same_files(tmp_path / "reference", out)
+
+
+def test_a_garbled_record_is_detected_and_made_again(tmp_path):
+    folder = _copy_seeds(tmp_path)
+    out = tmp_path / "out"
+    build([folder], out, jobs=1)
+    pack = next((out / ".kg-cache" / "packs").glob("*.pack"))
+    data = bytearray(pack.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # one bit flipped on disk
+    pack.write_bytes(bytes(data))
+    (out / ".kg-cache" / "state.pkl").unlink()  # the records are merged again, not the snapshot
+    again = build([folder], out, jobs=1)
+    assert again.processed >= 1
+    build([folder], tmp_path / "reference", jobs=1, use_cache=False)
+    _same_files(tmp_path / "reference", out)
+
+
+def test_a_cache_from_another_machine_is_ignored_and_rebuilt(tmp_path, monkeypatch):
+    from kg import cache
+
+    folder = _copy_seeds(tmp_path)
+    out = tmp_path / "out"
+    build([folder], out, jobs=1)
+    monkeypatch.setenv("KG_CACHE_KEY", str(tmp_path / "other.key"))  # another machine: another key
+    cache.secret.cache_clear()
+    try:
+        again = build([folder], out, jobs=1)
+    finally:
+        cache.secret.cache_clear()
+    assert again.processed == 3 and again.cached == 0
+
+
+def test_a_build_killed_mid_way_leaves_the_last_outputs_and_the_next_build_is_a_clean_one(tmp_path):
+    import signal
+    import time
+
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    for path in sorted((ROOT / "tests" / "data" / "corpus").glob("d0[0-3]*.txt")):
+        shutil.copy(path, folder)
+    out = tmp_path / "out"
+    shutil.copy(SEED["000"], tmp_path / "first.txt")
+    assert kg_program("build", str(tmp_path / "first.txt"), "-o", str(out), "-q").returncode == 0
+    before = (out / "graph.ttl").read_bytes()
+    process = subprocess.Popen([sys.executable, "-m", "kg.cli", "build", str(folder), "-o", str(out), "-q", "-j", "2"], cwd=ROOT)
+    packs = out / ".kg-cache" / "packs"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and sum(p.stat().st_size for p in packs.glob("*.pack")) < 200_000 and process.poll() is None:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)  # no clean-up of any kind; its workers are left to notice
+    process.wait()
+    assert (out / "graph.ttl").read_bytes() == before  # nothing half-written, the last outputs whole
+    assert kg_program("build", str(folder), "-o", str(out), "-q").returncode == 0
+    assert kg_program("build", str(folder), "-o", str(tmp_path / "reference"), "-q", "--no-cache").returncode == 0
+    _same_files(tmp_path / "reference", out)
