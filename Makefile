@@ -22,6 +22,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.encodings
 
 clean:
 	rm -rf $(VENV) output/*.ttl output/*.html output/*.jsonl .pytest_cache

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -18,6 +19,7 @@ EXIT_SOME_FAILED = 1  # some inputs could not be read; the others were built and
 EXIT_USAGE = 2  # click's own code for bad options and arguments
 EXIT_NOTHING_BUILT = 3  # no input could be read; nothing was written
 EXIT_BUILD_FAILED = 4  # the build itself failed (an output that cannot be written, a full disk, a lock, a worker); inputs aside
+EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report a process ended by SIGINT
 _KEPT: list = []  # what a command built, alive until the process ends
 
 
@@ -48,7 +50,7 @@ def _base_option(_ctx, _param, value: str | None) -> str | None:
 
 
 @main.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path, allow_dash=True))
 @click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("output"),
               show_default=True, help="Folder for graph.ttl, graph.html, views/ and documents.jsonl.")
 @click.option("--format", "rdf_format", type=click.Choice(["turtle", "ntriples", "jsonld", "trig"]), default="turtle",
@@ -62,7 +64,7 @@ def _base_option(_ctx, _param, value: str | None) -> str | None:
 @click.option("--no-cache", is_flag=True, help="Process every file again and keep no cache.")
 @click.option("--store", "store_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Also load the graph into an on-disk Oxigraph store in this folder (for kg query STORE …).")
-@click.option("--sources", "sources_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+@click.option("--sources", "sources_file", type=click.Path(exists=True, dir_okay=False, path_type=Path, allow_dash=True), default=None,
               help="A JSON-lines file giving the page address (url) and/or the unit of report files (see docs).")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors: no progress, no summary.")
 def build(paths: tuple[Path, ...], out_dir: Path, rdf_format: str, base: str | None, jobs: int | None, cache_dir: Path | None,
@@ -78,7 +80,7 @@ def build(paths: tuple[Path, ...], out_dir: Path, rdf_format: str, base: str | N
 
     A file that cannot be read is reported on stderr and skipped; the exit
     code is then 1. If no file can be read the exit code is 3 and nothing is
-    written.
+    written. A PATH of - reads one report from standard input (named stdin).
 
     \b
     Example:
@@ -86,19 +88,32 @@ def build(paths: tuple[Path, ...], out_dir: Path, rdf_format: str, base: str | N
         kg build reports/ -o output --jobs 4 --store output/store
         kg build reports/ -o output --sources reports/sources.jsonl
     """
+    from kg import stdio
+    from kg.rdf import DEFAULT_BASE
+    from kg.sources import load as load_sources
+
+    if sum(stdio.is_stdio(p) for p in (*paths, sources_file)) > 1:
+        raise click.UsageError("standard input (-) can be read once: as one PATH or as --sources")
+    with contextlib.ExitStack() as stack:
+        if sources_file is not None:
+            sources = load_sources(stack.enter_context(stdio.readable(sources_file)))
+            for problem in sources.problems:
+                click.echo(f"kg: warning: {sources_file}: {problem}", err=True)
+        else:
+            sources = None
+        paths = tuple(stack.enter_context(stdio.readable(p)) for p in paths)
+        _build(paths, out_dir, rdf_format, base or DEFAULT_BASE, jobs, cache_dir, no_cache, store_dir, sources, quiet)
+
+
+def _build(paths, out_dir, rdf_format, base, jobs, cache_dir, no_cache, store_dir, sources, quiet) -> None:
     from kg.engine import BuildError
     from kg.engine import build as run_build
     from kg.pipeline import shown
     from kg.progress import Progress
-    from kg.rdf import DEFAULT_BASE
-    from kg.sources import load as load_sources
 
-    sources = load_sources(sources_file) if sources_file else None
-    for problem in sources.problems if sources else ():
-        click.echo(f"kg: warning: {sources_file}: {problem}", err=True)
     clock = time.perf_counter()
     try:
-        result = run_build(paths, out_dir, fmt=rdf_format, base=base or DEFAULT_BASE, jobs=jobs, cache_dir=cache_dir,
+        result = run_build(paths, out_dir, fmt=rdf_format, base=base, jobs=jobs, cache_dir=cache_dir,
                            use_cache=not no_cache, store_dir=store_dir, progress=Progress(sys.stderr, quiet=quiet), sources=sources)
     except BuildError as err:
         click.echo(f"kg: build failed: {err}", err=True)
@@ -139,22 +154,27 @@ def _summary(result, seconds: float) -> None:
 
 
 @main.command()
-@click.argument("file", type=click.Path(path_type=Path))
+@click.argument("file", type=click.Path(path_type=Path, allow_dash=True))
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 def inspect(file: Path, as_json: bool) -> None:
     """Show what kg makes of one report: title, unit, year, sections, counts.
+
+    FILE may be - for standard input.
 
     \b
     Example:
         kg inspect seeds/004_426f136f0867b13d.txt
         kg inspect --json seeds/002_4e55a684573cd332.txt
     """
+    from kg import stdio
     from kg.documents import unit_record
     from kg.pipeline import process
     from kg.read import ReadError
 
     try:
-        report = process(file)
+        with stdio.readable(file) as path:
+            report = process(path)
+            report.file = str(file) if stdio.is_stdio(file) else report.file
     except ReadError as err:
         click.echo(f"kg: error: {file}: {err}", err=True)
         sys.exit(EXIT_SOME_FAILED)
@@ -252,31 +272,58 @@ def evaluate(gold_dirs: tuple[Path, ...], as_json: bool, misses: int, summary: b
         click.echo(format_summary(results))
 
 
+@contextlib.contextmanager
+def _graph_input(graph: Path):
+    """A graph file (``-``: standard input); a graph that cannot be read ends the command with exit code 1."""
+    from kg import stdio
+    from kg.store import GraphError
+
+    with stdio.readable(graph, graph=True) as path:
+        try:
+            yield path
+        except GraphError as err:
+            click.echo(f"kg: error: {str(err).replace(str(path), str(graph))}", err=True)
+            sys.exit(EXIT_SOME_FAILED)
+
+
 @main.command()
-@click.argument("graph", type=click.Path(path_type=Path))
+@click.argument("graph", type=click.Path(path_type=Path, allow_dash=True))
 @click.argument("query", required=False)
 @click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE", help="Set a parameter of a saved query.")
-@click.option("--format", "output", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.option("--format", "output", type=click.Choice(["table", "csv", "tsv", "json", "turtle", "ntriples"]), default="table",
+              show_default=True, help="SELECT/ASK: a table or the W3C formats (json is SPARQL Results JSON); "
+              "CONSTRUCT/DESCRIBE: Turtle (table, turtle), N-Triples, or JSON-LD (json).")
 @click.option("--engine", type=click.Choice(["oxigraph", "rdflib"]), default="oxigraph", show_default=True,
               help="SPARQL engine: pyoxigraph (fast) or rdflib.")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Stop the query after this many seconds (the graph's loading aside).")
+@click.option("--allow-remote", is_flag=True,
+              help="Let SERVICE call other endpoints (and rdflib's FROM load a graph from its IRI); refused by default.")
 @click.option("--list", "list_saved", is_flag=True, help="List the saved queries and their parameters.")
-def query(graph: Path, query: str | None, params: tuple[str, ...], output: str, engine: str, list_saved: bool) -> None:
-    """Run SPARQL on GRAPH (.ttl, .nt, .jsonld, .trig, or a store folder).
+def query(graph: Path, query: str | None, params: tuple[str, ...], output: str, engine: str, timeout: float | None,
+          allow_remote: bool, list_saved: bool) -> None:
+    """Run SPARQL on GRAPH (.ttl, .nt, .jsonld, .trig, .nq, a store folder, or - for standard input).
 
     GRAPH is a graph file, or the Oxigraph store folder that kg build --store
     wrote (opened read-only, nothing loaded). QUERY is the name of a saved
-    query (see --list), a .rq file, or SPARQL text. Results print as a table,
-    CSV or JSON.
+    query (see --list), a .rq file, SPARQL text, or - to read it from standard
+    input. SELECT and ASK results print as a table, CSV, TSV or JSON (the
+    W3C SPARQL 1.1 results formats); CONSTRUCT and DESCRIBE print RDF.
+
+    Queries stay local: SERVICE is refused, and FROM / FROM NAMED must name
+    graphs of GRAPH (a TriG file holds one per report), unless --allow-remote.
+    The query runs in a child process that --timeout and Ctrl-C stop.
 
     \b
     Example:
         kg query output/graph.ttl shared-measures
         kg query output/graph.ttl units-running -p measure=法律顾问 --format csv
-        kg query output/graph.ttl 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }'
+        kg query output/graph.ttl 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }' --timeout 10
+        kg query output/graph.ttl 'DESCRIBE <https://w3id.org/fzkg/data/unit/610702008>'
         kg query output/store top-instruments
     """
+    from kg import stdio
     from kg.query import QueryError, fill, format_result, resolve, run, saved_queries
-    from kg.store import GraphError
 
     if list_saved or query is None:
         for name, saved in saved_queries().items():
@@ -284,42 +331,42 @@ def query(graph: Path, query: str | None, params: tuple[str, ...], output: str, 
             for param, (default, help_text) in saved.params.items():
                 click.echo(f"{'':<20}   -p {param}=…  {help_text} (default {default})")
         return
+    if stdio.is_stdio(graph) and stdio.is_stdio(query):
+        raise click.UsageError("standard input (-) can be read once: as GRAPH or as QUERY")
     values = {}
     for item in params:
         name, sep, value = item.partition("=")
         if not sep:
             raise click.BadParameter(f"{item!r} is not NAME=VALUE", param_hint="--param")
         values[name.strip()] = value
-    try:
-        saved = resolve(query)
-        result = run(graph, fill(saved, values), engine)
-    except (QueryError, GraphError) as err:
-        click.echo(f"kg: error: {err}", err=True)
-        sys.exit(EXIT_SOME_FAILED)
-    click.echo(format_result(result, output))
+    with _graph_input(graph) as path:
+        try:
+            saved = resolve(sys.stdin.read() if stdio.is_stdio(query) else query)
+            text = format_result(run(path, fill(saved, values), engine, timeout=timeout, allow_remote=allow_remote), output)
+        except QueryError as err:
+            click.echo(f"kg: error: {err}", err=True)
+            sys.exit(EXIT_SOME_FAILED)
+    click.echo(text, nl=False)
 
 
 @main.command()
-@click.argument("graph", type=click.Path(path_type=Path))
+@click.argument("graph", type=click.Path(path_type=Path, allow_dash=True))
 @click.option("--limit", default=10, show_default=True, help="Focus nodes to list per kind of violation.")
 def validate(graph: Path, limit: int) -> None:
     """Check GRAPH against the SHACL shapes of ontology/shapes.ttl.
 
     Prints each kind of violation with its count and the first focus nodes.
     Exit code 0: the graph conforms; 1: it does not (or cannot be read).
+    GRAPH is any format kg writes (TriG as the union of its graphs), or -.
 
     \b
     Example:
         kg validate output/graph.ttl
     """
-    from kg.store import GraphError
     from kg.validate import validate_file
 
-    try:
-        result = validate_file(graph)
-    except GraphError as err:
-        click.echo(f"kg: error: {err}", err=True)
-        sys.exit(EXIT_SOME_FAILED)
+    with _graph_input(graph) as path:
+        result = validate_file(path)
     if result.conforms:
         click.echo(f"{graph}: conforms to the shapes")
         return
@@ -335,22 +382,20 @@ def validate(graph: Path, limit: int) -> None:
 
 
 def _load_graph(graph: Path):
+    """The graph of a graph file (``-``: standard input) in the library's form."""
     from kg.graph import KnowledgeGraph
-    from kg.store import GraphError
 
-    try:
-        return KnowledgeGraph.from_rdf(graph)
-    except GraphError as err:
-        click.echo(f"kg: error: {err}", err=True)
-        sys.exit(EXIT_SOME_FAILED)
+    with _graph_input(graph) as path:
+        return KnowledgeGraph.from_rdf(path)
 
 
 @main.command()
-@click.argument("graph", type=click.Path(path_type=Path))
+@click.argument("graph", type=click.Path(path_type=Path, allow_dash=True))
 @click.option("--view", "view_name", type=click.Choice(["overview", "shared-practices", "problems", "unit", "instruments"]),
               default="shared-practices", show_default=True)
 @click.option("--unit", "unit_query", help="For --view unit: the unit's name or division code.")
-@click.option("-o", "--output", "out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The HTML file to write.")
+@click.option("-o", "--output", "out", type=click.Path(dir_okay=False, path_type=Path, allow_dash=True), required=True,
+              help="The HTML file to write (- for standard output).")
 def viz(graph: Path, view_name: str, unit_query: str | None, out: Path) -> None:
     """Draw an interactive view of GRAPH as one self-contained HTML page.
 
@@ -373,12 +418,15 @@ def viz(graph: Path, view_name: str, unit_query: str | None, out: Path) -> None:
     except (KeyError, ValueError) as err:
         click.echo(f"kg: error: {err.args[0]}", err=True)
         sys.exit(EXIT_SOME_FAILED)
-    draw.write(view, out)
-    click.echo(f"wrote {out} ({len(view.nodes)} nodes, {len(view.edges)} edges)")
+    from kg import stdio
+
+    stdio.write(out, draw.render(view))
+    if not stdio.is_stdio(out):
+        click.echo(f"wrote {out} ({len(view.nodes)} nodes, {len(view.edges)} edges)")
 
 
 @main.command()
-@click.argument("graph", type=click.Path(path_type=Path))
+@click.argument("graph", type=click.Path(path_type=Path, allow_dash=True))
 @click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True)
 def analyze(graph: Path, out_dir: Path) -> None:
     """Analyse GRAPH: adoption, similar units, clusters, distinctive practices, problems.
@@ -398,10 +446,10 @@ def analyze(graph: Path, out_dir: Path) -> None:
 
 
 @main.command()
-@click.argument("graph", type=click.Path(path_type=Path))
+@click.argument("graph", type=click.Path(path_type=Path, allow_dash=True))
 @click.option("--format", "fmt", type=click.Choice(["graphml", "gexf", "neo4j"]), required=True)
-@click.option("-o", "--output", "out", type=click.Path(path_type=Path), required=True,
-              help="The file to write (for neo4j: a folder for nodes.csv and relationships.csv).")
+@click.option("-o", "--output", "out", type=click.Path(path_type=Path, allow_dash=True), required=True,
+              help="The file to write, - for standard output (for neo4j: a folder for nodes.csv and relationships.csv).")
 def export(graph: Path, fmt: str, out: Path) -> None:
     """Export GRAPH for other graph tools: GraphML, GEXF (Gephi), Neo4j CSV.
 
@@ -412,7 +460,11 @@ def export(graph: Path, fmt: str, out: Path) -> None:
     """
     from kg.export import export as run_export
 
-    for path in run_export(_load_graph(graph), fmt, out):
+    try:
+        written = run_export(_load_graph(graph), fmt, out)
+    except ValueError as err:
+        raise click.BadParameter(str(err), param_hint="-o/--output") from None
+    for path in written:
         click.echo(f"wrote {path}")
 
 
@@ -426,8 +478,14 @@ def entry() -> None:
     can end at once (as mypy does).
     """
     try:
-        main()
-        code = EXIT_OK
+        returned = main.main(standalone_mode=False)  # Ctrl-C reaches here as click.Abort, not as click's "Aborted!" and 1
+        code = returned if isinstance(returned, int) else EXIT_OK
+    except click.ClickException as err:
+        err.show()
+        code = err.exit_code
+    except click.Abort:
+        print("kg: interrupted", file=sys.stderr)
+        code = EXIT_INTERRUPTED
     except SystemExit as done:
         if isinstance(done.code, str):
             print(done.code, file=sys.stderr)

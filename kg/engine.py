@@ -647,7 +647,6 @@ def write_graph(result: BuildResult, cache: Cache, out_dir: Path, fmt: str, base
     blocks = [cache.range(m.key, 0) for m in sorted(result.entries, key=lambda m: m.report_id)]
     pieces, triples = rdf.graph_pieces(writer, result.graph, blocks, result.entities)
     result.triples = triples + sum(m.triples for m in result.entries)
-    rdf.write_companions(rdf_path, writer)
     lines = [cache.range(m.key, 1) for m in sorted(result.entries)]
     result.written.update(rdf=rdf_path, documents=documents_path)
     if background:

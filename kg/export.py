@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 import networkx as nx
 
 from kg.graph import KnowledgeGraph
-from kg.output import atomic_path, write_text
+from kg import stdio
+from kg.output import write_text
 
 FORMATS = ("graphml", "gexf", "neo4j")
 _LABELS = {"unit": "Unit", "measure": "Measure", "practice": "LocalPractice", "instrument": "Instrument", "problem": "Problem",
@@ -32,14 +34,19 @@ def simple_graph(graph: KnowledgeGraph) -> nx.MultiDiGraph:
     return out
 
 
-def write_graphml(graph: KnowledgeGraph, path: str | Path) -> None:
-    with atomic_path(path) as temporary:
-        nx.write_graphml(simple_graph(graph), temporary, encoding="utf-8")
+_XML_DECLARATION = "<?xml version='1.0' encoding='utf-8'?>\n"
+_GEXF_DATE = re.compile(r'(<meta[^>]*?) lastmodifieddate="[^"]*"')
 
 
-def write_gexf(graph: KnowledgeGraph, path: str | Path) -> None:
-    with atomic_path(path) as temporary:
-        nx.write_gexf(simple_graph(graph), temporary, encoding="utf-8")
+def graphml_text(graph: KnowledgeGraph) -> str:
+    """The graph as GraphML (yEd, Cytoscape, igraph)."""
+    return _XML_DECLARATION + "\n".join(nx.generate_graphml(simple_graph(graph))) + "\n"
+
+
+def gexf_text(graph: KnowledgeGraph) -> str:
+    """The graph as GEXF 1.2 (Gephi), without the day it was written (the attribute is optional) so it is reproducible."""
+    lines = "\n".join(nx.generate_gexf(simple_graph(graph)))
+    return _XML_DECLARATION + _GEXF_DATE.sub(r"\1", lines, count=1) + "\n"
 
 
 def write_neo4j(graph: KnowledgeGraph, out_dir: str | Path) -> list[Path]:
@@ -71,13 +78,12 @@ def _snake(name: str) -> str:
 
 
 def export(graph: KnowledgeGraph, fmt: str, path: str | Path) -> list[Path]:
-    """Write ``graph`` in ``fmt`` to ``path`` (a file; for neo4j a folder)."""
-    if fmt == "graphml":
-        write_graphml(graph, path)
-        return [Path(path)]
-    if fmt == "gexf":
-        write_gexf(graph, path)
-        return [Path(path)]
+    """Write ``graph`` in ``fmt`` to ``path`` (a file, ``-`` for standard output; for neo4j a folder)."""
+    if fmt in ("graphml", "gexf"):
+        stdio.write(Path(path), graphml_text(graph) if fmt == "graphml" else gexf_text(graph))
+        return [] if stdio.is_stdio(path) else [Path(path)]
+    if stdio.is_stdio(path):
+        raise ValueError("neo4j writes two files (nodes.csv, relationships.csv): give a folder, not -")
     if fmt == "neo4j":
         return write_neo4j(graph, path)
     raise ValueError(f"unknown export format {fmt!r}; formats: {', '.join(FORMATS)}")

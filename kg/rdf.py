@@ -24,7 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from kg.assemble import Piece, assemble
-from kg.graph import PART_OF, KnowledgeGraph
+from kg.graph import IMPLEMENTS, PART_OF, PLANS, KnowledgeGraph
 from kg.model import Evidence, Report, Status, Unit
 from kg.resources import ontology_path
 from kg.serialize import RDF_TYPE, XSD_INTEGER, JsonLd, Lit, Turtle, check_iri, ntriples
@@ -234,6 +234,10 @@ def entity_subjects(graph: KnowledgeGraph, iris: Iris, keys: Iterable[str] | Non
     def targets(key: str, relation: str) -> list[str]:
         return sorted(target for target, keyed in successors[key].items() if relation in keyed)
 
+    def measure_iri(key: str) -> str:  # a concept of the scheme, or a unit's own practice
+        kind, _, name = key.partition(":")
+        return str(MEASURE) + name if kind == "measure" else iris.practice(key)
+
     blocks: dict[str, list[tuple]] = {}
     for key in nodes if keys is None else keys:
         node = nodes[key]
@@ -252,6 +256,10 @@ def entity_subjects(graph: KnowledgeGraph, iris: Iris, keys: Iterable[str] | Non
                 t.append((s, F.organCategory, _string(node["category"])))
             t += [(s, F.candidateCode, _string(code)) for code in node.get("candidates", [])]
             t += [(s, ORG + "subOrganizationOf", unit_iri(parent)) for parent in targets(key, PART_OF)]
+            # what a unit implements or plans is the unit's, however many of its reports say so: asserted once,
+            # here (each statement with its evidence stays in the report's block)
+            for relation in (IMPLEMENTS, PLANS):
+                t += sorted((s, fz(relation), measure_iri(target)) for target in targets(key, relation))
             blocks[s] = t
         elif kind == "instrument":
             s = iris.instrument(key.split(":", 1)[1])
@@ -344,7 +352,6 @@ def report_triples(report: Report, iris: Iris) -> list[tuple]:
               (s, F.evidence, evidence(mention.evidence))]
         if unit is not None:
             t.append((s, F.unit, unit))
-            direct.add((unit, fz("implements" if status == "Implemented" else "plans"), measure))
         if report.year:
             t.append((s, F.year, _year(report.year)))
         if mention.implied_by:
@@ -394,8 +401,9 @@ class Writer:
 
     def header(self) -> str:
         if self.fmt == "jsonld":
-            # @base in a context file is ignored by JSON-LD processors: it belongs to the document
-            return '{"@context": ["context.jsonld", ' + json.dumps({"@base": self.iris.base}) + '],\n "@graph": ['
+            # inline, so every processor reads the file alone, offline (a relative context IRI is refused by some)
+            context = {"@base": self.iris.base, **jsonld_context(self.iris.base)}
+            return '{"@context": ' + json.dumps(context, ensure_ascii=False, separators=(",", ":")) + ',\n "@graph": ['
         return "" if self.fmt == "ntriples" else self.turtle.header()
 
     def block(self, triples, graph_name: str | None = None) -> str:
@@ -453,16 +461,9 @@ def graph_pieces(writer: Writer, graph: KnowledgeGraph, report_blocks: Iterable[
 def write_blocks(path: str | Path, writer: Writer, graph: KnowledgeGraph, report_blocks: Iterable[Piece],
                  entities: dict[str, tuple[str, int]] | None = None) -> int:
     """Write a graph file atomically from :func:`graph_pieces`; returns the triples of the vocabulary and entities."""
-    write_companions(path, writer)
     pieces, count = graph_pieces(writer, graph, report_blocks, entities)
     assemble(path, pieces)
     return count
-
-
-def write_companions(path: str | Path, writer: Writer) -> None:
-    """The files a graph file needs beside it: context.jsonld for JSON-LD."""
-    if writer.fmt == "jsonld":
-        _write_context(Path(path).parent, writer.iris.base)
 
 
 def write(graph: KnowledgeGraph, reports: Iterable[Report], path: str | Path, format: str = "turtle", base: str = DEFAULT_BASE) -> int:
@@ -477,12 +478,6 @@ def write(graph: KnowledgeGraph, reports: Iterable[Report], path: str | Path, fo
             yield text.encode()
 
     return write_blocks(path, writer, graph, blocks()) + counted[0]
-
-
-def _write_context(directory: Path, base: str) -> None:
-    from kg.output import write_text
-
-    write_text(directory / "context.jsonld", json.dumps({"@context": jsonld_context(base)}, ensure_ascii=False, indent=1) + "\n")
 
 
 # ---------------------------------------------------------------------------- JSON-LD context
@@ -516,10 +511,11 @@ def jsonld_context(base: str = DEFAULT_BASE) -> dict:
     """The JSON-LD context of the graph: prefixes and one term per property.
 
     Instance IRIs are written relative to the base IRI, which graph.jsonld
-    declares itself (``@base`` in a context file is ignored by processors).
+    adds to the context it carries inline (``@base`` in a context file is
+    ignored by processors; ontology/context.jsonld is this context, for reuse).
     """
     iris = Iris(base)
-    context: dict = {"@version": 1.1}
+    context: dict = {}  # no "@version": 1.1, so JSON-LD 1.0 processors (Jena's jsonld10, older pyld) read it too
     context.update({prefix: iri for prefix, iri in iris.prefixes().items() if not iri.startswith(iris.base)})
     for iri, term in _LANGUAGE_MAPS.items():
         context[term] = {"@id": _compact(iri), "@container": "@language"}

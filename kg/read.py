@@ -26,7 +26,8 @@ _BOMS = (  # longest first: the UTF-32 LE BOM starts with the UTF-16 LE one
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
-_LEGACY_CANDIDATES = ("gb18030", "big5hkscs")
+_LEGACY_CANDIDATES = ("gb18030", "big5", "big5hkscs")  # Big5 before its HKSCS superset: they map a few codes apart
+_UTF16_CANDIDATES = ("utf-16-le", "utf-16-be")
 _DECLARED_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
@@ -115,15 +116,19 @@ def read_bytes(data: bytes, name: str) -> Source:
 def decode(data: bytes, declared: str | None = None) -> tuple[str, str, list[str]]:
     """Detect the encoding of ``data`` and decode it.
 
-    Order of evidence: a byte-order mark; UTF-16 without BOM (NUL bytes in every
-    other position); a charset declared by an HTML page, if the bytes agree;
-    strict UTF-8; otherwise GB18030 or Big5, whichever decodes strictly and
-    yields the larger share of common Chinese characters.
+    Order of evidence: a byte-order mark; a charset declared by an HTML page,
+    if the bytes agree; strict UTF-8; otherwise UTF-8, UTF-16 (either byte
+    order, without a mark), GB18030 or Big5, whichever reads most like text:
+    the largest share of common Chinese characters, ASCII and punctuation,
+    a damaged byte counting against it. NUL bytes that no UTF-16 reading
+    explains mean a binary file.
 
     >>> decode("法治政府".encode("gb18030"))[:2]
     ('法治政府', 'gb18030')
     >>> decode("法治政府".encode("big5"))[:2]
-    ('法治政府', 'big5hkscs')
+    ('法治政府', 'big5')
+    >>> decode("法治政府建设年度报告".encode("utf-16-le"))[:2]
+    ('法治政府建设年度报告', 'utf-16-le')
     """
     for bom, encoding in _BOMS:
         if data.startswith(bom):
@@ -132,12 +137,8 @@ def decode(data: bytes, declared: str | None = None) -> tuple[str, str, list[str
             except UnicodeDecodeError:
                 raise ReadError(f"starts with a {encoding} byte-order mark but is not valid {encoding}") from None
 
-    if b"\x00" in data:
-        utf16 = _utf16_without_bom(data)
-        if utf16:
-            return utf16
-        raise ReadError("binary data (NUL bytes), not a text report")
-
+    if b"\x00" in data:  # only UTF-16 explains NUL bytes in a text (its ASCII characters)
+        return _likeliest(data, _UTF16_CANDIDATES if len(data) % 2 == 0 else (), [], binary=True)
     warnings: list[str] = []
     if declared:
         try:
@@ -164,20 +165,30 @@ def decode(data: bytes, declared: str | None = None) -> tuple[str, str, list[str
             warnings.append(f"the last {len(data) - err.start} byte(s) are a character cut short: dropped")
             return _checked(data[: err.start].decode("utf-8")), "utf-8", warnings
 
-    best: tuple[float, str, str] | None = None
-    for encoding in _LEGACY_CANDIDATES:
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        score = _common_share(text)
+    return _likeliest(data, ("utf-8", *(_UTF16_CANDIDATES if len(data) % 2 == 0 else ()), *_LEGACY_CANDIDATES), warnings)
+
+
+def _likeliest(data: bytes, candidates: tuple[str, ...], warnings: list[str], binary: bool = False) -> tuple[str, str, list[str]]:
+    """The candidate decoding that reads most like text (see :func:`_text_share`).
+
+    Each is read leniently, a bad byte sequence replaced by U+FFFD (which
+    counts against it), so a file with one damaged byte is still read in its
+    own encoding rather than wholesale in a wrong one.
+    """
+    best: tuple[float, str, str, int] | None = None
+    for encoding in candidates:
+        text = data.decode(encoding, errors="replace")
+        score = _text_share(text)
         if best is None or score > best[0]:
-            best = (score, text, encoding)
-    if best is None:
-        raise ReadError("not valid UTF-8, GB18030 or Big5 text")
-    score, text, encoding = best
-    if score < 0.6:
-        warnings.append(f"encoding uncertain: read as {encoding} ({score:.0%} common characters)")
+            best = (score, text, encoding, text.count("\ufffd"))
+    if best is None or best[0] < (0.75 if binary else 0.5):
+        raise ReadError("binary data (NUL bytes), not a text report" if binary else
+                        "not text in any encoding kg knows (UTF-8, UTF-16, GB18030, Big5)")
+    score, text, encoding, replaced = best
+    if replaced:
+        warnings.append(f"{replaced} byte sequence(s) not valid {encoding}: replaced by \ufffd")
+    if encoding in _LEGACY_CANDIDATES and _common_share(text) < 0.6:
+        warnings.append(f"encoding uncertain: read as {encoding} ({_common_share(text):.0%} common characters)")
     return _checked(text), encoding, warnings
 
 
@@ -186,20 +197,6 @@ def _checked(text: str) -> str:
     if len(_CONTROL.findall(text[:4096])) > max(8, len(text[:4096]) // 50):
         raise ReadError("binary data (control characters), not a text report")
     return text
-
-
-def _utf16_without_bom(data: bytes) -> tuple[str, str, list[str]] | None:
-    even_nuls = data[0::2].count(0)
-    odd_nuls = data[1::2].count(0)
-    half = len(data) // 2 or 1
-    for encoding, nuls in (("utf-16-le", odd_nuls), ("utf-16-be", even_nuls)):
-        # ASCII-heavy UTF-16 has NULs in one position; CJK-heavy text has few NULs at all
-        if nuls > 0.2 * half and (even_nuls if encoding == "utf-16-le" else odd_nuls) < 0.05 * half:
-            try:
-                return _checked(data.decode(encoding)), encoding, ["UTF-16 without byte-order mark"]
-            except UnicodeDecodeError:
-                return None
-    return None
 
 
 @lru_cache(maxsize=1)
@@ -228,6 +225,19 @@ def _common_share(text: str) -> float:
     if not han:
         return 1.0
     return sum(c in common for c in han) / len(han)
+
+
+_TEXT_PUNCTUATION = re.compile(r"[\s!-~\u3000-\u303f\uff00-\uffef\u2010-\u2027\u00b7]")
+
+
+def _text_share(text: str) -> float:
+    """How much ``text`` reads like a report: the share of its first characters that are common Chinese
+    characters, ASCII or punctuation (a wrong decoding gives rare characters, scripts and private use)."""
+    sample = text[:20000]
+    if not sample:
+        return 0.0
+    common = _common_characters()
+    return sum(1 for c in sample if c in common or _TEXT_PUNCTUATION.match(c)) / len(sample)
 
 
 def _looks_like_html(data: bytes) -> bool:

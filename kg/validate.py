@@ -39,14 +39,14 @@ class ValidationResult:
 
 
 def validate_graph(data: rdflib.Graph) -> ValidationResult:
-    """Run the shapes on a graph."""
+    """Run the shapes on a graph (a dataset, as TriG or N-Quads load, as the union of its graphs)."""
     from pyshacl import validate
 
     shapes = rdflib.Graph()
     shapes.parse(ontology_path("shapes.ttl"), format="turtle")
-    # pySHACL works on rdflib's own store
+    # pySHACL works on rdflib's own store; a dataset yields quads when iterated, triples() the union's triples
     plain = rdflib.Graph()
-    for triple in data:
+    for triple in data.triples((None, None, None)):
         plain.add(triple)
     conforms, report, _text = validate(plain, shacl_graph=shapes, inference="none", allow_warnings=True)
     violations = []

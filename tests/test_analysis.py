@@ -125,3 +125,23 @@ def test_viz_analyze_and_export_commands(tmp_path, seed_outputs):
     assert runner.invoke(main, ["analyze", graph, "-o", str(tmp_path / "analysis")]).exit_code == 0
     assert (tmp_path / "analysis" / "analysis.html").exists()
     assert runner.invoke(main, ["export", graph, "--format", "gexf", "-o", str(tmp_path / "g.gexf")]).exit_code == 0
+
+
+@pytest.mark.parametrize("fmt", ["graphml", "gexf"])
+def test_graphml_and_gexf_are_byte_reproducible(tmp_path, seed_outputs, fmt):
+    """Same graph, same bytes: under any hash seed and on any day (GEXF's optional lastmodifieddate is left out)."""
+    import datetime
+    import os
+    import subprocess
+    import sys
+
+    written = []
+    for seed in ("1", "777"):
+        out = tmp_path / f"{seed}.{fmt}"
+        subprocess.run([sys.executable, "-c", "from kg.cli import entry; entry()", "export", str(seed_outputs["rdf"]), "--format", fmt,
+                        "-o", str(out)], check=True, env=dict(os.environ, PYTHONHASHSEED=seed), capture_output=True)
+        written.append(out.read_bytes())
+    assert written[0] == written[1]
+    text = written[0].decode("utf-8")
+    assert "lastmodifieddate" not in text and datetime.date.today().isoformat() not in text
+    assert text.startswith("<?xml version='1.0' encoding='utf-8'?>\n")

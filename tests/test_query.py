@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import io
 import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import pyoxigraph as ox
 import pytest
+import rdflib
 from click.testing import CliRunner
 
 from kg.cli import main
@@ -70,7 +80,7 @@ def test_query_command_outputs(seed_outputs):
     assert csv_out.output.splitlines()[0] == "category,units,problems"
     data = json.loads(runner.invoke(main, ["query", str(seed_outputs["rdf"]), "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
                                            "--format", "json", "--engine", "rdflib"]).output)
-    assert int(data[0]["n"]) > 5000
+    assert int(data["results"]["bindings"][0]["n"]["value"]) > 5000
     listing = runner.invoke(main, ["query", str(seed_outputs["rdf"]), "--list"])
     assert "units-running" in listing.output and "-p measure=" in listing.output
 
@@ -84,6 +94,16 @@ def test_query_errors_are_clear(seed_outputs, tmp_path):
     assert missing.exit_code == 1 and "no such file" in missing.output
 
 
+@pytest.mark.parametrize("fmt", ["ntriples", "jsonld", "trig"])
+def test_validate_reads_every_format_kg_writes(tmp_path, seed_corpus, fmt):
+    from kg import rdf
+
+    path = tmp_path / f"graph{rdf.FORMATS[fmt]}"
+    rdf.write(seed_corpus.graph, seed_corpus.reports, path, fmt)
+    result = CliRunner().invoke(main, ["validate", str(path)])
+    assert result.exit_code == 0 and "conforms" in result.output, result.output
+
+
 def test_validate_command(seed_outputs, tmp_path):
     runner = CliRunner()
     good = runner.invoke(main, ["validate", str(seed_outputs["rdf"])])
@@ -94,3 +114,212 @@ def test_validate_command(seed_outputs, tmp_path):
     result = runner.invoke(main, ["validate", str(broken)])
     assert result.exit_code == 1
     assert "a report has exactly one identifier" in result.output and "https://x/r" in result.output
+
+
+# ------------------------------------------------------------------------------ standard result formats
+
+MIXED = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX fz: <https://w3id.org/fzkg/ontology#>
+SELECT ?s ?label ?start ?missing ?odd WHERE {
+  { SELECT ?s ?label WHERE { ?s rdfs:label ?label FILTER (lang(?label) = "zh") } ORDER BY ?s ?label LIMIT 20 }
+  UNION { SELECT ?s ?label ?start WHERE { ?s fz:quote ?label ; fz:startOffset ?start } ORDER BY ?s LIMIT 20 }
+  OPTIONAL { ?s fz:nothing ?missing }
+  BIND (IF(BOUND(?start), "a,\\"b\\"\\nc\\td", "plain") AS ?odd)
+} ORDER BY ?s ?label"""
+VARIABLES = ("s", "label", "start", "missing", "odd")
+
+
+def _direct(graph, text):
+    store = ox.Store()
+    store.load(path=str(graph), format=ox.RdfFormat.TURTLE)
+    return store.query(text)
+
+
+@pytest.mark.parametrize("engine", ["oxigraph", "rdflib"])
+def test_results_are_the_w3c_formats_that_other_tools_read(seed_outputs, engine):
+    """JSON and TSV read by Oxigraph's own result parser, CSV and JSON by rdflib's, all equal to the engine's answer."""
+    runner = CliRunner()
+    graph = seed_outputs["rdf"]
+    expected = [[solution[v] for v in VARIABLES] for solution in _direct(graph, MIXED)]
+    assert len(expected) == 40 and any(row[2] is not None for row in expected)
+    out = {fmt: runner.invoke(main, ["query", str(graph), MIXED, "--format", fmt, "--engine", engine]).stdout_bytes.decode()
+           for fmt in ("json", "tsv", "csv")}  # the bytes: CliRunner's .output turns CRLF into LF
+    for fmt in ("json", "tsv"):
+        parsed = ox.parse_query_results(out[fmt], format=getattr(ox.QueryResultsFormat, fmt.upper()))
+        assert [v.value for v in parsed.variables] == list(VARIABLES)
+        assert [[solution[v] for v in VARIABLES] for solution in parsed] == expected, fmt
+    assert out["csv"].startswith("s,label,start,missing,odd\r\n") and out["csv"].endswith("\r\n")
+    values = [["" if t is None else t.value for t in row] for row in expected]
+    assert [["" if t is None else str(t) for t in row] for row in rdflib.query.Result.parse(io.StringIO(out["json"]), format="json")] \
+        == values
+    assert [["" if t is None else str(t) for t in row] for row in rdflib.query.Result.parse(io.StringIO(out["csv"]), format="csv")] \
+        == values
+
+
+def test_ask_and_graph_queries(seed_outputs):
+    runner = CliRunner()
+    graph = str(seed_outputs["rdf"])
+    answer = runner.invoke(main, ["query", graph, "ASK { ?s a <https://w3id.org/fzkg/ontology#Report> }", "--format", "json"])
+    assert json.loads(answer.output) == {"head": {}, "boolean": True}
+    assert bool(ox.parse_query_results(answer.output, format=ox.QueryResultsFormat.JSON)) is True
+    unit = "<https://w3id.org/fzkg/data/unit/610702008>"
+    expected = set(_direct(seed_outputs["rdf"], f"DESCRIBE {unit}"))
+    assert len(expected) > 20
+    for fmt, syntax in (("table", ox.RdfFormat.TURTLE), ("turtle", ox.RdfFormat.TURTLE), ("ntriples", ox.RdfFormat.N_TRIPLES),
+                        ("json", ox.RdfFormat.JSON_LD)):
+        for engine in ("oxigraph", "rdflib"):
+            printed = runner.invoke(main, ["query", graph, f"DESCRIBE {unit}", "--format", fmt, "--engine", engine])
+            assert printed.exit_code == 0, printed.output
+            read = {q.triple for q in ox.parse(printed.output, format=syntax)}
+            if engine == "oxigraph":
+                assert read == expected, fmt
+            else:  # rdflib describes a resource by its own triples (a concise bounded description) too
+                assert read >= {t for t in expected if str(t.subject) == unit}, fmt
+    constructed = runner.invoke(main, ["query", graph, "CONSTRUCT { ?s a ?t } WHERE { ?s a ?t } LIMIT 3", "--format", "turtle"])
+    assert constructed.output.startswith("@prefix ") and len(list(ox.parse(constructed.output, format=ox.RdfFormat.TURTLE))) == 3
+    refused = runner.invoke(main, ["query", graph, "CONSTRUCT WHERE { ?s a ?t }", "--format", "csv"])
+    assert refused.exit_code == 1 and "gives RDF" in refused.output
+    refused = runner.invoke(main, ["query", graph, "SELECT * WHERE { ?s a ?t }", "--format", "ntriples"])
+    assert refused.exit_code == 1 and "gives a table" in refused.output
+
+
+# ------------------------------------------------------------------------------ local and bounded
+
+
+class _Recorder(BaseHTTPRequestHandler):
+    """A loopback web server that serves one small Turtle graph and counts every request."""
+
+    requests: list[str] = []
+    body = b'<https://x.example/a> <https://x.example/p> "remote" .\n'
+
+    def do_GET(self):  # noqa: N802 - http.server's name
+        self.requests.append(self.path)
+        self.send_response(200)
+        self.send_header("Content-Type", "text/turtle")
+        self.send_header("Content-Length", str(len(self.body)))
+        self.end_headers()
+        self.wfile.write(self.body)
+
+    do_POST = do_GET  # noqa: N815
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture()
+def web():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    _Recorder.requests = []
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize("engine", ["oxigraph", "rdflib"])
+def test_queries_reach_no_server_unless_allowed(seed_outputs, web, engine, tmp_path):
+    runner = CliRunner()
+    graph = str(seed_outputs["rdf"])
+    service = runner.invoke(main, ["query", graph, f"SELECT * WHERE {{ SERVICE <{web}/sparql> {{ ?s ?p ?o }} }}", "--engine", engine])
+    assert service.exit_code == 1 and "SERVICE" in service.output and "--allow-remote" in service.output
+    secret = tmp_path / "secret.ttl"
+    secret.write_text('<https://x.example/s> <https://x.example/p> "local file" .\n', encoding="utf-8")
+    for iri in (f"{web}/g.ttl", secret.as_uri()):
+        for clause in ("FROM", "FROM NAMED"):
+            refused = runner.invoke(main, ["query", graph, f"SELECT * {clause} <{iri}> WHERE {{ ?s ?p ?o }}", "--engine", engine])
+            assert refused.exit_code == 1 and "holds no graph of that name" in refused.output, refused.output
+    assert _Recorder.requests == []
+    if engine == "rdflib":  # allowed, rdflib's FROM loads the graph from its address
+        allowed = runner.invoke(main, ["query", graph, f"SELECT ?o FROM <{web}/g.ttl> WHERE {{ ?s ?p ?o }}", "--engine", engine,
+                                       "--allow-remote", "--format", "csv"])
+        assert allowed.exit_code == 0 and "remote" in allowed.output and _Recorder.requests == ["/g.ttl"]
+
+
+@pytest.mark.parametrize("engine", ["oxigraph", "rdflib"])
+def test_from_names_the_report_graphs_of_a_trig_file(tmp_path, seed_corpus, engine):
+    from kg import rdf
+
+    path = tmp_path / "graph.trig"
+    rdf.write(seed_corpus.graph, seed_corpus.reports, path, "trig")
+    report = rdf.Iris().report(seed_corpus.reports[0].id)
+    counted = run(path, f"SELECT (COUNT(*) AS ?n) FROM <{report}> WHERE {{ ?s ?p ?o }}", engine)
+    everything = run(path, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", engine)
+    assert 0 < int(counted.plain()[0][0]) < int(everything.plain()[0][0])
+
+
+def test_deep_nesting_is_refused_not_a_crash(seed_outputs):
+    deep = "SELECT * WHERE " + "{" * 5000 + " ?s ?p ?o " + "}" * 5000  # Oxigraph's parser overflows its stack on this
+    for engine in ("oxigraph", "rdflib"):
+        with pytest.raises(QueryError, match="nests 5000 levels"):
+            run(seed_outputs["rdf"], deep, engine)
+    filters = "SELECT * WHERE { ?s ?p ?o FILTER(" + "(" * 40 + "true" + ")" * 40 + ") } LIMIT 1"
+    assert run(seed_outputs["rdf"], filters, "oxigraph").rows
+    with pytest.raises(QueryError, match="nests too deeply for the rdflib engine"):  # Python's recursion, caught
+        run(seed_outputs["rdf"], filters, "rdflib")
+
+
+def test_an_engine_that_dies_is_reported_and_the_caller_lives():
+    from kg.query import _isolated
+
+    def crash(loaded):
+        loaded()
+        os.kill(os.getpid(), signal.SIGSEGV)
+
+    with pytest.raises(QueryError, match="stopped on this query \\(SIGSEGV\\)"):
+        _isolated(crash, None, "oxigraph")
+
+
+SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"  # 10^11 rows: runs for hours
+
+
+@pytest.mark.parametrize("engine", ["oxigraph", "rdflib"])
+def test_timeout_stops_a_query(seed_outputs, engine):
+    clock = time.monotonic()
+    result = CliRunner().invoke(main, ["query", str(seed_outputs["rdf"]), SLOW, "--timeout", "1", "--engine", engine])
+    assert result.exit_code == 1 and "longer than 1 s (--timeout)" in result.output
+    assert time.monotonic() - clock < 30  # the graph's loading and the stop; the query alone would take hours
+
+
+def test_ctrl_c_stops_a_query_and_its_engine(seed_outputs):
+    """SIGINT as a terminal sends it: exit code 130, one line, and no engine process left running."""
+    process = subprocess.Popen([sys.executable, "-c", "from kg.cli import entry; entry()", "query", str(seed_outputs["rdf"]), SLOW],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(4)  # loaded and querying
+    children = _children(process.pid)
+    assert children, "the query runs in a child process"
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=30)
+    assert process.returncode == 130 and err.strip() == "kg: interrupted"
+    time.sleep(0.2)
+    assert not [pid for pid in children if os.path.exists(f"/proc/{pid}")]
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(p) for p in open(f"/proc/{pid}/task/{pid}/children", encoding="ascii").read().split()]
+    except OSError:
+        return []
+
+
+# ------------------------------------------------------------------------------ standard input and output
+
+
+def test_dash_reads_standard_input_and_writes_standard_output(seed_outputs, tmp_path):
+    runner = CliRunner()
+    graph_text = seed_outputs["rdf"].read_text(encoding="utf-8")
+    counted = runner.invoke(main, ["query", "-", "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "--format", "csv"], input=graph_text)
+    assert counted.exit_code == 0 and int(counted.output.split()[1]) > 5000
+    asked = runner.invoke(main, ["query", str(seed_outputs["rdf"]), "-"], input="ASK { ?s ?p ?o }")
+    assert "true" in asked.output
+    both = runner.invoke(main, ["query", "-", "-"], input="")
+    assert both.exit_code == 2 and "can be read once" in both.output
+    assert "conforms" in runner.invoke(main, ["validate", "-"], input=graph_text).output
+    broken = runner.invoke(main, ["validate", "-"], input="garbage {")
+    assert broken.exit_code == 1 and "kg: error: -: cannot be parsed" in broken.output
+    page = runner.invoke(main, ["viz", "-", "-o", "-"], input=graph_text)
+    assert page.exit_code == 0 and page.output.startswith("<!DOCTYPE html>") and "wrote" not in page.output
+    gexf = runner.invoke(main, ["export", "-", "--format", "gexf", "-o", "-"], input=graph_text)
+    assert gexf.output.startswith("<?xml") and "<gexf" in gexf.output and not (tmp_path / "-").exists()
+    neo4j = runner.invoke(main, ["export", str(seed_outputs["rdf"]), "--format", "neo4j", "-o", "-"])
+    assert neo4j.exit_code == 2 and "give a folder" in neo4j.output

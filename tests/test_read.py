@@ -19,7 +19,7 @@ def _comparable(report):
 
 
 @pytest.mark.parametrize("seed", ["000", "002", "003"])
-@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16", "utf-16-be-bom", "gb18030"])
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16", "utf-16-be-bom", "utf-16-le", "utf-16-be", "gb18030"])
 def test_same_report_in_each_encoding_gives_identical_results(tmp_path, seed, encoding):
     text = SEED[seed].read_text(encoding="utf-8")
     if encoding == "utf-16-be-bom":
@@ -41,13 +41,44 @@ def test_traditional_page_in_big5_reads_like_utf8(tmp_path, page):
     utf8, big5 = tmp_path / "u.txt", tmp_path / "b.txt"
     utf8.write_text(text, encoding="utf-8")
     big5.write_bytes(text.encode("big5hkscs"))
-    assert read(big5).encoding == "big5hkscs"
+    assert read(big5).encoding in ("big5", "big5hkscs")
     assert _comparable(process(big5)) == _comparable(process(utf8))
 
 
 def test_gbk_and_big5_are_told_apart():
     assert decode("依法行政,建设法治政府。".encode("gbk"))[:2] == ("依法行政,建设法治政府。", "gb18030")
-    assert decode("依法行政,建設法治政府。".encode("big5"))[:2] == ("依法行政,建設法治政府。", "big5hkscs")
+    assert decode("依法行政,建設法治政府。".encode("big5"))[:2] == ("依法行政,建設法治政府。", "big5")
+    assert decode("香港特區,啓德".encode("big5hkscs"))[:2] == ("香港特區,啓德", "big5hkscs")  # 啓 is HKSCS only
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be", "gb18030", "big5"])
+def test_every_dev_report_is_read_in_the_encodings_users_meet(encoding):
+    """All 118 seed and corpus texts, whole and cut to 60 characters (bench.encodings compares with charset-normalizer)."""
+    import opencc
+
+    from conftest import CORPUS2
+
+    require_corpus()
+    traditional = opencc.OpenCC("s2t")
+    wrong = []
+    for path in sorted(SEED.values()) + sorted(CORPUS.glob("*.txt")) + sorted(CORPUS2.glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        for part in (text, text[:60]):
+            data = (traditional.convert(part) if encoding == "big5" else part).encode(encoding, errors="ignore")
+            if decode(data)[0] != data.decode(encoding):
+                wrong.append(f"{path.name}[:{len(part)}]")
+    assert not wrong
+
+
+def test_a_damaged_byte_is_replaced_not_a_reason_to_misread_the_file():
+    text = SEED["000"].read_text(encoding="utf-8")
+    cut = len(text[:1000].encode("utf-8"))
+    for encoding in ("utf-8", "gb18030"):
+        data = text.encode(encoding)
+        cut = len(text[:1000].encode(encoding))
+        decoded, found, warnings = decode(data[:cut] + b"\xff" + data[cut:])
+        assert found == encoding and decoded == text[:1000] + "\ufffd" + text[1000:]
+        assert warnings == [f"1 byte sequence(s) not valid {encoding}: replaced by \ufffd"]
 
 
 @pytest.mark.parametrize(

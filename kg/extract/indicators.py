@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from kg.extract.base import Document, Sentence
-from kg.model import Indicator, MeasureMention, Report, SectionType
+from kg.extract.base import Document
+from kg.model import Indicator, Report, SectionType
 from kg.resources import read_tsv
 from kg.vocab import Concept, measures, metrics
 
