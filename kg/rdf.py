@@ -55,6 +55,9 @@ CITATION_KINDS = {"studied": "Studied", "applied": "Applied", "issued": "Issued"
 
 A = RDF_TYPE
 LABEL = RDFS + "label"
+DERIVED_FROM = PROV + "wasDerivedFrom"
+MATCH_PATTERN = FZ + "matchPattern"
+LOCAL_PRACTICES = FZ + "localPractices"
 
 
 def fz(name: str) -> str:
@@ -110,7 +113,7 @@ def _integer(value: int) -> Lit:
 
 @lru_cache(maxsize=256)
 def _year(value: int) -> Lit:
-    return _typed(f"{value:04d}", "gYear")
+    return _integer(value)  # xsd:integer, not xsd:gYear: OWL 2 DL has no gYear, and integers compare in every engine
 
 
 def _boolean(value: bool) -> Lit:
@@ -193,13 +196,15 @@ class Iris:
 
 @lru_cache(maxsize=1)
 def vocabulary_triples() -> tuple[tuple, ...]:
-    """The ontology and the concept schemes, so the graph explains itself (sorted)."""
+    """The ontology and the concept schemes, so the graph explains itself (sorted; without fz:matchPattern)."""
     import pyoxigraph as ox
 
     triples = set()
     for name in ("kg.ttl", "measures.ttl", "problems.ttl", "metrics.ttl"):
         with open(ontology_path(name), "rb") as handle:
             for t in ox.parse(handle, format=ox.RdfFormat.TURTLE):
+                if t.predicate.value == MATCH_PATTERN:  # the extractor's regular expressions stay in the vocabulary files
+                    continue
                 o = t.object
                 obj = o.value if isinstance(o, ox.NamedNode) else Lit(o.value, o.language, None if o.language else o.datatype.value)
                 triples.add((t.subject.value, t.predicate.value, obj))
@@ -275,7 +280,8 @@ def entity_subjects(graph: KnowledgeGraph, iris: Iris, keys: Iterable[str] | Non
         elif kind == "practice":
             s = iris.practice(key)
             label = _zh(node["label"])
-            t = [(s, A, F.LocalPractice), (s, A, SKOS + "Concept"), (s, LABEL, label), (s, SKOS + "prefLabel", label)]
+            t = [(s, A, F.LocalPractice), (s, A, SKOS + "Concept"), (s, LABEL, label), (s, SKOS + "prefLabel", label),
+                 (s, SKOS + "inScheme", LOCAL_PRACTICES)]
             t += [(s, F.practiceOf, unit_iri(owner) if nodes[owner]["kind"] == "unit" else iris.report(owner.split(":", 1)[1]))
                   for owner in targets(key, "practiceOf")]
             blocks[s] = t
@@ -330,26 +336,31 @@ def report_triples(report: Report, iris: Iris) -> list[tuple]:
                 t.append((node, F.section, _string(e.section)))
         return node
 
+    def derived(node: str, e: Evidence) -> tuple[tuple, tuple]:
+        """fz:evidence and, beside it, prov:wasDerivedFrom: PROV-aware tools need no reasoner to see the derivation."""
+        source = evidence(e)
+        return (node, F.evidence, source), (node, DERIVED_FROM, source)
+
     direct: set[tuple[str, str, str]] = set()
     for n, mention in enumerate(report.organs, 1):
         target = iris.of_unit(mention.unit)
         direct.add((r, F.mentions, target))
         m = iris.within(report.id, "mention", str(n))
         t += [(m, A, F.Mention), (m, F.report, r), (m, F.unit, target), (m, F.writtenAs, _zh(mention.unit.as_written)),
-              (m, F.evidence, evidence(mention.evidence))]
+              *derived(m, mention.evidence)]
     for n, mention in enumerate(report.instruments, 1):
         target = iris.instrument(mention.key)
         direct.add((r, F.cites, target))
         c = iris.within(report.id, "citation", str(n))
         t += [(c, A, F.Citation), (c, F.report, r), (c, F.instrument, target), (c, F.writtenAs, _zh(mention.as_written)),
-              (c, F.citationKind, fz(CITATION_KINDS[mention.relation])), (c, F.evidence, evidence(mention.evidence))]
+              (c, F.citationKind, fz(CITATION_KINDS[mention.relation])), *derived(c, mention.evidence)]
     owner = f"unit:{report.unit.key}" if report.unit else f"report:{report.id}"
     for n, mention in enumerate(report.measures, 1):
         measure = str(MEASURE) + mention.concept if mention.concept else iris.practice(f"practice:{owner}:{mention.label}")
         status = "Implemented" if mention.status is Status.IMPLEMENTED else "Planned"
         s = iris.within(report.id, "statement", str(n))
         t += [(s, A, F.MeasureStatement), (s, F.measure, measure), (s, F.status, fz(status)), (s, F.report, r),
-              (s, F.evidence, evidence(mention.evidence))]
+              *derived(s, mention.evidence)]
         if unit is not None:
             t.append((s, F.unit, unit))
         if report.year:
@@ -361,7 +372,7 @@ def report_triples(report: Report, iris: Iris) -> list[tuple]:
         p = iris.within(report.id, "problem", problem.id[1:])
         direct.add((r, F.states, p))
         t += [(p, A, F.Problem), (p, LABEL, _zh(problem.label)), (p, F.text, _zh(problem.text)), (p, F.report, r),
-              (p, F.evidence, evidence(problem.evidence))]
+              *derived(p, problem.evidence)]
         if problem.category:
             t.append((p, F.category, str(PROBLEM) + problem.category))
         t += [(p, F.addressedBy, str(MEASURE) + concept) for concept in problem.addressed_by]
@@ -370,7 +381,7 @@ def report_triples(report: Report, iris: Iris) -> list[tuple]:
         direct.add((r, F.reports, i))
         t += [(i, A, F.Indicator), (i, F.metric, _zh(indicator.metric)), (i, F.value, Lit(indicator.value, None, XSD_DECIMAL)),
               (i, F.unitOfMeasure, _zh(indicator.unit)), (i, F.approximate, _boolean(indicator.approximate)),
-              (i, F.report, r), (i, F.evidence, evidence(indicator.evidence))]
+              (i, F.report, r), *derived(i, indicator.evidence)]
         if indicator.year:
             t.append((i, F.year, _year(indicator.year)))
         if indicator.number is not None:
@@ -485,13 +496,15 @@ def write(graph: KnowledgeGraph, reports: Iterable[Report], path: str | Path, fo
 _LANGUAGE_MAPS = {RDFS + "label": "label", RDFS + "comment": "comment", SKOS + "prefLabel": "prefLabel", SKOS + "altLabel": "altLabel",
                   SKOS + "hiddenLabel": "hiddenLabel", SKOS + "definition": "definition", DCTERMS + "description": "description"}
 _REFERENCES = {DCTERMS + "publisher": "publisher", ORG + "subOrganizationOf": "subOrganizationOf", PROV + "wasQuotedFrom": "wasQuotedFrom",
+               PROV + "wasDerivedFrom": "wasDerivedFrom", RDFS + "isDefinedBy": "isDefinedBy", OWL + "versionIRI": "versionIRI",
+               DCTERMS + "license": "license",
                SKOS + "broader": "broader", SKOS + "narrower": "narrower", SKOS + "inScheme": "inScheme", SKOS + "hasTopConcept": "hasTopConcept",
                SKOS + "topConceptOf": "topConceptOf", RDFS + "domain": "domain", RDFS + "range": "range", RDFS + "subClassOf": "subClassOf",
                RDFS + "subPropertyOf": "subPropertyOf", OWL + "imports": "imports"}
 _FZ_REFERENCES = ("addressedBy", "basedOn", "category", "citationKind", "cites", "countsMeasure", "documentNumber", "evidence", "implements",
                   "impliedBy", "implies", "instrument", "level", "measure", "mentions", "metricKind", "plans", "practiceOf", "report", "reports",
                   "states", "status", "unit")
-_FZ_TYPED = {"approximate": "xsd:boolean", "linked": "xsd:boolean", "coversYear": "xsd:gYear", "year": "xsd:gYear",
+_FZ_TYPED = {"approximate": "xsd:boolean", "linked": "xsd:boolean", "coversYear": "xsd:integer", "year": "xsd:integer",
              "startOffset": "xsd:integer", "endOffset": "xsd:integer", "value": "xsd:decimal", "numericValue": "xsd:decimal",
              "pageAddress": "xsd:anyURI"}
 _FZ_CHINESE = ("metadata", "metric", "organType", "quote", "sentence", "text", "unitOfMeasure", "writtenAs")
@@ -525,6 +538,7 @@ def jsonld_context(base: str = DEFAULT_BASE) -> dict:
     context["identifier"] = {"@id": "dcterms:identifier"}
     context["issued"] = {"@id": "dcterms:issued", "@type": "xsd:date"}
     context["versionInfo"] = {"@id": "owl:versionInfo"}
+    context["creator"] = {"@id": "dcterms:creator"}
     for name in _FZ_REFERENCES:
         context[name] = {"@id": f"fz:{name}", "@type": "@id"}
     for name, datatype in _FZ_TYPED.items():

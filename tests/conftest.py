@@ -40,3 +40,28 @@ def seed_outputs(tmp_path_factory, seed_corpus):
 def require_corpus():
     if not CORPUS.is_dir():
         pytest.skip(f"the corpus copy is missing ({CORPUS})")
+
+
+def require_tool(missing: str | None, package: str) -> None:
+    """Skip a test whose outside tool is missing (``missing`` says what); under CI, where make test installs it, fail."""
+    import os
+
+    if not missing:
+        return
+    message = f"{missing} is missing; make test installs Debian's {package}"
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+JAVA_LIBS = Path("/usr/share/java")
+
+
+def java_classpath(names: tuple[str, ...], package: str) -> str:
+    """The classpath of Debian's jars of these names (unversioned), once java and every jar is there."""
+    import shutil
+
+    jars = [JAVA_LIBS / f"{name}.jar" for name in names]
+    absent = [jar.name for jar in jars if not jar.exists()] + ([] if shutil.which("java") else ["java"])
+    require_tool(", ".join(absent), package)
+    return ":".join(map(str, jars))

@@ -9,13 +9,12 @@ failure, not a skip (``make test`` installs Debian's chromium and fonts-noto-cjk
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
 import pytest
 
-from conftest import SEEDS
+from conftest import SEEDS, require_tool
 from kg import views
 from kg.corpus import build
 from kg.viz import write
@@ -39,10 +38,7 @@ HOSTILE = f"""汉中市汉台区七里街道办事处2022年度法治政府建�
 
 @pytest.fixture(scope="module")
 def browser():
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail("Debian's chromium is missing under CI; make test installs it")
-        pytest.skip("chromium is not installed (make test installs Debian's chromium)")
+    require_tool(None if Path(CHROMIUM).exists() else CHROMIUM, "chromium")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -10,21 +10,18 @@ of the seeds: tests/test_query.py).
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
 import zipfile
-from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 import rdflib
 
-from conftest import CORPUS, CORPUS2, SEEDS
+from conftest import CORPUS, CORPUS2, JAVA_LIBS, SEEDS, java_classpath, require_tool
 from kg import rdf
 
-JAVA_LIBS = Path("/usr/share/java")
 # Debian's libapache-jena-java and the libraries its riot needs (unversioned names; slf4j-nop keeps it quiet)
 JENA_JARS = ("jena-arq", "jena-base", "jena-cmds", "jena-core", "jena-dboe-base", "jena-dboe-index", "jena-dboe-storage",
              "jena-dboe-trans-data", "jena-dboe-transaction", "jena-iri", "jena-tdb", "jena-tdb2", "jena-rdfconnection",
@@ -89,10 +86,7 @@ def test_pyld_reads_the_jsonld(graphs, expected):
 
 def _raptor() -> str:
     path = shutil.which("rapper")
-    if path is None:
-        if os.environ.get("CI"):
-            pytest.fail("rapper (Debian raptor2-utils) is missing under CI; make test installs it")
-        pytest.skip("rapper is not installed (make test installs Debian's raptor2-utils)")
+    require_tool(None if path else "rapper", "raptor2-utils")
     return path
 
 
@@ -112,20 +106,14 @@ def riot(tmp_path_factory) -> list[str]:
     without them Jena's XSD datatypes cannot start. A small jar puts a copy
     where the classes look.
     """
-    jars = [JAVA_LIBS / f"{name}.jar" for name in JENA_JARS]
-    missing = [jar.name for jar in jars if not jar.exists()]
-    if missing or shutil.which("java") is None:
-        why = f"Jena riot cannot run (missing: {', '.join(missing) or 'java'}); make test installs libapache-jena-java"
-        if os.environ.get("CI"):
-            pytest.fail(why)
-        pytest.skip(why)
+    classpath = java_classpath(JENA_JARS, "libapache-jena-java")
     messages = tmp_path_factory.mktemp("jena") / "xerces-messages.jar"
     prefix = "org/apache/jena/ext/xerces/"
     with zipfile.ZipFile(JAVA_LIBS / "jena-core.jar") as core, zipfile.ZipFile(messages, "w") as out:
         for name in core.namelist():
             if name.startswith(prefix) and name.endswith(".properties"):
                 out.writestr("xerces/" + name[len(prefix):], core.read(name))
-    return ["java", "-cp", ":".join(map(str, [*jars, messages])), "riotcmd.riot"]
+    return ["java", "-cp", f"{classpath}:{messages}", "riotcmd.riot"]
 
 
 @pytest.mark.parametrize("fmt", list(rdf.FORMATS))

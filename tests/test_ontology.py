@@ -7,7 +7,7 @@ import pytest
 import rdflib
 from rdflib.namespace import OWL, RDF, RDFS
 
-from conftest import ROOT
+from conftest import ROOT, java_classpath
 from kg.resources import ontology_path
 from kg.validate import validate_file, validate_graph
 
@@ -69,7 +69,7 @@ def test_a_report_with_two_years_is_a_violation(seed_graph):
 
     def second_year(g):
         report, _, _ = _one(g, p=year)
-        g.add((report, year, rdflib.Literal("1999", datatype=rdflib.XSD.gYear)))
+        g.add((report, year, rdflib.Literal(1999)))
     result = _broken(seed_graph, second_year)
     assert not result.conforms
     assert any("covers at most one year" in v.message for v in result.violations)
@@ -115,3 +115,68 @@ def test_evidence_that_ends_before_it_starts_is_a_violation(seed_graph):
     result = _broken(seed_graph, swap)
     assert not result.conforms
     assert any("ends after it starts" in v.message for v in result.violations)
+
+
+# ------------------------------------------------------------------------------ hygiene: OWL 2 DL, SKOS, provenance
+
+# Debian's libowlapi-java and what its profile checker needs to read Turtle (unversioned names)
+OWLAPI_JARS = ("owlapi-distribution", "atinject-jsr330-api", "caffeine", "commons-codec", "commons-io", "commons-rdf-api", "guava",
+               "hppcrt", "jsr305", "rdf4j-model-api", "rdf4j-model", "rdf4j-model-vocabulary", "rdf4j-rio-api", "rdf4j-rio-datatypes",
+               "rdf4j-rio-languages", "rdf4j-rio-turtle", "rdf4j-rio-trig", "rdf4j-rio-ntriples", "rdf4j-util", "slf4j-api", "slf4j-nop",
+               "xz")
+
+
+def test_the_ontology_and_a_built_graph_are_in_the_owl2_dl_profile(seed_outputs):
+    """The OWL API's OWL2DLProfile on kg.ttl alone and on a whole graph (ontology, schemes and data), imports not fetched."""
+    import subprocess
+
+    classpath = java_classpath(OWLAPI_JARS, "libowlapi-java")
+    done = subprocess.run(["java", "-cp", classpath, str(ROOT / "tests" / "owl" / "ProfileCheck.java"),
+                           str(ontology_path("kg.ttl")), str(seed_outputs["rdf"])], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "violations: 0", done.stdout[:3000]
+
+
+def test_the_ontology_says_who_made_it_under_which_licence_and_version(ontology):
+    import kg
+
+    header = rdflib.URIRef("https://w3id.org/fzkg/ontology")
+    assert (header, OWL.versionIRI, rdflib.URIRef(f"https://w3id.org/fzkg/ontology/{kg.__version__}")) in ontology
+    assert (header, OWL.versionInfo, rdflib.Literal(kg.__version__)) in ontology
+    assert ontology.value(header, rdflib.DCTERMS.license) and ontology.value(header, rdflib.DCTERMS.creator)
+    assert not list(ontology.objects(header, OWL.imports))  # reuse by reference: nothing to fetch
+
+
+SKOS_INTEGRITY = {  # SKOS reference, section 5 to 10: the conditions a SPARQL query can test, each as "must find nothing"
+    "S9 ConceptScheme is disjoint with Concept": "SELECT ?x WHERE { ?x a skos:ConceptScheme , skos:Concept }",
+    "S13 pref, alt and hidden labels are pairwise disjoint": """SELECT ?x ?l WHERE {
+        { ?x skos:prefLabel ?l ; skos:altLabel ?l } UNION { ?x skos:prefLabel ?l ; skos:hiddenLabel ?l }
+        UNION { ?x skos:altLabel ?l ; skos:hiddenLabel ?l } }""",
+    "S14 one prefLabel per language": """SELECT ?x WHERE { ?x skos:prefLabel ?a , ?b FILTER (?a != ?b && lang(?a) = lang(?b)) }""",
+    "S27 related is disjoint with broaderTransitive": "SELECT ?x WHERE { ?x skos:related ?y ; skos:broader+ ?y }",
+    "every concept is in a scheme": "SELECT ?x WHERE { ?x a skos:Concept FILTER NOT EXISTS { ?x skos:inScheme ?s } }",
+    "every scheme a concept is in is a scheme": "SELECT ?s WHERE { ?x skos:inScheme ?s FILTER NOT EXISTS { ?s a skos:ConceptScheme } }",
+    "no concept is broader than itself": "SELECT ?x WHERE { ?x skos:broader+ ?x }",
+}
+
+
+@pytest.mark.parametrize("condition", list(SKOS_INTEGRITY))
+def test_skos_integrity_of_the_schemes_and_local_practices(seed_outputs, condition):
+    store = ox.Store()
+    store.load(path=str(seed_outputs["rdf"]), format=ox.RdfFormat.TURTLE)
+    assert store.query("ASK { ?x a <https://w3id.org/fzkg/ontology#LocalPractice> }")  # the seeds have some
+    found = list(store.query(SKOS_INTEGRITY[condition], prefixes={"skos": "http://www.w3.org/2004/02/skos/core#"}))
+    assert not found, [str(row[0]) for row in found[:10]]
+
+
+def test_provenance_is_asserted_and_patterns_stay_in_the_vocabulary_files(seed_outputs):
+    """Every fz:evidence has prov:wasDerivedFrom beside it; no fz:matchPattern and no xsd:gYear in the graph."""
+    store = ox.Store()
+    store.load(path=str(seed_outputs["rdf"]), format=ox.RdfFormat.TURTLE)
+    prefixes = {"fz": FZ, "prov": "http://www.w3.org/ns/prov#"}
+    counted = store.query("SELECT (COUNT(*) AS ?n) WHERE { ?x fz:evidence ?e }", prefixes=prefixes)
+    assert int(next(iter(counted))["n"].value) > 400
+    assert not store.query("ASK { ?x fz:evidence ?e FILTER NOT EXISTS { ?x prov:wasDerivedFrom ?e } }", prefixes=prefixes)
+    assert not store.query("ASK { ?x fz:matchPattern ?p }", prefixes=prefixes)
+    assert not store.query("ASK { ?x ?y ?o FILTER (datatype(?o) = <http://www.w3.org/2001/XMLSchema#gYear>) }")
+    assert "fz:matchPattern" in ontology_path("measures.ttl").read_text(encoding="utf-8")  # where the extractor reads them
