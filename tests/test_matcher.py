@@ -61,3 +61,52 @@ def test_requirements_of_hand_made_patterns():
     assert sorted(map(sorted, requirements("法治(文化)?(公园|广场)"))) == [["公园", "广场"], ["法治"]]
     assert requirements("(?i)law") == [] and requirements("\\d+") == []
     assert requirements("\\d+件") == [{"件"}]  # one character, for want of anything rarer
+
+
+def test_the_pattern_reader_knows_the_syntax_and_is_sound_where_it_does_not():
+    """kg.anchors reads patterns itself (the re module's parser is private): every construct, and fixed strings."""
+    from kg.anchors import fixed_strings
+
+    assert requirements("(?P<what>复议|诉讼)案件") == [{"复议案件", "诉讼案件"}]  # a named group
+    assert requirements("(?:公开){2}") == [{"公开公开"}] and requirements("公开{1,3}") == [{"公开"}]
+    assert requirements("(?=法治)法治[\\u4e00-\\u9fff]+?建设") == [{"法治"}, {"建设"}]  # lookahead, a range, lazy
+    assert sorted(map(sorted, requirements("(复议)\\1案件"))) == [["复议"], ["案件"]]  # a back-reference requires nothing
+    assert requirements("[执司]法\\x41\\u4e00") == [{"执法A一", "司法A一"}]
+    assert requirements("(?i:law)执法") == [{"执法"}] and requirements("(?i)执法") == []
+    assert requirements("(?#a comment)(执)法(?(1)a|b)") == [{"执法"}]
+    assert requirements("[^。]*") == [] and requirements("执法|.*") == []
+    assert fixed_strings("(建设|建成)(中|了)") == {"建设中", "建设了", "建成中", "建成了"}
+    assert fixed_strings("建设?") is None and fixed_strings("(?i)a|b") is None
+
+
+def test_requirements_hold_for_random_patterns_on_random_text():
+    """Soundness, fuzzed: whatever a generated pattern matches holds one string of each required set."""
+    import random
+
+    rnd = random.Random(11)
+    atoms = ["法", "治", "执法", "[法治]", "[^。]", ".", "\\d", "(法|治)", "(?:执法|司法)", "(?=法)", "(?<!治)", "\\b"]
+    quantifiers = ["", "", "", "?", "*", "+", "{2}", "{0,3}", "{1,2}?"]
+    alphabet = "法治执司。1 "
+    for _ in range(3000):
+        pattern = "".join(rnd.choice(atoms) + rnd.choice(quantifiers) for _ in range(rnd.randint(1, 5)))
+        if rnd.random() < 0.2:
+            pattern += "|" + rnd.choice(atoms)
+        try:
+            compiled = re.compile(pattern)
+        except re.error:
+            continue
+        sets = requirements(compiled)
+        for _ in range(10):
+            text = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 12)))
+            for match in compiled.finditer(text):
+                assert all(any(s in match.group(0) for s in strings) for strings in sets), (pattern, match.group(0), sets)
+
+
+def test_no_private_module_of_the_standard_library_is_used():
+    from conftest import ROOT
+
+    for path in (ROOT / "kg").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        for private in ("re._parser", "re._constants", "sre_parse", "sre_constants"):
+            assert private not in text, f"{path.name} uses {private}"
+        assert not re.search(r"^[ \t]*(import|from) _(?!_)", text, re.M), f"{path.name} imports a private module"
