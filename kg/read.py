@@ -252,18 +252,62 @@ def _declared_charset(data: bytes) -> str | None:
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
+# Limits for packaged formats, so that a crafted file is refused by a rule rather than by the OOM
+# killer or a watchdog (a rule gives the same answer on every machine; a clock does not).
+MAX_ZIP_ENTRIES = 10_000  # a Word document has a few dozen parts
+MAX_XML_BYTES = MAX_FILE_BYTES  # word/document.xml, decompressed
+MAX_PDF_PAGES = 2_000  # a yearly report has tens of pages
+MAX_TEXT_CHARS = 16 * 1024 * 1024  # extracted text; far above any report, far below a decompression bomb
+
 
 def _read_docx(data: bytes, name: str) -> Source:
     """Paragraph text of a Word document (one line per paragraph, tables row by row)."""
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            xml = archive.read("word/document.xml")
-    except (zipfile.BadZipFile, KeyError):
-        raise ReadError("ZIP archive that is not a Word document") from None
-    try:
+        xml = _document_xml(data)
         root = ElementTree.fromstring(xml)
-    except ElementTree.ParseError as err:
-        raise ReadError(f"damaged Word document ({err})") from None
+        text = "\n".join(_paragraphs(root))
+    except ReadError:
+        raise
+    except Exception as err:  # zipfile, zlib and the XML parser raise many kinds; each means a damaged file
+        raise ReadError(f"damaged Word document ({type(err).__name__}: {_short(err)})") from None
+    if not text.strip():
+        raise ReadError("Word document without any text")
+    return Source(name, text, AlignedText.identity(text), "docx", "docx")
+
+
+def _document_xml(data: bytes) -> bytes:
+    """The main part of a Word package, read within :data:`MAX_ZIP_ENTRIES` and :data:`MAX_XML_BYTES`."""
+    if _zip_entry_count(data) > MAX_ZIP_ENTRIES:
+        raise ReadError(f"ZIP archive with more than {MAX_ZIP_ENTRIES:,} entries: not read")
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise ReadError("ZIP archive that is not a Word document") from None
+    with archive:
+        try:
+            info = archive.getinfo("word/document.xml")
+        except KeyError:
+            raise ReadError("ZIP archive that is not a Word document") from None
+        if info.file_size > MAX_XML_BYTES:
+            raise ReadError(f"Word document of {info.file_size:,} bytes unpacked (the limit is {MAX_XML_BYTES:,})")
+        with archive.open(info) as part:
+            xml = part.read(MAX_XML_BYTES + 1)  # the declared size may lie; the read is bounded anyway
+    if len(xml) > MAX_XML_BYTES:
+        raise ReadError(f"Word document of more than {MAX_XML_BYTES:,} bytes unpacked")
+    if b"<!ENTITY" in xml or b"<!DOCTYPE" in xml:  # Word never writes them; entity expansion is a bomb
+        raise ReadError("Word document with a document type declaration: not read")
+    return xml
+
+
+def _zip_entry_count(data: bytes) -> int:
+    """Entries declared by the archive's end record (read before :mod:`zipfile` lists them all)."""
+    end = data.rfind(b"PK\x05\x06", max(0, len(data) - 65_557))
+    if end < 0 or end + 22 > len(data):
+        return 0  # no end record: zipfile reports the damage
+    return int.from_bytes(data[end + 10 : end + 12], "little")
+
+
+def _paragraphs(root: ElementTree.Element) -> list[str]:
     lines: list[str] = []
     for paragraph in root.iter(f"{_W}p"):
         parts = []
@@ -275,10 +319,7 @@ def _read_docx(data: bytes, name: str) -> Source:
             elif node.tag in (f"{_W}br", f"{_W}cr"):
                 parts.append("\n")
         lines.append("".join(parts))
-    text = "\n".join(lines)
-    if not text.strip():
-        raise ReadError("Word document without any text")
-    return Source(name, text, AlignedText.identity(text), "docx", "docx")
+    return lines
 
 
 def _read_pdf(data: bytes, name: str) -> Source:
@@ -286,15 +327,32 @@ def _read_pdf(data: bytes, name: str) -> Source:
     import logging
 
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
 
-    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    logging.getLogger("pypdf").setLevel(logging.CRITICAL)
+    pages: list[str] = []
+    size = 0
     try:
         reader = PdfReader(io.BytesIO(data))
-        pages = [page.extract_text() or "" for page in reader.pages]
-    except (PdfReadError, ValueError, KeyError, TypeError) as err:
-        raise ReadError(f"damaged PDF ({err})") from None
+        count = len(reader.pages)
+        if count > MAX_PDF_PAGES:
+            raise ReadError(f"PDF of {count:,} pages (the limit is {MAX_PDF_PAGES:,})")
+        for page in reader.pages:
+            page_text = page.extract_text() or ""
+            size += len(page_text)
+            if size > MAX_TEXT_CHARS:
+                raise ReadError(f"PDF with more than {MAX_TEXT_CHARS:,} characters of text")
+            pages.append(page_text)
+    except ReadError:
+        raise
+    except Exception as err:  # pypdf raises many kinds (its limits, RecursionError); each means a damaged file
+        raise ReadError(f"damaged PDF ({type(err).__name__}: {_short(err)})") from None
     text = "\n".join(pages)
     if not text.strip():
         raise ReadError("PDF without a text layer (scanned?)")
     return Source(name, text, AlignedText.identity(text), "pdf", "pdf")
+
+
+def _short(err: BaseException) -> str:
+    """An exception's message on one line of at most 120 characters."""
+    message = " ".join(str(err).split()) or "no detail"
+    return message if len(message) <= 120 else message[:119] + "…"

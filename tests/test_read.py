@@ -6,6 +6,7 @@ import codecs
 
 import pytest
 
+import formats
 from conftest import CORPUS, SEED, require_corpus
 from kg.pipeline import process
 from kg.read import ReadError, decode, read
@@ -132,13 +133,7 @@ def test_saved_web_page_gives_main_text_aligned_to_the_source(tmp_path):
 
 
 def test_word_document_is_read(tmp_path):
-    import zipfile
-
-    xml = ('<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>'
-           + "".join(f"<w:p><w:r><w:t>{line}</w:t></w:r></w:p>" for line in SEED["000"].read_text(encoding="utf-8").splitlines())
-           + "</w:body></w:document>")
     path = tmp_path / "report.docx"
-    with zipfile.ZipFile(path, "w") as archive:
-        archive.writestr("word/document.xml", xml)
+    path.write_bytes(formats.docx(SEED["000"].read_text(encoding="utf-8")))
     report = process(path)
     assert report.format == "docx" and report.unit.code == "610702008" and report.year == 2021
