@@ -23,6 +23,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.encodings
+	$(BIN)/python -m bench.scaling
 
 clean:
 	rm -rf $(VENV) output/*.ttl output/*.html output/*.jsonl .pytest_cache

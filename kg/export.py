@@ -9,8 +9,8 @@ from pathlib import Path
 
 import networkx as nx
 
-from kg.graph import KnowledgeGraph
 from kg import stdio
+from kg.graph import KnowledgeGraph
 from kg.output import write_text
 
 FORMATS = ("graphml", "gexf", "neo4j")

@@ -197,8 +197,8 @@ def collect(paths: str | os.PathLike | Iterable[str | os.PathLike], exclude: Ite
         if path.is_dir():
             found = []
 
-            def unlisted(err: OSError) -> None:
-                inputs.failures.append(Failure(err.filename or str(path), f"folder cannot be listed ({err.strerror or err})"))
+            def unlisted(err: OSError, folder: Path = path) -> None:
+                inputs.failures.append(Failure(err.filename or str(folder), f"folder cannot be listed ({err.strerror or err})"))
 
             for root, dirs, names in os.walk(path, onerror=unlisted):  # os.path, not pathlib: a folder may hold many reports
                 dirs[:] = sorted(d for d in dirs if not d.startswith(".") and os.path.realpath(os.path.join(root, d)) not in excluded)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+import heapq
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -66,16 +68,18 @@ class Structure:
     sections: list[Section] = field(default_factory=list)
     body_start: int = 0
     body_end: int = 0
+    _index: tuple[list[int], list[Section | None]] = field(default=([], []), init=False, repr=False, compare=False)
+    _indexed: list[Section] | None = field(default=None, init=False, repr=False, compare=False)  # the list indexed
+    _indexed_count: int = field(default=0, init=False, repr=False, compare=False)
 
     def section_at(self, offset: int) -> Section | None:
-        """The innermost section containing a clean-text offset."""
-        found = None
-        for section in self.sections:
-            if section.start <= offset < section.end:
-                found = section  # later sections in the list are nested deeper or later
-            elif section.start > offset:
-                break
-        return found
+        """The innermost section containing a clean-text offset (a binary search: reports can be long)."""
+        if self._indexed is not self.sections or self._indexed_count != len(self.sections):
+            self._index = _innermost_index(self.sections)
+            self._indexed, self._indexed_count = self.sections, len(self.sections)
+        bounds, owners = self._index
+        at = bisect.bisect_right(bounds, offset) - 1
+        return owners[at] if at >= 0 else None
 
     def section_type_at(self, offset: int) -> SectionType:
         section = self.section_at(offset)
@@ -291,6 +295,7 @@ def _sections(lines: list[Line], body_end: int) -> list[Section]:
     sections: list[Section] = []
     open_stack: list[tuple[int, Section]] = []  # (rank, section)
     last_number: dict[tuple[str | None, str], int] = {}
+    children: dict[str | None, int] = {}  # sections so far under each parent (None: top level)
     for line in lines:
         found = _heading_kind(line.text)
         if not found:
@@ -312,8 +317,9 @@ def _sections(lines: list[Line], body_end: int) -> list[Section]:
         for _, closed in open_stack[len(stack):]:
             closed.end = line.start
         open_stack = stack
-        siblings = sum(1 for s in sections if s.parent == (parent.id if parent else None))
-        section_id = f"{parent.id}.{siblings + 1}" if parent else str(siblings + 1)
+        parent_id = parent.id if parent else None
+        siblings = children[parent_id] = children.get(parent_id, 0) + 1
+        section_id = f"{parent.id}.{siblings}" if parent else str(siblings)
         own_type = heading_type(heading, top_level=parent is None)
         section_type = own_type or (parent.type if parent else SectionType.WORK)
         if parent and parent.type in (SectionType.PROBLEMS, SectionType.PLANS):
@@ -413,3 +419,27 @@ def _unit_phrases(structure: Structure, paragraphs: list[str], metadata: dict[st
             seen.add(phrase)
             unique.append((phrase, source))
     return unique
+
+
+def _innermost_index(sections: list[Section]) -> tuple[list[int], list[Section | None]]:
+    """Boundaries and, from each, the innermost section: the latest in list order that contains it.
+
+    One sweep over the starts and ends with a heap of the open sections (O(n log n)), so that
+    :meth:`Structure.section_at` costs a binary search instead of a scan of every section.
+    """
+    events = sorted({point for s in sections for point in (s.start, s.end)})
+    starts = sorted(range(len(sections)), key=lambda i: sections[i].start)
+    open_sections: list[int] = []  # negated list positions: the heap's top is the latest opened
+    bounds: list[int] = []
+    owners: list[Section | None] = []
+    next_start = 0
+    for point in events:
+        while next_start < len(starts) and sections[starts[next_start]].start <= point:
+            heapq.heappush(open_sections, -starts[next_start])
+            next_start += 1
+        while open_sections and sections[-open_sections[0]].end <= point:
+            heapq.heappop(open_sections)  # closed; the ones below it are checked when they reach the top
+        owner = sections[-open_sections[0]] if open_sections else None
+        bounds.append(point)
+        owners.append(owner)
+    return bounds, owners

@@ -8,9 +8,9 @@ import signal
 import zipfile
 import zlib
 
+import formats
 import pytest
 
-import formats
 from conftest import SEED
 from kg.pipeline import process
 from kg.read import MAX_PDF_PAGES, MAX_TEXT_CHARS, MAX_XML_BYTES, MAX_ZIP_ENTRIES, ReadError, read_bytes

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import codecs
 
+import formats
 import pytest
 
-import formats
 from conftest import CORPUS, SEED, require_corpus
 from kg.pipeline import process
 from kg.read import ReadError, decode, read

@@ -78,7 +78,7 @@ class Document:
 def _split_sentences(text: str, structure: Structure):
     """Sentences of the body; headings are sentences of their own."""
     body_start, body_end = structure.body_start, structure.body_end
-    heading_ends = {s.body_start for s in structure.sections if s.body_start > s.start}
+    heading_ends = sorted({s.body_start for s in structure.sections if s.body_start > s.start})
     pos = body_start
     for match in _SENTENCE_END.finditer(text, body_start, body_end):
         yield from _emit(text, pos, match.end(), structure, heading_ends)
@@ -87,10 +87,10 @@ def _split_sentences(text: str, structure: Structure):
         yield from _emit(text, pos, body_end, structure, heading_ends)
 
 
-def _emit(text: str, start: int, end: int, structure: Structure, heading_ends: set[int]):
+def _emit(text: str, start: int, end: int, structure: Structure, heading_ends: list[int]):
     # a heading that shares its line with the body ends where the body starts
-    for cut in sorted(h for h in heading_ends if start < h < end):
-        yield from _emit(text, start, cut, structure, set())
+    for cut in heading_ends[bisect.bisect_right(heading_ends, start) : bisect.bisect_left(heading_ends, end)]:
+        yield from _emit(text, start, cut, structure, [])
         start = cut
     while start < end and text[start] in " \n\t":
         start += 1

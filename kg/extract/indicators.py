@@ -60,7 +60,10 @@ class IndicatorExtractor:
 
     def __call__(self, doc: Document, report: Report) -> None:
         pattern = _pattern()
-        stated = report.measures
+        stated: dict[int, set[str]] = {}  # evidence start → the concepts of the measures stated there
+        for measure in report.measures:
+            if measure.concept:
+                stated.setdefault(measure.evidence.start, set()).add(measure.concept)
         for sentence in doc.sentences:
             if sentence.type in (SectionType.PROBLEMS, SectionType.PLANS):
                 continue
@@ -114,7 +117,7 @@ class IndicatorExtractor:
                 metrics = _BOTH.split(metric) if _ALL_OF.search(clause) else [metric]
                 evidence = doc.sentence_evidence(sentence)
                 if in_sentence is None:  # what the sentence states, for the measures the numbers count: found once
-                    here = {m.concept for m in stated if m.concept and m.evidence.start == evidence.start}
+                    here = stated.get(evidence.start, set())
                     in_sentence = doc.concepts.get(sentence.start, []) if here else []
                 for part in (m for m in metrics if len(m) >= 2):
                     kind = metric_kind(part, unit)

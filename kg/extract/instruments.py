@@ -10,6 +10,7 @@ from kg.link.instruments import canonical, fold, table, tidy
 from kg.link.units import organ_lookup
 from kg.model import InstrumentMention, Report
 from kg.resources import read_tsv
+from kg.spans import Spans
 
 _TITLE = re.compile(r"《([^《》\n]{1,150})》")
 _INNER = re.compile(r"[〈<]([^〈〉<>]{2,120})[〉>]")
@@ -122,9 +123,8 @@ class InstrumentExtractor:
         aliases = {fold(short): full for full, short in _ALIAS.findall(text)}
         titles = [(m.start(), m.end(), m.group(1)) for m in _TITLE.finditer(text) if doc.in_body(m.start())]
         known_keys = {fold(t) for _, _, t in titles}
-        covered: list[tuple[int, int]] = []
+        covered = Spans((start, end) for start, end, _ in titles)
         for start, end, written in titles:
-            covered.append((start, end))
             if not is_instrument(text, start, end, tidy(written)):
                 continue
             for title in _expand(written, known_keys):
@@ -139,7 +139,7 @@ class InstrumentExtractor:
                     evidence=self._evidence(doc, start, end), doc_number=number, relation=relation_of(text, start, end),
                 ))
         for start, end, title, type_ in table().bare_mentions(text):
-            if not doc.in_body(start) or any(a <= start < b for a, b in covered) or _not_instruments()["bare"].match(text[end:end + 12]):
+            if not doc.in_body(start) or start in covered or _not_instruments()["bare"].match(text[end:end + 12]):
                 continue
             if not title.endswith(")"):  # an undated bare name (法治政府建设实施纲要): the version of the report's year
                 found = canonical(title, year)

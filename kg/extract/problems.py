@@ -53,19 +53,19 @@ class ProblemExtractor:
         """Spans of the clean text, one per problem item."""
         items: list[tuple[int, int]] = []
         sections = doc.structure.sections
-        top = [s for s in sections if s.type is SectionType.PROBLEMS and (s.parent is None or _type_of(sections, s.parent) is not SectionType.PROBLEMS)]
+        type_of = {s.id: s.type for s in sections}
+        children_of: dict[str | None, list[Section]] = {}
+        for s in sections:
+            children_of.setdefault(s.parent, []).append(s)
+        top = [s for s in sections if s.type is SectionType.PROBLEMS and (s.parent is None or type_of.get(s.parent) is not SectionType.PROBLEMS)]
         for section in top:
-            children = [s for s in sections if s.parent == section.id]
+            children = children_of.get(section.id, [])
             if children:
                 for child in children:
                     items.append((child.start + len(child.marker), child.end))
             else:
                 items.extend(_split_items(doc.text, section.body_start, section.end))
         return [(a, b) for a, b in (_trim(doc.text, a, b) for a, b in items) if b > a]
-
-
-def _type_of(sections: list[Section], section_id: str) -> SectionType | None:
-    return next((s.type for s in sections if s.id == section_id), None)
 
 
 def _split_items(text: str, start: int, end: int) -> list[tuple[int, int]]:

@@ -8,6 +8,7 @@ from kg.extract.base import Document
 from kg.link.divisions import LEVEL_NUMBERS, Division, gazetteer
 from kg.link.units import Context, build_context, choose, division_unit, organ_lookup, organ_unit
 from kg.model import OrganMention, Report, Unit
+from kg.spans import Spans
 
 _TITLE = re.compile(r"《[^《》\n]*》")
 # a place-like name glued to an organ is not ours when it is a generic word
@@ -32,9 +33,9 @@ class UnitExtractor:
         chain = _reporting_chain(report.unit)
         division_ends = {}  # place names (stems too: 太仓人民法院) by where they end
         named = []  # full division names, for the mentions of other divisions
-        titles = [(m.start(), m.end()) for m in _TITLE.finditer(doc.text)]
+        titles = Spans((m.start(), m.end()) for m in _TITLE.finditer(doc.text))
         for start, end, form, codes in gaz.places(doc.text):  # the same search as the linker's: remembered
-            if any(a < start < b for a, b in titles):
+            if titles.strictly_inside(start):
                 continue
             division_ends[end] = (start, form, list(codes or gaz.stem_codes(form)))
             if codes:
