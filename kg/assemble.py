@@ -106,6 +106,10 @@ class Assembly:
         Path(self.work).unlink(missing_ok=True)
         if self.process.returncode:
             message = errors.decode("utf-8", "replace").strip() or f"the helper process ended with code {self.process.returncode}"
+            number, _, rest = message.partition("\t")
+            if number.isdigit() and "\t" in rest:
+                reason, _, filename = rest.partition("\t")
+                raise OSError(int(number), reason, filename or None)
             raise OSError(f"writing the outputs failed: {message}")
 
 
@@ -117,7 +121,10 @@ def main(argv: list[str]) -> int:
         for path, pieces in files.items():
             assemble(path, pieces)
     except Exception as err:  # noqa: BLE001 - the parent raises it, named, as an OSError
-        print(err if isinstance(err, OSError) else f"{type(err).__name__}: {err}", file=sys.stderr)
+        if isinstance(err, OSError) and err.errno:  # errno, reason and file, for the parent to raise the same error
+            print(f"{err.errno}\t{err.strerror}\t{err.filename or ''}", file=sys.stderr)
+        else:
+            print(f"{type(err).__name__}: {err}", file=sys.stderr)
         return 1
     return 0
 

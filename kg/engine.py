@@ -19,6 +19,7 @@ import hashlib
 import multiprocessing
 import os
 import pickle
+import re
 import shutil
 import sys
 import tempfile
@@ -275,7 +276,7 @@ class Workers:
         try:
             yield from map(_work, todo)
         finally:
-            if _TASK["pack"]:
+            if _TASK.get("pack"):  # absent when the worker could not start
                 _TASK["pack"].handle.close()
 
     def __next__(self) -> Done:
@@ -556,12 +557,13 @@ _HELD: list = []  # the lock files this process holds: a forked worker closes it
 def _build_locked(paths, out_dir: Path, fmt: str, base: str, jobs: int, cache_dir, use_cache: bool, store_dir, progress,
                   sources: Sources | None = None) -> BuildResult:
     root = Path(cache_dir or out_dir / ".kg-cache") if use_cache else Path(tempfile.mkdtemp(prefix="kg-cache-"))
+    remove_leftovers(out_dir, root)
     cache = Cache(root)
     inputs_version = f"{pipeline_version()}|{fmt}|{base}|{sources.digest if sources else ''}"
     entries, failures, files, names = plan(paths, fmt, base, cache.load_files(inputs_version) if use_cache else None, sources,
                                            exclude=[out_dir, root])
     result = BuildResult(KnowledgeGraph(), failures=failures)
-    staging = out_dir / f".kg-new-{uuid.uuid4().hex[:12]}"  # every output is written here, then moved into place together
+    staging = out_dir / f"{STAGING_PREFIX}{uuid.uuid4().hex[:12]}"  # every output is written here, then moved into place together
     try:
         merge(entries, jobs=jobs, fmt=fmt, base=base, cache=cache, progress=progress, result=result, sources=sources, names=names)
         if not result.entries:
@@ -587,12 +589,35 @@ def _build_locked(paths, out_dir: Path, fmt: str, base: str, jobs: int, cache_di
 
             result.written["store"] = replace_store(result.written["rdf"], Path(store_dir))
             result.main.lap("store")
+    except OSError as err:  # a full disk, a read-only folder: named by the folder the user gave, not the staging one
+        where = err.filename if isinstance(err.filename, str) and not Path(err.filename).is_relative_to(staging) else out_dir
+        raise BuildError(f"cannot write into {where} ({err.strerror or err})") from None
     finally:
         cache.close()
         shutil.rmtree(staging, ignore_errors=True)
         if not use_cache:
             shutil.rmtree(root, ignore_errors=True)
     return result
+
+
+STAGING_PREFIX = ".kg-new-"
+_ATOMIC_TEMPORARY = re.compile(r"\..+\.[a-z0-9_]{8}\.tmp\Z")  # kg.output.atomic_path's names: .graph.ttl.k3j_x9a2.tmp
+
+
+def remove_leftovers(out_dir: Path, cache_root: Path) -> None:
+    """Staging folders and temporary files a killed build left behind (the caller holds the folder's lock)."""
+    for folder in (out_dir, cache_root, cache_root / "packs"):
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            continue
+        for name in names:
+            path = folder / name
+            if name.startswith(STAGING_PREFIX) and path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+            elif _ATOMIC_TEMPORARY.match(name):
+                with contextlib.suppress(OSError):
+                    path.unlink()
 
 
 def publish(staging: Path, out_dir: Path, written: dict[str, Path]) -> dict[str, Path]:

@@ -284,3 +284,89 @@ def test_a_build_killed_mid_way_leaves_the_last_outputs_and_the_next_build_is_a_
     assert kg_program("build", str(folder), "-o", str(out), "-q").returncode == 0
     assert kg_program("build", str(folder), "-o", str(tmp_path / "reference"), "-q", "--no-cache").returncode == 0
     _same_files(tmp_path / "reference", out)
+    assert not [p for p in out.rglob("*") if p.name.startswith(engine.STAGING_PREFIX) or p.name.endswith(".tmp")]
+
+
+def test_what_a_killed_build_left_behind_is_removed_by_the_next(tmp_path):
+    out = tmp_path / "out"
+    assert kg_program("build", str(SEED["000"]), "-o", str(out), "-q").returncode == 0
+    leftovers = [out / ".kg-new-0123456789ab" / "views" / "problems.html", out / ".graph.ttl.k3j_x9a2.tmp",
+                 out / ".kg-cache" / ".state.pkl.a1b2c3d4.tmp"]
+    for path in leftovers:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("half", encoding="utf-8")
+    mine = out / ".notes.tmp"  # a file of the user's, not of kg's making
+    mine.write_text("keep", encoding="utf-8")
+    assert kg_program("build", str(SEED["000"]), "-o", str(out), "-q").returncode == 0
+    assert not any(p.exists() for p in leftovers) and not (out / ".kg-new-0123456789ab").exists()
+    assert mine.read_text(encoding="utf-8") == "keep"
+
+
+# ---------------------------------------------------------------------------- real faults of the output folder
+
+_FAULTS = r'''
+import json, subprocess, sys
+out, seed, more, extra, results = sys.argv[1:6]
+def kg(*args):
+    done = subprocess.run([sys.executable, "-m", "kg.cli", "build", *args, "-o", out, "-q", "-j", "1"], capture_output=True, text=True)
+    return {"code": done.returncode, "stderr": done.stderr.strip().splitlines()}
+def mount(*options):
+    subprocess.run(["mount", *options], check=True)
+def snapshot():
+    import hashlib, os
+    files = {}
+    for root, dirs, names in os.walk(out):
+        dirs[:] = [d for d in dirs if d != ".kg-cache"]
+        for name in names:
+            path = os.path.join(root, name)
+            files[os.path.relpath(path, out)] = hashlib.sha256(open(path, "rb").read()).hexdigest()
+    return files
+steps = {}
+mount("-t", "tmpfs", "-o", "size=4m", "tmpfs", out)  # room for one small build, not for a second beside it
+steps["first"] = kg(seed); steps["first"]["files"] = snapshot()
+steps["full"] = kg(more); steps["full"]["files"] = snapshot()
+mount("-o", "remount,size=64m", out)
+steps["after full"] = kg(more); steps["after full"]["files"] = snapshot()
+mount("-o", "remount,ro", out)
+steps["read-only"] = kg(more, extra); steps["read-only"]["files"] = snapshot()
+mount("-o", "remount,rw", out)
+steps["after read-only"] = kg(more, extra); steps["after read-only"]["files"] = snapshot()
+json.dump(steps, open(results, "w"))
+'''
+
+
+def _private_mounts_allowed() -> str | None:
+    """None if this process may mount a tmpfs in a mount namespace of its own, else why not."""
+    if not shutil.which("unshare"):
+        return "unshare (util-linux) is missing"
+    probe = subprocess.run(["unshare", "-rm", "sh", "-c", "mount -t tmpfs -o size=1m tmpfs /mnt"], capture_output=True, text=True)
+    return None if probe.returncode == 0 else f"no private mount namespace here ({probe.stderr.strip()})"
+
+
+def test_a_full_disk_and_a_read_only_folder_fail_in_one_line_and_the_next_build_recovers(tmp_path):
+    from conftest import require_tool
+
+    require_tool(_private_mounts_allowed(), "util-linux (unshare, with user namespaces)")
+    more = tmp_path / "reports"
+    more.mkdir()
+    for path in sorted((ROOT / "tests" / "data" / "corpus").glob("d00*.txt")):
+        shutil.copy(path, more)
+    out, script, results = tmp_path / "out", tmp_path / "faults.py", tmp_path / "results.json"
+    out.mkdir()
+    script.write_text(_FAULTS, encoding="utf-8")
+    subprocess.run(["unshare", "-rm", sys.executable, str(script), str(out), str(SEED["000"]), str(more), str(SEED["001"]), str(results)],
+                   check=True, cwd=ROOT, timeout=600, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    steps = __import__("json").loads(results.read_text(encoding="utf-8"))
+    for reference_name, inputs in (("after full", [more]), ("after read-only", [more, SEED["001"]])):
+        reference = tmp_path / reference_name.replace(" ", "-")
+        assert kg_program("build", *map(str, inputs), "-o", str(reference), "-q", "--no-cache", "-j", "1").returncode == 0
+        files = steps[reference_name]["files"]
+        assert steps[reference_name]["code"] == 0 and not [n for n in files if ".kg-new-" in n or n.endswith(".tmp")]
+        for name in ("graph.ttl", "documents.jsonl", "graph.html"):
+            assert (reference / name).read_bytes() and files[name] == __import__("hashlib").sha256((reference / name).read_bytes()).hexdigest()
+    assert steps["first"]["code"] == 0
+    for fault, reason, before in (("full", "No space left on device", "first"), ("read-only", "Read-only file system", "after full")):
+        step = steps[fault]
+        assert step["code"] == EXIT_BUILD_FAILED
+        assert step["stderr"] == [f"kg: build failed: cannot write into {out} ({reason})"]
+        assert step["files"] == steps[before]["files"]  # the previous outputs whole, nothing of the failed build left
