@@ -101,11 +101,13 @@ def build(paths: tuple[Path, ...], out_dir: Path, rdf_format: str, base: str | N
                 click.echo(f"kg: warning: {sources_file}: {problem}", err=True)
         else:
             sources = None
-        paths = tuple(stack.enter_context(stdio.readable(p)) for p in paths)
-        _build(paths, out_dir, rdf_format, base or DEFAULT_BASE, jobs, cache_dir, no_cache, store_dir, sources, quiet)
+        readable = tuple(stack.enter_context(stdio.readable(p)) for p in paths)
+        names = {str(saved): stdio.STDIO for given, saved in zip(paths, readable) if stdio.is_stdio(given)}
+        _build(readable, out_dir, rdf_format, base or DEFAULT_BASE, jobs, cache_dir, no_cache, store_dir, sources, quiet, names)
 
 
-def _build(paths, out_dir, rdf_format, base, jobs, cache_dir, no_cache, store_dir, sources, quiet) -> None:
+def _build(paths, out_dir, rdf_format, base, jobs, cache_dir, no_cache, store_dir, sources, quiet, names: dict[str, str]) -> None:
+    """Run a build and report it; ``names`` shows some paths under other names (standard input's temporary file)."""
     from kg.engine import BuildError
     from kg.engine import build as run_build
     from kg.pipeline import shown
@@ -124,18 +126,18 @@ def _build(paths, out_dir, rdf_format, base, jobs, cache_dir, no_cache, store_di
         sys.exit(EXIT_BUILD_FAILED)
     _KEPT.append(result)  # freed by the end of the process, not object by object on return (see entry)
     for failure in result.failures:
-        click.echo(f"kg: error: {shown(failure.path)}: {failure.reason}", err=True)
+        click.echo(f"kg: error: {names.get(str(failure.path)) or shown(failure.path)}: {failure.reason}", err=True)
     if not result.entries:
         click.echo(f"kg: nothing built: none of {len(result.failures)} input(s) could be read", err=True)
         sys.exit(EXIT_NOTHING_BUILT)
     if not quiet:
-        _summary(result, time.perf_counter() - clock)
+        _summary(result, time.perf_counter() - clock, names)
     if result.failures:
         click.echo(f"kg: {len(result.failures)} file(s) failed, {result.stats.reports} built", err=True)
         sys.exit(EXIT_SOME_FAILED)
 
 
-def _summary(result, seconds: float) -> None:
+def _summary(result, seconds: float, names: dict[str, str]) -> None:
     stats = result.stats
     click.echo(f"documents read: {stats.reports} ({len(result.failures)} failed; {result.cached} from the cache) in {seconds:.1f} s")
     click.echo(f"reporting units linked: {stats.linked}/{stats.reports}; years found: {stats.dated}/{stats.reports}")
@@ -146,7 +148,7 @@ def _summary(result, seconds: float) -> None:
     from kg.pipeline import shown
 
     for file, warning in warnings[:20]:
-        click.echo(f"  {shown(file)}: {warning}")
+        click.echo(f"  {names.get(str(file)) or shown(file)}: {warning}")
     if len(warnings) > 20:
         click.echo(f"  … and {len(warnings) - 20} more (see documents.jsonl)")
     for path in result.written.values():

@@ -21,6 +21,7 @@ import os
 import pickle
 import re
 import shutil
+import signal
 import sys
 import tempfile
 import uuid
@@ -177,6 +178,8 @@ def _start_worker(fmt: str, base: str, cache_root: str | None, keep_reports: boo
     """
     for handle in _HELD:  # the build's lock belongs to the main process: if it is killed, the folder is free again
         handle.close()
+    # Ctrl-C reaches the whole process group: the main process stops the pool and says so in one line
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _init_worker(fmt, base, cache_root, keep_reports)
     gc.enable()  # the main process merges without collection; a worker's reports do make cycles
 

@@ -370,3 +370,34 @@ def test_a_full_disk_and_a_read_only_folder_fail_in_one_line_and_the_next_build_
         assert step["code"] == EXIT_BUILD_FAILED
         assert step["stderr"] == [f"kg: build failed: cannot write into {out} ({reason})"]
         assert step["files"] == steps[before]["files"]  # the previous outputs whole, nothing of the failed build left
+
+
+def test_ctrl_c_stops_a_build_and_its_workers_in_one_line(tmp_path):
+    import signal
+    import time
+
+    from bench.scaling import long_report
+
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    for path in sorted((ROOT / "tests" / "data" / "corpus").glob("d0[0-2]*.txt")):
+        shutil.copy(path, folder)
+    (folder / "zz-long.txt").write_bytes(long_report(SEED["001"].read_text(encoding="utf-8"), 8))  # seconds of work left
+    out = tmp_path / "out"
+    assert kg_program("build", str(SEED["000"]), "-o", str(out), "-q").returncode == 0
+    before = (out / "graph.ttl").read_bytes()
+    process = subprocess.Popen([sys.executable, "-m", "kg.cli", "build", str(folder), "-o", str(out), "-j", "2"],
+                               cwd=ROOT, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    packs = out / ".kg-cache" / "packs"
+    cached = sum(p.stat().st_size for p in packs.glob("*.pack"))  # the first build's
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and sum(p.stat().st_size for p in packs.glob("*.pack")) < cached + 20_000:
+        time.sleep(0.05)  # until the workers have done some of the work
+    os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole foreground group
+    _, errors = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert errors.rstrip().endswith("kg: interrupted") and "Traceback" not in errors and "ForkPoolWorker" not in errors
+    time.sleep(0.5)
+    with pytest.raises(ProcessLookupError):
+        os.killpg(process.pid, 0)  # no worker of the build is left running
+    assert (out / "graph.ttl").read_bytes() == before

@@ -321,5 +321,7 @@ def test_dash_reads_standard_input_and_writes_standard_output(seed_outputs, tmp_
     assert page.exit_code == 0 and page.output.startswith("<!DOCTYPE html>") and "wrote" not in page.output
     gexf = runner.invoke(main, ["export", "-", "--format", "gexf", "-o", "-"], input=graph_text)
     assert gexf.output.startswith("<?xml") and "<gexf" in gexf.output and not (tmp_path / "-").exists()
+    junk = runner.invoke(main, ["build", "-", "-o", str(tmp_path / "out"), "-q"], input="hello")
+    assert junk.exit_code == 3 and "kg: error: -: does not look like a report" in junk.output and "kg-stdin" not in junk.output
     neo4j = runner.invoke(main, ["export", str(seed_outputs["rdf"]), "--format", "neo4j", "-o", "-"])
     assert neo4j.exit_code == 2 and "give a folder" in neo4j.output
