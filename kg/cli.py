@@ -120,9 +120,9 @@ def _build(paths, out_dir, rdf_format, base, jobs, cache_dir, no_cache, store_di
     except BuildError as err:
         click.echo(f"kg: build failed: {err}", err=True)
         sys.exit(EXIT_BUILD_FAILED)
-    except OSError as err:  # a full disk, a read-only folder: the previous outputs are left as they were
-        where = f" {shown(err.filename)}" if isinstance(err.filename, str) else ""
-        click.echo(f"kg: build failed: cannot write{where}: {err.strerror or err}", err=True)
+    except OSError as err:  # a file of the cache removed under the build's feet: the previous outputs are left as they were
+        where = f"{shown(err.filename)}: " if isinstance(err.filename, str) else ""
+        click.echo(f"kg: build failed: {where}{err.strerror or err}", err=True)
         sys.exit(EXIT_BUILD_FAILED)
     _KEPT.append(result)  # freed by the end of the process, not object by object on return (see entry)
     for failure in result.failures:

@@ -14,6 +14,7 @@ only the new files.
 from __future__ import annotations
 
 import contextlib
+import errno
 import gc
 import hashlib
 import multiprocessing
@@ -592,7 +593,10 @@ def _build_locked(paths, out_dir: Path, fmt: str, base: str, jobs: int, cache_di
 
             result.written["store"] = replace_store(result.written["rdf"], Path(store_dir))
             result.main.lap("store")
-    except OSError as err:  # a full disk, a read-only folder: named by the folder the user gave, not the staging one
+    except OSError as err:
+        if err.errno not in _NO_ROOM:
+            raise
+        # a full disk, a read-only folder: named by the folder the user gave, not the staging one
         where = err.filename if isinstance(err.filename, str) and not Path(err.filename).is_relative_to(staging) else out_dir
         raise BuildError(f"cannot write into {where} ({err.strerror or err})") from None
     finally:
@@ -604,6 +608,7 @@ def _build_locked(paths, out_dir: Path, fmt: str, base: str, jobs: int, cache_di
 
 
 STAGING_PREFIX = ".kg-new-"
+_NO_ROOM = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES, errno.EPERM}  # what stops every write
 _ATOMIC_TEMPORARY = re.compile(r"\..+\.[a-z0-9_]{8}\.tmp\Z")  # kg.output.atomic_path's names: .graph.ttl.k3j_x9a2.tmp
 
 
