@@ -41,7 +41,7 @@ def cases(texts: list[str]):
 
 
 def main() -> int:
-    from kg.read import ReadError, decode
+    from kg.text.read import ReadError, decode
 
     try:
         from charset_normalizer import from_bytes

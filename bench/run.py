@@ -55,7 +55,7 @@ def floor(folder: str) -> dict:
 
 def build(folder: str, out: str, jobs: int, cache: bool) -> dict:
     """One build by the library function ``kg build`` calls, with its stage clocks."""
-    from kg.engine import build as run_build
+    from kg.builder.engine import build as run_build
 
     wall, cpu = time.perf_counter(), time.process_time()
     result = run_build([folder], out, jobs=jobs, use_cache=cache)
@@ -117,7 +117,7 @@ def machine() -> dict:
     model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                   if line.startswith("model name")), platform.processor() or "unknown")
     memory = next((int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")), 0)
-    from kg import __version__
+    from kg.version import __version__
 
     return {"cpu": model, "cores": os.cpu_count(), "memory_gb": round(memory / 1024 / 1024, 1), "python": platform.python_version(),
             "system": f"{platform.system()} {platform.release()}", "kg": __version__}

@@ -29,7 +29,7 @@ def long_report(text: str, megabytes: int) -> bytes:
 
 def unmatched_tags(text: str, tags: int) -> bytes:
     body = text.replace("\n", "<br>")
-    return f"<html><body>{'<div><span><p>' * tags}{body}</body></html>".encode("utf-8")
+    return f"<html><body>{'<div><span><p>' * tags}{body}</body></html>".encode()
 
 
 def _seconds(job) -> float:
@@ -40,8 +40,8 @@ def _seconds(job) -> float:
 
 def measure(name: str, data: bytes, file_name: str) -> tuple[float, float]:
     """(seconds to read and extract, seconds of the floor) for one input."""
-    from kg.pipeline import process_source
-    from kg.read import decode, read_bytes
+    from kg.extract.pipeline import process_source
+    from kg.text.read import decode, read_bytes
 
     floor = _seconds(lambda: sum(1 for _ in _ANY_SENTENCE.finditer(decode(data)[0])))
     total = _seconds(lambda: process_source(read_bytes(data, file_name)))
@@ -49,7 +49,7 @@ def measure(name: str, data: bytes, file_name: str) -> tuple[float, float]:
 
 
 def main() -> int:
-    from kg.pipeline import process
+    from kg.extract.pipeline import process
 
     text = SEED.read_text(encoding="utf-8")
     process(SEED)  # load the lexicons once, outside the figures

@@ -6,18 +6,18 @@
 '七里街道'
 """
 
-__version__ = "0.1.0"
+from kg.version import __version__
 
 
 def build(paths, jobs=1, progress=None, sources=None):
-    """Build a :class:`kg.corpus.Corpus` from report files and folders (see :func:`kg.corpus.build`).
+    """Build a :class:`kg.builder.corpus.Corpus` from report files and folders (see :func:`kg.builder.corpus.build`).
 
     ``paths`` is one path (``str`` or ``os.PathLike``: never read as its characters) or an iterable of
     paths; ``jobs`` the number of worker processes; ``progress`` an optional ``callable(done, total)``;
-    ``sources`` a :class:`kg.sources.Sources` (:func:`kg.sources.load`). Raises ``TypeError`` for
+    ``sources`` a :class:`kg.text.sources.Sources` (:func:`kg.text.sources.load`). Raises ``TypeError`` for
     anything else.
     """
-    from kg.corpus import build as _build
+    from kg.builder.corpus import build as _build
 
     return _build(paths, jobs=jobs, progress=progress, sources=sources)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from kg import __version__
+from kg.version import __version__
 
 EXIT_OK = 0
 EXIT_SOME_FAILED = 1  # some inputs could not be read; the others were built and written
@@ -41,7 +41,7 @@ def main() -> None:
 
 
 def _base_option(_ctx, _param, value: str | None) -> str | None:
-    from kg.rdf import base_iri
+    from kg.rdf.write import base_iri
 
     try:
         return base_iri(value) if value is not None else None
@@ -88,9 +88,9 @@ def build(paths: tuple[Path, ...], out_dir: Path, rdf_format: str, base: str | N
         kg build reports/ -o output --jobs 4 --store output/store
         kg build reports/ -o output --sources reports/sources.jsonl
     """
-    from kg import stdio
-    from kg.rdf import DEFAULT_BASE
-    from kg.sources import load as load_sources
+    from kg.files import stdio
+    from kg.rdf.write import DEFAULT_BASE
+    from kg.text.sources import load as load_sources
 
     if sum(stdio.is_stdio(p) for p in (*paths, sources_file)) > 1:
         raise click.UsageError("standard input (-) can be read once: as one PATH or as --sources")
@@ -108,10 +108,10 @@ def build(paths: tuple[Path, ...], out_dir: Path, rdf_format: str, base: str | N
 
 def _build(paths, out_dir, rdf_format, base, jobs, cache_dir, no_cache, store_dir, sources, quiet, names: dict[str, str]) -> None:
     """Run a build and report it; ``names`` shows some paths under other names (standard input's temporary file)."""
-    from kg.engine import BuildError
-    from kg.engine import build as run_build
-    from kg.pipeline import shown
-    from kg.progress import Progress
+    from kg.builder.engine import BuildError
+    from kg.builder.engine import build as run_build
+    from kg.builder.inputs import shown
+    from kg.builder.progress import Progress
 
     clock = time.perf_counter()
     try:
@@ -145,7 +145,7 @@ def _summary(result, seconds: float, names: dict[str, str]) -> None:
     click.echo(f"problems: {stats.problems}; indicators: {stats.indicators}; triples written: {result.triples}")
     warnings = result.warnings
     click.echo(f"warnings: {len(warnings)}")
-    from kg.pipeline import shown
+    from kg.builder.inputs import shown
 
     for file, warning in warnings[:20]:
         click.echo(f"  {names.get(str(file)) or shown(file)}: {warning}")
@@ -168,10 +168,10 @@ def inspect(file: Path, as_json: bool) -> None:
         kg inspect seeds/004_426f136f0867b13d.txt
         kg inspect --json seeds/002_4e55a684573cd332.txt
     """
-    from kg import stdio
-    from kg.documents import unit_record
-    from kg.pipeline import process
-    from kg.read import ReadError
+    from kg.extract.pipeline import process
+    from kg.files import stdio
+    from kg.outputs.documents import unit_record
+    from kg.text.read import ReadError
 
     try:
         with stdio.readable(file) as path:
@@ -250,8 +250,8 @@ def evaluate(gold_dirs: tuple[Path, ...], as_json: bool, misses: int, summary: b
         kg eval tests/gold/seeds
         kg eval tests/gold/seeds tests/gold/corpus tests/gold/corpus2 --summary
     """
-    from kg.evaluate import evaluate as run_evaluation
-    from kg.evaluate import format_summary, format_table
+    from kg.extract.evaluate import evaluate as run_evaluation
+    from kg.extract.evaluate import format_summary, format_table
 
     results = {}
     for gold_dir in gold_dirs:
@@ -277,8 +277,8 @@ def evaluate(gold_dirs: tuple[Path, ...], as_json: bool, misses: int, summary: b
 @contextlib.contextmanager
 def _graph_input(graph: Path):
     """A graph file (``-``: standard input); a graph that cannot be read ends the command with exit code 1."""
-    from kg import stdio
-    from kg.store import GraphError
+    from kg.files import stdio
+    from kg.rdf.store import GraphError
 
     with stdio.readable(graph, graph=True) as path:
         try:
@@ -324,8 +324,8 @@ def query(graph: Path, query: str | None, params: tuple[str, ...], output: str, 
         kg query output/graph.ttl 'DESCRIBE <https://w3id.org/fzkg/data/unit/610702008>'
         kg query output/store top-instruments
     """
-    from kg import stdio
-    from kg.query import QueryError, fill, format_result, resolve, run, saved_queries
+    from kg.files import stdio
+    from kg.rdf.query import QueryError, fill, format_result, resolve, run, saved_queries
 
     if list_saved or query is None:
         for name, saved in saved_queries().items():
@@ -365,7 +365,7 @@ def validate(graph: Path, limit: int) -> None:
     Example:
         kg validate output/graph.ttl
     """
-    from kg.validate import validate_file
+    from kg.rdf.validate import validate_file
 
     with _graph_input(graph) as path:
         result = validate_file(path)
@@ -385,10 +385,10 @@ def validate(graph: Path, limit: int) -> None:
 
 def _load_graph(graph: Path):
     """The graph of a graph file (``-``: standard input) in the library's form."""
-    from kg.graph import KnowledgeGraph
+    from kg.rdf.read import load_graph
 
     with _graph_input(graph) as path:
-        return KnowledgeGraph.from_rdf(path)
+        return load_graph(path)
 
 
 @main.command()
@@ -411,8 +411,8 @@ def viz(graph: Path, view_name: str, unit_query: str | None, out: Path) -> None:
         kg viz output/graph.ttl --view problems -o problems.html
         kg viz output/graph.ttl --view unit --unit 610702008 -o qili.html
     """
-    from kg import viz as draw
-    from kg.views import build_view
+    from kg.outputs import pages as draw
+    from kg.outputs.views import build_view
 
     knowledge = _load_graph(graph)
     try:
@@ -420,7 +420,7 @@ def viz(graph: Path, view_name: str, unit_query: str | None, out: Path) -> None:
     except (KeyError, ValueError) as err:
         click.echo(f"kg: error: {err.args[0]}", err=True)
         sys.exit(EXIT_SOME_FAILED)
-    from kg import stdio
+    from kg.files import stdio
 
     stdio.write(out, draw.render(view))
     if not stdio.is_stdio(out):
@@ -440,8 +440,8 @@ def analyze(graph: Path, out_dir: Path) -> None:
     Example:
         kg analyze output/graph.ttl -o output/analysis
     """
-    from kg.analysis import analyze as run_analysis
-    from kg.analysis import write
+    from kg.outputs.analysis import analyze as run_analysis
+    from kg.outputs.analysis import write
 
     for path in write(run_analysis(_load_graph(graph)), out_dir):
         click.echo(f"wrote {path}")
@@ -460,7 +460,7 @@ def export(graph: Path, fmt: str, out: Path) -> None:
         kg export output/graph.ttl --format gexf -o output/graph.gexf
         kg export output/graph.ttl --format neo4j -o output/neo4j
     """
-    from kg.export import export as run_export
+    from kg.outputs.export import export as run_export
 
     try:
         written = run_export(_load_graph(graph), fmt, out)

@@ -232,3 +232,11 @@ def _hints(tp: type) -> dict:
     if tp not in _HINTS:
         _HINTS[tp] = typing.get_type_hints(tp)
     return _HINTS[tp]
+
+
+@dataclass
+class Failure:
+    """A file that could not be processed, and why."""
+
+    path: str
+    reason: str

@@ -16,14 +16,14 @@ SEED = {path.name[:3]: path for path in sorted(SEEDS.glob("*.txt"))}
 @pytest.fixture(scope="session")
 def seed_reports():
     """Every seed processed once: {'000': Report, …}."""
-    from kg.pipeline import process
+    from kg.extract.pipeline import process
 
     return {key: process(path) for key, path in SEED.items()}
 
 
 @pytest.fixture(scope="session")
 def seed_corpus():
-    from kg.corpus import build
+    from kg.builder.corpus import build
 
     return build([SEEDS])
 
@@ -31,7 +31,7 @@ def seed_corpus():
 @pytest.fixture(scope="session")
 def seed_outputs(tmp_path_factory, seed_corpus):
     """graph.ttl, graph.html and documents.jsonl built from the seeds."""
-    from kg.corpus import write_outputs
+    from kg.builder.corpus import write_outputs
 
     out = tmp_path_factory.mktemp("seed-output")
     return write_outputs(seed_corpus, out)

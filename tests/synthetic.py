@@ -5,11 +5,11 @@ from __future__ import annotations
 import random
 from functools import lru_cache
 
-from kg.graph import KnowledgeGraph
+from kg.graph.merged import KnowledgeGraph
+from kg.knowledge.vocab import measures
 from kg.link.divisions import gazetteer
 from kg.link.units import division_unit
 from kg.model import Evidence, MeasureMention, Report, Status
-from kg.vocab import measures
 
 
 @lru_cache(maxsize=1)

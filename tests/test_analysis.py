@@ -8,11 +8,11 @@ import networkx as nx
 import pytest
 from click.testing import CliRunner
 
-from kg.analysis import analyze, jaccard, write
 from kg.cli import main
-from kg.export import export
-from kg.graph import IMPLEMENTS, PLANS, KnowledgeGraph
-from kg.views import reporting_units
+from kg.graph.merged import IMPLEMENTS, PLANS
+from kg.outputs.analysis import analyze, jaccard, write
+from kg.outputs.export import export
+from kg.rdf.read import load_graph
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +25,7 @@ def _norm(data):
 
 
 def test_the_graph_read_back_from_rdf_is_the_graph_that_wrote_it(seed_corpus, seed_outputs):
-    built, loaded = seed_corpus.graph.graph, KnowledgeGraph.from_rdf(seed_outputs["rdf"]).graph
+    built, loaded = seed_corpus.graph.graph, load_graph(seed_outputs["rdf"]).graph
     assert set(built.nodes) == set(loaded.nodes)
     assert all(_norm(built.nodes[n]) == _norm(loaded.nodes[n]) for n in built.nodes)
     edges = {(u, v, k): _norm(d) for u, v, k, d in built.edges(keys=True, data=True)}
@@ -34,10 +34,10 @@ def test_the_graph_read_back_from_rdf_is_the_graph_that_wrote_it(seed_corpus, se
 
 def test_adoption_counts_units(seed_corpus, analysis):
     by_id = {row["id"]: row for row in analysis.adoption}
-    expected = {u for u in reporting_units(seed_corpus.graph)
+    expected = {u for u in seed_corpus.graph.reporting_units()
                 if seed_corpus.graph.graph.has_edge(u, "measure:legal-advisers", IMPLEMENTS)}
     assert by_id["legal-advisers"]["units_implementing"] == len(expected) == 5
-    fengqiao = {u for u in reporting_units(seed_corpus.graph) if seed_corpus.graph.graph.has_edge(u, "measure:fengqiao", IMPLEMENTS)}
+    fengqiao = {u for u in seed_corpus.graph.reporting_units() if seed_corpus.graph.graph.has_edge(u, "measure:fengqiao", IMPLEMENTS)}
     assert by_id["fengqiao"]["units_implementing"] == len(fengqiao) == 2
     assert [r["units_implementing"] for r in analysis.adoption] == sorted((r["units_implementing"] for r in analysis.adoption), reverse=True)
 
@@ -51,7 +51,7 @@ def test_similar_units_are_ranked_by_jaccard(seed_corpus, analysis):
 
 def test_clusters_cover_every_unit_once(seed_corpus, analysis):
     units = [r["unit"] for r in analysis.clusters]
-    assert sorted(units) == sorted(seed_corpus.graph.graph.nodes[u]["label"] for u in reporting_units(seed_corpus.graph))
+    assert sorted(units) == sorted(seed_corpus.graph.graph.nodes[u]["label"] for u in seed_corpus.graph.reporting_units())
 
 
 def test_distinctive_practices_belong_to_one_unit(seed_corpus, analysis):

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from conftest import SEEDS, require_tool
-from kg import views
-from kg.corpus import build
-from kg.viz import write
+from kg.builder.corpus import build
+from kg.outputs import views
+from kg.outputs.pages import write
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # flags a headless Chromium needs as root on a closed network (no background requests at start)
@@ -161,7 +161,7 @@ def test_clicking_a_node_shows_its_evidence(browser, pages):
 def test_a_view_of_five_thousand_units_is_grouped_and_settles(browser, tmp_path):
     from synthetic import five_thousand_units
 
-    from kg.views import MAX_MEASURES, MAX_UNIT_NODES
+    from kg.outputs.views import MAX_MEASURES, MAX_UNIT_NODES
 
     view = views.shared_practices(five_thousand_units())
     assert len(view.nodes) <= MAX_UNIT_NODES + MAX_MEASURES

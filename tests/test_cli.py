@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import SEED, SEEDS
-from kg import __version__
+from kg.version import __version__
 from kg.cli import main
 
 

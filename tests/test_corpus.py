@@ -9,7 +9,7 @@ from conftest import CORPUS, require_corpus
 
 def test_corpus_builds_and_names_units_and_years():
     require_corpus()
-    from kg.corpus import build
+    from kg.builder.corpus import build
 
     corpus = build([CORPUS])
     assert corpus.failures == []

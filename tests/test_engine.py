@@ -8,12 +8,12 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
-import kg.assemble
+import kg.files.assemble
 from conftest import CORPUS, SEEDS, require_corpus
-from kg.cache import Cache
+from kg.builder.cache import Cache
+from kg.builder.engine import build
+from kg.builder.progress import Progress
 from kg.cli import main
-from kg.engine import build
-from kg.progress import Progress
 
 
 def outputs(out_dir):
@@ -62,7 +62,7 @@ def test_an_excerpt_and_its_report_are_merged_once(tmp_path, order):
         warning = next(w for path, w in result.warnings if path == str(folder / names[0]))
         assert warning.startswith(f"same report as {folder / names[1]}") and "left out" in warning
     assert len((tmp_path / "out" / "documents.jsonl").read_text(encoding="utf-8").splitlines()) == 1
-    from kg.corpus import build as build_in_memory
+    from kg.builder.corpus import build as build_in_memory
 
     corpus = build_in_memory([folder])  # the library's in-memory build agrees
     assert [r.file for r in corpus.reports] == [f"in/{names[1]}"] and len(corpus.graph.reports) == 1  # named relative to the input
@@ -160,7 +160,7 @@ def test_outputs_copied_through_python_when_the_kernel_cannot(inputs, clean, tmp
     def refuse(*args):
         raise OSError(18, "Invalid cross-device link")
 
-    monkeypatch.setattr(kg.assemble, "_copy_file_range", None if kernel_copy == "missing" else refuse)
+    monkeypatch.setattr(kg.files.assemble, "_copy_file_range", None if kernel_copy == "missing" else refuse)
     build([inputs], tmp_path, jobs=1)  # in this process, where the patch holds
     assert_same_outputs(clean, tmp_path)
 
@@ -228,7 +228,7 @@ class Terminal(io.StringIO):
 
 def test_progress_is_a_bar_on_a_terminal_lines_elsewhere_and_nothing_when_quiet(monkeypatch):
     clock = iter(range(1000))
-    monkeypatch.setattr("kg.progress.time.perf_counter", lambda: float(next(clock)))
+    monkeypatch.setattr("kg.builder.progress.time.perf_counter", lambda: float(next(clock)))
     terminal, log, quiet = Terminal(), io.StringIO(), io.StringIO()
     for stream, is_quiet in ((terminal, False), (log, False), (quiet, True)):
         progress = Progress(stream, quiet=is_quiet)
@@ -252,12 +252,12 @@ def test_cli_build_reports_the_cache_and_is_silent_with_quiet(tmp_path):
 
 def test_the_views_and_the_graph_file_do_not_depend_on_the_merge_order(inputs, tmp_path):
     """Incremental builds merge new reports last: nothing written may depend on the order of merging."""
-    from kg import rdf
-    from kg.corpus import build as build_in_memory
-    from kg.engine import MAIN_VIEWS
-    from kg.graph import KnowledgeGraph
-    from kg.views import build_view, overview
-    from kg.viz import render
+    from kg.builder.corpus import build as build_in_memory
+    from kg.builder.engine import MAIN_VIEWS
+    from kg.graph.merged import KnowledgeGraph
+    from kg.outputs.pages import render
+    from kg.outputs.views import build_view, overview
+    from kg.rdf import write as rdf
 
     reports = build_in_memory([inputs]).reports
     forward, backward = KnowledgeGraph.from_reports(reports), KnowledgeGraph.from_reports(reversed(reports))
@@ -273,11 +273,16 @@ def test_the_cache_key_follows_the_code_of_the_extractors_not_of_the_views():
     from pathlib import Path
 
     import kg
-    from kg.engine import PER_REPORT_STAGES, _modules
+    from kg.builder.engine import per_report_sources
 
-    names = {path.name for path in _modules(Path(kg.__file__).parent, PER_REPORT_STAGES)}
-    assert {"measures.py", "normalize.py", "rdf.py", "serialize.py", "documents.py", "divisions.py"} <= names
-    assert not {"views.py", "viz.py", "cli.py", "engine.py", "analysis.py"} & names
+    package = Path(kg.__file__).parent
+    names = {path.relative_to(package).as_posix() for path in per_report_sources(package)}
+    assert {"extract/measures.py", "text/normalize.py", "link/divisions.py", "knowledge/vocab.py", "graph/merged.py",
+            "rdf/write.py", "rdf/syntax.py", "outputs/documents.py"} <= names
+    absent = {"rdf/read.py", "rdf/store.py", "rdf/query.py", "outputs/views.py", "outputs/pages.py", "outputs/analysis.py",
+              "cli.py", "builder/engine.py", "builder/cache.py"}
+    assert not absent & names
+    assert all((package / name).is_file() for name in absent)  # the names are real files, left out on purpose
 
 
 def test_small_additions_are_journalled_and_replayed(inputs, tmp_path):

@@ -7,7 +7,7 @@ from click.testing import CliRunner
 
 from conftest import ROOT
 from kg.cli import main
-from kg.evaluate import Score, compare_greedy, compare_sets, evaluate
+from kg.extract.evaluate import Score, compare_greedy, compare_sets, evaluate
 
 GOLD = ROOT / "tests" / "gold"
 

@@ -12,9 +12,9 @@ from click.testing import CliRunner
 
 import kg
 from conftest import ROOT, SEED
-from kg import engine
+from kg.builder import engine
+from kg.builder.engine import BuildError, build
 from kg.cli import EXIT_BUILD_FAILED, EXIT_SOME_FAILED, EXIT_USAGE, main
-from kg.engine import BuildError, build
 
 
 def kg_program(*args: str, timeout: int = 120) -> subprocess.CompletedProcess:
@@ -73,7 +73,7 @@ def test_an_output_that_cannot_be_written_fails_in_one_line_and_keeps_the_previo
     def full(*_args, **_kwargs):
         raise OSError(28, "No space left on device", str(out / "graph.html"))
 
-    monkeypatch.setattr("kg.engine.write_views", full)
+    monkeypatch.setattr("kg.builder.engine.write_views", full)
     result = CliRunner().invoke(main, ["build", str(SEED["000"]), str(SEED["001"]), "-o", str(out), "-q", "-j", "1"])
     assert result.exit_code == EXIT_BUILD_FAILED
     assert result.output.strip().splitlines()[-1].startswith("kg: build failed: cannot write") and "No space left" in result.output
@@ -105,7 +105,7 @@ def test_fifos_are_never_read(tmp_path):
 
 
 def test_a_folder_that_cannot_be_listed_is_a_failure(tmp_path, monkeypatch):
-    from kg import pipeline
+    from kg.builder import inputs as listing
 
     real_walk = os.walk
 
@@ -114,8 +114,8 @@ def test_a_folder_that_cannot_be_listed_is_a_failure(tmp_path, monkeypatch):
             onerror(PermissionError(13, "Permission denied", str(top) + "/locked"))
         yield from real_walk(top, onerror=onerror, **kwargs)
 
-    monkeypatch.setattr(pipeline.os, "walk", walk)
-    inputs = pipeline.collect([ROOT / "seeds"])
+    monkeypatch.setattr(listing.os, "walk", walk)
+    inputs = listing.collect([ROOT / "seeds"])
     assert len(inputs.files) == 5
     assert [f.reason for f in inputs.failures] == ["folder cannot be listed (Permission denied)"]
 
@@ -129,13 +129,13 @@ def test_a_file_name_that_is_not_utf8_is_built_and_printed_escaped(tmp_path):
     done = kg_program("build", str(folder), "-o", str(tmp_path / "out"), "-q")
     assert done.returncode == EXIT_SOME_FAILED and "empty.txt: empty file" in done.stderr
     assert (tmp_path / "out" / "documents.jsonl").read_text(encoding="utf-8").count("\n") == 1
-    from kg.pipeline import shown
+    from kg.builder.inputs import shown
 
     assert shown(os.path.join(str(folder), name)).endswith("r\\xffport\\n.txt")
 
 
 def test_a_file_too_large_is_refused_by_a_limit(tmp_path, monkeypatch):
-    from kg import read
+    from kg.text import read
 
     monkeypatch.setattr(read, "MAX_FILE_BYTES", 1000)
     big = tmp_path / "big.txt"
@@ -212,7 +212,7 @@ class Planted:
 def test_a_crafted_pack_record_is_never_unpickled(tmp_path):
     import pickle
 
-    from kg.cache import _HEADER
+    from kg.builder.cache import _HEADER
 
     folder = _copy_seeds(tmp_path)
     out = tmp_path / "out"
@@ -247,7 +247,7 @@ def test_a_garbled_record_is_detected_and_made_again(tmp_path):
 
 
 def test_a_cache_from_another_machine_is_ignored_and_rebuilt(tmp_path, monkeypatch):
-    from kg import cache
+    from kg.builder import cache
 
     folder = _copy_seeds(tmp_path)
     out = tmp_path / "out"

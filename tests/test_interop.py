@@ -20,7 +20,7 @@ import pytest
 import rdflib
 
 from conftest import CORPUS, CORPUS2, JAVA_LIBS, SEEDS, java_classpath, require_tool
-from kg import rdf
+from kg.rdf import write as rdf
 
 # Debian's libapache-jena-java and the libraries its riot needs (unversioned names; slf4j-nop keeps it quiet)
 JENA_JARS = ("jena-arq", "jena-base", "jena-cmds", "jena-core", "jena-dboe-base", "jena-dboe-index", "jena-dboe-storage",
@@ -33,7 +33,7 @@ JENA_JARS = ("jena-arq", "jena-base", "jena-cmds", "jena-core", "jena-dboe-base"
 @pytest.fixture(scope="module")
 def graphs(tmp_path_factory):
     """The seeds, corpus and corpus2 (seed 001 twice) built once per format: {format: graph file}."""
-    from kg.engine import build
+    from kg.builder.engine import build
 
     if not CORPUS.is_dir() or not CORPUS2.is_dir():
         pytest.skip("the corpus copies are missing")
@@ -129,7 +129,7 @@ def test_jena_riot_reads_every_format(graphs, expected, riot, fmt):
 
 def test_the_shapes_accept_the_graph_and_every_format_holds_it(graphs):
     """pySHACL on the Turtle file (half a minute); the other formats hold exactly its triples."""
-    from kg.validate import validate_file
+    from kg.rdf.validate import validate_file
 
     result = validate_file(graphs["turtle"])
     assert result.conforms, result.grouped()

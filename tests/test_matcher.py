@@ -7,8 +7,8 @@ import re
 import pytest
 
 from conftest import CORPUS, SEEDS
-from kg.anchors import requirements
-from kg.vocab import measures, problem_categories
+from kg.knowledge.anchors import requirements
+from kg.knowledge.vocab import measures, problem_categories
 
 
 def sentences():
@@ -64,8 +64,8 @@ def test_requirements_of_hand_made_patterns():
 
 
 def test_the_pattern_reader_knows_the_syntax_and_is_sound_where_it_does_not():
-    """kg.anchors reads patterns itself (the re module's parser is private): every construct, and fixed strings."""
-    from kg.anchors import fixed_strings
+    """kg.knowledge.anchors reads patterns itself (the re module's parser is private): every construct, and fixed strings."""
+    from kg.knowledge.anchors import fixed_strings
 
     assert requirements("(?P<what>复议|诉讼)案件") == [{"复议案件", "诉讼案件"}]  # a named group
     assert requirements("(?:公开){2}") == [{"公开公开"}] and requirements("公开{1,3}") == [{"公开"}]

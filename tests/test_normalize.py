@@ -8,9 +8,9 @@ import opencc
 import pytest
 
 from conftest import SEED
-from kg.normalize import normalize
-from kg.read import read
-from kg.textmap import AlignedText
+from kg.text.aligned import AlignedText
+from kg.text.normalize import normalize
+from kg.text.read import read
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,8 @@ import rdflib
 from rdflib.namespace import OWL, RDF, RDFS
 
 from conftest import ROOT, java_classpath
-from kg.resources import ontology_path
-from kg.validate import validate_file, validate_graph
+from kg.knowledge.resources import ontology_path
+from kg.rdf.validate import validate_file, validate_graph
 
 FZ = "https://w3id.org/fzkg/ontology#"
 
@@ -77,7 +77,7 @@ def test_a_report_with_two_years_is_a_violation(seed_graph):
 
 def test_a_report_whose_text_names_no_unit_or_year_still_conforms(tmp_path):
     """The second half of a real report: no title, year or unit; its statements hang on the report."""
-    from kg.corpus import build, write_outputs
+    from kg.builder.corpus import build, write_outputs
 
     lines = (ROOT / "seeds" / "000_5cc3c28cd58ae867.txt").read_text(encoding="utf-8").splitlines()
     (tmp_path / "half.txt").write_text("\n".join(lines[len(lines) // 2:]), encoding="utf-8")

@@ -8,8 +8,8 @@ from html.parser import HTMLParser
 import pytest
 import rdflib
 
-from kg import rdf
-from kg.corpus import write_outputs
+from kg.builder.corpus import write_outputs
+from kg.rdf import write as rdf
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +87,7 @@ def test_html_makes_no_request_outside_itself(seed_outputs):
 
 
 def test_report_text_cannot_break_out_of_the_data_block(seed_corpus, tmp_path):
-    from kg.viz import View, render
+    from kg.outputs.pages import View, render
 
     view = View("t", "t", "t")
     view.add_node("a", "unit", "</script><script>alert(1)</script>", evidence=[{"sentence": '"><img src=x onerror=alert(1)>'}])

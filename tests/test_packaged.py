@@ -12,8 +12,8 @@ import formats
 import pytest
 
 from conftest import SEED
-from kg.pipeline import process
-from kg.read import MAX_PDF_PAGES, MAX_TEXT_CHARS, MAX_XML_BYTES, MAX_ZIP_ENTRIES, ReadError, read_bytes
+from kg.extract.pipeline import process
+from kg.text.read import MAX_PDF_PAGES, MAX_TEXT_CHARS, MAX_XML_BYTES, MAX_ZIP_ENTRIES, ReadError, read_bytes
 
 TEXT = SEED["000"].read_text(encoding="utf-8")
 

@@ -18,7 +18,7 @@ import rdflib
 from click.testing import CliRunner
 
 from kg.cli import main
-from kg.query import QueryError, fill, resolve, run, saved_queries
+from kg.rdf.query import QueryError, fill, resolve, run, saved_queries
 
 EXPECTED_QUERIES = {"shared-measures", "units-running", "problem-categories", "top-instruments", "unit-profile",
                     "problems-remedies", "units-under"}
@@ -96,7 +96,7 @@ def test_query_errors_are_clear(seed_outputs, tmp_path):
 
 @pytest.mark.parametrize("fmt", ["ntriples", "jsonld", "trig"])
 def test_validate_reads_every_format_kg_writes(tmp_path, seed_corpus, fmt):
-    from kg import rdf
+    from kg.rdf import write as rdf
 
     path = tmp_path / f"graph{rdf.FORMATS[fmt]}"
     rdf.write(seed_corpus.graph, seed_corpus.reports, path, fmt)
@@ -238,7 +238,7 @@ def test_queries_reach_no_server_unless_allowed(seed_outputs, web, engine, tmp_p
 
 @pytest.mark.parametrize("engine", ["oxigraph", "rdflib"])
 def test_from_names_the_report_graphs_of_a_trig_file(tmp_path, seed_corpus, engine):
-    from kg import rdf
+    from kg.rdf import write as rdf
 
     path = tmp_path / "graph.trig"
     rdf.write(seed_corpus.graph, seed_corpus.reports, path, "trig")
@@ -260,7 +260,7 @@ def test_deep_nesting_is_refused_not_a_crash(seed_outputs):
 
 
 def test_an_engine_that_dies_is_reported_and_the_caller_lives():
-    from kg.query import _isolated
+    from kg.rdf.query import _isolated
 
     def crash(loaded):
         loaded()

@@ -13,7 +13,7 @@ import pytest
 import rdflib
 
 from conftest import ROOT, SEEDS
-from kg import rdf
+from kg.rdf import write as rdf
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +83,7 @@ def test_builds_are_byte_identical_across_hash_seeds(tmp_path, fmt):
 
 
 def test_rdflib_api_over_the_oxigraph_store(seed_outputs):
-    from kg.store import load_rdflib
+    from kg.rdf.store import load_rdflib
 
     graph = load_rdflib(seed_outputs["rdf"])
     assert type(graph.store).__name__ == "OxigraphStore"
@@ -91,7 +91,7 @@ def test_rdflib_api_over_the_oxigraph_store(seed_outputs):
 
 
 def test_the_shipped_context_is_the_one_the_writer_uses():
-    from kg.resources import ontology_path
+    from kg.knowledge.resources import ontology_path
 
     shipped = json.loads(ontology_path("context.jsonld").read_text(encoding="utf-8"))
     assert shipped == {"@context": rdf.jsonld_context()}

@@ -8,8 +8,8 @@ import formats
 import pytest
 
 from conftest import CORPUS, SEED, require_corpus
-from kg.pipeline import process
-from kg.read import ReadError, decode, read
+from kg.extract.pipeline import process
+from kg.text.read import ReadError, decode, read
 
 
 def _comparable(report):

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import pytest
 
+from kg.extract.pipeline import process
 from kg.link.hosts import read_address
 from kg.link.words import is_place
 from kg.model import SourceHint
-from kg.pipeline import process
 
 
 @pytest.fixture
@@ -132,7 +132,7 @@ def test_a_report_flattened_into_one_line_is_read_with_its_outline(report):
 def test_a_passage_without_title_year_or_unit_is_a_report_if_it_speaks_of_the_work(report, tmp_path):
     r = report("严格落实行政执法三项制度,聘请法律顾问参与重大行政决策,开展普法宣传进社区活动。")
     assert r.unit is None and len(r.measures) >= 3
-    from kg.read import ReadError
+    from kg.text.read import ReadError
 
     with pytest.raises(ReadError, match="does not look like a report"):
         report("今天天气很好。我们去公园散步,看到很多花。", name="diary.txt")
@@ -261,7 +261,7 @@ def test_the_page_address_is_read_from_the_file(report):
 
 
 def test_a_saved_page_keeps_its_canonical_address_or_its_saved_from_note():
-    from kg.html import html_to_text
+    from kg.text.html import html_to_text
 
     _, meta = html_to_text('<!-- saved from url=(0041)http://www.jiexi.gov.cn/a.html --><link rel="canonical" href="http://www.jiexi.gov.cn/b.html"><p>正文</p>')
     assert meta["url"] == "http://www.jiexi.gov.cn/b.html"

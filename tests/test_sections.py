@@ -60,7 +60,7 @@ def test_section_lookup_agrees_with_its_definition_everywhere():
     import random
 
     from kg.model import Section, SectionType
-    from kg.sections import Structure
+    from kg.text.sections import Structure
 
     rng = random.Random(3)
     for _ in range(200):
@@ -73,7 +73,7 @@ def test_section_lookup_agrees_with_its_definition_everywhere():
         structure = Structure(sections=sections)
         assert all(structure.section_at(x) is _innermost_by_scan(sections, x) for x in range(-1, cursor + 45))
     from conftest import SEED
-    from kg.sections import parse
+    from kg.text.sections import parse
 
     for report_structure in (parse(SEED[s].read_text(encoding="utf-8")) for s in SEED):
         assert all(report_structure.section_at(x) is _innermost_by_scan(report_structure.sections, x)
@@ -81,7 +81,7 @@ def test_section_lookup_agrees_with_its_definition_everywhere():
 
 
 def test_a_report_of_many_sections_numbers_them_in_order():
-    from kg.sections import parse
+    from kg.text.sections import parse
 
     text = "某县2023年法治政府建设工作报告\n" + "".join(
         f"{n}.第{n}项工作。\n" + "".join(f"({k})开展普法\n加强宣传。\n" for k in range(1, 31)) for n in range(1, 100))

@@ -14,9 +14,10 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kg import views, viz  # noqa: E402
-from kg.analysis import analyze, write  # noqa: E402
-from kg.corpus import build  # noqa: E402
+from kg.builder.corpus import build  # noqa: E402
+from kg.outputs import pages as viz  # noqa: E402
+from kg.outputs import views  # noqa: E402
+from kg.outputs.analysis import analyze, write  # noqa: E402
 
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
          "--disable-component-update", "--disable-sync"]

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from kg.model import Evidence, Report, Section, SectionType
-from kg.normalize import CleanText
-from kg.sections import Structure
+from kg.text.normalize import CleanText
+from kg.text.sections import Structure
 
 _SENTENCE_END = re.compile(r"[。!?！？]+[”’\"]?|\n")
 _LONG_SENTENCE = 240  # beyond this, semicolons also end a sentence

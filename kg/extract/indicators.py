@@ -6,9 +6,9 @@ import re
 from functools import lru_cache
 
 from kg.extract.base import Document
+from kg.knowledge.resources import read_tsv
+from kg.knowledge.vocab import Concept, measures, metrics
 from kg.model import Indicator, Report, SectionType
-from kg.resources import read_tsv
-from kg.vocab import Concept, measures, metrics
 
 _APPROX_BEFORE = re.compile(r"(约|近|超过|超|逾|达到?近|将近|大约)$")
 _APPROX_AFTER = ("余", "多", "左右", "以上")

@@ -6,11 +6,11 @@ import re
 from functools import lru_cache
 
 from kg.extract.base import Document
+from kg.knowledge.resources import read_tsv
 from kg.link.instruments import canonical, fold, table, tidy
 from kg.link.units import organ_lookup
 from kg.model import InstrumentMention, Report
-from kg.resources import read_tsv
-from kg.spans import Spans
+from kg.text.spans import Spans
 
 _TITLE = re.compile(r"《([^《》\n]{1,150})》")
 _INNER = re.compile(r"[〈<]([^〈〉<>]{2,120})[〉>]")

@@ -10,13 +10,13 @@ from functools import lru_cache
 
 from ahocorasick_rs import AhoCorasick
 
-from kg.anchors import fixed_strings, requirements
 from kg.extract.base import Document, Sentence
+from kg.knowledge.anchors import fixed_strings, requirements
+from kg.knowledge.resources import read_tsv
+from kg.knowledge.vocab import measures
 from kg.link.divisions import gazetteer
 from kg.link.words import is_word
 from kg.model import MeasureMention, Report, SectionType, Status
-from kg.resources import read_tsv
-from kg.vocab import measures
 
 # Future cues that make a sentence outside a plans section a plan. 将 alone is not one:
 # in work sections it is mostly the object marker (将法治建设工作层层分解).

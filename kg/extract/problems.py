@@ -6,9 +6,9 @@ import re
 from collections import Counter
 
 from kg.extract.base import Document
+from kg.knowledge.vocab import Scheme, measures, problem_categories
 from kg.model import Problem, Report, Section, SectionType, Status
-from kg.sections import marker_number
-from kg.vocab import Scheme, measures, problem_categories
+from kg.text.sections import marker_number
 
 _CN = "一二三四五六七八九十"
 # inline enumerations: 一是…二是…, 第一,…第二,…, 其一…其二…, (1)…(2)…, ①…②…

@@ -8,7 +8,7 @@ from kg.extract.base import Document
 from kg.link.divisions import LEVEL_NUMBERS, Division, gazetteer
 from kg.link.units import Context, build_context, choose, division_unit, organ_lookup, organ_unit
 from kg.model import OrganMention, Report, Unit
-from kg.spans import Spans
+from kg.text.spans import Spans
 
 _TITLE = re.compile(r"《[^《》\n]*》")
 # a place-like name glued to an organ is not ours when it is a generic word

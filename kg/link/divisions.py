@@ -17,8 +17,8 @@ from importlib import resources
 
 from ahocorasick_rs import AhoCorasick, MatchKind
 
+from kg.knowledge.resources import ontology_path
 from kg.link.words import is_place
-from kg.resources import ontology_path
 
 LEVEL_NAMES = {1: "province", 2: "prefecture", 3: "county", 4: "township"}
 LEVEL_NUMBERS = {name: number for number, name in LEVEL_NAMES.items()}

@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from urllib.parse import urlsplit
 
+from kg.knowledge.resources import read_tsv
 from kg.link.divisions import Division, Gazetteer, gazetteer
-from kg.resources import read_tsv
 
 _SUFFIXES = ("维吾尔自治区", "壮族自治区", "回族自治区", "特别行政区", "自治区", "自治州", "自治县", "自治旗", "街道",
              "地区", "林区", "特区", "省", "市", "州", "县", "区", "旗", "盟", "镇", "乡")

@@ -14,8 +14,8 @@ from functools import lru_cache
 
 from ahocorasick_rs import AhoCorasick
 
+from kg.knowledge.resources import read_tsv
 from kg.link.divisions import gazetteer
-from kg.resources import read_tsv
 
 _YEAR_RANGE = re.compile(r"(\()?\s*((?:19|20)\d{2})\s*年?\s*(?:[-—–－~〜至到]|——){1,2}\s*((?:19|20)\d{2})\s*年?\s*(\))?")
 _QUOTES = str.maketrans({'"': "“", "「": "“", "」": "”", "『": "“", "』": "”", "〈": "〈", "<": "〈", ">": "〉"})

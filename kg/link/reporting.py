@@ -21,6 +21,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from kg.knowledge.resources import read_tsv
 from kg.link.divisions import Gazetteer, gazetteer
 from kg.link.hosts import AddressHint
 from kg.link.units import (
@@ -36,7 +37,6 @@ from kg.link.units import (
     segment,
 )
 from kg.model import Unit
-from kg.resources import read_tsv
 
 _TITLE = re.compile(r"《([^《》\n]{2,80})》")
 _TITLE_WEIGHT = 1.5  # a place that opens the title of a document the report cites (its issuer, most often)

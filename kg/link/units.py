@@ -19,10 +19,10 @@ from functools import lru_cache
 
 from ahocorasick_rs import AhoCorasick, MatchKind
 
+from kg.knowledge.resources import read_tsv
 from kg.link.divisions import LEVEL_NAMES, Division, Gazetteer, gazetteer
 from kg.link.words import common_word
 from kg.model import Unit
-from kg.resources import read_tsv
 
 _GOVERNMENT = re.compile(r"(人民政府|政府|办事处|党工委|党委|党组|管委会|管理委员会)$")
 _GOVERNMENT_INFIX = ("人民政府", "政府")

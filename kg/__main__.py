@@ -1,0 +1,5 @@
+"""``python -m kg``: the command line, as the ``kg`` program."""
+
+from kg.cli import entry
+
+entry()

@@ -1,0 +1,317 @@
+"""The build cache: per-report results in append-only pack files, and the merged graph of the last build.
+
+A record holds what the outputs need of one report — its RDF block, its
+documents.jsonl line and its pickled graph delta — under the report's cache
+key. Each worker process appends records to a pack file of its own with one
+write per record (creating a file per report costs more than extracting it on
+a busy disk); opening the cache scans the record headers to index them, and a
+record cut short by a killed build is simply not indexed. When most of the
+packs is stale, or there are many small packs, the live records are copied to
+one new pack.
+
+**Nothing is unpickled that this machine did not write.** Every record, the
+merged graph's snapshot, its journal and the list of input files carry an
+HMAC-SHA256 made with a secret kept outside the output folder (``KG_CACHE_KEY``
+names its file; by default ``~/.cache/kg/cache.key``, created on first use,
+readable by its owner only). A record that fails the check — garbled on disk,
+cut short, copied from another machine, or crafted — is set aside with a
+warning and the report is built again; a snapshot that fails it is ignored
+and the graph merged again from the records. A cache folder shared with
+others is therefore never a way to run code in a build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import pickle
+import struct
+import time
+import uuid
+from functools import lru_cache
+from pathlib import Path
+from typing import BinaryIO, NamedTuple
+
+from kg.files.assemble import Range
+from kg.files.atomic import atomic_path
+
+STATE_FILE = "state.pkl"
+JOURNAL_FILE = "state.journal"
+FILES_FILE = "files.pkl"
+_HEADER = struct.Struct("<32sIII32s")  # key, the lengths of the block, the JSON line and the entry, then their MAC
+_SIGNED = struct.Struct("<32sQ")  # a MAC and the length of what it signs (snapshot, journal and file list)
+MAX_PACKS = 16
+
+
+@lru_cache(maxsize=1)
+def secret() -> bytes:
+    """The key of this machine's (this user's) caches: created once, kept outside every output folder."""
+    path = Path(os.environ.get("KG_CACHE_KEY") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "kg" / "cache.key")
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        pass
+    key = os.urandom(32)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(handle, "wb") as file:
+            file.write(key)
+        return key
+    except FileExistsError:  # another build created it meanwhile
+        return path.read_bytes()
+    except OSError:  # nowhere to keep it: a key for this process alone (the cache is then not reused)
+        return key
+
+
+def mac(*parts: bytes) -> bytes:
+    signer = hmac.new(secret(), digestmod=hashlib.sha256)
+    for part in parts:
+        signer.update(len(part).to_bytes(8, "little"))
+        signer.update(part)
+    return signer.digest()
+
+
+def sign(data: bytes) -> bytes:
+    """``data`` preceded by its MAC and length."""
+    return _SIGNED.pack(mac(data), len(data)) + data
+
+
+def read_signed(handle: BinaryIO) -> bytes | None:
+    """The next signed piece of a file, if it is whole and its MAC is right (None otherwise)."""
+    head = handle.read(_SIGNED.size)
+    if len(head) < _SIGNED.size:
+        return None
+    signature, length = _SIGNED.unpack(head)
+    if length > os.fstat(handle.fileno()).st_size - handle.tell():
+        return None  # longer than what is left of the file: cut short, or a length made up
+    data = handle.read(length)
+    return data if len(data) == length and hmac.compare_digest(signature, mac(data)) else None
+
+
+class Location(NamedTuple):
+    pack: str
+    offset: int  # of the record header
+    sizes: tuple[int, int, int]
+    signature: bytes = b""  # the record's MAC
+
+
+class Record(NamedTuple):
+    """One report's results."""
+
+    block: bytes  # its RDF block, in the build's format
+    jsonl: bytes  # its documents.jsonl line
+    entry: bytes  # pickled (report id, triple count, Stats, GraphDelta)
+
+
+class PackWriter:
+    """Appends records to a new pack file (one per process)."""
+
+    def __init__(self, directory: Path):
+        directory.mkdir(parents=True, exist_ok=True)
+        self.name = f"{uuid.uuid4().hex}.pack"
+        self.handle = open(directory / self.name, "ab", buffering=0)  # noqa: SIM115 - lives as long as the worker
+        self.offset = 0
+
+    def append(self, key: str, record: Record) -> Location:
+        sizes = (len(record.block), len(record.jsonl), len(record.entry))
+        signature = mac(key.encode("ascii"), record.block, record.jsonl, record.entry)
+        self.handle.write(_HEADER.pack(key.encode("ascii"), *sizes, signature) + record.block + record.jsonl + record.entry)
+        location = Location(self.name, self.offset, sizes, signature)
+        self.offset += _HEADER.size + sum(sizes)
+        return location
+
+
+class Cache:
+    """Records by cache key, read from the packs under ``root``; the last build's state beside them."""
+
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+        self.packs = self.root / "packs"  # created by the first writer: a build that reads nothing writes nothing
+        self.index: dict[str, Location] = {}
+        self._handles: dict[str, BinaryIO] = {}
+        self._verified: set[str] = set()
+        self.problems: list[str] = []  # what was found damaged, for the build's warnings
+        for pack in sorted(self.packs.glob("*.pack")):
+            self._scan(pack)
+
+    def _scan(self, pack: Path) -> None:
+        size = pack.stat().st_size
+        with open(pack, "rb") as handle:
+            offset = 0
+            while offset + _HEADER.size <= size:
+                handle.seek(offset)
+                raw_key, *sizes, signature = _HEADER.unpack(handle.read(_HEADER.size))
+                end = offset + _HEADER.size + sum(sizes)
+                if end > size:
+                    break  # cut short by a killed build
+                try:
+                    key = raw_key.decode("ascii")
+                except UnicodeDecodeError:
+                    self.problems.append(f"{pack.name}: a damaged record header at byte {offset}: the rest of the pack is set aside")
+                    break
+                self.index[key] = Location(pack.name, offset, tuple(sizes), signature)
+                offset = end
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.index
+
+    def valid(self, key: str) -> bool:
+        """Whether the record of ``key`` is here and whole, and was written with this machine's key.
+
+        A record that fails is dropped from the index (it will be made again) and named in :attr:`problems`.
+        """
+        if key in self._verified:
+            return True
+        location = self.index.get(key)
+        if location is None:
+            return False
+        parts = [self._read(key, part) for part in range(3)]
+        if all(len(p) == n for p, n in zip(parts, location.sizes)) and hmac.compare_digest(location.signature, mac(key.encode("ascii"), *parts)):
+            self._verified.add(key)
+            return True
+        del self.index[key]
+        self.problems.append(f"cache record {key[:12]}… damaged or not written on this machine: built again")
+        return False
+
+    def add(self, key: str, location: Location) -> None:
+        self.index[key] = location
+        self._verified.add(key)  # written by this build
+
+    def writer(self) -> PackWriter:
+        return PackWriter(self.packs)
+
+    def _read(self, key: str, part: int) -> bytes:
+        location = self.index[key]
+        handle = self._handles.get(location.pack)
+        if handle is None:
+            handle = self._handles[location.pack] = open(self.packs / location.pack, "rb")  # noqa: SIM115 - closed in close()
+        handle.seek(location.offset + _HEADER.size + sum(location.sizes[:part]))
+        return handle.read(location.sizes[part])
+
+    def range(self, key: str, part: int) -> Range:
+        """Where one part of a record (0 the RDF block, 1 the JSON line) lies in its pack file."""
+        location = self.index[key]
+        return Range(str(self.packs / location.pack), location.offset + _HEADER.size + sum(location.sizes[:part]), location.sizes[part])
+
+    def block(self, key: str) -> bytes:
+        return self._read(key, 0)
+
+    def jsonl(self, key: str) -> bytes:
+        return self._read(key, 1)
+
+    def entry(self, key: str) -> bytes:
+        return self._read(key, 2)
+
+    def close(self) -> None:
+        for handle in self._handles.values():
+            handle.close()
+        self._handles.clear()
+
+    def compact(self, live: set[str]) -> None:
+        """Drop the records of files no longer built: copy the live ones to one pack when that saves much."""
+        self.close()
+        packs = sorted(self.packs.glob("*.pack"))
+        total = sum(p.stat().st_size for p in packs)
+        kept = sum(_HEADER.size + sum(self.index[k].sizes) for k in live if k in self.index)
+        if len(packs) <= MAX_PACKS and total <= 2 * kept:
+            return
+        writer = self.writer()
+        for key in sorted(k for k in live if k in self.index and self.valid(k)):
+            record = Record(self.block(key), self.jsonl(key), self.entry(key))
+            self.index[key] = writer.append(key, record)
+        writer.handle.close()
+        self.close()
+        for pack in packs:
+            pack.unlink()
+        self.index = {k: v for k, v in self.index.items() if k in live}
+
+    # -------------------------------------------------------------- the last build's merged graph
+
+    def load_state(self, version: str) -> tuple[dict, list[dict]] | None:
+        """The last snapshot of the merged graph and the journal of builds since, if the same code wrote them.
+
+        The snapshot's version is read (and checked) before its graph, so that
+        a stale one costs nothing. A snapshot that fails its MAC is ignored;
+        journal records of another snapshot, cut short or failing theirs, end
+        the journal.
+        """
+        path = self.root / STATE_FILE
+        if not path.exists():
+            return None
+        try:
+            with open(path, "rb") as handle:
+                head = read_signed(handle)
+                header = pickle.loads(head) if head is not None else None
+                if not isinstance(header, tuple) or header[0] != version:
+                    if head is None:
+                        self.problems.append("the saved merged graph is damaged or was not written on this machine: merged again")
+                    return None
+                body = read_signed(handle)
+                if body is None:
+                    self.problems.append("the saved merged graph is damaged or was not written on this machine: merged again")
+                    return None
+                state = pickle.loads(body)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError, IndexError):
+            return None  # written by other code: merge again from the records
+        return {**state, "snapshot": header[1]}, list(self._journal(header[1]))
+
+    def _journal(self, snapshot: str):
+        path = self.root / JOURNAL_FILE
+        if not path.exists():
+            return
+        with open(path, "rb") as handle:
+            while True:
+                data = read_signed(handle)
+                if data is None:
+                    return  # the end, or a record cut short or not ours
+                try:
+                    record = pickle.loads(data)
+                except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+                    return
+                if isinstance(record, dict) and record.get("snapshot") == snapshot:
+                    yield record
+
+    def save_state(self, version: str, state: dict) -> str:
+        """Write a new snapshot (and drop the journal of the old one); returns its id."""
+        snapshot = uuid.uuid4().hex
+        with atomic_path(self.root / STATE_FILE) as temporary:
+            with open(temporary, "wb") as handle:
+                handle.write(sign(pickle.dumps((version, snapshot), protocol=pickle.HIGHEST_PROTOCOL)))
+                handle.write(sign(pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)))
+        (self.root / JOURNAL_FILE).unlink(missing_ok=True)
+        return snapshot
+
+    def append_journal(self, snapshot: str, record: dict) -> None:
+        """Add what a build merged on top of the snapshot, instead of writing the whole graph again."""
+        data = sign(pickle.dumps({**record, "snapshot": snapshot}, protocol=pickle.HIGHEST_PROTOCOL))
+        with open(self.root / JOURNAL_FILE, "ab") as handle:
+            handle.write(data)
+
+    # -------------------------------------------------------------- what each input file was, last time
+
+    def load_files(self, version: str) -> dict[str, tuple[int, int, str]]:
+        """path → (size, modification time, cache key) of the last build's inputs, if written by the same code.
+
+        Only files last modified well before that build finished are listed: a
+        file changed in the same clock tick as the listing must be read again.
+        """
+        path = self.root / FILES_FILE
+        try:
+            with open(path, "rb") as handle:
+                data = read_signed(handle)
+            if data is None:
+                return {}
+            written_version, written_at, files = pickle.loads(data)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+            return {}
+        if written_version != version:
+            return {}
+        settled = written_at - 2_000_000_000  # two seconds: coarser than any file system's clock
+        return {p: entry for p, entry in files.items() if entry[1] < settled}
+
+    def save_files(self, version: str, files: dict[str, tuple[int, int, str]]) -> None:
+        with atomic_path(self.root / FILES_FILE) as temporary:
+            with open(temporary, "wb") as handle:
+                handle.write(sign(pickle.dumps((version, time.time_ns(), files), protocol=pickle.HIGHEST_PROTOCOL)))

@@ -1,0 +1,690 @@
+"""The build engine: reports processed in worker processes and cached, merged in order, outputs assembled on disk.
+
+Each input gets a cache key: a digest of the code, the knowledge in
+ontology/, the division table, the output format and base IRI, the file's
+path and its bytes. A worker reads one report and appends to the cache what
+the outputs need of it (see :mod:`kg.builder.cache`); the main process only merges
+graph deltas, so it never holds the reports. The outputs are assembled from
+the cache in a fixed order (RDF blocks by report id, JSON lines by file), so
+any number of workers gives byte-identical files. The merged graph is saved
+as well: a later build whose inputs only grew starts from it and processes
+only the new files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import gc
+import hashlib
+import multiprocessing
+import os
+import pickle
+import re
+import shutil
+import signal
+import sys
+import tempfile
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, fields
+from functools import lru_cache
+from pathlib import Path
+from typing import NamedTuple
+
+from kg.builder.cache import Cache, Location, Record
+from kg.builder.inputs import as_paths, collect, input_name
+from kg.extract.pipeline import StageClock, process_source
+from kg.files.assemble import Assembly, assemble
+from kg.graph.merged import KnowledgeGraph, delta
+from kg.model import Failure, Report, SourceHint
+from kg.outputs import documents, views
+from kg.outputs import pages as viz
+from kg.rdf import write as rdf
+from kg.text.read import ReadError, load, read_bytes
+from kg.text.sources import Sources
+
+MAIN_VIEWS = ("shared-practices", "problems", "instruments")
+
+
+# The code that shapes a report's cached results — its record, graph delta, RDF block and JSON line —
+# by folder: the stages a report goes through and the writers of its pieces. Not the RDF reader, the
+# store, the views, the command line or this engine: changing them keeps every cached report.
+PER_REPORT_CODE = ("model.py", "knowledge", "text", "extract", "link", "graph", "rdf/write.py", "rdf/syntax.py",
+                   "outputs/documents.py")
+
+
+@lru_cache(maxsize=1)
+def pipeline_version() -> str:
+    """A digest of everything that shapes a report's results: that code, the knowledge, the division table."""
+    from kg.version import __version__
+    from kg.knowledge.resources import knowledge_version
+    from kg.link.divisions import table_version
+
+    digest = hashlib.sha256(f"{__version__}|{knowledge_version()}|{table_version()}".encode())
+    package = Path(__file__).resolve().parent.parent
+    for path in per_report_sources(package):
+        digest.update(path.relative_to(package).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def per_report_sources(package: Path) -> list[Path]:
+    """The Python files of :data:`PER_REPORT_CODE` under the package folder ``package``, in a fixed order."""
+    found: list[Path] = []
+    for name in PER_REPORT_CODE:
+        path = package / name
+        found += sorted(path.rglob("*.py")) if path.is_dir() else [path]
+    return found
+
+
+def cache_key(path: str, data: bytes, fmt: str, base: str, hint: SourceHint | None = None, name: str = "") -> str:
+    digest = hashlib.sha256(f"{pipeline_version()}\0{fmt}\0{base}\0{name}\0".encode())
+    digest.update(os.fsencode(path) + b"\0")
+    if hint is not None:
+        digest.update(f"{hint.url}\0{hint.unit}\0".encode())
+    digest.update(data)
+    return digest.hexdigest()[:32]
+
+
+class Entry(NamedTuple):
+    """One input of a build and its cache key."""
+
+    path: str
+    key: str
+    changed: bool = False  # edited after the build planned it: keyed again from the bytes read
+
+
+class Merged(NamedTuple):
+    """An input merged into the graph."""
+
+    path: str
+    key: str
+    report_id: str
+    triples: int  # in its RDF block
+    same_report: tuple | None = None  # (unit, year, opening): what another file of the same report shares
+    length: int = 0  # characters of the file
+
+
+@dataclass
+class Stats:
+    """Counts for the build summary, kept per report so that cached reports count without being read."""
+
+    reports: int = 0
+    linked: int = 0
+    dated: int = 0
+    problems: int = 0
+    indicators: int = 0
+
+    @classmethod
+    def of(cls, report: Report) -> Stats:
+        return cls(1, int(bool(report.unit and report.unit.linked)), int(report.year is not None), len(report.problems),
+                   len(report.indicators))
+
+    def add(self, other: Stats) -> None:
+        for name in (f.name for f in fields(self)):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass
+class Done:
+    """What processing one input gives the main process."""
+
+    entry: Entry
+    payload: bytes = b""  # the pickled (report id, triples, stats, delta): pickled once, in the worker
+    location: Location | None = None  # where the worker put its record in the cache
+    failure: Failure | None = None
+    fatal: str | None = None  # the worker could not start: the build stops
+    clock: StageClock | None = None
+    report: Report | None = None  # only when the caller keeps reports in memory
+
+
+class BuildError(Exception):
+    """The build itself failed (not an input): a worker that cannot start, an output that cannot be written, a lock held."""
+
+
+# ------------------------------------------------------------------------------ workers
+
+_TASK: dict = {}  # set in each worker: its pack writer, the RDF writer, whether to send reports back
+
+
+def _init_worker(fmt: str, base: str, cache_root: str | None, keep_reports: bool) -> None:
+    _TASK.clear()
+    try:
+        _warm_up()
+        _TASK.update(pack=Cache(cache_root).writer() if cache_root else None, writer=rdf.Writer(fmt, base), keep=keep_reports,
+                     fmt=fmt, base=base)
+    except Exception as err:  # noqa: BLE001 - told to the main process, which stops the build with it
+        _TASK["broken"] = f"{type(err).__name__}: {err}"
+
+
+def _start_worker(fmt: str, base: str, cache_root: str | None, keep_reports: bool) -> None:
+    """A worker process: its own lexicons (loaded while the main process loads the last build's graph).
+
+    It never raises: a worker that cannot start answers every task with the
+    reason, and the build stops (a pool would start it again and again).
+    """
+    for handle in _HELD:  # the build's lock belongs to the main process: if it is killed, the folder is free again
+        handle.close()
+    # Ctrl-C reaches the whole process group: the main process stops the pool and says so in one line
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _init_worker(fmt, base, cache_root, keep_reports)
+    gc.enable()  # the main process merges without collection; a worker's reports do make cycles
+
+
+def _work(task: tuple[Entry, SourceHint | None, str]) -> Done:
+    """Process one input: extract, make its graph delta, RDF block and JSON line, and cache them.
+
+    The file is read once; its cache key is computed again from those very
+    bytes, so that a file edited since the build planned it is cached under
+    what was extracted (``Done.entry`` then carries the new key).
+    """
+    entry, hint, name = task
+    clock = StageClock()
+    if "broken" in _TASK:
+        return Done(entry, fatal=_TASK["broken"], clock=clock)
+    try:
+        data = load(entry.path)
+        key = cache_key(entry.path, data, _TASK["fmt"], _TASK["base"], hint, name)
+        if key != entry.key:
+            entry = Entry(entry.path, key, changed=True)
+        clock.lap("read")
+        report = process_source(read_bytes(data, name), clock, hint)
+        change = delta(report)
+        clock.lap("graph")
+        pack = _TASK["pack"]
+        block, triples = rdf.report_block(report, writer=_TASK["writer"]) if pack else ("", 0)
+        clock.lap("serialise")
+        payload = pickle.dumps((report.id, triples, Stats.of(report), change), protocol=pickle.HIGHEST_PROTOCOL)
+        record = Record(block.encode("utf-8"), (documents.dumps(report) + "\n").encode("utf-8"), payload) if pack else None
+    except ReadError as err:
+        return Done(entry, failure=Failure(entry.path, str(err)), clock=clock)
+    except Exception as err:  # noqa: BLE001 - one file that breaks the extractors must not take the build down
+        return Done(entry, failure=Failure(entry.path, f"could not be processed ({type(err).__name__}: {err})"), clock=clock)
+    location = pack.append(entry.key, record) if record is not None else None  # an error here (a full disk) stops the build
+    clock.lap("cache")
+    return Done(entry, payload, location, clock=clock, report=report if _TASK["keep"] else None)
+
+
+def _warm_up() -> None:
+    """Load every lexicon, then freeze them out of the garbage collector's reach (it would scan them again and again)."""
+    from kg.knowledge.vocab import measures, metrics, problem_categories
+    from kg.link.divisions import gazetteer
+    from kg.link.instruments import table
+    from kg.link.units import organ_lookup
+    from kg.link.words import warm_up as words
+    from kg.text.normalize import _opencc
+
+    gazetteer().township_short_names(""), table(), organ_lookup(), measures(), metrics(), problem_categories(), _opencc(), words()
+    gc.freeze()
+
+
+@contextlib.contextmanager
+def paused_gc() -> Iterator[None]:
+    """No cyclic garbage collection while the main process builds the graph.
+
+    Merging, pickling and serialising create millions of long-lived objects
+    and no cycles; every collection would scan the whole growing graph, which
+    makes a 10,000-report build spend more time collecting than merging.
+    Objects are still freed by reference counting.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        # what the build made lives on (the graph) or is freed by reference counting: out of the collector's
+        # sight, or its next collection would scan millions of objects once more, for nothing
+        gc.freeze()
+        if enabled:
+            gc.enable()
+
+
+class Workers:
+    """Done items for the inputs to process, in their order: from worker processes, started at once, or from this one.
+
+    Worker processes load their lexicons and start reading while the main
+    process loads the last build's graph; each is forked without the graph.
+    """
+
+    def __init__(self, todo: list[Entry], jobs: int, fmt: str, base: str, cache_root: str | None, keep: bool,
+                 sources: Sources | None = None, names: dict[str, str] | None = None):
+        self.pool = None
+        tasks = [(entry, sources.get(entry.path) if sources else None, (names or {}).get(entry.path) or input_name(entry.path))
+                 for entry in todo]
+        if todo and jobs > 1:
+            context = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
+            self.pool = context.Pool(min(jobs, len(todo)), initializer=_start_worker, initargs=(fmt, base, cache_root, keep))
+            self.results = self.pool.imap(_work, tasks, chunksize=max(1, min(8, len(todo) // (jobs * 16))))
+        else:
+            self.results = self._here(tasks, fmt, base, cache_root, keep)
+
+    @staticmethod
+    def _here(todo: list[tuple[Entry, SourceHint | None, str]], fmt: str, base: str, cache_root: str | None, keep: bool) -> Iterator[Done]:
+        if not todo:
+            return
+        _init_worker(fmt, base, cache_root, keep)
+        try:
+            yield from map(_work, todo)
+        finally:
+            if _TASK.get("pack"):  # absent when the worker could not start
+                _TASK["pack"].handle.close()
+
+    def __next__(self) -> Done:
+        return next(self.results)
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.terminate()  # every result is in (or the build failed): nothing to wait for
+            self.pool.join()
+
+
+# ------------------------------------------------------------------------------ the build
+
+@dataclass
+class BuildResult:
+    """What a build did: the merged graph, failures and warnings, what it wrote, how long each stage took."""
+
+    graph: KnowledgeGraph
+    failures: list[Failure] = field(default_factory=list)
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+    entries: list[Merged] = field(default_factory=list)  # in input order
+    reports: list[Report] = field(default_factory=list)  # only when asked to keep them
+    stats: Stats = field(default_factory=Stats)
+    written: dict[str, Path] = field(default_factory=dict)
+    processed: int = 0  # inputs read and extracted in this build
+    cached: int = 0  # inputs whose results came from the cache
+    triples: int = 0
+    applied: list[str] = field(default_factory=list)  # cache keys of the reports merged by this build
+    changed: set[str] = field(default_factory=set)  # inputs edited while this build read them
+    entities: dict[str, tuple[str, int]] | None = None  # entity blocks by subject, as the last graph file had them
+    touched: set[str] = field(default_factory=set)  # nodes whose entity blocks are out of date
+    snapshot: str | None = None  # the saved merged graph this build started from
+    journal: int = 0  # reports merged on top of that snapshot by earlier builds
+    workers: StageClock = field(default_factory=StageClock)  # per-report stages, summed over the workers
+    main: StageClock = field(default_factory=StageClock)  # stages of the main process
+
+
+def plan(paths: Iterable[str | Path], fmt: str = "turtle", base: str = rdf.DEFAULT_BASE,
+         known: dict[str, tuple[int, int, str]] | None = None, sources: Sources | None = None,
+         exclude: Iterable[str | Path] = ()) -> tuple[list[Entry], list[Failure], dict[str, tuple[int, int, str]], dict[str, str]]:
+    """The inputs of a build with their cache keys, the paths that cannot be read, what each file was, and
+    the names the outputs give the files (:func:`kg.builder.inputs.input_name`).
+
+    A file listed in ``known`` with the same size and modification time keeps
+    its key without being read again (as git's index does); ``known`` belongs
+    to one version of the sources list, whose hints are part of the keys.
+    """
+    inputs = collect(paths, exclude)
+    known = known or {}
+    entries, failures, files = [], list(inputs.failures), {}
+    for path in inputs.files:
+        try:
+            status = os.stat(path)
+            seen = known.get(path)
+            if seen and seen[:2] == (status.st_size, status.st_mtime_ns):
+                key = seen[2]
+            else:
+                key = cache_key(path, load(path), fmt, base, sources.get(path) if sources else None, inputs.names[path])
+        except ReadError as err:
+            failures.append(Failure(path, str(err)))
+            continue
+        except OSError as err:
+            failures.append(Failure(path, f"cannot be read ({err.strerror or err})"))
+            continue
+        entries.append(Entry(path, key))
+        files[path] = (status.st_size, status.st_mtime_ns, key)
+    return entries, failures, files, inputs.names
+
+
+def merge(entries: list[Entry], *, jobs: int = 1, fmt: str = "turtle", base: str = rdf.DEFAULT_BASE, cache: Cache | None = None,
+          keep_reports: bool = False, progress: Callable[[int, int], None] | None = None,
+          result: BuildResult | None = None, use_state: bool = True, sources: Sources | None = None,
+          names: dict[str, str] | None = None) -> BuildResult:
+    """Process the inputs not in the cache and merge every report into one graph, in input order.
+
+    With a cache, the last build's merged graph is the starting point when
+    every input it merged is still an input, unchanged; then only the others
+    are merged into it. Two inputs with the same text (the same report id)
+    are merged once; the second is left out with a warning.
+    """
+    result = result or BuildResult(KnowledgeGraph())
+    todo = [e for e in entries if keep_reports or cache is None or not cache.valid(e.key)]  # damaged records: made again
+    workers = Workers(todo, jobs, fmt, base, str(cache.root) if cache is not None else None, keep_reports, sources, names)
+    try:
+        return _merge(entries, todo, workers, cache, keep_reports, use_state, progress, result, names)
+    finally:
+        workers.close()
+
+
+def _merge(entries: list[Entry], todo: list[Entry], workers: Workers, cache: Cache | None, keep_reports: bool, use_state: bool,
+           progress: Callable[[int, int], None] | None, result: BuildResult, names: dict[str, str] | None = None) -> BuildResult:
+    state = _state(cache) if cache is not None and use_state and not keep_reports else None
+    merged: dict[Entry, Merged] = {}  # inputs already in the starting graph (each has its record in the cache)
+    if state and {Entry(m.path, m.key) for m in state["entries"]} <= set(entries) - set(todo):
+        merged = {Entry(m.path, m.key): m for m in state["entries"]}
+        result.graph, result.stats = state["graph"], state["stats"]
+        result.warnings.extend(state["warnings"])
+        result.snapshot, result.journal = state["snapshot"], state["journal"]
+        result.entities, result.touched = state["entities"], state["touched"]
+    result.main.lap("cache")
+    in_state = {m.report_id for m in merged.values()}
+    pending = set(todo)
+    seen: dict[str, str] = {}
+    # (unit, year, opening) → (path, length) of the file merged for that report
+    same: dict[tuple, tuple[str, int]] = {m.same_report: (m.path, m.length) for m in merged.values() if m.same_report}
+    superseded: set[str] = set()  # files merged before a longer file of the same report came
+    paths: dict[str, str] = {}  # report id → the input it was read from, for the reports kept in memory
+    conflict = False
+    for number, entry in enumerate(entries, 1):
+        done = next(workers) if entry in pending else None
+        result.main.lap("workers")  # waiting for the workers (or, with one process, doing their work)
+        if done is not None:
+            if done.fatal:
+                raise BuildError(f"the worker processes could not start: {done.fatal}")
+            result.workers.merge(done.clock)
+            result.processed += 1
+            if done.entry.changed:  # edited since it was planned: cached (and merged) under what was read
+                result.warnings.append((entry.path, "changed while the build read it: built from the content read"))
+                result.changed.add(entry.path)
+                entry = done.entry
+            if done.location and cache is not None:
+                cache.add(entry.key, done.location)
+        else:
+            result.cached += 1
+        if entry in merged:
+            seen[merged[entry].report_id] = entry.path
+            result.entries.append(merged[entry])
+        elif done is not None and done.failure:
+            result.failures.append(done.failure)
+        else:
+            report_id, triples, stats, change = pickle.loads(done.payload if done else cache.entry(entry.key))
+            twin = same.get(change.same_report) if change.same_report else None
+            if report_id in seen:
+                result.warnings.append((entry.path, f"same text as {seen[report_id]}: left out"))
+            elif report_id in in_state:
+                conflict = True  # a new file repeats one already merged, and comes first: merge all again
+            elif twin is not None and change.length <= twin[1]:
+                result.warnings.append((entry.path, _same_report(twin[0], change.length, twin[1])))
+            elif twin is not None:  # a longer file of a report merged already: merge all again without the shorter one
+                superseded.add(twin[0])
+                conflict = True
+                if done is not None and done.report is not None:
+                    result.reports.append(done.report)  # kept in memory: the graph is made again from the reports
+                    paths[done.report.id] = entry.path
+            else:
+                seen[report_id] = entry.path
+                if change.same_report:
+                    same[change.same_report] = (entry.path, change.length)
+                result.graph.apply(change)
+                result.stats.add(stats)
+                result.entries.append(Merged(entry.path, entry.key, report_id, triples, change.same_report, change.length))
+                result.applied.append(entry.key)
+                result.touched |= change.entity_keys()
+                result.warnings.extend((entry.path, warning) for warning in change.warnings)
+                if done is not None and done.report is not None:
+                    result.reports.append(done.report)
+                    paths[done.report.id] = entry.path
+        if progress:
+            progress(number, len(entries))
+        result.main.lap("merge")
+    if conflict and cache is None:  # the reports are in memory (kept): the graph is made again from them, in input order
+        order = {entry.path: n for n, entry in enumerate(entries)}
+        kept_reports = sorted((r for r in result.reports if paths[r.id] not in superseded), key=lambda r: order[paths[r.id]])
+        again = BuildResult(KnowledgeGraph(), warnings=[w for w in result.warnings if w[0] not in superseded])
+        keys = {entry.path: entry.key for entry in entries}
+        for report in kept_reports:
+            path = paths[report.id]
+            change = delta(report)
+            again.graph.apply(change)
+            again.stats.add(Stats.of(report))
+            again.entries.append(Merged(path, keys[path], report.id, 0, change.same_report, change.length))
+            again.warnings.extend((path, warning) for warning in change.warnings if (path, warning) not in again.warnings)
+        again.applied = [m.key for m in again.entries]
+        result.reports = kept_reports
+    elif conflict:  # everything readable is in the cache now: only the merge is done again, without the state
+        failed = {failure.path for failure in result.failures} | superseded
+        again = merge([e for e in entries if e.path not in failed], cache=cache, use_state=False, names=names)
+    if conflict:
+        for path in sorted(superseded):
+            left = next(m for m in result.entries if m.path == path)
+            kept = next(m for m in again.entries if m.same_report == left.same_report)
+            again.warnings.append((path, _same_report(kept.path, left.length, kept.length)))
+        result.graph, result.stats, result.snapshot, result.journal = again.graph, again.stats, None, 0
+        result.entities, result.touched = None, set()
+        result.entries, result.applied, result.warnings = again.entries, again.applied, again.warnings
+    return result
+
+
+def _same_report(kept: str, length: int, kept_length: int) -> str:
+    """The warning for a file left out because a longer file holds the same report."""
+    return f"same report as {kept} (same unit, year and opening; {length} characters against {kept_length}): left out, {kept} kept"
+
+
+def _state(cache: Cache) -> dict | None:
+    """The last build's merged graph: its snapshot with the journal of later builds replayed."""
+    loaded = cache.load_state(pipeline_version())
+    if loaded is None:
+        return None
+    state, journal = loaded
+    state["journal"], state["touched"] = 0, set()
+    for record in journal:
+        if not all(cache.valid(key) for key in record["applied"]):
+            return None  # a record the journal needs is gone
+        for key in record["applied"]:
+            _report_id, _triples, stats, change = pickle.loads(cache.entry(key))
+            state["graph"].apply(change)
+            state["stats"].add(stats)
+            state["touched"] |= change.entity_keys()
+        state["entries"], state["warnings"] = record["entries"], record["warnings"]
+        state["journal"] += len(record["applied"])
+    return state
+
+
+def build(paths: Iterable[str | Path], out_dir: str | Path, *, fmt: str = "turtle", base: str = rdf.DEFAULT_BASE,
+          jobs: int | None = None, cache_dir: str | Path | None = None, use_cache: bool = True,
+          store_dir: str | Path | None = None, progress: Callable[[int, int], None] | None = None,
+          sources: Sources | None = None) -> BuildResult:
+    """Build the graph of ``paths`` into ``out_dir``: the graph file, views, documents.jsonl (and an Oxigraph store).
+
+    ``jobs`` worker processes (default: one per core) read the reports; the
+    outputs are the same for any number. With ``use_cache``, per-report
+    results are kept in ``cache_dir`` (default ``out_dir/.kg-cache``) and a
+    later build redoes only the files that are new or changed. Every file is
+    replaced atomically; nothing is written when no input could be read.
+    ``sources`` (:func:`kg.text.sources.load`) gives the page address or unit of files.
+    """
+    paths = as_paths(paths)
+    base = rdf.base_iri(base)
+    rdf.Writer(fmt, base)  # an unknown format or a base that cannot be written: refused here, before any worker starts
+    if jobs is not None and (not isinstance(jobs, int) or jobs < 1):
+        raise ValueError(f"jobs must be a positive whole number, not {jobs!r}")
+    with paused_gc():
+        return _build(paths, Path(out_dir), fmt, base, jobs or os.cpu_count() or 1, cache_dir, use_cache, store_dir, progress, sources)
+
+
+def _build(paths, out_dir: Path, fmt: str, base: str, jobs: int, cache_dir, use_cache: bool, store_dir, progress,
+           sources: Sources | None = None) -> BuildResult:
+    with locked(out_dir):
+        return _build_locked(paths, out_dir, fmt, base, jobs, cache_dir, use_cache, store_dir, progress, sources)
+
+
+LOCK_FILE = ".kg-build.lock"
+
+
+@contextlib.contextmanager
+def locked(out_dir: Path) -> Iterator[None]:
+    """One build at a time per output folder: a second one stops at once with the reason (:class:`BuildError`).
+
+    The lock is the operating system's (``flock``) on a file in the folder:
+    it goes when the build's process does, however it ends.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not on POSIX: no lock
+        yield
+        return
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        handle = open(out_dir / LOCK_FILE, "a+")  # noqa: SIM115 - held for the whole build
+    except OSError as err:
+        raise BuildError(f"cannot write into {out_dir} ({err.strerror or err})") from None
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BuildError(f"another build is writing into {out_dir}: wait for it to end, or build into another folder") from None
+        _HELD.append(handle)
+        yield
+    finally:
+        if handle in _HELD:
+            _HELD.remove(handle)
+        handle.close()
+
+
+_HELD: list = []  # the lock files this process holds: a forked worker closes its copies (a killed build frees its folder)
+
+
+def _build_locked(paths, out_dir: Path, fmt: str, base: str, jobs: int, cache_dir, use_cache: bool, store_dir, progress,
+                  sources: Sources | None = None) -> BuildResult:
+    root = Path(cache_dir or out_dir / ".kg-cache") if use_cache else Path(tempfile.mkdtemp(prefix="kg-cache-"))
+    remove_leftovers(out_dir, root)
+    cache = Cache(root)
+    inputs_version = f"{pipeline_version()}|{fmt}|{base}|{sources.digest if sources else ''}"
+    entries, failures, files, names = plan(paths, fmt, base, cache.load_files(inputs_version) if use_cache else None, sources,
+                                           exclude=[out_dir, root])
+    result = BuildResult(KnowledgeGraph(), failures=failures)
+    staging = out_dir / f"{STAGING_PREFIX}{uuid.uuid4().hex[:12]}"  # every output is written here, then moved into place together
+    try:
+        merge(entries, jobs=jobs, fmt=fmt, base=base, cache=cache, progress=progress, result=result, sources=sources, names=names)
+        if not result.entries:
+            return result
+        # with a second core, the graph file and documents.jsonl are copied from the cache while the views are drawn
+        assembly = write_graph(result, cache, staging, fmt, base, background=jobs > 1)
+        try:
+            result.written.update(write_views(result.graph, staging))
+            result.main.lap("html")
+        finally:
+            if assembly is not None:
+                assembly.wait()  # also when the views failed: the files are then complete, not cut short
+        result.main.lap("writer")  # waiting for the helper, if the views were done first
+        result.written = publish(staging, out_dir, result.written)
+        if use_cache:
+            cache.compact({m.key for m in result.entries})
+            _save_state(cache, result)
+            cache.save_files(inputs_version, {path: known for path, known in files.items() if path not in result.changed})
+            result.main.lap("cache")
+        result.warnings.extend((str(root), problem) for problem in cache.problems)  # told, not kept for the next build
+        if store_dir:
+            from kg.rdf.store import replace_store
+
+            result.written["store"] = replace_store(result.written["rdf"], Path(store_dir))
+            result.main.lap("store")
+    except OSError as err:
+        if err.errno not in _NO_ROOM:
+            raise
+        # a full disk, a read-only folder: named by the folder the user gave, not the staging one
+        where = err.filename if isinstance(err.filename, str) and not Path(err.filename).is_relative_to(staging) else out_dir
+        raise BuildError(f"cannot write into {where} ({err.strerror or err})") from None
+    finally:
+        cache.close()
+        shutil.rmtree(staging, ignore_errors=True)
+        if not use_cache:
+            shutil.rmtree(root, ignore_errors=True)
+    return result
+
+
+STAGING_PREFIX = ".kg-new-"
+_NO_ROOM = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES, errno.EPERM}  # what stops every write
+_ATOMIC_TEMPORARY = re.compile(r"\..+\.[a-z0-9_]{8}\.tmp\Z")  # kg.files.atomic.atomic_path's names: .graph.ttl.k3j_x9a2.tmp
+
+
+def remove_leftovers(out_dir: Path, cache_root: Path) -> None:
+    """Staging folders and temporary files a killed build left behind (the caller holds the folder's lock)."""
+    for folder in (out_dir, cache_root, cache_root / "packs"):
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            continue
+        for name in names:
+            path = folder / name
+            if name.startswith(STAGING_PREFIX) and path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+            elif _ATOMIC_TEMPORARY.match(name):
+                with contextlib.suppress(OSError):
+                    path.unlink()
+
+
+def publish(staging: Path, out_dir: Path, written: dict[str, Path]) -> dict[str, Path]:
+    """Move every file written under ``staging`` to the same place under ``out_dir``; returns where they now are.
+
+    Nothing is moved before everything is written, so a build that fails on
+    the way leaves the previous outputs whole, never a mix of two builds.
+    """
+    moved = {}
+    for path in sorted(p for p in staging.rglob("*") if p.is_file()):
+        target = out_dir / path.relative_to(staging)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(path, target)
+    for name, path in written.items():
+        moved[name] = out_dir / Path(path).relative_to(staging) if Path(path).is_relative_to(staging) else Path(path)
+    return moved
+
+
+JOURNAL_SHARE = 0.10  # reports merged on top of a snapshot, as a share of all, before a new snapshot is due
+
+
+def _save_state(cache: Cache, result: BuildResult) -> None:
+    """Keep the merged graph for the next build: a journal record of what was added, or a new snapshot.
+
+    Writing the whole graph costs seconds at 10,000 reports; a build that
+    added a few reports to a snapshot records their cache keys instead, and
+    the next build replays them.
+    """
+    warnings = [w for w in result.warnings if not w[1].startswith(("same text as", "same report as"))]  # found again each build
+    merged_since = result.journal + len(result.applied)
+    if result.snapshot and merged_since <= JOURNAL_SHARE * len(result.entries):
+        if result.applied:
+            cache.append_journal(result.snapshot, {"entries": result.entries, "applied": result.applied, "warnings": warnings})
+        return
+    cache.save_state(pipeline_version(), {"entries": result.entries, "graph": result.graph, "stats": result.stats, "warnings": warnings,
+                                          "entities": result.entities})
+
+
+def write_graph(result: BuildResult, cache: Cache, out_dir: Path, fmt: str, base: str, background: bool = False) -> Assembly | None:
+    """Write the graph file and documents.jsonl from the cache and the merged graph (in a helper process if ``background``).
+
+    Only the entities are drawn here; the report blocks and JSON lines are
+    copied from the cache's packs. Returns the helper's :class:`Assembly`
+    to wait for, if there is one.
+    """
+    writer = rdf.Writer(fmt, base)
+    rdf_path, documents_path = out_dir / f"graph{rdf.FORMATS[fmt]}", out_dir / "documents.jsonl"
+    if result.entities is None:
+        result.entities = rdf.entity_texts(result.graph, writer)
+    else:  # the last graph file's entities, with the ones this build's reports touched drawn again
+        result.entities.update(rdf.entity_texts(result.graph, writer, sorted(result.touched)))
+    blocks = [cache.range(m.key, 0) for m in sorted(result.entries, key=lambda m: m.report_id)]
+    pieces, triples = rdf.graph_pieces(writer, result.graph, blocks, result.entities)
+    result.triples = triples + sum(m.triples for m in result.entries)
+    lines = [cache.range(m.key, 1) for m in sorted(result.entries)]
+    result.written.update(rdf=rdf_path, documents=documents_path)
+    if background:
+        assembly = Assembly({rdf_path: pieces, documents_path: lines})
+        result.main.lap("serialise")
+        return assembly
+    assemble(rdf_path, pieces)
+    result.main.lap("serialise")
+    assemble(documents_path, lines)
+    result.main.lap("documents")
+    return None
+
+
+def write_views(graph: KnowledgeGraph, out_dir: Path) -> dict[str, Path]:
+    """graph.html (the overview) and views/*.html (the main views)."""
+    written = {"html": out_dir / "graph.html", **{name: out_dir / "views" / f"{name}.html" for name in MAIN_VIEWS}}
+    digest = views.Digest(graph)
+    viz.write(views.overview(graph, digest), written["html"])
+    for name in MAIN_VIEWS:
+        viz.write(views.build_view(graph, name, digest=digest), written[name])
+    return written

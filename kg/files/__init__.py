@@ -1,0 +1,1 @@
+"""Writing files: atomically, assembled from pieces, or to standard output."""

@@ -1,0 +1,1 @@
+"""The knowledge kg reads: ontology resources, vocabularies, lexicons and their patterns."""

@@ -1,0 +1,184 @@
+"""The SKOS concept schemes of ontology/ (measures, problem categories) as lookup tables."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from ahocorasick_rs import AhoCorasick
+from rdflib import Graph, Namespace, URIRef
+from rdflib.namespace import SKOS
+
+from kg.knowledge.anchors import MAX_SETS, requirements
+from kg.knowledge.resources import ontology_path
+
+FZ = Namespace("https://w3id.org/fzkg/ontology#")
+MEASURE = Namespace("https://w3id.org/fzkg/measure/")
+PROBLEM = Namespace("https://w3id.org/fzkg/problem/")
+METRIC = Namespace("https://w3id.org/fzkg/metric/")
+
+
+@dataclass(frozen=True)
+class Concept:
+    """One concept of a scheme, with everything the matchers need."""
+
+    id: str
+    iri: str
+    label: str
+    label_en: str
+    definition: str
+    phrases: tuple[str, ...]  # Chinese pref/alt/hidden labels, matched literally
+    patterns: tuple[re.Pattern, ...]
+    broader: tuple[str, ...]
+    narrower: tuple[str, ...]
+    implies: tuple[str, ...]
+    addressed_by: tuple[str, ...]
+    theme: bool
+    unit_kind: str | None = None  # metrics: the kind of unit of measure they are counted in
+    counts: str | None = None  # metrics: the measure they count
+
+
+@dataclass(frozen=True)
+class Match:
+    start: int
+    end: int
+    concept: str
+    phrase: str
+
+
+class Scheme:
+    """A concept scheme: concepts by id, and a matcher over their phrases and patterns."""
+
+    def __init__(self, graph: Graph, namespace: Namespace):
+        self.namespace = namespace
+        self.concepts: dict[str, Concept] = {}
+        scheme_iri = namespace["scheme"]
+        # a theme groups other concepts and is never matched itself
+        themes = set(graph.objects(scheme_iri, SKOS.hasTopConcept)) & set(graph.objects(None, SKOS.broader))
+        for iri in sorted(set(graph.subjects(SKOS.inScheme, scheme_iri))):
+            local = str(iri)[len(str(namespace)):]
+
+            def texts(predicate, lang="zh", iri=iri):
+                return sorted(str(o) for o in graph.objects(iri, predicate) if getattr(o, "language", None) == lang)
+
+            def ids(predicate, iri=iri):
+                return tuple(sorted(str(o)[len(str(namespace)):] if str(o).startswith(str(namespace)) else str(o).rsplit("/", 1)[-1]
+                                    for o in graph.objects(iri, predicate)))
+
+            pref = texts(SKOS.prefLabel)
+            phrases = {p for p in pref + texts(SKOS.altLabel) + texts(SKOS.hiddenLabel) if p}
+            self.concepts[local] = Concept(
+                id=local,
+                iri=str(iri),
+                label=pref[0] if pref else local,
+                label_en=(texts(SKOS.prefLabel, "en") or [local])[0],
+                definition=(texts(SKOS.definition, "en") or [""])[0],
+                phrases=tuple(sorted(phrases, key=lambda p: (-len(p), p))),
+                patterns=tuple(re.compile(str(p)) for p in sorted(graph.objects(iri, FZ.matchPattern))),
+                broader=ids(SKOS.broader),
+                narrower=ids(SKOS.narrower),
+                implies=ids(FZ.implies),
+                addressed_by=ids(FZ.addressedBy),
+                theme=iri in themes,
+                unit_kind=next((str(o) for o in graph.objects(iri, FZ.unitKind)), None),
+                counts=next(iter(ids(FZ.countsMeasure)), None),
+            )
+        self.order = {cid: i for i, cid in enumerate(self.concepts)}
+        # One Aho-Corasick pass finds both the concepts' literal phrases and the literals their
+        # patterns require. A pattern runs only on text that holds one string of each of its
+        # required sets. The sets are bits of one integer, set by set (bit i of set k stands for
+        # pattern i's k-th set), so the literals of a sentence fold in with one OR each and a few
+        # masks tell which patterns have all their sets present.
+        phrases: dict[str, tuple[str, ...]] = {}
+        for concept in self.concepts.values():
+            if not concept.theme:
+                for phrase in concept.phrases:
+                    phrases[phrase] = phrases.get(phrase, ()) + (concept.id,)
+        self._patterned = [(c.id, p) for c in self.concepts.values() if not c.theme for p in c.patterns]
+        count = len(self._patterned)
+        self._unanchored = 0
+        self._needs: list[int] = [0] * MAX_SETS  # patterns with more than k sets, by k
+        bits: dict[str, int] = {}
+        for index, (_concept, pattern) in enumerate(self._patterned):
+            sets = requirements(pattern)
+            if not sets:
+                self._unanchored |= 1 << index
+            for slot, literals in enumerate(sets):
+                self._needs[slot] |= 1 << index
+                for literal in literals:
+                    bits[literal] = bits.get(literal, 0) | 1 << (slot * count + index)
+        self._literals = [(literal, phrases.get(literal, ()), bits.get(literal, 0)) for literal in sorted(phrases.keys() | bits.keys())]
+        self._matcher = AhoCorasick([literal for literal, _, _ in self._literals]) if self._literals else None
+
+    def __getitem__(self, concept_id: str) -> Concept:
+        return self.concepts[concept_id]
+
+    def __contains__(self, concept_id: str) -> bool:
+        return concept_id in self.concepts
+
+    def iri(self, concept_id: str) -> URIRef:
+        return self.namespace[concept_id]
+
+    def find(self, text: str) -> list[Match]:
+        """Every phrase and pattern match in ``text`` (overlaps kept), in text order."""
+        if not text or self._matcher is None:
+            return []
+        found: set[Match] = set()
+        present = 0
+        literals = self._literals
+        for index, start, end in self._matcher.find_matches_as_indexes(text, overlapping=True):
+            literal, concept_ids, mask = literals[index]
+            present |= mask
+            for concept_id in concept_ids:
+                found.add(Match(start, end, concept_id, literal))
+        for index in self._ready(present):
+            concept_id, pattern = self._patterned[index]
+            for m in pattern.finditer(text):
+                if m.end() > m.start() and "\n" not in m.group(0):
+                    found.add(Match(m.start(), m.end(), concept_id, m.group(0)))
+        return sorted(found, key=lambda m: (m.start, m.end, self.order[m.concept]))
+
+    def _ready(self, present: int) -> list[int]:
+        """The patterns whose required sets all have a string among the ``present`` bits, in order."""
+        count = len(self._patterned)
+        every = (1 << count) - 1
+        ready = self._unanchored | (present & self._needs[0])
+        for slot in range(1, MAX_SETS):
+            ready &= (present >> (slot * count)) | ~self._needs[slot] & every
+        out = []
+        while ready:
+            lowest = ready & -ready
+            out.append(lowest.bit_length() - 1)
+            ready ^= lowest
+        return out
+
+    def phrase_concepts(self, text: str) -> set[str]:
+        """Concepts whose literal phrases occur in ``text``."""
+        if not text or self._matcher is None:
+            return set()
+        return {cid for index, _start, _end in self._matcher.find_matches_as_indexes(text, overlapping=True) for cid in self._literals[index][1]}
+
+
+def _load(filename: str, namespace: Namespace) -> Scheme:
+    graph = Graph()
+    graph.parse(ontology_path(filename), format="turtle")
+    return Scheme(graph, namespace)
+
+
+@lru_cache(maxsize=1)
+def measures() -> Scheme:
+    """The measure scheme (ontology/measures.ttl)."""
+    return _load("measures.ttl", MEASURE)
+
+
+@lru_cache(maxsize=1)
+def metrics() -> Scheme:
+    """The scheme of typed metrics (ontology/metrics.ttl)."""
+    return _load("metrics.ttl", METRIC)
+
+
+@lru_cache(maxsize=1)
+def problem_categories() -> Scheme:
+    """The problem-category scheme (ontology/problems.ttl)."""
+    return _load("problems.ttl", PROBLEM)

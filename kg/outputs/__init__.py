@@ -1,0 +1,1 @@
+"""What users read: documents.jsonl, views, HTML pages, analyses and exports."""

@@ -1,0 +1,165 @@
+"""Interactive HTML graphs: views of the knowledge graph assembled with pyvis, rendered offline.
+
+pyvis' own templates load Bootstrap and vis-network from CDNs (DESIGN.md §4),
+so the network pyvis assembles is rendered through ``templates/network.html``:
+vis-network is inlined from the pyvis wheel, the data travels as JSON in a
+``<script type="application/json">`` block, and tooltips are built from text
+nodes in the page, so no report text can become markup and the page makes no
+request outside itself (a Content-Security-Policy says so to the browser too).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+from pyvis.network import Network
+
+from kg.files.atomic import write_text
+from kg.graph.merged import CITES, IMPLEMENTS, PLANS, KnowledgeGraph
+
+KINDS = [
+    {"id": "unit", "label": "单位 unit", "color": "#4e79a7", "border": "#2f4b68", "shape": "dot", "font": 16},
+    {"id": "measure", "label": "措施 measure", "color": "#59a14f", "border": "#356130", "shape": "dot", "font": 14},
+    {"id": "practice", "label": "特色做法 local practice", "color": "#b6d7a8", "border": "#6d8f5f", "shape": "diamond", "font": 13},
+    {"id": "instrument", "label": "法律文件 instrument", "color": "#f28e2b", "border": "#9c5a1a", "shape": "square", "font": 13},
+    {"id": "problem", "label": "问题 problem", "color": "#e15759", "border": "#8f3436", "shape": "triangle", "font": 13},
+    {"id": "category", "label": "问题类别 problem category", "color": "#b07aa1", "border": "#6e4c65", "shape": "triangleDown", "font": 14},
+]
+RELATIONS = [
+    {"id": IMPLEMENTS, "label": "实施 implements", "color": "#59a14f", "dashed": False},
+    {"id": PLANS, "label": "计划 plans", "color": "#76b7b2", "dashed": True},
+    {"id": CITES, "label": "引用 cites", "color": "#f28e2b", "dashed": False},
+    {"id": "states", "label": "存在问题 states", "color": "#e15759", "dashed": False},
+    {"id": "addressedBy", "label": "对应措施 addressed by", "color": "#b07aa1", "dashed": True},
+    {"id": "similar", "label": "相似 similar", "color": "#bab0ac", "dashed": True},
+    {"id": "partOf", "label": "隶属 part of", "color": "#4e79a7", "dashed": False},
+]
+_RELATION_LABELS = {r["id"]: r["label"] for r in RELATIONS}
+_KIND_IDS = {k["id"] for k in KINDS}
+
+
+@dataclass
+class View:
+    """A picture of part of the graph: nodes, edges and what the page says about them."""
+
+    name: str
+    title: str
+    description: str
+    nodes: list[dict] = field(default_factory=list)
+    edges: list[dict] = field(default_factory=list)
+    facets: list[dict] = field(default_factory=list)
+
+    def add_node(self, node_id: str, kind: str, label: str, **attrs) -> None:
+        assert kind in _KIND_IDS, kind
+        self.nodes.append({"id": node_id, "kind": kind, "label": _short(label), "fullLabel": label, **attrs})
+
+    def add_edge(self, source: str, target: str, relation: str, **attrs) -> None:
+        self.edges.append({"from": source, "to": target, "relation": relation, "relationLabel": _RELATION_LABELS[relation], **attrs})
+
+
+def _short(label: str, limit: int = 18) -> str:
+    return label if len(label) <= limit else label[: limit - 1] + "…"
+
+
+def evidence_items(graph: KnowledgeGraph, data: dict) -> list[dict]:
+    """Evidence sentences of an aggregated edge, with the report they come from."""
+    items = []
+    for _file, _start, report_id, sentence in data.get("evidence", []):
+        info = graph.reports.get(report_id)
+        source = f"{info.title or info.file} ({info.year})" if info else report_id
+        items.append({"sentence": sentence, "source": source})
+    return items
+
+
+def facet_menus(view: View) -> list[dict]:
+    """The filter menus of a view, from the facets its units carry."""
+    menus = []
+    for facet, label in (("province", "省份 province"), ("city", "地市 city"), ("level", "层级 level"), ("year", "年度 year")):
+        values: set = set()
+        for node in view.nodes:
+            value = node.get("facets", {}).get(facet)
+            if isinstance(value, list):
+                values.update(value)
+            elif value:
+                values.add(value)
+        menus.append({"id": facet, "label": label, "values": sorted(values)})
+    return menus
+
+
+@lru_cache(maxsize=1)
+def _assets() -> tuple[str, str, str]:
+    """vis-network (from the pyvis wheel) and our page template."""
+    import pyvis
+
+    lib = Path(pyvis.__file__).parent / "lib" / "vis-9.1.2"
+    js = (lib / "vis-network.min.js").read_text(encoding="utf-8")
+    css = (lib / "vis-network.css").read_text(encoding="utf-8")
+    template = resources.files("kg").joinpath("templates", "network.html").read_text(encoding="utf-8")
+    return js, css, template
+
+
+def _options(view: View) -> dict:
+    many = len(view.nodes) > 400
+    return {
+        "autoResize": True,
+        "layout": {"randomSeed": 7, "improvedLayout": not many},
+        "nodes": {"scaling": {"min": 6, "max": 40}, "font": {"face": "Noto Sans CJK SC, PingFang SC, Microsoft YaHei, sans-serif"}},
+        "edges": {"smooth": False, "arrows": {"to": {"enabled": False}}},
+        "interaction": {"hover": True, "tooltipDelay": 120, "hideEdgesOnDrag": many, "navigationButtons": False},
+        "physics": {
+            "solver": "forceAtlas2Based",
+            "forceAtlas2Based": {"gravitationalConstant": -120, "centralGravity": 0.008, "springLength": 150,
+                                 "springConstant": 0.05, "damping": 0.5, "avoidOverlap": 0.7},
+            "stabilization": {"enabled": True, "iterations": 400 if not many else 200, "fit": True},
+        },
+    }
+
+
+def _script_json(data: object) -> str:
+    """JSON that is safe inside a <script> element (no way to close it or open a comment)."""
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def render(view: View) -> str:
+    """The complete HTML page of a view."""
+    network = Network(directed=True)  # pyvis assembles and checks the network …
+    for node in view.nodes:
+        network.add_node(node["id"], label=node["label"], group=node["kind"], value=node.get("size", 8))
+    for edge in view.edges:
+        network.add_edge(edge["from"], edge["to"])
+    data = {
+        "view": view.name,
+        "nodes": view.nodes,
+        "edges": view.edges,
+        "kinds": KINDS,
+        "relations": RELATIONS,
+        "facets": view.facets,
+        "options": _options(view),
+        "counts": {"nodes": len(network.nodes), "edges": len(network.edges)},
+    }
+    js, css, template = _assets()
+    from jinja2 import Environment
+
+    env = Environment(autoescape=True)
+    page = env.from_string(template).render(
+        title=view.title, description=view.description, data_json=_Raw(_script_json(data)),
+        vis_js=_Raw(js.replace("</script", "<\\/script")), vis_css=_Raw(css),
+    )
+    return page
+
+
+class _Raw(str):
+    """Content already made safe for its place in the page."""
+
+    def __html__(self) -> str:
+        return str(self)
+
+
+def write(view: View, path: str | Path) -> None:
+    """Render a view to ``path`` atomically."""
+    write_text(path, render(view))

@@ -1,0 +1,429 @@
+"""What each interactive view shows: shared practices, problems, one unit, instruments, the overview.
+
+A view picks nodes and edges from the :class:`~kg.graph.merged.KnowledgeGraph`; the
+page is drawn by :mod:`kg.outputs.pages`. Views stay readable and fast on large corpora:
+beyond :data:`MAX_UNIT_NODES` reporting units, units are drawn as groups (by
+city, or by province when there are too many cities) whose edges count their
+members, and only the most adopted measures and most cited instruments are
+kept; the page says what was grouped and capped.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from kg.graph.merged import ADDRESSED_BY, CATEGORY, CITES, IMPLEMENTS, PART_OF, PLANS, STATES, KnowledgeGraph
+from kg.outputs.analysis import jaccard, unit_measures
+from kg.outputs.pages import View, evidence_items, facet_menus
+
+MAX_UNIT_NODES = 150
+MAX_MEASURES = 60
+MAX_INSTRUMENTS = 60
+MAX_EDGES_PER_GROUP = 20
+SIMILAR_UNITS = 5
+
+VIEWS = ("overview", "shared-practices", "problems", "unit", "instruments")
+
+
+@dataclass
+class Group:
+    """A node standing for one or more reporting units."""
+
+    key: str
+    label: str
+    members: list[str]
+    facets: dict
+    facts: list[str] = field(default_factory=list)
+
+
+def unit_groups(graph: KnowledgeGraph, units: dict[str, set[int]]) -> tuple[list[Group], str]:
+    """Units as themselves, or grouped by city or province when there are too many."""
+    g = graph.graph
+    if len(units) <= MAX_UNIT_NODES:
+        groups = []
+        for key, years in units.items():
+            node = g.nodes[key]
+            facts = [f"区划代码 code: {node['code']}" if node.get("code") else "未链接 unlinked", f"层级 level: {node.get('level') or '?'}"]
+            groups.append(Group(key, node["label"], [key], _facets(node, years), facts))
+        return groups, ""
+    for attribute, word in (("city", "city"), ("province", "province")):
+        buckets: dict[str, list[str]] = defaultdict(list)
+        for key in units:
+            buckets[g.nodes[key].get(attribute) or g.nodes[key].get("province") or "未链接 unlinked"].append(key)
+        if len(buckets) <= MAX_UNIT_NODES or attribute == "province":
+            groups = []
+            for name, members in sorted(buckets.items()):
+                years = set().union(*(units[m] for m in members))
+                province = g.nodes[members[0]].get("province") or ""
+                facets = {"province": province, "city": name if attribute == "city" else "", "level": "", "year": sorted(years)}
+                groups.append(Group(f"group:{attribute}:{name}", f"{name} · {len(members)}", members, facets,
+                                    [f"{len(members)} 个报告单位 reporting units", f"按{'地市' if word == 'city' else '省份'}分组 grouped by {word}"]))
+            return groups, f"{len(units)} 个单位按{'地市' if word == 'city' else '省份'}分为 {len(groups)} 组 — {len(units)} units grouped by {word} into {len(groups)}"
+    raise AssertionError("unreachable")
+
+
+def _facets(node: dict, years: set[int]) -> dict:
+    return {"province": node.get("province") or "", "city": node.get("city") or "", "level": node.get("level") or "",
+            "year": sorted(years)}
+
+
+def _add_groups(view: View, groups: list[Group], graph: KnowledgeGraph) -> None:
+    for group in groups:
+        size = 30 if len(group.members) == 1 else 20 + 4 * min(len(group.members), 25)
+        names = " ".join(graph.graph.nodes[m]["label"] + " " + (graph.graph.nodes[m].get("code") or "") for m in group.members)
+        view.add_node(group.key, "unit", group.label, size=size, facts=group.facts, facets=group.facets, search=names)
+
+
+@dataclass
+class Aggregate:
+    """Edges merged into one drawn edge: the units behind it, and their edges' data in a fixed order.
+
+    The data are those of the members in order (each member adds at most one
+    edge per target and relation), so the evidence shown does not depend on
+    the order in which reports were merged.
+    """
+
+    units: set[str] = field(default_factory=set)
+    edges: list[dict] = field(default_factory=list)
+
+    def reports(self) -> set[str]:
+        return set().union(*(data["reports"] for data in self.edges))
+
+    def evidence(self, graph: KnowledgeGraph, limit: int = 3) -> list[dict]:
+        items: list[dict] = []
+        for data in self.edges:
+            if len(items) >= limit:
+                break
+            items += evidence_items(graph, data)[: limit - len(items)]
+        return items
+
+
+def _member_edges(graph: KnowledgeGraph, group: Group, relations: tuple[str, ...]) -> dict[tuple[str, str], Aggregate]:
+    """Edges from a group's members, merged by (target, relation)."""
+    merged: dict[tuple[str, str], Aggregate] = {}
+    for member in group.members:
+        _merge(merged, member, graph.graph._succ[member], relations)
+    return merged
+
+
+def _report_edges(graph: KnowledgeGraph, group: Group, relations: tuple[str, ...], by_unit: dict[str, list[str]]) -> dict[tuple[str, str], Aggregate]:
+    """Like :func:`_member_edges` for what the members' reports assert (cites, states)."""
+    merged: dict[tuple[str, str], Aggregate] = {}
+    for member in group.members:
+        for report_id in by_unit.get(member, ()):
+            _merge(merged, member, graph.graph._succ[f"report:{report_id}"], relations)
+    return merged
+
+
+def _merge(merged: dict[tuple[str, str], Aggregate], member: str, successors: dict, relations: tuple[str, ...]) -> None:
+    for target, keyed in successors.items():
+        for relation, data in keyed.items():
+            if relation in relations:
+                aggregate = merged.get((target, relation))
+                if aggregate is None:
+                    aggregate = merged[(target, relation)] = Aggregate()
+                aggregate.units.add(member)
+                aggregate.edges.append(data)
+
+
+class Digest:
+    """What the views of one graph share, each part computed once, when first needed.
+
+    Drawing all the views of a 10,000-report graph from one digest takes half
+    the time of drawing each on its own.
+    """
+
+    def __init__(self, graph: KnowledgeGraph):
+        self.graph = graph
+        self._members: dict[str, dict[tuple[str, str], Aggregate]] = {}
+        self._reports: dict[str, dict[tuple[str, str], Aggregate]] = {}
+
+    @cached_property
+    def units(self) -> dict[str, set[int]]:
+        return self.graph.reporting_units()
+
+    @cached_property
+    def grouping(self) -> tuple[list[Group], str]:
+        return unit_groups(self.graph, self.units)
+
+    @cached_property
+    def adoption(self) -> Adoption:
+        return _adoption(self.graph, self.units)
+
+    def member_edges(self, group: Group) -> dict[tuple[str, str], Aggregate]:
+        """What the group's units implement and plan."""
+        if group.key not in self._members:
+            self._members[group.key] = _member_edges(self.graph, group, (IMPLEMENTS, PLANS))
+        return self._members[group.key]
+
+    def report_edges(self, group: Group, relations: tuple[str, ...] = (CITES, STATES)) -> dict[tuple[str, str], Aggregate]:
+        """What the reports of the group's units cite and state (or one of the two)."""
+        if group.key not in self._reports:
+            self._reports[group.key] = _report_edges(self.graph, group, (CITES, STATES), self.by_unit)
+        return {key: aggregate for key, aggregate in self._reports[group.key].items() if key[1] in relations}
+
+    @cached_property
+    def by_unit(self) -> dict[str, list[str]]:
+        return self.graph.reports_by_unit()
+
+
+def _strongest(edges: dict[tuple[str, str], Aggregate], group: Group) -> list[tuple[tuple[str, str], Aggregate]]:
+    items = sorted(edges.items(), key=lambda e: (-len(e[1].units), e[0]))
+    return items if len(group.members) == 1 else items[:MAX_EDGES_PER_GROUP]
+
+
+def _edge_attrs(graph: KnowledgeGraph, group: Group, aggregate: Aggregate) -> dict:
+    shared = len(aggregate.units)
+    years = sorted(graph.years({"reports": aggregate.reports()}))
+    attrs = {"years": years, "evidence": aggregate.evidence(graph), "width": 1 + min(shared, 10) * 0.6}
+    if len(group.members) > 1:
+        attrs["facts"] = [f"{shared}/{len(group.members)} 个单位 units"]
+    return attrs
+
+
+def _measure_node(view: View, graph: KnowledgeGraph, key: str, adoption: Adoption) -> None:
+    node = graph.graph.nodes[key]
+    units, planned = adoption.implemented.get(key, 0), adoption.planned.get(key, 0)
+    facts = [f"实施单位 units implementing: {units}"] + ([f"计划单位 units planning: {planned}"] if planned else [])
+    if node.get("theme"):
+        facts.append(f"主题 theme: {node['theme']}")
+    # a few sentences, each from a different unit, say what the measure looks like in practice
+    evidence = [evidence_items(graph, data)[0] for data in adoption.evidence.get(key, [])]
+    view.add_node(key, node["kind"], node["label"], size=6 + 3 * min(units, 40), facts=facts, evidence=evidence,
+                  search=node.get("label_en", ""))
+
+
+def shared_practices(graph: KnowledgeGraph, digest: Digest | None = None) -> View:
+    """Units and the measures two or more of them implement; size = number of units; planned edges dashed."""
+    digest = digest or Digest(graph)
+    units, adoption = digest.units, digest.adoption
+    threshold = 2 if len(units) >= 2 else 1
+    shared = [m for m, n in adoption.implemented.items() if n >= threshold and m.startswith("measure:")]
+    shared.sort(key=lambda m: (-adoption.implemented[m], m))
+    capped = len(shared) > MAX_MEASURES
+    shared = set(shared[:MAX_MEASURES])
+    groups, grouping = digest.grouping
+    notes = [grouping] if grouping else []
+    if capped:
+        notes.append(f"前 {MAX_MEASURES} 项措施 top {MAX_MEASURES} measures")
+    view = View("shared-practices", "共享措施 Shared practices",
+                f"{len(units)} 个单位实施的、至少 {threshold} 个单位共有的措施 — measures {threshold}+ units share. " + "; ".join(notes))
+    _add_groups(view, groups, graph)
+    for measure in sorted(shared, key=lambda m: (-adoption.implemented[m], m)):
+        _measure_node(view, graph, measure, adoption)
+    for group in groups:
+        for (target, relation), entry in _strongest(digest.member_edges(group), group):
+            if target in shared:
+                view.add_edge(group.key, target, relation, planned=relation == PLANS, **_edge_attrs(graph, group, entry))
+    view.facets = facet_menus(view)
+    return view
+
+
+@dataclass
+class Adoption:
+    """How many units implement and plan each measure, and the first evidence (by unit, then relation)."""
+
+    implemented: dict[str, int]
+    planned: dict[str, int]
+    evidence: dict[str, list[dict]]
+
+
+def _adoption(graph: KnowledgeGraph, units) -> Adoption:
+    implemented: dict[str, set[str]] = defaultdict(set)
+    planned: dict[str, set[str]] = defaultdict(set)
+    evidence: dict[str, list[dict]] = defaultdict(list)
+    for unit in units:  # sorted: the evidence kept is the same whatever the merge order
+        for target, keyed in graph.graph._succ[unit].items():
+            for relation, units_of in ((IMPLEMENTS, implemented), (PLANS, planned)):
+                data = keyed.get(relation)
+                if data is not None:
+                    units_of[target].add(unit)
+                    if data.get("evidence") and len(evidence[target]) < 3:
+                        evidence[target].append(data)
+    return Adoption({m: len(u) for m, u in implemented.items()}, {m: len(u) for m, u in planned.items()}, dict(evidence))
+
+
+def problems(graph: KnowledgeGraph, digest: Digest | None = None) -> View:
+    """Units, the categories of the problems they state, and the planned measures that answer them."""
+    digest = digest or Digest(graph)
+    groups, grouping = digest.grouping
+    view = View("problems", "存在问题 Problems",
+                "单位、问题类别与对应的计划措施 — units, problem categories and the planned measures that answer them"
+                + (f". {grouping}" if grouping else ""))
+    g = graph.graph
+    category_units: dict[str, set[str]] = defaultdict(set)
+    category_problems: dict[str, int] = defaultdict(int)
+    remedies: dict[tuple[str, str], int] = defaultdict(int)
+    edges: list[tuple[Group, str, dict]] = []
+    for group in groups:
+        per_category: dict[str, dict] = {}
+        for (problem, _), entry in sorted(digest.report_edges(group, (STATES,)).items()):
+            for category, _, _ in graph.out(problem, (CATEGORY,)):
+                category_units[category] |= entry.units
+                category_problems[category] += 1
+                merged = per_category.setdefault(category, Aggregate())
+                merged.units |= entry.units
+                merged.edges += entry.edges
+                for measure, _, _ in graph.out(problem, (ADDRESSED_BY,)):
+                    remedies[(category, measure)] += 1
+        for category, entry in per_category.items():
+            edges.append((group, category, entry))
+    _add_groups(view, [group for group in groups if any(e[0] is group for e in edges)], graph)
+    for category in sorted(category_units, key=lambda c: (-len(category_units[c]), c)):
+        view.add_node(category, "category", g.nodes[category]["label"], size=8 + 4 * min(len(category_units[category]), 30),
+                      facts=[f"单位数 units: {len(category_units[category])}", f"问题数 problems: {category_problems[category]}"])
+    for group, category, entry in edges:
+        view.add_edge(group.key, category, STATES, **_edge_attrs(graph, group, entry))
+    for (category, measure), count in sorted(remedies.items()):
+        if measure not in {n["id"] for n in view.nodes}:
+            node = g.nodes[measure]
+            view.add_node(measure, node["kind"], node["label"], size=8, facts=[f"主题 theme: {node.get('theme') or '-'}"])
+        view.add_edge(category, measure, ADDRESSED_BY, planned=True, facts=[f"{count} 个问题 problems"], width=1 + min(count, 10) * 0.5)
+    view.facets = facet_menus(view)
+    return view
+
+
+def instruments(graph: KnowledgeGraph, digest: Digest | None = None) -> View:
+    """Which units cite which instruments (the most cited ones)."""
+    digest = digest or Digest(graph)
+    groups, grouping = digest.grouping
+    g = graph.graph
+    citing: dict[str, set[str]] = defaultdict(set)
+    per_group = {}
+    for group in groups:
+        per_group[group.key] = digest.report_edges(group, (CITES,))
+        for (instrument, _), entry in per_group[group.key].items():
+            citing[instrument] |= entry.units
+    ranked = sorted(citing, key=lambda i: (-len(citing[i]), i))
+    kept = set(ranked[:MAX_INSTRUMENTS])
+    notes = ([grouping] if grouping else []) + ([f"前 {MAX_INSTRUMENTS} 部 top {MAX_INSTRUMENTS} instruments"] if len(ranked) > MAX_INSTRUMENTS else [])
+    view = View("instruments", "法律文件 Instruments cited",
+                "单位引用的法律文件 — which units cite which instruments" + (". " + "; ".join(notes) if notes else ""))
+    _add_groups(view, groups, graph)
+    for instrument in ranked[:MAX_INSTRUMENTS]:
+        node = g.nodes[instrument]
+        view.add_node(instrument, "instrument", node["label"], size=6 + 3 * min(len(citing[instrument]), 40),
+                      facts=[f"类型 type: {node.get('type')}", f"引用单位 units citing: {len(citing[instrument])}"],
+                      search=" ".join(sorted(node.get("written", ()))))
+    for group in groups:
+        for (instrument, relation), entry in _strongest(per_group[group.key], group):
+            if instrument in kept:
+                view.add_edge(group.key, instrument, relation, **_edge_attrs(graph, group, entry))
+    view.facets = facet_menus(view)
+    return view
+
+
+def find_unit(graph: KnowledgeGraph, query: str) -> str:
+    """The node key of the unit named or coded ``query`` (reporting units first)."""
+    g = graph.graph
+    candidates = [key for key in graph.reporting_units()] + sorted(n for n, k in g.nodes(data="kind") if k == "unit")
+    for key in candidates:
+        node = g.nodes[key]
+        if query in (node.get("code"), node.get("label")):
+            return key
+    for key in candidates:
+        if query in g.nodes[key]["label"]:
+            return key
+    raise KeyError(f"no unit named or coded {query!r} in the graph")
+
+
+def unit(graph: KnowledgeGraph, query: str) -> View:
+    """One unit's neighbourhood: measures, problems, instruments, parents, the most similar units."""
+    g = graph.graph
+    key = find_unit(graph, query)
+    node = g.nodes[key]
+    units = graph.reporting_units()
+    view = View("unit", f"{node['label']}", f"{node['label']}: 措施、问题、法律文件、上级与相似单位 — measures, problems, instruments, parents, similar units")
+    group = Group(key, node["label"], [key], _facets(node, units.get(key, set())),
+                  [f"区划代码 code: {node.get('code') or '-'}", f"层级 level: {node.get('level') or '?'}"])
+    _add_groups(view, [group], graph)
+    for (target, relation), entry in sorted(_member_edges(graph, group, (IMPLEMENTS, PLANS)).items()):
+        if target not in {n["id"] for n in view.nodes}:
+            t = g.nodes[target]
+            view.add_node(target, t["kind"], t["label"], size=10, facts=[f"主题 theme: {t.get('theme') or '-'}"])
+        view.add_edge(key, target, relation, planned=relation == PLANS, **_edge_attrs(graph, group, entry))
+    for (target, relation), entry in sorted(_report_edges(graph, group, (CITES, STATES), graph.reports_by_unit()).items()):
+        t = g.nodes[target]
+        if relation == STATES:
+            category = g.nodes.get(f"category:{t.get('category')}", {}).get("label", "")
+            view.add_node(target, "problem", t["label"], size=10, facts=[f"类别 category: {category}"], evidence=entry.evidence(graph))
+        elif target not in {n["id"] for n in view.nodes}:
+            view.add_node(target, "instrument", t["label"], size=8, facts=[f"类型 type: {t.get('type')}"])
+        view.add_edge(key, target, relation, **_edge_attrs(graph, group, entry))
+    child = key
+    while True:
+        parents = [p for p, _, _ in graph.out(child, (PART_OF,))]
+        if not parents:
+            break
+        parent = parents[0]
+        view.add_node(parent, "unit", g.nodes[parent]["label"], size=18, facts=[f"区划代码 code: {g.nodes[parent].get('code')}"],
+                      facets=_facets(g.nodes[parent], set()))
+        view.add_edge(child, parent, PART_OF)
+        child = parent
+    profiles = unit_measures(graph, units)
+    mine = profiles.get(key, set())
+    scored = sorted(((jaccard(mine, other), k) for k, other in profiles.items() if k != key and mine and other), key=lambda x: (-x[0], x[1]))
+    for score, other in [s for s in scored if s[0] > 0][:SIMILAR_UNITS]:
+        o = g.nodes[other]
+        if other not in {n["id"] for n in view.nodes}:
+            view.add_node(other, "unit", o["label"], size=16, facts=[f"相似度 Jaccard: {score:.2f}"], facets=_facets(o, units.get(other, set())))
+        view.add_edge(key, other, "similar", planned=True, facts=[f"相似度 Jaccard: {score:.2f}"])
+    view.facets = facet_menus(view)
+    return view
+
+
+def overview(graph: KnowledgeGraph, digest: Digest | None = None) -> View:
+    """Reporting units with their measures, instruments and problems (graph.html)."""
+    digest = digest or Digest(graph)
+    units, adoption = digest.units, digest.adoption
+    groups, grouping = digest.grouping
+    view = View("overview", "法治政府建设报告知识图谱",
+                f"{len(graph.reports)} 份报告 reports: 单位、措施、法律文件与问题 — units, measures, instruments, problems"
+                + (f". {grouping}" if grouping else ""))
+    _add_groups(view, groups, graph)
+    measures = sorted(adoption.implemented.keys() | adoption.planned.keys(),
+                      key=lambda m: (-(adoption.implemented.get(m, 0) + adoption.planned.get(m, 0)), m))
+    kept = set(measures[:MAX_MEASURES]) if len(groups) > 1 or len(units) > MAX_UNIT_NODES else set(measures)
+    g = graph.graph
+    for measure in [m for m in measures if m in kept]:
+        _measure_node(view, graph, measure, adoption)
+    cited: dict[str, set[str]] = defaultdict(set)
+    for group in groups:
+        for (target, relation), entry in _strongest(digest.member_edges(group), group):
+            if target in kept:
+                view.add_edge(group.key, target, relation, planned=relation == PLANS, **_edge_attrs(graph, group, entry))
+        for (target, relation), entry in _strongest(digest.report_edges(group), group):
+            if relation == CITES:
+                cited[target] |= entry.units
+                view.add_edge(group.key, target, CITES, **_edge_attrs(graph, group, entry))
+            elif len(units) <= MAX_UNIT_NODES:
+                problem = g.nodes[target]
+                category = g.nodes.get(f"category:{problem.get('category')}", {}).get("label", "")
+                view.add_node(target, "problem", problem["label"], size=8, facts=[f"类别 category: {category}"], evidence=entry.evidence(graph))
+                view.add_edge(group.key, target, STATES, **_edge_attrs(graph, group, entry))
+                for measure, _, _ in graph.out(target, (ADDRESSED_BY,)):
+                    if measure in kept:
+                        view.add_edge(target, measure, ADDRESSED_BY, planned=True)
+    ranked = sorted(cited, key=lambda i: (-len(cited[i]), i))[:MAX_INSTRUMENTS]
+    for instrument in ranked:
+        node = g.nodes[instrument]
+        view.add_node(instrument, "instrument", node["label"], size=6 + 3 * min(len(cited[instrument]), 40),
+                      facts=[f"类型 type: {node.get('type')}", f"引用单位 units citing: {len(cited[instrument])}"])
+    shown = {n["id"] for n in view.nodes}
+    view.edges = [e for e in view.edges if e["from"] in shown and e["to"] in shown]
+    view.facets = facet_menus(view)
+    return view
+
+
+def build_view(graph: KnowledgeGraph, name: str, unit_query: str | None = None, digest: Digest | None = None) -> View:
+    """The view called ``name`` (one of :data:`VIEWS`); views drawn from one ``digest`` share their work."""
+    if name == "unit":
+        if not unit_query:
+            raise ValueError("the unit view needs a unit (name or division code)")
+        return unit(graph, unit_query)
+    builders = {"overview": overview, "shared-practices": shared_practices, "problems": problems, "instruments": instruments}
+    if name not in builders:
+        raise ValueError(f"unknown view {name!r}; views: {', '.join(VIEWS)}")
+    return builders[name](graph, digest)

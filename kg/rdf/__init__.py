@@ -1,0 +1,1 @@
+"""RDF: writing the graph, reading it back, the store, SPARQL queries and SHACL validation."""

@@ -1,0 +1,550 @@
+"""The graph as RDF against the ontology in ontology/: Turtle, N-Triples, JSON-LD, TriG.
+
+A graph file is assembled from blocks: the ontology and the concept schemes,
+the entities (units, instruments, document numbers, local practices) sorted by
+IRI, and one block per report, in report-id order. A report's block depends on
+nothing but the report, so the worker that reads a report can write its block
+(:func:`report_block`); the output is byte-identical however many workers ran
+and in whatever order. In TriG each report's block is a named graph (the
+report's IRI), so a user can replace or drop one report.
+
+>>> iri = Iris("https://example.org/kg/")
+>>> iri.division("610702008")
+'https://example.org/kg/unit/610702008'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
+
+from kg.files.assemble import Piece, assemble
+from kg.graph.merged import IMPLEMENTS, PART_OF, PLANS, KnowledgeGraph
+from kg.knowledge.resources import ontology_path
+from kg.knowledge.vocab import MEASURE, METRIC, PROBLEM
+from kg.model import Evidence, Report, Status, Unit
+from kg.rdf.syntax import RDF_TYPE, XSD_INTEGER, JsonLd, Lit, Turtle, check_iri, ntriples
+
+DEFAULT_BASE = "https://w3id.org/fzkg/data/"
+FZ = "https://w3id.org/fzkg/ontology#"
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+ORG = "http://www.w3.org/ns/org#"
+PROV = "http://www.w3.org/ns/prov#"
+DCTERMS = "http://purl.org/dc/terms/"
+OWL = "http://www.w3.org/2002/07/owl#"
+
+FORMATS = {"turtle": ".ttl", "ntriples": ".nt", "jsonld": ".jsonld", "trig": ".trig"}
+
+INSTRUMENT_CLASSES = {
+    "宪法": "Constitution", "法律": "Law", "行政法规": "AdministrativeRegulation", "监察法规": "SupervisoryRegulation",
+    "地方性法规": "LocalRegulation", "自治条例和单行条例": "AutonomousRegulation", "规章": "Rule", "党内法规": "PartyRegulation",
+    "规划纲要方案": "Plan", "规范性文件": "NormativeDocument", "内部文件": "InternalDocument", "其他": "OtherDocument",
+}
+LEVELS = {"central": "Central", "province": "Province", "prefecture": "Prefecture", "county": "County", "township": "Township"}
+UNIT_CLASSES = {"division": "AdministrativeUnit", "department": "Department", "organ": "Organ"}
+REPORT_PARTS = ("evidence", "statement", "citation", "mention", "problem", "indicator")
+CITATION_KINDS = {"studied": "Studied", "applied": "Applied", "issued": "Issued", "basis": "Basis", "cited": "Cited"}
+
+A = RDF_TYPE
+LABEL = RDFS + "label"
+DERIVED_FROM = PROV + "wasDerivedFrom"
+MATCH_PATTERN = FZ + "matchPattern"
+LOCAL_PRACTICES = FZ + "localPractices"
+
+
+def fz(name: str) -> str:
+    return FZ + name
+
+
+class _Terms:
+    """The ontology's terms as attributes, ``F.Report`` for ``fz("Report")``: made once, then plain lookups."""
+
+    def __getattr__(self, name: str) -> str:
+        iri = FZ + name
+        setattr(self, name, iri)
+        return iri
+
+
+F = _Terms()
+
+
+def _digest(text: str, length: int = 12) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:length]
+
+
+_make = tuple.__new__  # a Lit without the Python-level constructor of named tuples: millions are made
+
+
+def _zh(text: str) -> Lit:
+    return _make(Lit, (text, "zh", None))
+
+
+def _string(text: str) -> Lit:
+    return _make(Lit, (text, None, None))
+
+
+def _typed(value: str, datatype: str) -> Lit:
+    return Lit(value, None, XSD + datatype)
+
+
+XSD_DECIMAL = XSD + "decimal"
+
+
+def _decimal(number: float) -> str:
+    """A float as an xsd:decimal lexical form: 13000.0 → "13000", 98.6 → "98.6"."""
+    text = repr(float(number))
+    if "e" in text or "E" in text:
+        text = format(number, "f")
+    return text[:-2] if text.endswith(".0") else text
+_TRUE, _FALSE = _typed("true", "boolean"), _typed("false", "boolean")
+
+
+def _integer(value: int) -> Lit:
+    return _make(Lit, (str(value), None, XSD_INTEGER))
+
+
+@lru_cache(maxsize=256)
+def _year(value: int) -> Lit:
+    return _integer(value)  # xsd:integer, not xsd:gYear: OWL 2 DL has no gYear, and integers compare in every engine
+
+
+def _boolean(value: bool) -> Lit:
+    return _TRUE if value else _FALSE
+
+
+_ABSOLUTE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s]+$")
+
+
+def base_iri(value: str) -> str:
+    """A base for instance IRIs: absolute (a scheme, then the rest), ending in / or # (a / is added).
+
+    >>> base_iri("https://example.org/kg")
+    'https://example.org/kg/'
+    >>> base_iri("relative/")
+    Traceback (most recent call last):
+    ...
+    ValueError: not an absolute IRI (it needs a scheme such as https:): 'relative/'
+    """
+    if not isinstance(value, str) or not _ABSOLUTE.match(value):
+        raise ValueError(f"not an absolute IRI (it needs a scheme such as https:): {value!r}")
+    check_iri(value)
+    return value if value.endswith(("/", "#")) else value + "/"
+
+
+class Iris:
+    """Stable identifiers for instance data under a base IRI.
+
+    Units by division code, instruments by canonical title, reports by content,
+    problems and evidence by report and position.
+    """
+
+    def __init__(self, base: str = DEFAULT_BASE):
+        self.base = base_iri(base)
+
+    def division(self, code: str) -> str:
+        return f"{self.base}unit/{code}"
+
+    def unit(self, kind: str, code: str | None, linked: bool, level: str | None, name: str) -> str:
+        """A unit by its kind and code; a department or organ also by its generic name."""
+        if kind == "division":
+            return self.division(code) if linked and code else f"{self.base}unit/x-{_digest('division:' + name)}"
+        owner = code if linked and code else ("central" if level == "central" else "x")
+        return f"{self.base}unit/{owner}/{_digest(kind + ':' + name, 8)}"
+
+    def of_unit(self, unit: Unit) -> str:
+        return self.unit(unit.kind, unit.code, unit.linked, unit.level, unit.organ or unit.name)
+
+    def of_node(self, node: dict) -> str:
+        return self.unit(node["unit_kind"], node.get("code"), bool(node.get("linked")), node.get("level"),
+                         node.get("organ") or node["label"])
+
+    def instrument(self, key: str) -> str:
+        return f"{self.base}instrument/{_digest(key)}"
+
+    def document_number(self, number: str) -> str:
+        return f"{self.base}docno/{_digest(number)}"
+
+    def practice(self, node_key: str) -> str:
+        return f"{self.base}practice/{_digest(node_key)}"
+
+    def report(self, report_id: str) -> str:
+        return f"{self.base}report/{report_id}"
+
+    def within(self, report_id: str, kind: str, local: str) -> str:
+        """A node of one report (evidence, statement, problem …): by report and position."""
+        return f"{self.base}{kind}/{report_id}-{local}"
+
+    def prefixes(self) -> dict[str, str]:
+        return {
+            "fz": FZ, "fzm": str(MEASURE), "fzp": str(PROBLEM), "fzi": str(METRIC), "rdf": RDF, "rdfs": RDFS, "xsd": XSD, "skos": SKOS,
+            "org": ORG, "prov": PROV, "dcterms": DCTERMS, "owl": OWL,
+            "unit": self.base + "unit/", "instrument": self.base + "instrument/", "report": self.base + "report/",
+            "practice": self.base + "practice/", "docno": self.base + "docno/",
+            **{kind: f"{self.base}{kind}/" for kind in REPORT_PARTS},
+        }
+
+
+# ---------------------------------------------------------------------------- triples
+
+@lru_cache(maxsize=1)
+def vocabulary_triples() -> tuple[tuple, ...]:
+    """The ontology and the concept schemes, so the graph explains itself (sorted; without fz:matchPattern)."""
+    import pyoxigraph as ox
+
+    triples = set()
+    for name in ("kg.ttl", "measures.ttl", "problems.ttl", "metrics.ttl"):
+        with open(ontology_path(name), "rb") as handle:
+            for t in ox.parse(handle, format=ox.RdfFormat.TURTLE):
+                if t.predicate.value == MATCH_PATTERN:  # the extractor's regular expressions stay in the vocabulary files
+                    continue
+                o = t.object
+                obj = o.value if isinstance(o, ox.NamedNode) else Lit(o.value, o.language, None if o.language else o.datatype.value)
+                triples.add((t.subject.value, t.predicate.value, obj))
+    return tuple(sorted(triples, key=_sort_key))
+
+
+def _sort_key(triple: tuple) -> tuple:
+    s, p, o = triple
+    return (s, p, (0, o, "", "") if type(o) is str else (1, o.value, o.lang or "", o.datatype or ""))
+
+
+ENTITY_KINDS = ("unit", "instrument", "practice")
+
+
+def entity_subjects(graph: KnowledgeGraph, iris: Iris, keys: Iterable[str] | None = None) -> dict[str, list[tuple]]:
+    """The triples of units, instruments (with their document numbers) and local practices, by subject.
+
+    ``keys`` limits them to some nodes (the ones a build touched); by default
+    every entity node. A subject's triples depend only on its node, the
+    node's own sets and its outgoing part-of and practice-of edges, and come
+    in a fixed order.
+    """
+    nodes, successors = graph.graph._node, graph.graph._succ  # networkx's own dicts: its views cost more than the work here
+    unit_iris: dict[str, str] = {}
+
+    def unit_iri(key: str) -> str:  # a unit is the parent of many: its IRI (a digest for organs) once
+        iri = unit_iris.get(key)
+        if iri is None:
+            iri = unit_iris[key] = iris.of_node(nodes[key])
+        return iri
+
+    def targets(key: str, relation: str) -> list[str]:
+        return sorted(target for target, keyed in successors[key].items() if relation in keyed)
+
+    def measure_iri(key: str) -> str:  # a concept of the scheme, or a unit's own practice
+        kind, _, name = key.partition(":")
+        return str(MEASURE) + name if kind == "measure" else iris.practice(key)
+
+    blocks: dict[str, list[tuple]] = {}
+    for key in nodes if keys is None else keys:
+        node = nodes[key]
+        kind = node["kind"]
+        if kind == "unit":
+            s = unit_iri(key)
+            t = [(s, A, fz(UNIT_CLASSES[node["unit_kind"]])), (s, A, ORG + "Organization"), (s, LABEL, _zh(node["label"])),
+                 (s, F.linked, _boolean(bool(node.get("linked"))))]
+            if node.get("code"):
+                t.append((s, F.divisionCode, _string(node["code"])))
+            if node.get("level") in LEVELS:
+                t.append((s, F.level, fz(LEVELS[node["level"]])))
+            if node.get("organ"):
+                t.append((s, F.organType, _zh(node["organ"])))
+            if node.get("category"):
+                t.append((s, F.organCategory, _string(node["category"])))
+            t += [(s, F.candidateCode, _string(code)) for code in node.get("candidates", [])]
+            t += [(s, ORG + "subOrganizationOf", unit_iri(parent)) for parent in targets(key, PART_OF)]
+            # what a unit implements or plans is the unit's, however many of its reports say so: asserted once,
+            # here (each statement with its evidence stays in the report's block)
+            for relation in (IMPLEMENTS, PLANS):
+                t += sorted((s, fz(relation), measure_iri(target)) for target in targets(key, relation))
+            blocks[s] = t
+        elif kind == "instrument":
+            s = iris.instrument(key.split(":", 1)[1])
+            label = _zh(node["label"])
+            t = [(s, A, F.LegalInstrument), (s, A, fz(INSTRUMENT_CLASSES.get(node.get("type"), "OtherDocument"))),
+                 (s, LABEL, label), (s, DCTERMS + "title", label)]
+            t += [(s, F.writtenAs, _zh(w)) for w in sorted(node.get("written", ()))]
+            for number in sorted(node.get("numbers", ())):
+                n = iris.document_number(number)
+                t.append((s, F.documentNumber, n))
+                blocks[n] = [(n, A, F.DocumentNumber), (n, LABEL, _zh(number))]
+            blocks[s] = t
+        elif kind == "practice":
+            s = iris.practice(key)
+            label = _zh(node["label"])
+            t = [(s, A, F.LocalPractice), (s, A, SKOS + "Concept"), (s, LABEL, label), (s, SKOS + "prefLabel", label),
+                 (s, SKOS + "inScheme", LOCAL_PRACTICES)]
+            t += [(s, F.practiceOf, unit_iri(owner) if nodes[owner]["kind"] == "unit" else iris.report(owner.split(":", 1)[1]))
+                  for owner in targets(key, "practiceOf")]
+            blocks[s] = t
+    return blocks
+
+
+def entity_triples(graph: KnowledgeGraph, iris: Iris) -> list[tuple]:
+    """Units, instruments, document numbers and local practices, sorted by subject."""
+    blocks = entity_subjects(graph, iris)
+    return [triple for subject in sorted(blocks) for triple in blocks[subject]]
+
+
+def entity_texts(graph: KnowledgeGraph, writer: Writer, keys: Iterable[str] | None = None) -> dict[str, tuple[str, int]]:
+    """The entities' blocks in the writer's format and their triple counts, by subject (see :func:`entity_subjects`)."""
+    return {subject: (writer.block(triples), len(triples)) for subject, triples in entity_subjects(graph, writer.iris, keys).items()}
+
+
+def _iso_date(text: str) -> str | None:
+    match = re.match(r"(\d{4})[-年/.](\d{1,2})[-月/.](\d{1,2})", text or "")
+    return f"{int(match.group(1)):04d}-{int(match.group(2)):02d}-{int(match.group(3)):02d}" if match else None
+
+
+def report_triples(report: Report, iris: Iris) -> list[tuple]:
+    """Every statement of one report, with its evidence, in a fixed order (needs only the report)."""
+    r = iris.report(report.id)
+    t: list[tuple] = [(r, A, F.Report), (r, DCTERMS + "identifier", _string(report.id)), (r, F.sourceFile, _string(report.file))]
+    if report.title:
+        t += [(r, DCTERMS + "title", _zh(report.title)), (r, LABEL, _zh(report.title))]
+    if report.year:
+        t.append((r, F.coversYear, _year(report.year)))
+    if report.encoding:
+        t.append((r, F.encoding, _string(report.encoding)))
+    if report.url:
+        t.append((r, F.pageAddress, Lit(report.url, None, XSD + "anyURI")))
+    issued = _iso_date(report.metadata.get("成文日期") or report.metadata.get("发布日期") or report.signature.get("date", ""))
+    if issued:
+        t.append((r, DCTERMS + "issued", _typed(issued, "date")))
+    t += [(r, F.metadata, _zh(f"{key}: {report.metadata[key]}")) for key in sorted(report.metadata)]
+    unit = iris.of_unit(report.unit) if report.unit else None
+    if unit is not None:
+        t.append((r, DCTERMS + "publisher", unit))
+    evidence_done: set[tuple[int, int]] = set()
+
+    def evidence(e: Evidence) -> str:
+        node = iris.within(report.id, "evidence", f"{e.start}-{e.end}")
+        if (e.start, e.end) not in evidence_done:
+            evidence_done.add((e.start, e.end))
+            t.extend([(node, A, F.Evidence), (node, PROV + "wasQuotedFrom", r), (node, F.quote, _zh(e.quote)),
+                      (node, F.sentence, _zh(e.sentence)), (node, F.startOffset, _integer(e.start)),
+                      (node, F.endOffset, _integer(e.end))])
+            if e.section:
+                t.append((node, F.section, _string(e.section)))
+        return node
+
+    def derived(node: str, e: Evidence) -> tuple[tuple, tuple]:
+        """fz:evidence and, beside it, prov:wasDerivedFrom: PROV-aware tools need no reasoner to see the derivation."""
+        source = evidence(e)
+        return (node, F.evidence, source), (node, DERIVED_FROM, source)
+
+    direct: set[tuple[str, str, str]] = set()
+    for n, mention in enumerate(report.organs, 1):
+        target = iris.of_unit(mention.unit)
+        direct.add((r, F.mentions, target))
+        m = iris.within(report.id, "mention", str(n))
+        t += [(m, A, F.Mention), (m, F.report, r), (m, F.unit, target), (m, F.writtenAs, _zh(mention.unit.as_written)),
+              *derived(m, mention.evidence)]
+    for n, mention in enumerate(report.instruments, 1):
+        target = iris.instrument(mention.key)
+        direct.add((r, F.cites, target))
+        c = iris.within(report.id, "citation", str(n))
+        t += [(c, A, F.Citation), (c, F.report, r), (c, F.instrument, target), (c, F.writtenAs, _zh(mention.as_written)),
+              (c, F.citationKind, fz(CITATION_KINDS[mention.relation])), *derived(c, mention.evidence)]
+    owner = f"unit:{report.unit.key}" if report.unit else f"report:{report.id}"
+    for n, mention in enumerate(report.measures, 1):
+        measure = str(MEASURE) + mention.concept if mention.concept else iris.practice(f"practice:{owner}:{mention.label}")
+        status = "Implemented" if mention.status is Status.IMPLEMENTED else "Planned"
+        s = iris.within(report.id, "statement", str(n))
+        t += [(s, A, F.MeasureStatement), (s, F.measure, measure), (s, F.status, fz(status)), (s, F.report, r),
+              *derived(s, mention.evidence)]
+        if unit is not None:
+            t.append((s, F.unit, unit))
+        if report.year:
+            t.append((s, F.year, _year(report.year)))
+        if mention.implied_by:
+            t.append((s, F.impliedBy, str(MEASURE) + mention.implied_by))
+        t += [(s, F.basedOn, iris.instrument(key)) for key in mention.based_on]
+    for problem in report.problems:
+        p = iris.within(report.id, "problem", problem.id[1:])
+        direct.add((r, F.states, p))
+        t += [(p, A, F.Problem), (p, LABEL, _zh(problem.label)), (p, F.text, _zh(problem.text)), (p, F.report, r),
+              *derived(p, problem.evidence)]
+        if problem.category:
+            t.append((p, F.category, str(PROBLEM) + problem.category))
+        t += [(p, F.addressedBy, str(MEASURE) + concept) for concept in problem.addressed_by]
+    for n, indicator in enumerate(report.indicators, 1):
+        i = iris.within(report.id, "indicator", str(n))
+        direct.add((r, F.reports, i))
+        t += [(i, A, F.Indicator), (i, F.metric, _zh(indicator.metric)), (i, F.value, Lit(indicator.value, None, XSD_DECIMAL)),
+              (i, F.unitOfMeasure, _zh(indicator.unit)), (i, F.approximate, _boolean(indicator.approximate)),
+              (i, F.report, r), *derived(i, indicator.evidence)]
+        if indicator.year:
+            t.append((i, F.year, _year(indicator.year)))
+        if indicator.number is not None:
+            t.append((i, F.numericValue, Lit(_decimal(indicator.number), None, XSD_DECIMAL)))
+        if indicator.kind:
+            t.append((i, F.metricKind, str(METRIC) + indicator.kind))
+        if indicator.measure:
+            t.append((i, F.countsMeasure, str(MEASURE) + indicator.measure))
+    t.extend(sorted(direct))
+    return t
+
+
+# ---------------------------------------------------------------------------- files
+
+
+class Writer:
+    """One output format: a header, blocks, the joints between them, and a footer."""
+
+    def __init__(self, fmt: str, base: str = DEFAULT_BASE):
+        if fmt not in FORMATS:
+            raise ValueError(f"unknown RDF format {fmt!r}; formats: {', '.join(FORMATS)}")
+        self.fmt = fmt
+        self.iris = Iris(base)
+        self.turtle = Turtle(self.iris.prefixes())
+        if fmt == "jsonld":
+            prefixes = {p: ns for p, ns in self.iris.prefixes().items() if not ns.startswith(self.iris.base)}
+            self.jsonld = JsonLd(jsonld_context(base), prefixes, self.iris.base)
+
+    def header(self) -> str:
+        if self.fmt == "jsonld":
+            # inline, so every processor reads the file alone, offline (a relative context IRI is refused by some)
+            context = {"@base": self.iris.base, **jsonld_context(self.iris.base)}
+            return '{"@context": ' + json.dumps(context, ensure_ascii=False, separators=(",", ":")) + ',\n "@graph": ['
+        return "" if self.fmt == "ntriples" else self.turtle.header()
+
+    def block(self, triples, graph_name: str | None = None) -> str:
+        """Triples as text; in TriG inside ``graph_name`` when given; in JSON-LD as node objects."""
+        if self.fmt == "ntriples":
+            return ntriples(triples)
+        if self.fmt == "jsonld":
+            return ",\n  ".join(self.jsonld.nodes(triples))
+        if self.fmt == "trig" and graph_name:
+            return self.turtle.named_graph(graph_name, triples)
+        return self.turtle.block(triples)
+
+    def join(self, blocks: Iterable[str]) -> str:
+        """Blocks of one section as one block (JSON-LD node objects need commas between them)."""
+        return (",\n  " if self.fmt == "jsonld" else "").join(blocks)
+
+    def joint(self, first: bool) -> str:
+        if self.fmt == "jsonld":
+            return "\n  " if first else ",\n  "
+        return ""
+
+    def footer(self) -> str:
+        return "\n]}\n" if self.fmt == "jsonld" else ""
+
+
+def report_block(report: Report, fmt: str = "turtle", base: str = DEFAULT_BASE, writer: Writer | None = None) -> tuple[str, int]:
+    """A report's block in ``fmt`` and its number of triples (written by the worker that read the report)."""
+    writer = writer or Writer(fmt, base)
+    triples = report_triples(report, writer.iris)
+    return writer.block(triples, writer.iris.report(report.id)), len(triples)
+
+
+def graph_pieces(writer: Writer, graph: KnowledgeGraph, report_blocks: Iterable[Piece],
+                 entities: dict[str, tuple[str, int]] | None = None) -> tuple[list[Piece], int]:
+    """A graph file as pieces (see :mod:`kg.files.assemble`): header, vocabulary, entities, then the report blocks in order.
+
+    A report block is its UTF-8 bytes or where they lie in another file.
+    ``entities`` are the entity blocks by subject when the caller keeps them
+    (see :func:`entity_texts`). Also returns the number of triples of the
+    vocabulary and entity blocks (the report blocks count their own).
+    """
+    vocabulary = vocabulary_triples()
+    if entities is None:
+        entities = entity_texts(graph, writer)
+    entity_block = writer.join(entities[subject][0] for subject in sorted(entities))
+    first_joint, joint = writer.joint(True).encode(), writer.joint(False).encode()
+    pieces: list[Piece] = [writer.header().encode()]
+    for block in itertools.chain((writer.block(vocabulary).encode(), entity_block.encode()), report_blocks):
+        if block:  # a Range is never empty: a report has triples
+            pieces += [first_joint if len(pieces) == 1 else joint, block]
+    pieces.append(writer.footer().encode())
+    return pieces, len(vocabulary) + sum(count for _text, count in entities.values())
+
+
+def write_blocks(path: str | Path, writer: Writer, graph: KnowledgeGraph, report_blocks: Iterable[Piece],
+                 entities: dict[str, tuple[str, int]] | None = None) -> int:
+    """Write a graph file atomically from :func:`graph_pieces`; returns the triples of the vocabulary and entities."""
+    pieces, count = graph_pieces(writer, graph, report_blocks, entities)
+    assemble(path, pieces)
+    return count
+
+
+def write(graph: KnowledgeGraph, reports: Iterable[Report], path: str | Path, format: str = "turtle", base: str = DEFAULT_BASE) -> int:
+    """Write the graph of reports held in memory; returns the number of triples."""
+    writer = Writer(format, base)
+    counted = [0]
+
+    def blocks():
+        for report in sorted(reports, key=lambda r: r.id):
+            text, count = report_block(report, writer=writer)
+            counted[0] += count
+            yield text.encode()
+
+    return write_blocks(path, writer, graph, blocks()) + counted[0]
+
+
+# ---------------------------------------------------------------------------- JSON-LD context
+
+_LANGUAGE_MAPS = {RDFS + "label": "label", RDFS + "comment": "comment", SKOS + "prefLabel": "prefLabel", SKOS + "altLabel": "altLabel",
+                  SKOS + "hiddenLabel": "hiddenLabel", SKOS + "definition": "definition", DCTERMS + "description": "description"}
+_REFERENCES = {DCTERMS + "publisher": "publisher", ORG + "subOrganizationOf": "subOrganizationOf", PROV + "wasQuotedFrom": "wasQuotedFrom",
+               PROV + "wasDerivedFrom": "wasDerivedFrom", RDFS + "isDefinedBy": "isDefinedBy", OWL + "versionIRI": "versionIRI",
+               DCTERMS + "license": "license",
+               SKOS + "broader": "broader", SKOS + "narrower": "narrower", SKOS + "inScheme": "inScheme", SKOS + "hasTopConcept": "hasTopConcept",
+               SKOS + "topConceptOf": "topConceptOf", RDFS + "domain": "domain", RDFS + "range": "range", RDFS + "subClassOf": "subClassOf",
+               RDFS + "subPropertyOf": "subPropertyOf", OWL + "imports": "imports"}
+_FZ_REFERENCES = ("addressedBy", "basedOn", "category", "citationKind", "cites", "countsMeasure", "documentNumber", "evidence", "implements",
+                  "impliedBy", "implies", "instrument", "level", "measure", "mentions", "metricKind", "plans", "practiceOf", "report", "reports",
+                  "states", "status", "unit")
+_FZ_TYPED = {"approximate": "xsd:boolean", "linked": "xsd:boolean", "coversYear": "xsd:integer", "year": "xsd:integer",
+             "startOffset": "xsd:integer", "endOffset": "xsd:integer", "value": "xsd:decimal", "numericValue": "xsd:decimal",
+             "pageAddress": "xsd:anyURI"}
+_FZ_CHINESE = ("metadata", "metric", "organType", "quote", "sentence", "text", "unitOfMeasure", "writtenAs")
+_FZ_STRINGS = ("divisionCode", "encoding", "matchPattern", "organCategory", "section", "sourceFile", "candidateCode", "unitKind")
+_COMPACT = {"fz": FZ, "fzm": str(MEASURE), "fzp": str(PROBLEM), "fzi": str(METRIC), "rdf": RDF, "rdfs": RDFS, "xsd": XSD, "skos": SKOS, "org": ORG,
+            "prov": PROV, "dcterms": DCTERMS, "owl": OWL}
+
+
+def _compact(iri: str) -> str:
+    for prefix, namespace in _COMPACT.items():
+        if iri.startswith(namespace):
+            return f"{prefix}:{iri[len(namespace):]}"
+    return iri
+
+
+def jsonld_context(base: str = DEFAULT_BASE) -> dict:
+    """The JSON-LD context of the graph: prefixes and one term per property.
+
+    Instance IRIs are written relative to the base IRI, which graph.jsonld
+    adds to the context it carries inline (``@base`` in a context file is
+    ignored by processors; ontology/context.jsonld is this context, for reuse).
+    """
+    iris = Iris(base)
+    context: dict = {}  # no "@version": 1.1, so JSON-LD 1.0 processors (Jena's jsonld10, older pyld) read it too
+    context.update({prefix: iri for prefix, iri in iris.prefixes().items() if not iri.startswith(iris.base)})
+    for iri, term in _LANGUAGE_MAPS.items():
+        context[term] = {"@id": _compact(iri), "@container": "@language"}
+    for iri, term in _REFERENCES.items():
+        context[term] = {"@id": _compact(iri), "@type": "@id"}
+    context["title"] = {"@id": "dcterms:title", "@language": "zh"}
+    context["identifier"] = {"@id": "dcterms:identifier"}
+    context["issued"] = {"@id": "dcterms:issued", "@type": "xsd:date"}
+    context["versionInfo"] = {"@id": "owl:versionInfo"}
+    context["creator"] = {"@id": "dcterms:creator"}
+    for name in _FZ_REFERENCES:
+        context[name] = {"@id": f"fz:{name}", "@type": "@id"}
+    for name, datatype in _FZ_TYPED.items():
+        context[name] = {"@id": f"fz:{name}", "@type": datatype}
+    for name in _FZ_CHINESE:
+        context[name] = {"@id": f"fz:{name}", "@language": "zh"}
+    for name in _FZ_STRINGS:
+        context[name] = {"@id": f"fz:{name}"}
+    return context

@@ -1,0 +1,1 @@
+"""Bytes to structured text: reading, decoding, HTML, normalising, aligned offsets, sections."""
