@@ -182,6 +182,14 @@ def inspect(file: Path, as_json: bool) -> None:
         sys.exit(EXIT_SOME_FAILED)
     sections = [{"id": s.id, "marker": s.marker, "level": s.level, "type": s.type.value, "heading": s.heading} for s in report.sections]
     measures = Counter(status for _, status in {(m.concept or m.label, m.status.value) for m in report.measures})
+    counts = {
+        "organs": len({m.unit.key for m in report.organs}),
+        "instruments": len({m.key for m in report.instruments}),
+        "measures_implemented": measures.get("implemented", 0),
+        "measures_planned": measures.get("planned", 0),
+        "problems": len(report.problems),
+        "indicators": len(report.indicators),
+    }
     data = {
         "file": report.file,
         "id": report.id,
@@ -194,14 +202,7 @@ def inspect(file: Path, as_json: bool) -> None:
         "signature": report.signature,
         "metadata": report.metadata,
         "sections": sections,
-        "counts": {
-            "organs": len({m.unit.key for m in report.organs}),
-            "instruments": len({m.key for m in report.instruments}),
-            "measures_implemented": measures.get("implemented", 0),
-            "measures_planned": measures.get("planned", 0),
-            "problems": len(report.problems),
-            "indicators": len(report.indicators),
-        },
+        "counts": counts,
         "warnings": report.warnings,
     }
     if as_json:
@@ -220,9 +221,8 @@ def inspect(file: Path, as_json: bool) -> None:
     if report.signature:
         click.echo(f"signature: {report.signature.get('unit', '')} {report.signature.get('date', '')}".rstrip())
     click.echo("sections:")
-    for s in sections:
-        click.echo(f"  {'  ' * (s['level'] - 1)}{s['marker']} {s['heading']}  [{s['type']}]")
-    counts = data["counts"]
+    for section in report.sections:
+        click.echo(f"  {'  ' * (section.level - 1)}{section.marker} {section.heading}  [{section.type.value}]")
     click.echo("found:     " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in counts.items()))
     for warning in report.warnings:
         click.echo(f"warning:   {warning}")

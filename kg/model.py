@@ -217,7 +217,7 @@ def _build(tp, value):
         return tuple(_build(a, v) for a, v in zip(typing.get_args(tp), value))
     if origin is dict:
         return dict(value)
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):  # a dataclass itself, not an instance
         hints = _hints(tp)
         return tp(**{f.name: _build(hints[f.name], value[f.name]) for f in dataclasses.fields(tp) if f.name in value})
     if isinstance(tp, type) and issubclass(tp, Enum):

@@ -19,6 +19,8 @@ from kg.builder.corpus import build
 from kg.outputs import views
 from kg.outputs.pages import write
 
+pytestmark = pytest.mark.browser
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # flags a headless Chromium needs as root on a closed network (no background requests at start)
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",

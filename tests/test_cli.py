@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import SEED, SEEDS
-from kg.version import __version__
 from kg.cli import main
+from kg.version import __version__
 
 
 def run(*args):

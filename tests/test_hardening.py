@@ -261,6 +261,7 @@ def test_a_cache_from_another_machine_is_ignored_and_rebuilt(tmp_path, monkeypat
     assert again.processed == 3 and again.cached == 0
 
 
+@pytest.mark.slow
 def test_a_build_killed_mid_way_leaves_the_last_outputs_and_the_next_build_is_a_clean_one(tmp_path):
     import signal
     import time
@@ -343,6 +344,7 @@ def _private_mounts_allowed() -> str | None:
     return None if probe.returncode == 0 else f"no private mount namespace here ({probe.stderr.strip()})"
 
 
+@pytest.mark.slow
 def test_a_full_disk_and_a_read_only_folder_fail_in_one_line_and_the_next_build_recovers(tmp_path):
     from conftest import require_tool
 
@@ -372,6 +374,7 @@ def test_a_full_disk_and_a_read_only_folder_fail_in_one_line_and_the_next_build_
         assert step["files"] == steps[before]["files"]  # the previous outputs whole, nothing of the failed build left
 
 
+@pytest.mark.slow
 def test_ctrl_c_stops_a_build_and_its_workers_in_one_line(tmp_path):
     import signal
     import time

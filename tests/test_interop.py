@@ -22,6 +22,8 @@ import rdflib
 from conftest import CORPUS, CORPUS2, JAVA_LIBS, SEEDS, java_classpath, require_tool
 from kg.rdf import write as rdf
 
+pytestmark = pytest.mark.slow
+
 # Debian's libapache-jena-java and the libraries its riot needs (unversioned names; slf4j-nop keeps it quiet)
 JENA_JARS = ("jena-arq", "jena-base", "jena-cmds", "jena-core", "jena-dboe-base", "jena-dboe-index", "jena-dboe-storage",
              "jena-dboe-trans-data", "jena-dboe-transaction", "jena-iri", "jena-tdb", "jena-tdb2", "jena-rdfconnection",

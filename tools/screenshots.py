@@ -1,4 +1,4 @@
-"""Screenshots of every view of the seed graph and of the analysis report, for the README (docs/*.png).
+"""Screenshots of every view of the seed graph and of the analysis report, for the docs (docs/*.png, shown in docs/views.md).
 
 Run: .venv/bin/python tools/screenshots.py  (needs Debian's chromium)
 """

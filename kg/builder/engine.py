@@ -57,9 +57,9 @@ PER_REPORT_CODE = ("model.py", "knowledge", "text", "extract", "link", "graph", 
 @lru_cache(maxsize=1)
 def pipeline_version() -> str:
     """A digest of everything that shapes a report's results: that code, the knowledge, the division table."""
-    from kg.version import __version__
     from kg.knowledge.resources import knowledge_version
     from kg.link.divisions import table_version
+    from kg.version import __version__
 
     digest = hashlib.sha256(f"{__version__}|{knowledge_version()}|{table_version()}".encode())
     package = Path(__file__).resolve().parent.parent
@@ -215,7 +215,8 @@ def _warm_up() -> None:
     from kg.link.words import warm_up as words
     from kg.text.normalize import _opencc
 
-    gazetteer().township_short_names(""), table(), organ_lookup(), measures(), metrics(), problem_categories(), _opencc(), words()
+    gazetteer().township_short_names(""), table(), organ_lookup(), measures(), metrics(), problem_categories(), _opencc()
+    words()
     gc.freeze()
 
 
@@ -255,7 +256,7 @@ class Workers:
         if todo and jobs > 1:
             context = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
             self.pool = context.Pool(min(jobs, len(todo)), initializer=_start_worker, initargs=(fmt, base, cache_root, keep))
-            self.results = self.pool.imap(_work, tasks, chunksize=max(1, min(8, len(todo) // (jobs * 16))))
+            self.results: Iterator[Done] = self.pool.imap(_work, tasks, chunksize=max(1, min(8, len(todo) // (jobs * 16))))
         else:
             self.results = self._here(tasks, fmt, base, cache_root, keep)
 
@@ -382,6 +383,7 @@ def _merge(entries: list[Entry], todo: list[Entry], workers: Workers, cache: Cac
         if done is not None:
             if done.fatal:
                 raise BuildError(f"the worker processes could not start: {done.fatal}")
+            assert done.clock is not None  # every answer of _work has its clock
             result.workers.merge(done.clock)
             result.processed += 1
             if done.entry.changed:  # edited since it was planned: cached (and merged) under what was read
@@ -398,7 +400,12 @@ def _merge(entries: list[Entry], todo: list[Entry], workers: Workers, cache: Cac
         elif done is not None and done.failure:
             result.failures.append(done.failure)
         else:
-            report_id, triples, stats, change = pickle.loads(done.payload if done else cache.entry(entry.key))
+            if done is not None:
+                payload = done.payload
+            else:
+                assert cache is not None  # without a cache every input is processed: done is None only for cached ones
+                payload = cache.entry(entry.key)
+            report_id, triples, stats, change = pickle.loads(payload)
             twin = same.get(change.same_report) if change.same_report else None
             if report_id in seen:
                 result.warnings.append((entry.path, f"same text as {seen[report_id]}: left out"))

@@ -18,7 +18,7 @@ from pathlib import Path
 from kg.extract.pipeline import process
 from kg.link.divisions import gazetteer
 from kg.link.instruments import fold
-from kg.model import Report, Status
+from kg.model import InstrumentMention, Report, Status
 from kg.text.sources import beside
 
 ENTITY_KINDS = ("units", "instruments", "measures", "problems", "indicators")
@@ -232,7 +232,7 @@ def evaluate_report(gold: dict, report: Report) -> Evaluation:
         if "division" in u or (u.get("organ") == "人民政府" and u.get("owner")):
             return ("division", u.get("division") or u.get("owner"))
         return ("organ", u["organ"], u.get("owner"))
-    found_units = set()
+    found_units: set[tuple[str | None, ...]] = set()  # ("division", code) or ("organ", organ, owner code)
     for mention in report.organs:
         unit = mention.unit
         if unit.kind == "division":
@@ -253,16 +253,16 @@ def evaluate_report(gold: dict, report: Report) -> Evaluation:
 
     # instruments: canonical titles after folding
     gold_instruments = {fold(i["label"]): i for i in gold.get("instruments", [])}
-    found_instruments: dict[str, object] = {}
-    for mention in report.instruments:
-        found_instruments.setdefault(mention.key, mention)
+    found_instruments: dict[str, InstrumentMention] = {}
+    for instrument in report.instruments:
+        found_instruments.setdefault(instrument.key, instrument)
     ent["instruments"] = compare_sets(gold_instruments, found_instruments, name,
                                       show=lambda k: (gold_instruments.get(k) or {}).get("label") or found_instruments[k].label)
     rel["cites"] = ent["instruments"]
     gold_relations, found_relations = set(), set()
     for key in sorted(gold_instruments.keys() & found_instruments.keys()):
-        g, f = gold_instruments[key], found_instruments[key]
-        acc["instrument type"].add(g["type"] == f.type, f"{name}: {g['label']}: gold {g['type']}, found {f.type}")
+        g, instrument = gold_instruments[key], found_instruments[key]
+        acc["instrument type"].add(g["type"] == instrument.type, f"{name}: {g['label']}: gold {g['type']}, found {instrument.type}")
         if "relations" in g:
             gold_relations |= {(g["label"], r) for r in g["relations"]}
             found_relations |= {(g["label"], m.relation) for m in report.instruments if m.key == key}
@@ -320,10 +320,11 @@ def evaluate_report(gold: dict, report: Report) -> Evaluation:
         lambda g: f"{g['metric']} {g['value']}{g['unit']}", lambda f: f"{f.metric} {f.value}{f.unit}")
     ent["indicators"] = indicators
     for i, j in pairs:
-        g, f = gold_indicators[i], found_indicators[j]
-        acc["indicator approximate"].add(bool(g.get("approximate")) == f.approximate, f"{name}: {g['metric']} {g['value']}")
+        g, indicator = gold_indicators[i], found_indicators[j]
+        acc["indicator approximate"].add(bool(g.get("approximate")) == indicator.approximate, f"{name}: {g['metric']} {g['value']}")
         if "measure" in g:
-            acc["indicator measure"].add(g["measure"] == f.measure, f"{name}: {g['metric']} {g['value']}: gold {g['measure']}, found {f.measure}")
+            acc["indicator measure"].add(g["measure"] == indicator.measure,
+                                         f"{name}: {g['metric']} {g['value']}: gold {g['measure']}, found {indicator.measure}")
     return result
 
 

@@ -6,7 +6,7 @@ import re
 from functools import lru_cache
 
 from kg.extract.base import Document
-from kg.knowledge.resources import read_tsv
+from kg.knowledge.resources import cue_alternation, read_tsv
 from kg.knowledge.vocab import Concept, measures, metrics
 from kg.model import Indicator, Report, SectionType
 
@@ -39,18 +39,14 @@ def _pattern() -> re.Pattern:
 
 _SCALE = {"万": 1e4, "亿": 1e8}
 # a change: 审批时限由原来的30个工作日压缩至3个工作日 — both numbers count what the subject before 由 counts
-_CHANGE_TO = re.compile(r"(压缩至|压缩到|压减至|缩短至|缩短为|缩减至|提速至|提高到|提高至|提升至|提升到|降至|降低到|降低至"
-                        r"|下降到|下降至|减少到|减少至|增加到|增加至|增至|减至|上升到|上升至|精简至|减少为)$")
-_CHANGE_FROM = re.compile(r"(由原来的|由原|由|从)$")
-_CHANGES_AFTER = re.compile(r"[^,。;]{0,8}?(压缩|压减|缩短|缩减|提速|提高|提升|降|减少|增加|增至|减至|上升|精简)")
+_CHANGE_TO = re.compile(f"({cue_alternation('change_to')})$")
+_CHANGE_FROM = re.compile(f"({cue_alternation('change_from')})$")
+_CHANGES_AFTER = re.compile(f"[^,。;]{{0,8}}?({cue_alternation('change_verb')})")
 # a rank or a comparison base is no result: 在全国49个较大城市中排名第四, 最快10分钟
-_RANK_AFTER = re.compile(r"^[^,。;]{0,10}?(中)?(排名|排位|位列|居)")
-_BOUND_BEFORE = re.compile(r"(最快|最短|最长|最多|最少|不超过|不少于|不低于|至少|控制在)$")
+_RANK_AFTER = re.compile(f"^[^,。;]{{0,10}}?(中)?({cue_alternation('rank')})")
+_BOUND_BEFORE = re.compile(f"({cue_alternation('bound')})$")
 # verbs whose object is counted with the quantity before it: 聘请4名法律顾问, 召开3次常务会、2次专题会
-_COUNTING_VERB = re.compile(
-    r"(聘请|聘任|选聘|配备|组织|开展|举办|举行|召开|建立|设立|组建|培训|走访|接待|发放|征集|推出|打造|建成|出具|办理|受理|化解|调解|清理|梳理"
-    r"|审查|备案|制定|出台|印发|发布|公布|公开|安排|新增|完成|提供|解决|协调解决|帮助|惠及|覆盖|入选|命名|评选|培育|创建|实施|推动|推送|刊发|编印)$"
-)
+_COUNTING_VERB = re.compile(f"({cue_alternation('counting_verb')})$")
 
 
 class IndicatorExtractor:

@@ -59,12 +59,13 @@ def relation_of(text: str, start: int, end: int) -> str:
             break
         first = listed.start()
     clause = max((m.end() for m in _CLAUSE_START.finditer(text, max(0, first - 40), first)), default=max(0, first - 40))
-    best = None
+    best: tuple[tuple[int, int], str] | None = None
     for match in before_cues.finditer(text, clause, first):
         if text.startswith("的", match.end()):
             continue  # 制定的《…》: someone else's act
         key = (match.end(), match.end() - match.start())
         if best is None or key > best[0]:
+            assert match.lastgroup is not None  # every cue is a named group
             best = (key, match.lastgroup)
     last = end
     while True:

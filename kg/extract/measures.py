@@ -12,22 +12,17 @@ from ahocorasick_rs import AhoCorasick
 
 from kg.extract.base import Document, Sentence
 from kg.knowledge.anchors import fixed_strings, requirements
-from kg.knowledge.resources import read_tsv
+from kg.knowledge.resources import cue_alternation, read_tsv
 from kg.knowledge.vocab import measures
 from kg.link.divisions import gazetteer
 from kg.link.words import is_word
 from kg.model import MeasureMention, Report, SectionType, Status
 
-# Future cues that make a sentence outside a plans section a plan. 将 alone is not one:
-# in work sections it is mostly the object marker (将法治建设工作层层分解).
-_PLAN_CUE = re.compile(
-    r"下一步|下一阶段|明年|来年|今后|新的一年|拟于|计划于|将于|准备|(?<!全)力争|争取"
-    # 将 + an adverb, a verb or 对 is the future (街道将对…进行督促检查, 我镇将进一步…); 将 + a noun is the
-    # object marker (我镇将法治宣传教育融入全年工作, 将习近平法治思想列入学习内容): done, not planned
-    r"|将(?:对|进一步|继续|全面|加强|持续|深入|着力|大力|认真|积极|切实|不断|坚持|重点|以|把|进行|开展|组织|推进|推动"
-    r"|完善|建立|健全|做好|抓好|加大|强化|围绕|聚焦|严格|探索|努力|着眼|统筹|扎实|坚决|全力|紧紧|牢牢)"
-)
-_DONE_CUE = re.compile(r"已经|已(?![经])|完成|建立了|实现了|取得")
+# Future cues that make a sentence outside a plans section a plan (the words: ontology/lexicon/cues.tsv).
+# 将 + an adverb, a verb or 对 is the future (街道将对…进行督促检查); 将 + a noun is the object marker
+# (将习近平法治思想列入学习内容): done, not planned
+_PLAN_CUE = re.compile(f"{cue_alternation('plan')}|将(?:{cue_alternation('plan_after_jiang')})")
+_DONE_CUE = re.compile(cue_alternation("done"))
 # 根据《…》, 贯彻落实国务院办公厅印发的《…》: the cue, maybe an issuer, then the title
 _BASED_ON = re.compile(r"(?:根据|依据|按照|依照|贯彻落实|贯彻|对照|严格执行|落实|遵照|对标)(?:[^《》。;,]{0,30}?(?:印发|制定|出台|发布)的)?《")
 _TITLE = re.compile(r"《[^《》\n]*》")
@@ -89,7 +84,7 @@ def not_statements(text: str, sentence: Sentence, body_start: int, bare: bool) -
         return whole  # the opening formula
     if sentence.section is not None and sentence.start == sentence.section.start and contexts.heading.search(sentence.section.heading):
         return whole
-    spans = []
+    spans: list[tuple[int, int]] = []
     present = {i for i, _start, _end in contexts.literals.find_matches_as_indexes(text, overlapping=True)}
     for pattern, needs in contexts.spans:
         if not all(present & need for need in needs):
@@ -215,7 +210,9 @@ def _other_level(phrase: str, report: Report, before: str = "") -> bool:
     if prefix and unit.kind != "division":
         return True
     own = unit.name if unit.kind == "division" else (unit.parents[0][0] if unit.parents else "")
-    word = levelled.group(1) if levelled else prefix.group(1)
+    cue = levelled or prefix
+    assert cue is not None  # one of them, as tested above
+    word = cue.group(1)
     return not (own.endswith(word) or (word == "街" and own.endswith("街道")))
 
 
@@ -235,7 +232,7 @@ def _bare_heading(doc: Document, sentence: Sentence) -> bool:
 
 
 # 将 + object + one of these verbs is the object marker (将推进法治政府建设列入年度工作报告): done, not planned
-_BA_VERB = re.compile(r"将[^。;,]{1,30}?(?:列入|纳入|作为|融入|贯穿|摆在|放在|落实到|写入|融入到|贯穿到|延伸到|覆盖到)")
+_BA_VERB = re.compile(f"将[^。;,]{{1,30}}?(?:{cue_alternation('object_verb')})")
 
 
 def plan_cue(text: str) -> int:

@@ -45,6 +45,7 @@ class UnitExtractor:
             if not doc.in_body(start) or _NOT_AFTER.search(text[max(0, start - 1):start]) or _NOT_BEFORE.match(text[end:end + 1]):
                 continue
             organ = organs.get(form)
+            assert organ is not None  # find gives the lexicon's own forms
             owner, as_written_start = self._owner(text, start, form, organ, chain, division_ends, context, gaz,
                                                   report.unit.kind if report.unit else None)
             if owner is _SKIP or (owner is None and not (_CENTRAL.match(organ.name) or _CENTRAL.match(text[as_written_start:end]))):
@@ -57,10 +58,10 @@ class UnitExtractor:
             if report.unit is not None and unit.key == report.unit.key:
                 continue
             self._add(doc, report, unit, as_written_start, seen)
-        for start, form, codes in named:
+        for start, form, named_codes in named:
             if not doc.in_body(start) or _inside_word(text, start, form):
                 continue
-            chosen, _ = choose(gaz, codes, context)
+            chosen, _ = choose(gaz, named_codes, context)
             if chosen is None or (report.unit is not None and report.unit.code == chosen):
                 continue  # the reporting unit itself, or a department's own government
             # a town or street name can be an ordinary word (联合街道): it needs a named parent; so does a county far
@@ -93,7 +94,7 @@ class UnitExtractor:
             chosen, _ = choose(gaz, codes, context)
             division = gaz.by_code[chosen] if chosen else None
             # a town name glued to an organ may be a word (联合街道新时代文明实践点): needs support
-            if division is None or division.level < 4 or context.support(gaz, chosen) or (chain and chain[0].code == chosen):
+            if division is None or division.level < 4 or context.support(gaz, division.code) or (chain and chain[0].code == chosen):
                 return division, place_start
         if _UNLISTED_PLACE.search(text[max(0, start - 3):start]):
             return _SKIP, start

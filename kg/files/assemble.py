@@ -24,6 +24,7 @@ import pickle
 import subprocess
 import sys
 import tempfile
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
@@ -43,7 +44,7 @@ class Range(NamedTuple):
 Piece = bytes | Range
 
 
-def assemble(path: str | Path, pieces: list[Piece]) -> None:
+def assemble(path: str | Path, pieces: Sequence[Piece]) -> None:
     """Write ``pieces`` one after the other into ``path``, replacing it atomically."""
     sources: dict[str, BinaryIO] = {}
     try:
@@ -90,7 +91,7 @@ class Assembly:
     :class:`OSError`.
     """
 
-    def __init__(self, files: dict[Path, list[Piece]]):
+    def __init__(self, files: Mapping[Path, Sequence[Piece]]):
         folder = next(iter(files)).parent
         folder.mkdir(parents=True, exist_ok=True)
         handle, self.work = tempfile.mkstemp(prefix=".kg-assemble-", suffix=".pkl", dir=folder)

@@ -127,30 +127,30 @@ class _DeltaBuilder:
         for mention in report.organs:
             out.edges.append((report_key, self.unit(mention.unit), MENTIONS, self.evidence(mention.evidence)))
         self.flush_units()
-        for mention in report.instruments:
-            key = f"instrument:{mention.key}"
-            out.nodes.append((key, {"kind": "instrument", "label": mention.label, "type": mention.type}))
-            out.sets.append((key, "written", mention.as_written))
-            if mention.doc_number:
-                out.sets.append((key, "numbers", mention.doc_number))
-            out.edges.append((report_key, key, CITES, self.evidence(mention.evidence)))
+        for cited in report.instruments:
+            key = f"instrument:{cited.key}"
+            out.nodes.append((key, {"kind": "instrument", "label": cited.label, "type": cited.type}))
+            out.sets.append((key, "written", cited.as_written))
+            if cited.doc_number:
+                out.sets.append((key, "numbers", cited.doc_number))
+            out.edges.append((report_key, key, CITES, self.evidence(cited.evidence)))
         scheme = measures()
-        for mention in report.measures:
-            if mention.concept:
-                target = f"measure:{mention.concept}"
-                concept = scheme[mention.concept]
-                theme = next((scheme[b].label for b in _themes(scheme, mention.concept)), None)
+        for measure in report.measures:
+            if measure.concept:
+                target = f"measure:{measure.concept}"
+                concept = scheme[measure.concept]
+                theme = next((scheme[b].label for b in _themes(scheme, measure.concept)), None)
                 out.nodes.append((target, _plain({"kind": "measure", "label": concept.label, "label_en": concept.label_en, "theme": theme})))
             else:
                 owner = unit or report_key
-                target = f"practice:{owner}:{mention.label}"
-                out.nodes.append((target, {"kind": "practice", "label": mention.label}))
+                target = f"practice:{owner}:{measure.label}"
+                out.nodes.append((target, {"kind": "practice", "label": measure.label}))
                 out.edges.append((target, owner, PRACTICE_OF, None))
             if unit:
-                relation = IMPLEMENTS if mention.status.value == "implemented" else PLANS
-                out.edges.append((unit, target, relation, self.evidence(mention.evidence)))
-            for instrument in mention.based_on:
-                out.edges.append((target, f"instrument:{instrument}", BASED_ON, self.evidence(mention.evidence)))
+                relation = IMPLEMENTS if measure.status.value == "implemented" else PLANS
+                out.edges.append((unit, target, relation, self.evidence(measure.evidence)))
+            for instrument in measure.based_on:
+                out.edges.append((target, f"instrument:{instrument}", BASED_ON, self.evidence(measure.evidence)))
         categories = problem_categories()
         for problem in report.problems:
             key = f"problem:{report.id}:{problem.id}"
@@ -161,8 +161,8 @@ class _DeltaBuilder:
                 category = f"category:{problem.category}"
                 out.nodes.append((category, {"kind": "category", "label": categories[problem.category].label}))
                 out.edges.append((key, category, CATEGORY, None))
-            for concept in problem.addressed_by:
-                out.edges.append((key, f"measure:{concept}", ADDRESSED_BY, None))
+            for concept_id in problem.addressed_by:
+                out.edges.append((key, f"measure:{concept_id}", ADDRESSED_BY, None))
         return out
 
     def unit(self, unit: Unit) -> str:
@@ -196,6 +196,7 @@ class _DeltaBuilder:
         return key
 
     def flush_units(self) -> None:
+        assert self.out is not None  # build sets it before it flushes
         self.out.nodes.extend(self.pending_nodes)
         self.out.links.extend(self.pending_links)
         self.pending_nodes, self.pending_links = [], []
@@ -317,7 +318,7 @@ class KnowledgeGraph:
     def years(self, data: dict) -> set[int]:
         """The years of the reports that assert an edge (from its data)."""
         reports = self.reports
-        return {reports[r].year for r in data.get("reports", ()) if reports[r].year}
+        return {year for r in data.get("reports", ()) if (year := reports[r].year)}
 
     def summary(self) -> dict[str, int]:
         """Counts by kind, for the build summary."""

@@ -42,7 +42,32 @@ class Node(NamedTuple):
     a repetition, a zero-width assertion, or anything else (``any``)."""
 
     kind: str  # "literal", "chars", "group", "repeat", "zero", "any"
-    value: object = None  # the character; the frozenset; the alternatives (lists of nodes); (min, max, node)
+    # the character; the frozenset; the alternatives (lists of nodes); (min, max, node)
+    value: str | frozenset[str] | list[list[Node]] | tuple[int, int | None, Node] | None = None
+
+    @property
+    def literal(self) -> str:
+        """The character of a ``literal`` node."""
+        assert isinstance(self.value, str), self
+        return self.value
+
+    @property
+    def chars(self) -> frozenset[str]:
+        """The characters of a ``chars`` node."""
+        assert isinstance(self.value, frozenset), self
+        return self.value
+
+    @property
+    def branches(self) -> list[list[Node]]:
+        """The alternatives of a ``group`` node."""
+        assert isinstance(self.value, list), self
+        return self.value
+
+    @property
+    def repeat(self) -> tuple[int, int | None, Node]:
+        """(min, max, node) of a ``repeat`` node."""
+        assert isinstance(self.value, tuple), self
+        return self.value
 
 
 ZERO = Node("zero")
@@ -180,6 +205,7 @@ class _Reader:
             return self.closed(ZERO)
         # (?P=name), (?(1)yes|no), (?flags) and (?flags:…): read past, known to require nothing
         flags = re.match(r"[aiLmsux-]*(\)?)", self.source[self.at:])
+        assert flags is not None  # the pattern matches the empty string too
         if flags.group(1) and "i" in flags.group().split("-")[0]:
             self.ignore_case = True  # (?i) for the whole pattern; (?i:…) only within, read past as ANY
         self.alternatives_until_close()
@@ -254,7 +280,7 @@ def _sequence(items: list[Node]) -> list[set[str]]:
         if fixed is not None and len(run) * len(fixed) <= MAX_STRINGS:
             run = {a + b for a, b in itertools.product(run, fixed)}
             continue
-        repeated = _fixed(node.value[2]) if node.kind == "repeat" and node.value[0] >= 1 else None
+        repeated = _fixed(node.repeat[2]) if node.kind == "repeat" and node.repeat[0] >= 1 else None
         if repeated is not None and len(run) * len(repeated) <= MAX_STRINGS:
             # 公开{1,3}: the run goes on with one copy, and the text after ends with the last copy
             found.append({a + b for a, b in itertools.product(run, repeated)})
@@ -275,19 +301,19 @@ def _sequence(items: list[Node]) -> list[set[str]]:
 def _fixed(node: Node) -> set[str] | None:
     """The strings a node matches, when they are few and fixed (a literal, a set of characters, a group of them)."""
     if node.kind == "literal":
-        return {node.value}
+        return {node.literal}
     if node.kind == "chars":
-        return set(node.value) if len(node.value) <= MAX_STRINGS else None
+        return set(node.chars) if len(node.chars) <= MAX_STRINGS else None
     if node.kind == "group":
         strings: set[str] = set()
-        for branch in node.value:
+        for branch in node.branches:
             fixed = _fixed_sequence(branch)
             if fixed is None:
                 return None
             strings |= fixed
         return strings if len(strings) <= MAX_STRINGS else None
     if node.kind == "repeat":
-        low, high, inner = node.value
+        low, high, inner = node.repeat
         fixed = _fixed(inner) if low == high and low <= 4 else None  # 表{2} is 表表; a bounded range is not fixed
         if fixed is None:
             return None
@@ -315,12 +341,13 @@ def _fixed_sequence(items: list[Node]) -> set[str] | None:
 def _variable(node: Node) -> set[str] | None:
     """The best requirement inside a group, an alternation or a repetition that must occur."""
     if node.kind == "group":
-        if len(node.value) == 1:
-            return _best(_sequence(node.value[0]))
-        alternatives = [_best(_sequence(branch)) for branch in node.value]
-        return set().union(*alternatives) if all(alternatives) else None
-    if node.kind == "repeat" and node.value[0] >= 1:
-        return _best(_sequence([node.value[2]]))
+        if len(node.branches) == 1:
+            return _best(_sequence(node.branches[0]))
+        alternatives = [_best(_sequence(branch)) for branch in node.branches]
+        known = [strings for strings in alternatives if strings]
+        return set().union(*known) if len(known) == len(alternatives) else None
+    if node.kind == "repeat" and node.repeat[0] >= 1:
+        return _best(_sequence([node.repeat[2]]))
     return None
 
 

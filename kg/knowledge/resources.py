@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -61,3 +61,16 @@ def knowledge_version() -> str:
         digest.update(path.relative_to(root).as_posix().encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
+
+
+@cache
+def cue_alternation(kind: str) -> str:
+    """The cues of one kind in ontology/lexicon/cues.tsv as one regular-expression alternation, in file order.
+
+    >>> cue_alternation("rank")
+    '排名|排位|位列|居'
+    """
+    patterns = [row["pattern"] for row in read_tsv("lexicon", "cues.tsv") if row["kind"] == kind]
+    if not patterns:
+        raise KeyError(f"ontology/lexicon/cues.tsv has no cues of kind {kind!r}")
+    return "|".join(patterns)

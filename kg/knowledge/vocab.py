@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from ahocorasick_rs import AhoCorasick
 from rdflib import Graph, Namespace, URIRef
-from rdflib.namespace import SKOS
+from rdflib.namespace import RDFS, SKOS
+from rdflib.term import Identifier, Literal
 
 from kg.knowledge.anchors import MAX_SETS, requirements
+from kg.knowledge.namespaces import FZ, FZ_IRI, MEASURE, METRIC, PROBLEM
 from kg.knowledge.resources import ontology_path
-
-FZ = Namespace("https://w3id.org/fzkg/ontology#")
-MEASURE = Namespace("https://w3id.org/fzkg/measure/")
-PROBLEM = Namespace("https://w3id.org/fzkg/problem/")
-METRIC = Namespace("https://w3id.org/fzkg/metric/")
 
 
 @dataclass(frozen=True)
@@ -56,7 +53,8 @@ class Scheme:
         scheme_iri = namespace["scheme"]
         # a theme groups other concepts and is never matched itself
         themes = set(graph.objects(scheme_iri, SKOS.hasTopConcept)) & set(graph.objects(None, SKOS.broader))
-        for iri in sorted(set(graph.subjects(SKOS.inScheme, scheme_iri))):
+        # rdflib types terms as Node, which has no order; the terms of a parsed graph are Identifiers, which do
+        for iri in sorted({s for s in graph.subjects(SKOS.inScheme, scheme_iri) if isinstance(s, Identifier)}):
             local = str(iri)[len(str(namespace)):]
 
             def texts(predicate, lang="zh", iri=iri):
@@ -67,15 +65,15 @@ class Scheme:
                                     for o in graph.objects(iri, predicate)))
 
             pref = texts(SKOS.prefLabel)
-            phrases = {p for p in pref + texts(SKOS.altLabel) + texts(SKOS.hiddenLabel) if p}
+            labels = {p for p in pref + texts(SKOS.altLabel) + texts(SKOS.hiddenLabel) if p}
             self.concepts[local] = Concept(
                 id=local,
                 iri=str(iri),
                 label=pref[0] if pref else local,
                 label_en=(texts(SKOS.prefLabel, "en") or [local])[0],
                 definition=(texts(SKOS.definition, "en") or [""])[0],
-                phrases=tuple(sorted(phrases, key=lambda p: (-len(p), p))),
-                patterns=tuple(re.compile(str(p)) for p in sorted(graph.objects(iri, FZ.matchPattern))),
+                phrases=tuple(sorted(labels, key=lambda p: (-len(p), p))),
+                patterns=tuple(re.compile(str(p)) for p in sorted(o for o in graph.objects(iri, FZ.matchPattern) if isinstance(o, Identifier))),
                 broader=ids(SKOS.broader),
                 narrower=ids(SKOS.narrower),
                 implies=ids(FZ.implies),
@@ -182,3 +180,19 @@ def metrics() -> Scheme:
 def problem_categories() -> Scheme:
     """The problem-category scheme (ontology/problems.ttl)."""
     return _load("problems.ttl", PROBLEM)
+
+
+@cache
+def term_label(term: str) -> str:
+    """The label ontology/kg.ttl gives a term, Chinese then English (``实施 implements`` for ``fz:implements``)."""
+    graph = _ontology()
+    iri = URIRef(FZ_IRI + term.partition(":")[2] if term.startswith("fz:") else term)
+    labels = {label.language: str(label) for label in graph.objects(iri, RDFS.label) if isinstance(label, Literal)}
+    if not labels:
+        raise KeyError(f"ontology/kg.ttl gives {term} no rdfs:label")
+    return " ".join(labels[language] for language in ("zh", "en") if language in labels)
+
+
+@lru_cache(maxsize=1)
+def _ontology() -> Graph:
+    return Graph().parse(ontology_path("kg.ttl"), format="turtle")

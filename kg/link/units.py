@@ -226,7 +226,7 @@ def organ_unit(owner: Division | None, organ: Organ, as_written: str, kind: str,
     )
 
 
-def resolve_phrase(phrase: str, context: Context, self_level: int | None = None) -> Unit | None:
+def resolve_phrase(phrase: str, context: Context) -> Unit | None:
     """The unit a phrase names, linked if the evidence allows; None if it names no unit."""
     gaz = gazetteer()
     organs = organ_lookup()
@@ -272,6 +272,7 @@ def owner_by_context(level_word: str | None, context: Context, gaz: Gazetteer, t
     levels = _LEVEL_OF_PREFIX.get(level_word or "", ())
     if not levels:
         return None, []
+    assert level_word is not None  # "" names no level
     if level_word == "街":
         level_word = "街道"
     suffixes = ("省", "自治区") if level_word == "省" else (level_word,)

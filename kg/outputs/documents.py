@@ -37,12 +37,12 @@ def record(report: Report) -> dict:
         if mention.relation not in entry["relations"]:
             entry["relations"].append(mention.relation)
     measures, seen = [], set()
-    for mention in report.measures:
-        key = (mention.concept or mention.label, mention.status.value)
+    for stated in report.measures:
+        key = (stated.concept or stated.label, stated.status.value)
         if key not in seen:
             seen.add(key)
-            measures.append({"id": mention.concept, "label": mention.label, "status": mention.status.value,
-                             "local": mention.concept is None})
+            measures.append({"id": stated.concept, "label": stated.label, "status": stated.status.value,
+                             "local": stated.concept is None})
     return {
         "format": FORMAT_VERSION,
         "id": report.id,

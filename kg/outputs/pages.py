@@ -19,7 +19,9 @@ from pathlib import Path
 from pyvis.network import Network
 
 from kg.files.atomic import write_text
-from kg.graph.merged import CITES, IMPLEMENTS, PLANS, KnowledgeGraph
+from kg.graph.merged import ADDRESSED_BY, CITES, IMPLEMENTS, PART_OF, PLANS, STATES, KnowledgeGraph
+from kg.knowledge.namespaces import ORG
+from kg.knowledge.vocab import term_label
 
 KINDS = [
     {"id": "unit", "label": "单位 unit", "color": "#4e79a7", "border": "#2f4b68", "shape": "dot", "font": 16},
@@ -29,14 +31,15 @@ KINDS = [
     {"id": "problem", "label": "问题 problem", "color": "#e15759", "border": "#8f3436", "shape": "triangle", "font": 13},
     {"id": "category", "label": "问题类别 problem category", "color": "#b07aa1", "border": "#6e4c65", "shape": "triangleDown", "font": 14},
 ]
+# Relations of the graph are labelled as the ontology labels their property; "similar" exists only in the views.
 RELATIONS = [
-    {"id": IMPLEMENTS, "label": "实施 implements", "color": "#59a14f", "dashed": False},
-    {"id": PLANS, "label": "计划 plans", "color": "#76b7b2", "dashed": True},
-    {"id": CITES, "label": "引用 cites", "color": "#f28e2b", "dashed": False},
-    {"id": "states", "label": "存在问题 states", "color": "#e15759", "dashed": False},
-    {"id": "addressedBy", "label": "对应措施 addressed by", "color": "#b07aa1", "dashed": True},
+    {"id": IMPLEMENTS, "label": term_label("fz:implements"), "color": "#59a14f", "dashed": False},
+    {"id": PLANS, "label": term_label("fz:plans"), "color": "#76b7b2", "dashed": True},
+    {"id": CITES, "label": term_label("fz:cites"), "color": "#f28e2b", "dashed": False},
+    {"id": STATES, "label": term_label("fz:states"), "color": "#e15759", "dashed": False},
+    {"id": ADDRESSED_BY, "label": term_label("fz:addressedBy"), "color": "#b07aa1", "dashed": True},
     {"id": "similar", "label": "相似 similar", "color": "#bab0ac", "dashed": True},
-    {"id": "partOf", "label": "隶属 part of", "color": "#4e79a7", "dashed": False},
+    {"id": PART_OF, "label": term_label(ORG + "subOrganizationOf"), "color": "#4e79a7", "dashed": False},
 ]
 _RELATION_LABELS = {r["id"]: r["label"] for r in RELATIONS}
 _KIND_IDS = {k["id"] for k in KINDS}
@@ -98,7 +101,7 @@ def _assets() -> tuple[str, str, str]:
     lib = Path(pyvis.__file__).parent / "lib" / "vis-9.1.2"
     js = (lib / "vis-network.min.js").read_text(encoding="utf-8")
     css = (lib / "vis-network.css").read_text(encoding="utf-8")
-    template = resources.files("kg").joinpath("templates", "network.html").read_text(encoding="utf-8")
+    template = resources.files("kg").joinpath("templates").joinpath("network.html").read_text(encoding="utf-8")
     return js, css, template
 
 

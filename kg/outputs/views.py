@@ -200,10 +200,10 @@ def shared_practices(graph: KnowledgeGraph, digest: Digest | None = None) -> Vie
     digest = digest or Digest(graph)
     units, adoption = digest.units, digest.adoption
     threshold = 2 if len(units) >= 2 else 1
-    shared = [m for m, n in adoption.implemented.items() if n >= threshold and m.startswith("measure:")]
-    shared.sort(key=lambda m: (-adoption.implemented[m], m))
-    capped = len(shared) > MAX_MEASURES
-    shared = set(shared[:MAX_MEASURES])
+    ranked = [m for m, n in adoption.implemented.items() if n >= threshold and m.startswith("measure:")]
+    ranked.sort(key=lambda m: (-adoption.implemented[m], m))
+    capped = len(ranked) > MAX_MEASURES
+    shared = set(ranked[:MAX_MEASURES])
     groups, grouping = digest.grouping
     notes = [grouping] if grouping else []
     if capped:
@@ -256,9 +256,9 @@ def problems(graph: KnowledgeGraph, digest: Digest | None = None) -> View:
     category_units: dict[str, set[str]] = defaultdict(set)
     category_problems: dict[str, int] = defaultdict(int)
     remedies: dict[tuple[str, str], int] = defaultdict(int)
-    edges: list[tuple[Group, str, dict]] = []
+    edges: list[tuple[Group, str, Aggregate]] = []
     for group in groups:
-        per_category: dict[str, dict] = {}
+        per_category: dict[str, Aggregate] = {}
         for (problem, _), entry in sorted(digest.report_edges(group, (STATES,)).items()):
             for category, _, _ in graph.out(problem, (CATEGORY,)):
                 category_units[category] |= entry.units

@@ -23,13 +23,14 @@ import select
 import signal
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
 import pyoxigraph as ox
 
+from kg.knowledge.namespaces import RDF, XSD, shorten
 from kg.knowledge.resources import data_dir
 from kg.rdf import sparql
 from kg.rdf.store import GraphError, load_oxigraph, load_rdflib, load_rdflib_store, open_store
@@ -100,7 +101,11 @@ def fill(query: SavedQuery, values: dict[str, str]) -> str:
             known = ", ".join(query.params) or "none"
             raise QueryError(f"query {query.name} has no parameter {name!r} (parameters: {known})")
         literal = json.dumps(value, ensure_ascii=False)  # a valid SPARQL string literal too
-        text, count = re.subn(rf"(VALUES\s+\?{name}Param\s*\{{)[^}}]*(\}})", lambda m, value=literal: f"{m.group(1)} {value} {m.group(2)}", text)
+
+        def replace(m: re.Match[str], value: str = literal) -> str:
+            return f"{m.group(1)} {value} {m.group(2)}"
+
+        text, count = re.subn(rf"(VALUES\s+\?{name}Param\s*\{{)[^}}]*(\}})", replace, text)
         if not count:
             raise QueryError(f"query {query.name} does not carry its parameter {name} as VALUES ?{name}Param {{ … }}")
     return text
@@ -218,8 +223,13 @@ def _isolated(evaluate: Callable, timeout: float | None, engine: str) -> Result:
             _die_with_parent()
             faulthandler.disable()  # an engine that crashes is reported by the parent, in one line
             with os.fdopen(write_end, "wb") as out:
+
+                def loaded() -> None:
+                    out.write(_LOADED)
+                    out.flush()
+
                 try:
-                    answer = ("ok", evaluate(lambda: (out.write(_LOADED), out.flush())))
+                    answer = ("ok", evaluate(loaded))
                 except (QueryError, GraphError) as err:
                     answer = (type(err).__name__, str(err))
                 except BaseException as err:  # noqa: BLE001 - reported to the parent, which raises it
@@ -230,7 +240,9 @@ def _isolated(evaluate: Callable, timeout: float | None, engine: str) -> Result:
             code = 1
         os._exit(code)
     os.close(write_end)
-    chunks, deadline, started = [], None, False
+    chunks: list[bytes] = []
+    deadline: float | None = None
+    started = False
     try:
         with os.fdopen(read_end, "rb", buffering=0) as pipe:
             while True:
@@ -276,8 +288,8 @@ def _stop(pid: int) -> None:
         pass
 
 
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+_XSD_STRING = XSD + "string"
+_LANG_STRING = RDF + "langString"
 
 
 def _term_oxigraph(term) -> Term | None:
@@ -297,13 +309,19 @@ def _from_oxigraph(solutions) -> Result:
     if isinstance(solutions, (bool, ox.QueryBoolean)):
         return _boolean(bool(solutions))
     if isinstance(solutions, ox.QueryTriples):
-        return Result([], [], triples=[tuple(_term_oxigraph(t) for t in (x.subject, x.predicate, x.object)) for x in solutions])
+        return Result([], [], triples=[_triple(_term_oxigraph(t) for t in (x.subject, x.predicate, x.object)) for x in solutions])
     columns = [v.value for v in solutions.variables]
     return Result(columns, [[_term_oxigraph(solution[c]) for c in columns] for solution in solutions])
 
 
+def _triple(terms: Iterable[Term | None]) -> tuple[Term, Term, Term]:
+    s, p, o = terms
+    assert s is not None and p is not None and o is not None  # the parts of a triple are never missing
+    return s, p, o
+
+
 def _boolean(answer: bool) -> Result:
-    return Result(["result"], [[Term("literal", "true" if answer else "false", None, "http://www.w3.org/2001/XMLSchema#boolean")]],
+    return Result(["result"], [[Term("literal", "true" if answer else "false", None, XSD + "boolean")]],
                   boolean=answer)
 
 
@@ -324,25 +342,15 @@ def _from_rdflib(result) -> Result:
     if result.type == "ASK":
         return _boolean(bool(result.askAnswer))
     if result.type in ("CONSTRUCT", "DESCRIBE"):
-        return Result([], [], triples=[tuple(_term_rdflib(t) for t in triple) for triple in result.graph])
+        return Result([], [], triples=[_triple(_term_rdflib(t) for t in triple) for triple in result.graph])
     columns = [str(v) for v in result.vars]
     return Result(columns, [[_term_rdflib(row[c]) for c in columns] for row in result])
-
-
-_PREFIXES = {
-    "https://w3id.org/fzkg/ontology#": "fz:", "https://w3id.org/fzkg/measure/": "fzm:", "https://w3id.org/fzkg/problem/": "fzp:",
-    "https://w3id.org/fzkg/data/": "", "http://www.w3.org/2004/02/skos/core#": "skos:",
-}
 
 
 def _display(cell: Term | None) -> str:
     if cell is None:
         return ""
-    if cell.kind == "iri":
-        for namespace, prefix in _PREFIXES.items():
-            if cell.value.startswith(namespace):
-                return prefix + cell.value[len(namespace):]
-    return cell.value
+    return shorten(cell.value) if cell.kind == "iri" else cell.value
 
 
 def format_result(result: Result, output: str = "table", max_width: int = 60) -> str:
@@ -433,6 +441,12 @@ def _ox_term(term: Term):
     return ox.Literal(term.value, datatype=ox.NamedNode(term.datatype)) if term.datatype else ox.Literal(term.value)
 
 
+def _written(data: bytes | None) -> str:
+    """What ox.serialize returns when given no output file (its bytes), as text."""
+    assert data is not None
+    return data.decode("utf-8")
+
+
 def _rdf(triples: list[tuple[Term, Term, Term]], output: str) -> str:
     """Triples as Turtle (with the graph's prefixes it uses), N-Triples or JSON-LD, in a stable order."""
     from kg.rdf.write import Iris
@@ -442,12 +456,12 @@ def _rdf(triples: list[tuple[Term, Term, Term]], output: str) -> str:
     rows = sorted({tuple(_ox_term(t) for t in triple) for triple in triples}, key=str)
     graph = [ox.Triple(*row) for row in rows]
     if output == "ntriples":
-        return ox.serialize(graph, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+        return _written(ox.serialize(graph, format=ox.RdfFormat.N_TRIPLES))
     if output == "json":
-        return ox.serialize(graph, format=ox.RdfFormat.JSON_LD).decode("utf-8") + "\n"
+        return _written(ox.serialize(graph, format=ox.RdfFormat.JSON_LD)) + "\n"
     iris = {t.value for triple in triples for t in triple if t.kind == "iri"} | {t.datatype for triple in triples for t in triple if t.datatype}
     used = {prefix: ns for prefix, ns in sorted(Iris().prefixes().items()) if any(iri.startswith(ns) for iri in iris)}
-    body = ox.serialize(graph, format=ox.RdfFormat.TURTLE, prefixes=used).decode("utf-8")
+    body = _written(ox.serialize(graph, format=ox.RdfFormat.TURTLE, prefixes=used))
     # Oxigraph writes the prefixes in no fixed order: the header is written here, sorted
     header = "".join(f"@prefix {prefix}: <{ns}> .\n" for prefix, ns in used.items())
     return header + "".join(line for line in body.splitlines(keepends=True) if not line.startswith("@prefix "))

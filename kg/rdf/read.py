@@ -20,20 +20,16 @@ from kg.graph.merged import (
     KnowledgeGraph,
     ReportInfo,
 )
+from kg.knowledge.namespaces import MEASURE_IRI, PROBLEM_IRI, sparql_prefixes
 from kg.link.divisions import gazetteer
 from kg.link.instruments import fold
 from kg.rdf.store import load_oxigraph
+from kg.rdf.write import UNIT_CLASSES, fz
 
-PREFIXES = """PREFIX fz: <https://w3id.org/fzkg/ontology#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX org: <http://www.w3.org/ns/org#>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-"""
-MEASURE = "https://w3id.org/fzkg/measure/"
-PROBLEM = "https://w3id.org/fzkg/problem/"
-FZ = "https://w3id.org/fzkg/ontology#"
-_KINDS = {FZ + "AdministrativeUnit": "division", FZ + "Department": "department", FZ + "Organ": "organ"}
+PREFIXES = sparql_prefixes("fz", "fzm", "rdfs", "skos", "org", "dcterms")
+MEASURE = MEASURE_IRI
+PROBLEM = PROBLEM_IRI
+_KINDS = {fz(cls): kind for kind, cls in UNIT_CLASSES.items()}  # the class of a unit → the kind of its node
 
 
 def _rows(store, query: str):
@@ -175,10 +171,10 @@ def _measure_themes(store) -> dict[str, tuple[str, str, str | None]]:
     """Chinese and English labels of every measure concept, and the label of its theme."""
     labels = {}
     for iri, zh, en in _rows(store, """
-        SELECT ?m ?zh ?en WHERE { ?m skos:inScheme <https://w3id.org/fzkg/measure/scheme> ; skos:prefLabel ?zh .
+        SELECT ?m ?zh ?en WHERE { ?m skos:inScheme fzm:scheme ; skos:prefLabel ?zh .
           FILTER (lang(?zh) = "zh") OPTIONAL { ?m skos:prefLabel ?en . FILTER (lang(?en) = "en") } }"""):
         labels[iri] = [zh, en or "", None]
-    tops = {iri for (iri,) in _rows(store, "SELECT ?t WHERE { <https://w3id.org/fzkg/measure/scheme> skos:hasTopConcept ?t }")}
+    tops = {iri for (iri,) in _rows(store, "SELECT ?t WHERE { fzm:scheme skos:hasTopConcept ?t }")}
     for iri, top in _rows(store, "SELECT ?m ?t WHERE { ?m skos:broader+ ?t }"):
         if top in tops and iri in labels and (labels[iri][2] is None or labels[top][0] < labels[iri][2]):
             labels[iri][2] = labels[top][0]

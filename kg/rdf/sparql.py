@@ -38,14 +38,15 @@ class Reach:
     depth: int = 0
 
 
-def tokens(text: str) -> list[tuple[str, str]]:
-    """(kind, text) of every token but spaces and comments."""
+def tokens(text: str) -> list[tuple[str | None, str]]:
+    """(kind, text) of every token but spaces and comments (the kind, a group name, is never None in fact)."""
     return [(m.lastgroup, m.group()) for m in _TOKEN.finditer(text) if m.lastgroup not in ("space", "comment")]
 
 
 def scan(text: str) -> Reach:
     """What ``text`` names and how deep it nests (prefixed names expanded by its PREFIX lines)."""
-    reach, prefixes, depth = Reach(), {}, 0
+    reach, depth = Reach(), 0
+    prefixes: dict[str, str] = {}
     items = tokens(text)
 
     def target(i: int) -> str | None:

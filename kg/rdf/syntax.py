@@ -19,8 +19,9 @@ import json
 import re
 from typing import NamedTuple
 
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-XSD = "http://www.w3.org/2001/XMLSchema#"
+from kg.knowledge.namespaces import RDF, XSD
+
+RDF_TYPE = RDF + "type"
 XSD_STRING = XSD + "string"
 XSD_INTEGER = XSD + "integer"
 XSD_BOOLEAN = XSD + "boolean"
@@ -214,6 +215,7 @@ class JsonLd:
                 continue
             key, value, language_map = self.entry(p, o)
             if language_map:
+                assert isinstance(value, tuple)  # (language, text)
                 language, text = value
                 node.setdefault(key, {}).setdefault(language, []).append(text)
             else:

@@ -9,6 +9,7 @@ from pathlib import Path
 import rdflib
 from rdflib.namespace import SH
 
+from kg.knowledge.namespaces import shorten
 from kg.knowledge.resources import ontology_path
 from kg.rdf.store import load_rdflib
 
@@ -66,18 +67,5 @@ def validate_file(path: str | Path) -> ValidationResult:
     return validate_graph(load_rdflib(path, store="default"))
 
 
-_SHORT = {
-    "https://w3id.org/fzkg/ontology#": "fz:", "https://w3id.org/fzkg/shapes#": "fzs:", "http://www.w3.org/ns/shacl#": "sh:",
-    "http://purl.org/dc/terms/": "dcterms:", "http://www.w3.org/2000/01/rdf-schema#": "rdfs:", "http://www.w3.org/ns/org#": "org:",
-    "http://www.w3.org/ns/prov#": "prov:", "https://w3id.org/fzkg/data/": "",
-}
-
-
 def _short(term) -> str:
-    text = str(term)
-    if isinstance(term, rdflib.BNode):
-        return "[]"
-    for namespace, prefix in _SHORT.items():
-        if text.startswith(namespace):
-            return prefix + text[len(namespace):]
-    return text
+    return "[]" if isinstance(term, rdflib.BNode) else shorten(str(term))

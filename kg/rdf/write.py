@@ -25,21 +25,29 @@ from pathlib import Path
 
 from kg.files.assemble import Piece, assemble
 from kg.graph.merged import IMPLEMENTS, PART_OF, PLANS, KnowledgeGraph
+from kg.knowledge.namespaces import (
+    DATA,
+    DCTERMS,
+    FZ,
+    FZ_IRI,
+    MEASURE,
+    METRIC,
+    ORG,
+    OWL,
+    PREFIXES,
+    PROBLEM,
+    PROV,
+    RDF,
+    RDFS,
+    SKOS,
+    XSD,
+    shorten,
+)
 from kg.knowledge.resources import ontology_path
-from kg.knowledge.vocab import MEASURE, METRIC, PROBLEM
 from kg.model import Evidence, Report, Status, Unit
 from kg.rdf.syntax import RDF_TYPE, XSD_INTEGER, JsonLd, Lit, Turtle, check_iri, ntriples
 
-DEFAULT_BASE = "https://w3id.org/fzkg/data/"
-FZ = "https://w3id.org/fzkg/ontology#"
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-ORG = "http://www.w3.org/ns/org#"
-PROV = "http://www.w3.org/ns/prov#"
-DCTERMS = "http://purl.org/dc/terms/"
-OWL = "http://www.w3.org/2002/07/owl#"
+DEFAULT_BASE = DATA
 
 FORMATS = {"turtle": ".ttl", "ntriples": ".nt", "jsonld": ".jsonld", "trig": ".trig"}
 
@@ -56,19 +64,20 @@ CITATION_KINDS = {"studied": "Studied", "applied": "Applied", "issued": "Issued"
 A = RDF_TYPE
 LABEL = RDFS + "label"
 DERIVED_FROM = PROV + "wasDerivedFrom"
-MATCH_PATTERN = FZ + "matchPattern"
-LOCAL_PRACTICES = FZ + "localPractices"
+MATCH_PATTERN = str(FZ.matchPattern)
+LOCAL_PRACTICES = str(FZ.localPractices)
 
 
 def fz(name: str) -> str:
-    return FZ + name
+    """The IRI of a term the ontology declares (a typo is an error, not a new term)."""
+    return str(FZ[name])
 
 
 class _Terms:
     """The ontology's terms as attributes, ``F.Report`` for ``fz("Report")``: made once, then plain lookups."""
 
     def __getattr__(self, name: str) -> str:
-        iri = FZ + name
+        iri = fz(name)
         setattr(self, name, iri)
         return iri
 
@@ -184,8 +193,7 @@ class Iris:
 
     def prefixes(self) -> dict[str, str]:
         return {
-            "fz": FZ, "fzm": str(MEASURE), "fzp": str(PROBLEM), "fzi": str(METRIC), "rdf": RDF, "rdfs": RDFS, "xsd": XSD, "skos": SKOS,
-            "org": ORG, "prov": PROV, "dcterms": DCTERMS, "owl": OWL,
+            **PREFIXES,
             "unit": self.base + "unit/", "instrument": self.base + "instrument/", "report": self.base + "report/",
             "practice": self.base + "practice/", "docno": self.base + "docno/",
             **{kind: f"{self.base}{kind}/" for kind in REPORT_PARTS},
@@ -288,12 +296,6 @@ def entity_subjects(graph: KnowledgeGraph, iris: Iris, keys: Iterable[str] | Non
     return blocks
 
 
-def entity_triples(graph: KnowledgeGraph, iris: Iris) -> list[tuple]:
-    """Units, instruments, document numbers and local practices, sorted by subject."""
-    blocks = entity_subjects(graph, iris)
-    return [triple for subject in sorted(blocks) for triple in blocks[subject]]
-
-
 def entity_texts(graph: KnowledgeGraph, writer: Writer, keys: Iterable[str] | None = None) -> dict[str, tuple[str, int]]:
     """The entities' blocks in the writer's format and their triple counts, by subject (see :func:`entity_subjects`)."""
     return {subject: (writer.block(triples), len(triples)) for subject, triples in entity_subjects(graph, writer.iris, keys).items()}
@@ -348,26 +350,26 @@ def report_triples(report: Report, iris: Iris) -> list[tuple]:
         m = iris.within(report.id, "mention", str(n))
         t += [(m, A, F.Mention), (m, F.report, r), (m, F.unit, target), (m, F.writtenAs, _zh(mention.unit.as_written)),
               *derived(m, mention.evidence)]
-    for n, mention in enumerate(report.instruments, 1):
-        target = iris.instrument(mention.key)
+    for n, cited in enumerate(report.instruments, 1):
+        target = iris.instrument(cited.key)
         direct.add((r, F.cites, target))
         c = iris.within(report.id, "citation", str(n))
-        t += [(c, A, F.Citation), (c, F.report, r), (c, F.instrument, target), (c, F.writtenAs, _zh(mention.as_written)),
-              (c, F.citationKind, fz(CITATION_KINDS[mention.relation])), *derived(c, mention.evidence)]
+        t += [(c, A, F.Citation), (c, F.report, r), (c, F.instrument, target), (c, F.writtenAs, _zh(cited.as_written)),
+              (c, F.citationKind, fz(CITATION_KINDS[cited.relation])), *derived(c, cited.evidence)]
     owner = f"unit:{report.unit.key}" if report.unit else f"report:{report.id}"
-    for n, mention in enumerate(report.measures, 1):
-        measure = str(MEASURE) + mention.concept if mention.concept else iris.practice(f"practice:{owner}:{mention.label}")
-        status = "Implemented" if mention.status is Status.IMPLEMENTED else "Planned"
+    for n, stated in enumerate(report.measures, 1):
+        measure = str(MEASURE) + stated.concept if stated.concept else iris.practice(f"practice:{owner}:{stated.label}")
+        status = "Implemented" if stated.status is Status.IMPLEMENTED else "Planned"
         s = iris.within(report.id, "statement", str(n))
         t += [(s, A, F.MeasureStatement), (s, F.measure, measure), (s, F.status, fz(status)), (s, F.report, r),
-              *derived(s, mention.evidence)]
+              *derived(s, stated.evidence)]
         if unit is not None:
             t.append((s, F.unit, unit))
         if report.year:
             t.append((s, F.year, _year(report.year)))
-        if mention.implied_by:
-            t.append((s, F.impliedBy, str(MEASURE) + mention.implied_by))
-        t += [(s, F.basedOn, iris.instrument(key)) for key in mention.based_on]
+        if stated.implied_by:
+            t.append((s, F.impliedBy, str(MEASURE) + stated.implied_by))
+        t += [(s, F.basedOn, iris.instrument(key)) for key in stated.based_on]
     for problem in report.problems:
         p = iris.within(report.id, "problem", problem.id[1:])
         direct.add((r, F.states, p))
@@ -501,23 +503,36 @@ _REFERENCES = {DCTERMS + "publisher": "publisher", ORG + "subOrganizationOf": "s
                SKOS + "broader": "broader", SKOS + "narrower": "narrower", SKOS + "inScheme": "inScheme", SKOS + "hasTopConcept": "hasTopConcept",
                SKOS + "topConceptOf": "topConceptOf", RDFS + "domain": "domain", RDFS + "range": "range", RDFS + "subClassOf": "subClassOf",
                RDFS + "subPropertyOf": "subPropertyOf", OWL + "imports": "imports"}
-_FZ_REFERENCES = ("addressedBy", "basedOn", "category", "citationKind", "cites", "countsMeasure", "documentNumber", "evidence", "implements",
-                  "impliedBy", "implies", "instrument", "level", "measure", "mentions", "metricKind", "plans", "practiceOf", "report", "reports",
-                  "states", "status", "unit")
-_FZ_TYPED = {"approximate": "xsd:boolean", "linked": "xsd:boolean", "coversYear": "xsd:integer", "year": "xsd:integer",
-             "startOffset": "xsd:integer", "endOffset": "xsd:integer", "value": "xsd:decimal", "numericValue": "xsd:decimal",
-             "pageAddress": "xsd:anyURI"}
-_FZ_CHINESE = ("metadata", "metric", "organType", "quote", "sentence", "text", "unitOfMeasure", "writtenAs")
-_FZ_STRINGS = ("divisionCode", "encoding", "matchPattern", "organCategory", "section", "sourceFile", "candidateCode", "unitKind")
-_COMPACT = {"fz": FZ, "fzm": str(MEASURE), "fzp": str(PROBLEM), "fzi": str(METRIC), "rdf": RDF, "rdfs": RDFS, "xsd": XSD, "skos": SKOS, "org": ORG,
-            "prov": PROV, "dcterms": DCTERMS, "owl": OWL}
 
 
 def _compact(iri: str) -> str:
-    for prefix, namespace in _COMPACT.items():
-        if iri.startswith(namespace):
-            return f"{prefix}:{iri[len(namespace):]}"
-    return iri
+    return shorten(iri, PREFIXES, base=None)
+
+
+@lru_cache(maxsize=1)
+def _fz_context_terms() -> dict[str, dict[str, str]]:
+    """The context's fz: terms, as ontology/kg.ttl declares each property: object properties take IRIs,
+    datatype properties their range (a language string in Chinese, a plain string, or a typed literal)."""
+    import pyoxigraph as ox
+
+    store = ox.Store()
+    store.load(path=str(ontology_path("kg.ttl")), format=ox.RdfFormat.TURTLE)
+    query = f"""SELECT ?p ?kind ?range WHERE {{ VALUES ?kind {{ <{OWL}ObjectProperty> <{OWL}DatatypeProperty> }}
+                ?p a ?kind . OPTIONAL {{ ?p <{RDFS}range> ?range }} FILTER(STRSTARTS(STR(?p), "{FZ_IRI}")) }}"""
+    terms: dict[str, dict[str, str]] = {}
+    solutions = store.query(query)
+    assert isinstance(solutions, ox.QuerySolutions)  # a SELECT query
+    for row in solutions:
+        name, kind, range_ = row["p"].value[len(FZ_IRI):], row["kind"].value, row["range"].value if row["range"] else None
+        if kind == OWL + "ObjectProperty":
+            terms[name] = {"@id": f"fz:{name}", "@type": "@id"}
+        elif range_ == RDF + "langString":
+            terms[name] = {"@id": f"fz:{name}", "@language": "zh"}
+        elif range_ in (None, XSD + "string"):
+            terms[name] = {"@id": f"fz:{name}"}
+        else:
+            terms[name] = {"@id": f"fz:{name}", "@type": _compact(range_)}
+    return dict(sorted(terms.items()))
 
 
 def jsonld_context(base: str = DEFAULT_BASE) -> dict:
@@ -539,12 +554,5 @@ def jsonld_context(base: str = DEFAULT_BASE) -> dict:
     context["issued"] = {"@id": "dcterms:issued", "@type": "xsd:date"}
     context["versionInfo"] = {"@id": "owl:versionInfo"}
     context["creator"] = {"@id": "dcterms:creator"}
-    for name in _FZ_REFERENCES:
-        context[name] = {"@id": f"fz:{name}", "@type": "@id"}
-    for name, datatype in _FZ_TYPED.items():
-        context[name] = {"@id": f"fz:{name}", "@type": datatype}
-    for name in _FZ_CHINESE:
-        context[name] = {"@id": f"fz:{name}", "@language": "zh"}
-    for name in _FZ_STRINGS:
-        context[name] = {"@id": f"fz:{name}"}
+    context.update(_fz_context_terms())
     return context

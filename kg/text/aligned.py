@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from array import array
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 Edit = tuple[int, int, str]
 """Replace ``text[start:end]`` by the string (empty string: delete)."""
@@ -106,8 +106,8 @@ class AlignedText:
             edits = ((m.start(), m.end(), replacement) for m in pattern.finditer(self.text))
         return self.edit(edits)
 
-    def translate(self, table: dict[int, str]) -> AlignedText:
-        """Character-for-character replacement (every value must be one character)."""
+    def translate(self, table: Mapping[int, int | str]) -> AlignedText:
+        """Character-for-character replacement (every value must be one character or code point)."""
         return AlignedText(self.text.translate(table), self.starts, self.ends)
 
     def replace_aligned(self, new_text: str) -> AlignedText:

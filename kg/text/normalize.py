@@ -187,7 +187,8 @@ def _chrome_patterns() -> tuple[re.Pattern, re.Pattern]:
     by_scope: dict[str, list[str]] = {"line": [], "tail": []}
     for row in read_tsv("lexicon", "chrome.tsv"):
         by_scope[row["scope"]].append(f"(?:{row['pattern']})")
-    return tuple(re.compile(r"\A(?:" + "|".join(by_scope[s]) + r")\Z") for s in ("line", "tail"))
+    line, tail = (re.compile(r"\A(?:" + "|".join(by_scope[s]) + r")\Z") for s in ("line", "tail"))
+    return line, tail
 
 
 def _drop_chrome(text: AlignedText, removed: list[str]) -> AlignedText:

@@ -81,10 +81,6 @@ class Structure:
         at = bisect.bisect_right(bounds, offset) - 1
         return owners[at] if at >= 0 else None
 
-    def section_type_at(self, offset: int) -> SectionType:
-        section = self.section_at(offset)
-        return section.type if section else SectionType.OTHER
-
 
 def parse(text: str, metadata: dict[str, str] | None = None) -> Structure:
     """Find the title, addressee, signature, year, unit phrases and sections.
@@ -211,8 +207,9 @@ def _repeats_title(line: str, title: str) -> bool:
 def _find_signature(lines: list[Line], first: int, structure: Structure) -> int:
     """Take the closing unit and date off the end; returns the end of the body (exclusive)."""
     end = len(lines)
-    if end > first and _DATE_LINE.match(lines[end - 1].text):
-        structure.signature["date"] = _iso_date(_DATE_LINE.match(lines[end - 1].text))
+    date = _DATE_LINE.match(lines[end - 1].text) if end > first else None
+    if date:
+        structure.signature["date"] = _iso_date(date)
         end -= 1
     if end > first + 1 and _SIGNATURE_ORG.match(lines[end - 1].text) and not _heading_kind(lines[end - 1].text):
         structure.signature["unit"] = lines[end - 1].text
