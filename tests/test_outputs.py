@@ -109,3 +109,26 @@ def test_a_failed_write_keeps_the_previous_file(seed_corpus, tmp_path, monkeypat
         write_outputs(seed_corpus, tmp_path)
     assert written["rdf"].read_bytes() == before
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_pages_are_pyvis_networks_with_vis_network_inlined(seed_corpus):
+    import json
+    from pathlib import Path
+
+    import pyvis
+
+    from kg.outputs import views
+    from kg.outputs.pages import KINDS, RELATIONS, network_of, render
+
+    view = views.build_view(seed_corpus.graph, "shared-practices")
+    network = network_of(view)
+    assert [n["id"] for n in network.nodes] == [n["id"] for n in view.nodes] and len(network.edges) == len(view.edges)
+    colours = {r["id"]: r["color"] for r in RELATIONS}
+    shapes = {k["id"]: k["shape"] for k in KINDS}
+    assert all(e["color"]["color"] == colours[e["raw"]["relation"]] for e in network.edges)  # drawn as the legend shows
+    assert all(n["shape"] == shapes[n["raw"]["kind"]] for n in network.nodes)
+    page = render(view)
+    bundled = (Path(pyvis.__file__).parent / "lib" / "vis-9.1.2" / "vis-network.min.js").read_text(encoding="utf-8")
+    assert bundled in page and "</script" not in bundled  # inlined whole, and it cannot end its script element early
+    data = json.loads(re.search(r'<script type="application/json" id="kg-data">(.*?)</script>', page, re.S).group(1))
+    assert data["nodes"] == network.nodes and data["options"] == network.options

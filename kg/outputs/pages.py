@@ -1,11 +1,13 @@
-"""Interactive HTML graphs: views of the knowledge graph assembled with pyvis, rendered offline.
+"""Interactive HTML graphs: each view a pyvis network, rendered offline in the project's template.
 
-pyvis' own templates load Bootstrap and vis-network from CDNs (DESIGN.md §4),
-so the network pyvis assembles is rendered through ``templates/network.html``:
-vis-network is inlined from the pyvis wheel, the data travels as JSON in a
-``<script type="application/json">`` block, and tooltips are built from text
-nodes in the page, so no report text can become markup and the page makes no
-request outside itself (a Content-Security-Policy says so to the browser too).
+pyvis builds the network — nodes and edges with their shapes, colours, sizes and
+dashes, and the layout options (:func:`network_of`). Its own templates load
+Bootstrap and vis-network from CDNs (DESIGN.md §4), so the page is the project's
+``templates/network.html``, which inlines the vis-network that pyvis bundles, as
+pyvis' ``cdn_resources="in_line"`` does. The data travels as JSON in a
+``<script type="application/json">`` block and tooltips are built from text nodes,
+so no report text can become markup and the page makes no request outside itself
+(a Content-Security-Policy says so to the browser too).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+from jinja2 import Environment, FileSystemLoader
 from pyvis.network import Network
 
 from kg.files.atomic import write_text
@@ -94,15 +97,13 @@ def facet_menus(view: View) -> list[dict]:
 
 
 @lru_cache(maxsize=1)
-def _assets() -> tuple[str, str, str]:
-    """vis-network (from the pyvis wheel) and our page template."""
+def _environment() -> Environment:
+    """Jinja with the project's templates and pyvis' package folder, whose bundled vis-network the page inlines
+    the way pyvis' own ``cdn_resources="in_line"`` template does (``{% include "lib/vis-9.1.2/…" %}``)."""
     import pyvis
 
-    lib = Path(pyvis.__file__).parent / "lib" / "vis-9.1.2"
-    js = (lib / "vis-network.min.js").read_text(encoding="utf-8")
-    css = (lib / "vis-network.css").read_text(encoding="utf-8")
-    template = resources.files("kg").joinpath("templates").joinpath("network.html").read_text(encoding="utf-8")
-    return js, css, template
+    templates = resources.files("kg").joinpath("templates")
+    return Environment(loader=FileSystemLoader([str(templates), str(Path(pyvis.__file__).parent)]), autoescape=True)
 
 
 def _options(view: View) -> dict:
@@ -128,32 +129,33 @@ def _script_json(data: object) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
-def render(view: View) -> str:
-    """The complete HTML page of a view."""
-    network = Network(directed=True)  # pyvis assembles and checks the network …
-    for node in view.nodes:
-        network.add_node(node["id"], label=node["label"], group=node["kind"], value=node.get("size", 8))
-    for edge in view.edges:
-        network.add_edge(edge["from"], edge["to"])
-    data = {
-        "view": view.name,
-        "nodes": view.nodes,
-        "edges": view.edges,
-        "kinds": KINDS,
-        "relations": RELATIONS,
-        "facets": view.facets,
-        "options": _options(view),
-        "counts": {"nodes": len(network.nodes), "edges": len(network.edges)},
-    }
-    js, css, template = _assets()
-    from jinja2 import Environment
+def network_of(view: View) -> Network:
+    """The view as a pyvis network: nodes and edges drawn as the kinds and relations say, and the layout options.
 
-    env = Environment(autoescape=True)
-    page = env.from_string(template).render(
-        title=view.title, description=view.description, data_json=_Raw(_script_json(data)),
-        vis_js=_Raw(js.replace("</script", "<\\/script")), vis_css=_Raw(css),
-    )
-    return page
+    Each item also carries what the page shows about it (``raw``): labels, facts, facets and evidence.
+    """
+    kinds = {kind["id"]: kind for kind in KINDS}
+    relation_colours = {relation["id"]: relation["color"] for relation in RELATIONS}  # drawn as the legend shows them
+    network = Network(directed=True, cdn_resources="in_line")
+    for node in view.nodes:
+        kind = kinds[node["kind"]]
+        network.add_node(node["id"], label=node["label"], shape=kind["shape"], value=node.get("size", 8), font={"size": kind["font"]},
+                         color={"background": kind["color"], "border": kind["border"], "highlight": {"background": kind["color"], "border": "#111"}},
+                         raw=node)
+    for number, edge in enumerate(view.edges):
+        network.add_edge(edge["from"], edge["to"], id=f"e{number}", dashes=bool(edge.get("planned")), width=edge.get("width") or 1,
+                         color={"color": edge.get("color") or relation_colours[edge["relation"]], "opacity": 0.7}, arrows={"to": {"enabled": False}}, raw=edge)
+    network.options = _options(view)
+    return network
+
+
+def render(view: View) -> str:
+    """The complete HTML page of a view: pyvis' network in the project template, vis-network inlined, offline."""
+    nodes, edges, _heading, _height, _width, options = network_of(view).get_network_data()
+    data = {"view": view.name, "nodes": nodes, "edges": edges, "options": json.loads(options), "kinds": KINDS, "relations": RELATIONS,
+            "facets": view.facets}
+    return _environment().get_template("network.html").render(title=view.title, description=view.description,
+                                                               data_json=_Raw(_script_json(data)))
 
 
 class _Raw(str):
