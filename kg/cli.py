@@ -65,7 +65,7 @@ def _base_option(_ctx, _param, value: str | None) -> str | None:
 @click.option("--store", "store_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Also load the graph into an on-disk Oxigraph store in this folder (for kg query STORE …).")
 @click.option("--sources", "sources_file", type=click.Path(exists=True, dir_okay=False, path_type=Path, allow_dash=True), default=None,
-              help="A JSON-lines file giving the page address (url) and/or the unit of report files (see docs).")
+              help="A JSON-lines file giving the page address (url) and/or the unit of report files (docs/build.md).")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors: no progress, no summary.")
 def build(paths: tuple[Path, ...], out_dir: Path, rdf_format: str, base: str | None, jobs: int | None, cache_dir: Path | None,
           no_cache: bool, store_dir: Path | None, sources_file: Path | None, quiet: bool) -> None:
@@ -84,7 +84,7 @@ def build(paths: tuple[Path, ...], out_dir: Path, rdf_format: str, base: str | N
 
     \b
     Example:
-        kg build seeds ../shared/corpus -o output
+        kg build seeds tests/data/corpus -o output
         kg build reports/ -o output --jobs 4 --store output/store
         kg build reports/ -o output --sources reports/sources.jsonl
     """
@@ -304,9 +304,10 @@ def _graph_input(graph: Path):
 @click.option("--list", "list_saved", is_flag=True, help="List the saved queries and their parameters.")
 def query(graph: Path, query: str | None, params: tuple[str, ...], output: str, engine: str, timeout: float | None,
           allow_remote: bool, list_saved: bool) -> None:
-    """Run SPARQL on GRAPH (.ttl, .nt, .jsonld, .trig, .nq, a store folder, or - for standard input).
+    """Run SPARQL (a saved query, a .rq file or text) on a graph file or store.
 
-    GRAPH is a graph file, or the Oxigraph store folder that kg build --store
+    GRAPH is a graph file (.ttl, .nt, .jsonld, .trig, .nq; - for standard
+    input), or the Oxigraph store folder that kg build --store
     wrote (opened read-only, nothing loaded). QUERY is the name of a saved
     query (see --list), a .rq file, SPARQL text, or - to read it from standard
     input. SELECT and ASK results print as a table, CSV, TSV or JSON (the
@@ -394,7 +395,8 @@ def _load_graph(graph: Path):
 @main.command()
 @click.argument("graph", type=click.Path(path_type=Path, allow_dash=True))
 @click.option("--view", "view_name", type=click.Choice(["overview", "shared-practices", "problems", "unit", "instruments"]),
-              default="shared-practices", show_default=True)
+              default="shared-practices", show_default=True,
+              help="Which view: the overview, the practices units share, problems and their remedies, one unit, instruments cited.")
 @click.option("--unit", "unit_query", help="For --view unit: the unit's name or division code.")
 @click.option("-o", "--output", "out", type=click.Path(dir_okay=False, path_type=Path, allow_dash=True), required=True,
               help="The HTML file to write (- for standard output).")
@@ -429,7 +431,8 @@ def viz(graph: Path, view_name: str, unit_query: str | None, out: Path) -> None:
 
 @main.command()
 @click.argument("graph", type=click.Path(path_type=Path, allow_dash=True))
-@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True)
+@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="The folder for analysis.html, analysis.md and the CSV tables.")
 def analyze(graph: Path, out_dir: Path) -> None:
     """Analyse GRAPH: adoption, similar units, clusters, distinctive practices, problems.
 
@@ -449,7 +452,8 @@ def analyze(graph: Path, out_dir: Path) -> None:
 
 @main.command()
 @click.argument("graph", type=click.Path(path_type=Path, allow_dash=True))
-@click.option("--format", "fmt", type=click.Choice(["graphml", "gexf", "neo4j"]), required=True)
+@click.option("--format", "fmt", type=click.Choice(["graphml", "gexf", "neo4j"]), required=True,
+              help="GraphML (yEd, igraph, networkx), GEXF (Gephi) or the Neo4j CSV import files.")
 @click.option("-o", "--output", "out", type=click.Path(path_type=Path, allow_dash=True), required=True,
               help="The file to write, - for standard output (for neo4j: a folder for nodes.csv and relationships.csv).")
 def export(graph: Path, fmt: str, out: Path) -> None:

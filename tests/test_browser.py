@@ -173,3 +173,47 @@ def test_a_view_of_five_thousand_units_is_grouped_and_settles(browser, tmp_path)
     assert page.evaluate("() => Object.keys(window.kgNetwork.getPositions()).length") == len(view.nodes)
     assert events["errors"] == []
     page.context.close()
+
+
+def _click(page, node_id: str) -> None:
+    page.evaluate("(id) => { window.kgNetwork.selectNodes([id]); window.kgNetwork.body.emitter.emit('click', {nodes: [id], edges: []}); }",
+                  node_id)
+
+
+def test_who_lists_every_unit_behind_a_measure_sorts_filters_and_downloads(browser, pages):
+    path, view = pages["shared-practices"]
+    page, events = open_page(browser, path)
+    rows = view.who["rows"]
+    measure = max((n for n in view.nodes if n["kind"] == "measure"), key=lambda n: (len(rows.get(n["id"], [])), n["id"]))
+    units = [view.who["units"][r[0]][1] for r in rows[measure["id"]]]
+    _click(page, measure["id"])
+    assert sorted(r[0] for r in page.evaluate("() => window.kgWho().rows")) == sorted(units)
+    assert page.locator("#who tr").count() == len(units) + 1  # the header and one row per unit (under a page of 50)
+    page.click("#who th >> nth=0")
+    ascending = page.locator("#who tr td:first-child").all_inner_texts()
+    page.click("#who th >> nth=0")  # again: descending
+    descending = page.locator("#who tr td:first-child").all_inner_texts()
+    assert sorted(ascending) == sorted(units) and len(set(units)) > 2  # a unit that implements and plans has two rows
+    assert descending == ascending[::-1] and ascending != descending
+    chosen = units[0]
+    page.fill("#who-filter", chosen)
+    kept = page.evaluate("() => window.kgWho().rows")
+    assert kept and all(chosen in " ".join(r) for r in kept) and len(kept) <= len(units)
+    with page.expect_download() as download:
+        page.click("#who-csv")
+    lines = Path(download.value.path()).read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0].startswith("单位 unit,") and len(lines) == len(kept) + 1 and all(chosen in line for line in lines[1:])
+    assert not events["dialogs"] and not events["errors"] and all(u.startswith(("file:", "data:")) for u in events["requests"])
+    page.context.close()
+
+
+def test_who_shows_report_text_as_text(browser, pages):
+    path, view = pages["problems"]
+    page, events = open_page(browser, path)
+    hostile = [n["id"] for n in view.nodes if any(len(r) > 3 and (SCRIPT in r[3] or IMAGE in r[3]) for r in view.who["rows"].get(n["id"], []))]
+    assert hostile  # the hostile report's sentences are in the table
+    for node_id in hostile:
+        _click(page, node_id)
+        assert SCRIPT in page.inner_text("#who") or IMAGE in page.inner_text("#who")
+    assert not events["dialogs"] and page.locator("#who img").count() == 0 and page.locator("#who script").count() == 0
+    page.context.close()

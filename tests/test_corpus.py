@@ -19,7 +19,7 @@ def test_corpus_builds_and_names_units_and_years():
     years_right = sum(1 for key, r in by_id.items() if r.year == expected[key]["year"])
     with_unit = sum(1 for r in by_id.values() if r.unit is not None)
     linked = sum(1 for r in by_id.values() if r.unit is not None and r.unit.linked)
-    # figures measured on 2026-11-21 and reported in the README; a drop is a regression
+    # figures measured on 2026-11-21 and reported in docs/quality.md; a drop is a regression
     assert years_right == 52
     assert with_unit >= 51
     assert linked >= 48

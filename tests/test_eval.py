@@ -91,7 +91,7 @@ def corpus2():
 
 
 def test_the_reporting_unit_on_reports_the_rules_were_not_written_against(corpus, corpus2):
-    """corpus2 was annotated by reading, before any rule was tuned on it (README: Quality)."""
+    """corpus2 was annotated by reading, before any rule was tuned on it (docs/quality.md)."""
     for result in (corpus, corpus2):
         assert result.accuracy["unit code"].value >= 0.95  # among the reports whose text determines the unit
         assert len(result.wrong_links) <= result.reports // 100  # at most one wrong link in a hundred

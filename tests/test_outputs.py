@@ -132,3 +132,46 @@ def test_pages_are_pyvis_networks_with_vis_network_inlined(seed_corpus):
     assert bundled in page and "</script" not in bundled  # inlined whole, and it cannot end its script element early
     data = json.loads(re.search(r'<script type="application/json" id="kg-data">(.*?)</script>', page, re.S).group(1))
     assert data["nodes"] == network.nodes and data["options"] == network.options
+
+
+@pytest.mark.parametrize("name", ["overview", "shared-practices", "problems", "instruments"])
+def test_who_names_every_unit_behind_each_node(seed_corpus, name):
+    from kg.graph.merged import CATEGORY, CITES, IMPLEMENTS, PLANS, STATES
+    from kg.outputs import views
+
+    graph = seed_corpus.graph
+    view = views.build_view(graph, name)
+    unit_of = {f"report:{r}": info.unit for r, info in graph.reports.items()}
+    truth: dict[str, set[tuple[str, str]]] = {}
+    for source, target, relation in graph.graph.edges(keys=True):
+        if relation in (IMPLEMENTS, PLANS) and source in graph.reporting_units():
+            truth.setdefault(target, set()).add((source, relation))
+        elif relation == CITES and unit_of.get(source):
+            truth.setdefault(target, set()).add((unit_of[source], relation))
+        elif relation == STATES and unit_of.get(source):
+            for _, category, kind in graph.graph.out_edges(target, keys=True):
+                if kind == CATEGORY:
+                    truth.setdefault(category, set()).add((unit_of[source], relation))
+    keys = [u[0] for u in view.who["units"]]
+    drawn = [n["id"] for n in view.nodes if n["kind"] in ("measure", "practice", "instrument", "category")]
+    assert drawn
+    for node in drawn:
+        shown = {(keys[r[0]], view.who["relations"][r[1]]) for r in view.who["rows"].get(node, [])}
+        assert shown == truth.get(node, set()), node
+
+
+@pytest.mark.parametrize("name", ["overview", "shared-practices", "instruments"])
+def test_no_node_with_adopters_floats_free_at_scale(name):
+    """The per-group edge cap keeps large views readable; it never leaves a drawn measure or instrument unconnected."""
+    from synthetic import five_thousand_units
+
+    from kg.outputs import views
+
+    graph = five_thousand_units()
+    view = views.build_view(graph, name)
+    linked = {e["to"] for e in view.edges} | {e["from"] for e in view.edges}
+    floating = [n["id"] for n in view.nodes if n["kind"] in ("measure", "instrument") and n["id"] not in linked]
+    assert len(view.nodes) > 20 and floating == []
+    for node in view.nodes:  # and who lists the whole group behind every edge drawn for it
+        if node["kind"] == "unit" and node["id"].startswith("group:"):
+            assert len(view.who["rows"][node["id"]]) == int(node["label"].rsplit("·", 1)[1])

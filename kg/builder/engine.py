@@ -691,7 +691,7 @@ def write_views(graph: KnowledgeGraph, out_dir: Path) -> dict[str, Path]:
     """graph.html (the overview) and views/*.html (the main views)."""
     written = {"html": out_dir / "graph.html", **{name: out_dir / "views" / f"{name}.html" for name in MAIN_VIEWS}}
     digest = views.Digest(graph)
-    viz.write(views.overview(graph, digest), written["html"])
+    viz.write(views.build_view(graph, "overview", digest=digest), written["html"])
     for name in MAIN_VIEWS:
         viz.write(views.build_view(graph, name, digest=digest), written[name])
     return written

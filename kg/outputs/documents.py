@@ -1,4 +1,4 @@
-"""documents.jsonl: one JSON line per report, a stable public format (documented in the README)."""
+"""documents.jsonl: one JSON line per report, a stable public format (documented in docs/documents.md)."""
 
 from __future__ import annotations
 

@@ -58,6 +58,7 @@ class View:
     nodes: list[dict] = field(default_factory=list)
     edges: list[dict] = field(default_factory=list)
     facets: list[dict] = field(default_factory=list)
+    who: dict = field(default_factory=dict)  # the units behind each node (see kg.outputs.views.who)
 
     def add_node(self, node_id: str, kind: str, label: str, **attrs) -> None:
         assert kind in _KIND_IDS, kind
@@ -153,7 +154,7 @@ def render(view: View) -> str:
     """The complete HTML page of a view: pyvis' network in the project template, vis-network inlined, offline."""
     nodes, edges, _heading, _height, _width, options = network_of(view).get_network_data()
     data = {"view": view.name, "nodes": nodes, "edges": edges, "options": json.loads(options), "kinds": KINDS, "relations": RELATIONS,
-            "facets": view.facets}
+            "facets": view.facets, "who": view.who}
     return _environment().get_template("network.html").render(title=view.title, description=view.description,
                                                                data_json=_Raw(_script_json(data)))
 

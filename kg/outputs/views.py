@@ -419,11 +419,98 @@ def overview(graph: KnowledgeGraph, digest: Digest | None = None) -> View:
 
 def build_view(graph: KnowledgeGraph, name: str, unit_query: str | None = None, digest: Digest | None = None) -> View:
     """The view called ``name`` (one of :data:`VIEWS`); views drawn from one ``digest`` share their work."""
+    digest = digest or Digest(graph)
     if name == "unit":
         if not unit_query:
             raise ValueError("the unit view needs a unit (name or division code)")
-        return unit(graph, unit_query)
-    builders = {"overview": overview, "shared-practices": shared_practices, "problems": problems, "instruments": instruments}
-    if name not in builders:
-        raise ValueError(f"unknown view {name!r}; views: {', '.join(VIEWS)}")
-    return builders[name](graph, digest)
+        view = unit(graph, unit_query)
+    else:
+        builders = {"overview": overview, "shared-practices": shared_practices, "problems": problems, "instruments": instruments}
+        if name not in builders:
+            raise ValueError(f"unknown view {name!r}; views: {', '.join(VIEWS)}")
+        view = builders[name](graph, digest)
+        _connect_every_node(graph, view, digest)
+    view.who = who(graph, view, digest)
+    return view
+
+
+def _connect_every_node(graph: KnowledgeGraph, view: View, digest: Digest) -> None:
+    """Give each drawn measure, practice or instrument that units adopt but the edge cap left unconnected
+    its strongest edge: from the group with the most units behind it (a node never floats free)."""
+    groups = [group for group in digest.grouping[0] if group.key in {n["id"] for n in view.nodes}]
+    linked = {e["to"] for e in view.edges} | {e["from"] for e in view.edges}
+    orphans = {n["id"] for n in view.nodes if n["kind"] in ("measure", "practice", "instrument") and n["id"] not in linked}
+    if not orphans or not groups:
+        return
+    best: dict[str, tuple[int, str, Group, str, Aggregate]] = {}
+    for group in groups:
+        candidates = list(digest.member_edges(group).items()) + list(digest.report_edges(group, (CITES,)).items())
+        for (target, relation), entry in candidates:
+            if target in orphans:
+                rank = (len(entry.units), group.key)
+                if target not in best or rank > best[target][:2]:
+                    best[target] = (len(entry.units), group.key, group, relation, entry)
+    for target in sorted(best):
+        _, _, group, relation, entry = best[target]
+        view.add_edge(group.key, target, relation, planned=relation == PLANS, **_edge_attrs(graph, group, entry))
+
+
+WHO_EVIDENCE = 50  # rows of a node that carry their evidence sentence; the others name the unit, relation and years
+_WHO_SENTENCE = 160  # characters of an evidence sentence kept in the page
+WHO_RELATIONS = (IMPLEMENTS, PLANS, CITES, STATES, "member")
+
+
+def who(graph: KnowledgeGraph, view: View, digest: Digest) -> dict:
+    """Who is behind every drawn node: each reporting unit that implements or plans a measure, cites an
+    instrument or states a problem of a category, with its years and evidence; and the members of groups.
+
+    Compact, for pages of 10,000 reports: ``units`` lists each unit once — [node key, label, division code,
+    level, province, city] —, ``sources`` each report once, and ``rows`` maps a node to its rows, complete
+    (never capped): [unit index, relation index in ``relations``, year or years], and for the first
+    :data:`WHO_EVIDENCE` rows of a node also [evidence sentence, source index].
+    """
+    g = graph.graph
+    drawn = {node["id"] for node in view.nodes}
+    units: list[list[str]] = []
+    index: dict[str, int] = {}
+    sources: list[str] = []
+    source_index: dict[str, int] = {}
+    found: dict[str, list[tuple[int, str, dict]]] = defaultdict(list)
+
+    def unit_index(key: str) -> int:
+        if key not in index:
+            node = g.nodes[key]
+            index[key] = len(units)
+            units.append([key, node["label"], node.get("code") or "", node.get("level") or "", node.get("province") or "",
+                          node.get("city") or ""])
+        return index[key]
+
+    def row(unit: int, relation: str, years: list[int], data: dict | None, with_sentence: bool) -> list:
+        cells: list = [unit, WHO_RELATIONS.index(relation), years[0] if len(years) == 1 else years]
+        items = evidence_items(graph, data)[:1] if data is not None and with_sentence else []
+        if items:
+            sentence, source = items[0]["sentence"], items[0]["source"]
+            cells += [sentence if len(sentence) <= _WHO_SENTENCE else sentence[: _WHO_SENTENCE - 1] + "…",
+                      source_index.setdefault(source, len(sources))]
+            if cells[-1] == len(sources):
+                sources.append(source)
+        return cells
+
+    for key in digest.units:  # sorted: the same rows whatever the merge order
+        for target, relation, data in graph.out(key, (IMPLEMENTS, PLANS)):
+            if target in drawn:
+                found[target].append((unit_index(key), relation, data))
+        for report_id in digest.by_unit.get(key, ()):
+            for target, relation, data in graph.out(f"report:{report_id}", (CITES, STATES)):
+                targets = [target] if relation == CITES else [c for c, _, _ in graph.out(target, (CATEGORY,))]
+                for shown in targets:
+                    if shown in drawn:
+                        found[shown].append((unit_index(key), relation, data))
+    rows: dict[str, list[list]] = {}
+    for target in sorted(found):
+        rows[target] = [row(i, relation, sorted(graph.years(data)), data, n < WHO_EVIDENCE) for n, (i, relation, data) in enumerate(found[target])]
+    groups, _ = digest.grouping
+    for group in groups:
+        if group.key in drawn and len(group.members) > 1:
+            rows[group.key] = [row(unit_index(m), "member", sorted(digest.units[m]), None, False) for m in group.members]
+    return {"units": units, "relations": list(WHO_RELATIONS), "sources": sources, "rows": rows}
