@@ -24,7 +24,7 @@ from kg.model import MeasureMention, Report, SectionType, Status
 _PLAN_CUE = re.compile(f"{cue_alternation('plan')}|将(?:{cue_alternation('plan_after_jiang')})")
 _DONE_CUE = re.compile(cue_alternation("done"))
 # 根据《…》, 贯彻落实国务院办公厅印发的《…》: the cue, maybe an issuer, then the title
-_BASED_ON = re.compile(r"(?:根据|依据|按照|依照|贯彻落实|贯彻|对照|严格执行|落实|遵照|对标)(?:[^《》。;,]{0,30}?(?:印发|制定|出台|发布)的)?《")
+_BASED_ON = re.compile(f"(?:{cue_alternation('basis')})(?:[^《》。;,]{{0,30}}?(?:{cue_alternation('issuing_verb')})的)?《")
 _TITLE = re.compile(r"《[^《》\n]*》")
 # 全面依法治县委员会 in a street's report is the county's committee, not the street's own
 _LEVELLED = re.compile(r"依法治(省|市|州|县|区|旗|镇|乡|街)")

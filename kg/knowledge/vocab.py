@@ -8,7 +8,7 @@ from functools import cache, lru_cache
 
 from ahocorasick_rs import AhoCorasick
 from rdflib import Graph, Namespace, URIRef
-from rdflib.namespace import RDFS, SKOS
+from rdflib.namespace import RDF, RDFS, SKOS
 from rdflib.term import Identifier, Literal
 
 from kg.knowledge.anchors import MAX_SETS, requirements
@@ -196,3 +196,25 @@ def term_label(term: str) -> str:
 @lru_cache(maxsize=1)
 def _ontology() -> Graph:
     return Graph().parse(ontology_path("kg.ttl"), format="turtle")
+
+
+@cache
+def ontology_names(kind: str, language: str) -> dict[str, str]:
+    """The ontology's terms of one kind by their label in ``language``: the classes of legal instrument by their
+    Chinese name (``{"法律": "Law", …}``), the individuals of fz:Level or fz:CitationKind by their English one.
+
+    ``kind`` is ``"instrument"`` (subclasses of fz:LegalInstrument), ``"Level"`` or ``"CitationKind"``.
+    """
+    graph = _ontology()
+    if kind == "instrument":
+        terms = graph.subjects(RDFS.subClassOf, URIRef(FZ_IRI + "LegalInstrument"))
+    else:
+        terms = graph.subjects(RDF.type, URIRef(FZ_IRI + kind))
+    names = {}
+    for term in terms:
+        for label in graph.objects(term, RDFS.label):
+            if isinstance(label, Literal) and label.language == language:
+                names[str(label)] = str(term)[len(FZ_IRI):]
+    if not names:
+        raise KeyError(f"ontology/kg.ttl names no {kind} in {language}")
+    return dict(sorted(names.items()))

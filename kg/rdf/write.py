@@ -44,6 +44,7 @@ from kg.knowledge.namespaces import (
     shorten,
 )
 from kg.knowledge.resources import ontology_path
+from kg.knowledge.vocab import ontology_names
 from kg.model import Evidence, Report, Status, Unit
 from kg.rdf.syntax import RDF_TYPE, XSD_INTEGER, JsonLd, Lit, Turtle, check_iri, ntriples
 
@@ -51,15 +52,12 @@ DEFAULT_BASE = DATA
 
 FORMATS = {"turtle": ".ttl", "ntriples": ".nt", "jsonld": ".jsonld", "trig": ".trig"}
 
-INSTRUMENT_CLASSES = {
-    "宪法": "Constitution", "法律": "Law", "行政法规": "AdministrativeRegulation", "监察法规": "SupervisoryRegulation",
-    "地方性法规": "LocalRegulation", "自治条例和单行条例": "AutonomousRegulation", "规章": "Rule", "党内法规": "PartyRegulation",
-    "规划纲要方案": "Plan", "规范性文件": "NormativeDocument", "内部文件": "InternalDocument", "其他": "OtherDocument",
-}
-LEVELS = {"central": "Central", "province": "Province", "prefecture": "Prefecture", "county": "County", "township": "Township"}
+# the ontology names the classes of instrument in Chinese, the levels and citation kinds in English
+INSTRUMENT_CLASSES = ontology_names("instrument", "zh")
+LEVELS = ontology_names("Level", "en")
 UNIT_CLASSES = {"division": "AdministrativeUnit", "department": "Department", "organ": "Organ"}
 REPORT_PARTS = ("evidence", "statement", "citation", "mention", "problem", "indicator")
-CITATION_KINDS = {"studied": "Studied", "applied": "Applied", "issued": "Issued", "basis": "Basis", "cited": "Cited"}
+CITATION_KINDS = ontology_names("CitationKind", "en")
 
 A = RDF_TYPE
 LABEL = RDFS + "label"
