@@ -37,7 +37,7 @@ def cases(texts: list[str]):
                 yield f"{encoding} {length or 'whole'}", data, data.decode(encoding)
         middle = len(text[: len(text) // 2].encode("utf-8"))
         raw = text.encode("utf-8")
-        yield "utf-8, one damaged byte", raw[:middle] + b"\xff" + raw[middle:], text[: len(text) // 2] + "\ufffd" + text[len(text) // 2:]
+        yield "utf-8, one damaged byte", raw[:middle] + b"\xff" + raw[middle:], text[: len(text) // 2] + "\ufffd" + text[len(text) // 2 :]
 
 
 def main() -> int:
@@ -64,8 +64,10 @@ def main() -> int:
             best = from_bytes(data).best()
             seconds[1] += time.perf_counter() - clock
             row[2] += best is not None and str(best) == expected
-    print(f"encoding detection on {len(texts)} reports (right readings; charset-normalizer "
-          f"{'not installed' if from_bytes is None else 'for comparison'})")
+    print(
+        f"encoding detection on {len(texts)} reports (right readings; charset-normalizer "
+        f"{'not installed' if from_bytes is None else 'for comparison'})"
+    )
     print(f"{'case':<28}{'files':>6}{'kg':>6}{'charset-normalizer':>20}")
     for name, (count, ours, theirs) in right.items():
         print(f"{name:<28}{count:>6}{ours:>6}{'' if from_bytes is None else theirs:>20}")

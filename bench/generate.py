@@ -39,7 +39,13 @@ TITLE_TEMPLATES = (
     ("{unit}{year}年法治政府建设情况汇报", 1),
 )
 # Headings over the work sections when a report nests them (seeds 000 and 002, most corpus pages).
-UMBRELLA_TITLES = ("主要工作情况", "{year}年法治政府建设主要举措和成效", "主要做法和成效", "法治政府建设工作情况", "{year}年度推进法治政府建设的主要举措和成效")
+UMBRELLA_TITLES = (
+    "主要工作情况",
+    "{year}年法治政府建设主要举措和成效",
+    "主要做法和成效",
+    "法治政府建设工作情况",
+    "{year}年度推进法治政府建设的主要举措和成效",
+)
 # How openings name the leadership they worked under ("在汉台区委、区政府的正确领导下").
 LEADERSHIP = ("的领导下", "的正确领导下", "的坚强领导下")
 # How often the optional parts appear (the brief's 0.85 / 0.85 / 0.3; the rest as seen in the corpus).
@@ -62,19 +68,32 @@ PLANS_HEADING = re.compile(r"下一步|工作计划|工作計劃|工作打算|�
 # that its sub-sections name; a topic heading has a comma ("强化组织保障,夯实法治建设根基").
 UMBRELLA_HEADING = re.compile(r"主要|成效|情况|情況|做法|举措|舉措")
 # The seeds carry no metadata: their unit (division code) and year, as `kg inspect` reads them.
-SEED_UNITS = {"000": ("610702008", 2021), "001": ("120111001", 2022), "002": ("522732101", 2020),
-              "003": ("320585002", 2023), "004": ("500231001", 2021)}
+SEED_UNITS = {
+    "000": ("610702008", 2021),
+    "001": ("120111001", 2022),
+    "002": ("522732101", 2020),
+    "003": ("320585002", 2023),
+    "004": ("500231001", 2021),
+}
 # People named in the source pages; a synthetic report must not put them in another unit.
-PERSONAL_NAMES = (("马秀荣、马秀枝", "部分群众"), ("王宇同志", ""), ("郭宁宁", ""), ("吴贤德", ""), ("陈吉宁", ""),
-                  ("许勤", ""), ("李太平", ""))
+PERSONAL_NAMES = (
+    ("马秀荣、马秀枝", "部分群众"),
+    ("王宇同志", ""),
+    ("郭宁宁", ""),
+    ("吴贤德", ""),
+    ("陈吉宁", ""),
+    ("许勤", ""),
+    ("李太平", ""),
+)
 # Stems of source place names that are also ordinary words (留下 "leave", 共和国), left alone.
 COMMON_WORD_STEMS = ("留下", "共和", "丹东")
 # Simplified to traditional for the characters of the place names and self-references of the
 # traditional sources (seed 003, d007, d014, d027, d032, d036, d048, d049), so those get replaced too.
 TRADITIONAL = str.maketrans("东区县宁头龙陆仓苏广党镇乡办处门组", "東區縣寧頭龍陸倉蘇廣黨鎮鄉辦處門組")
 # Measure words after a count that states a result (217件, 6000余份, 4场次); other numbers stay.
-CLASSIFIERS = frozenset("件起次场人名份个项家条期篇户所批余多万亿元宗部册套张幅块处台辆支例封堂节课轮类位座间本亩天组届周"
-                        "場項條戶萬億張塊處臺輛屆節課輪類個餘")
+CLASSIFIERS = frozenset(
+    "件起次场人名份个项家条期篇户所批余多万亿元宗部册套张幅块处台辆支例封堂节课轮类位座间本亩天组届周場項條戶萬億張塊處臺輛屆節課輪類個餘"
+)
 # What a unit calls its party body and its government, by the word for its level (default 县委 / 县政府).
 PARTY = {"街道": "街道党工委", "镇": "镇党委", "乡": "乡党委", "局": "局党组", "委": "委党组", "厅": "厅党组", "部": "部党组"}
 HEADS = {"街道": "街道办事处主任", "委": "主任"}  # default 镇长, 县长, 局长
@@ -87,9 +106,39 @@ GOVERNMENT = {"街道": "街道办事处", "局": "局", "委": "委", "厅": "�
 # Distance between government levels, for preferring sources of the unit's own level.
 LEVEL_ORDER = {"township": 0, "county": 1, "prefecture": 2, "province": 3}
 # Verbs that start the predicate of an opening sentence ("…七里街道|坚持以习近平…").
-OPENING_VERBS = ("坚持", "深入", "认真", "始终", "紧紧", "紧扣", "扎实", "全面", "牢牢", "聚焦", "锚定", "围绕", "立足", "持续",
-                 "切实", "按照", "严格", "高度重视", "以习近平", "堅持", "認真", "緊緊", "紮實", "扎實", "圍繞", "持續", "切實",
-                 "嚴格", "以習近平", "加強", "加强")
+OPENING_VERBS = (
+    "坚持",
+    "深入",
+    "认真",
+    "始终",
+    "紧紧",
+    "紧扣",
+    "扎实",
+    "全面",
+    "牢牢",
+    "聚焦",
+    "锚定",
+    "围绕",
+    "立足",
+    "持续",
+    "切实",
+    "按照",
+    "严格",
+    "高度重视",
+    "以习近平",
+    "堅持",
+    "認真",
+    "緊緊",
+    "紮實",
+    "扎實",
+    "圍繞",
+    "持續",
+    "切實",
+    "嚴格",
+    "以習近平",
+    "加強",
+    "加强",
+)
 
 _CN = "一二三四五六七八九十"
 TOP = re.compile(rf"^([{_CN}]{{1,3}})、\s*(.+)$")
@@ -99,8 +148,13 @@ NUMBER = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?![\d.])")
 YEAR = re.compile(r"(?<![\d.])(?:19|20)\d\d(?=\s*年)")
 PROTECTED = re.compile(r"《[^》]*》|〔[^〕]*〕|\[[^\]]*\]|【[^】]*】")
 _VERBS = "|".join(OPENING_VERBS)
-OPENING = re.compile(rf"^(?:\d{{4}}\s*年(?:度|以来)?[,，]?)?(?:在[^。]{{2,80}}?下[,，]?)?[^,，。;；:：《》“”()（）是]{{0,25}}?(?P<rest>(?:{_VERBS})[^。]*。.*)$", re.S)
-OPENING_AFTER_LEADERS = re.compile(rf"(?:领导下|領導下|指导下)[,，][^,，。;；:：《》“”()（）是]{{0,25}}?(?P<rest>(?:{_VERBS})[^。]*。.*)$", re.S)
+OPENING = re.compile(
+    rf"^(?:\d{{4}}\s*年(?:度|以来)?[,，]?)?(?:在[^。]{{2,80}}?下[,，]?)?[^,，。;；:：《》“”()（）是]{{0,25}}?(?P<rest>(?:{_VERBS})[^。]*。.*)$",
+    re.S,
+)
+OPENING_AFTER_LEADERS = re.compile(
+    rf"(?:领导下|領導下|指导下)[,，][^,，。;；:：《》“”()（）是]{{0,25}}?(?P<rest>(?:{_VERBS})[^。]*。.*)$", re.S
+)
 
 
 def cn_number(text: str) -> int:
@@ -165,7 +219,7 @@ class Divisions:
         found, pos, rest_at = [], 0, None
         while pos < len(phrase):
             for length in range(min(20, len(phrase) - pos), 1, -1):
-                codes = self.by_name.get(phrase[pos:pos + length])
+                codes = self.by_name.get(phrase[pos : pos + length])
                 if codes:
                     found.append(codes)
                     pos += length
@@ -425,10 +479,10 @@ def trim_tail(lines: list[str], excerpt: bool) -> list[str]:
         if cut < 0:
             lines.pop()
         else:
-            lines[-1] = lines[-1][:cut + 1]
+            lines[-1] = lines[-1][: cut + 1]
             stubs = [m.start() for m in ITEM.finditer(lines[-1]) if m.start() and lines[-1][m.start() - 1] in "。;；"]
             if stubs and len(lines[-1]) - stubs[-1] < 40:
-                lines[-1] = lines[-1][:stubs[-1]]  # "…二是行政执法严格规范公正文明。" and nothing after it
+                lines[-1] = lines[-1][: stubs[-1]]  # "…二是行政执法严格规范公正文明。" and nothing after it
         while lines and ("。" not in lines[-1] and len(lines[-1]) < 60 or len(lines[-1]) < 30):
             lines.pop()  # a heading whose text was cut off, or the first sentence of a cut item
     return lines
@@ -438,7 +492,7 @@ def split_heading(text: str) -> tuple[str, str]:
     """(一)加强组织领导。一是… → ("加强组织领导", "一是…")."""
     stop = text.find("。")
     if 0 <= stop <= 60:
-        return text[:stop], text[stop + 1:]
+        return text[:stop], text[stop + 1 :]
     return text.rstrip("。"), ""
 
 
@@ -458,7 +512,7 @@ def work_blocks(heading: str, lines: list[str]) -> list[tuple[str, list[str], bo
     for n, start in enumerate(subs):
         end = subs[n + 1] if n + 1 < len(subs) else len(lines)
         title, inline = split_heading(sub_heading(lines[start]).group(2))
-        blocks.append((title, ([inline] if inline else []) + lines[start + 1:end], False))
+        blocks.append((title, ([inline] if inline else []) + lines[start + 1 : end], False))
     return blocks
 
 
@@ -480,8 +534,8 @@ def list_parts(lines: list[str]) -> tuple[str, list[str]]:
     starts = [m.start() for m in ITEM.finditer(text) if m.start() == 0 or text[m.start() - 1] in "。;；:："]
     if not starts:
         return "", [tidy_item(text)]
-    items = [text[a + 2:b] for a, b in zip(starts, starts[1:] + [len(text)])]
-    return text[:starts[0]], [tidy_item(item) for item in items if len(item) >= 10]
+    items = [text[a + 2 : b] for a, b in zip(starts, starts[1:] + [len(text)])]
+    return text[: starts[0]], [tidy_item(item) for item in items if len(item) >= 10]
 
 
 def tidy_item(text: str) -> str:
@@ -522,7 +576,7 @@ def source_roles(places: tuple[Place, ...], department: str, word: str, traditio
             for name in (department, *DEPARTMENT_ALIASES.get(department, ())):
                 roles[prefix + name] = ("self",)
                 roles.setdefault(name, ("self",))  # 教育局按照…: in its own report, the bare name is itself
-    for place in places[len(own):]:
+    for place in places[len(own) :]:
         for form in [place.name, *short_forms(place)]:
             roles.setdefault(form, ("place", place.level, "full"))
         if usable_stem(place):
@@ -543,8 +597,16 @@ def source_roles(places: tuple[Place, ...], department: str, word: str, traditio
         roles.setdefault(government_body(word), ("gov",))
         roles.setdefault(word + "人民政府", ("gov",))
     if word == "街道":
-        roles.update({"街道办事处主任": ("head",), "办事处主任": ("head",), "我街": ("word", "我"),
-                      "依法治街": ("word", "依法治"), "党工委": ("party_short",), "街道": ("bare",)})
+        roles.update(
+            {
+                "街道办事处主任": ("head",),
+                "办事处主任": ("head",),
+                "我街": ("word", "我"),
+                "依法治街": ("word", "依法治"),
+                "党工委": ("party_short",),
+                "街道": ("bare",),
+            }
+        )
     parent = places[0] if department and places else (places[1] if len(places) > 1 else None)
     if parent is not None and level_word(parent) != word:  # a 市 in a 市: 市委、市政府 is the unit itself
         pw = level_word(parent)
@@ -562,8 +624,12 @@ def source_roles(places: tuple[Place, ...], department: str, word: str, traditio
 def usable_stem(place: Place) -> bool:
     """Whether the bare stem of a source's place can be replaced safely (汉台 yes, 市中 and 留下 no)."""
     name = stem(place)
-    return (len(name) >= 2 and ("自治" not in place.name or place.level == 1) and name[0] not in "省市区县镇乡"
-            and name not in COMMON_WORD_STEMS)
+    return (
+        len(name) >= 2
+        and ("自治" not in place.name or place.level == 1)
+        and name[0] not in "省市区县镇乡"
+        and name not in COMMON_WORD_STEMS
+    )
 
 
 def compile_roles(roles: dict[str, tuple]) -> re.Pattern | None:
@@ -598,9 +664,13 @@ def make_template(text: str, source: Source) -> Template:
     for match in YEAR.finditer(text):
         start, year = match.start(), int(match.group())
         before = text[start - 1] if start else "^"
-        after = text[match.end() + 1:match.end() + 2] or "$"
-        if source.year - 2 <= year <= source.year + 1 and before not in "-—–~～至到" and after not in "-—–~～至" \
-                and not inside(year_protected, start):
+        after = text[match.end() + 1 : match.end() + 2] or "$"
+        if (
+            source.year - 2 <= year <= source.year + 1
+            and before not in "-—–~～至到"
+            and after not in "-—–~～至"
+            and not inside(year_protected, start)
+        ):
             cuts.append((start, match.end(), ("year", year - source.year)))
     sentence = 0
     last = 0
@@ -631,9 +701,13 @@ def number_token(text: str, start: int, end: int, value: str, sentence: int) -> 
     if float(value) == 0 or (value.startswith("0") and "." not in value):
         return None
     before = text[start - 1] if start else "^"
-    after = (text[end:end + 3].lstrip(" ") or "$")[0]  # "236 项": some pages space out numbers
-    if before in "第〕]-—–~～/:：×" or after in "-—–~～/:：×" or (before.isascii() and before.isalpha()) \
-            or (after.isascii() and after.isalpha()):
+    after = (text[end : end + 3].lstrip(" ") or "$")[0]  # "236 项": some pages space out numbers
+    if (
+        before in "第〕]-—–~～/:：×"
+        or after in "-—–~～/:：×"
+        or (before.isascii() and before.isalpha())
+        or (after.isascii() and after.isalpha())
+    ):
         return None
     if after in "%％":
         return ("rate", value)
@@ -667,8 +741,18 @@ def read_sources(table: Divisions) -> list[tuple[str, str, int, str, tuple[Place
             unit, _, parents = row["unit"].partition("(")
             places, _ = table.find_chain(unit + parents.rstrip(")"))
             department = table.find_chain(unit)[1] if row["level"] == "department" else ""
-            found.append((row["id"], path.read_text(encoding="utf-8"), int(row["year"]), row["level"], places, department,
-                          bool(row.get("traditional")), True))
+            found.append(
+                (
+                    row["id"],
+                    path.read_text(encoding="utf-8"),
+                    int(row["year"]),
+                    row["level"],
+                    places,
+                    department,
+                    bool(row.get("traditional")),
+                    True,
+                )
+            )
     return found
 
 
@@ -707,8 +791,14 @@ def load_material() -> Material:
                 continue
             for k, (block_heading, block_lines, nested) in enumerate(work_blocks(heading, lines)):
                 if sum(len(line) for line in block_lines) >= 120 and len(block_heading) <= 40:
-                    source.blocks.append(Block(n / len(sections) + k / 100, make_template(block_heading, source),
-                                               make_template("\n".join(block_lines), source), nested))
+                    source.blocks.append(
+                        Block(
+                            n / len(sections) + k / 100,
+                            make_template(block_heading, source),
+                            make_template("\n".join(block_lines), source),
+                            nested,
+                        )
+                    )
     return material
 
 
@@ -819,7 +909,7 @@ def scale_count(value: str, factor: float) -> str:
     """A count scaled by ``factor``, as round as the original (6000 → 8000, 217 → 434), at least 1."""
     if "." in value:
         decimals = len(value.split(".")[1])
-        return f"{max(10 ** -decimals, round(float(value) * factor, decimals)):.{decimals}f}"
+        return f"{max(10**-decimals, round(float(value) * factor, decimals)):.{decimals}f}"
     zeros = len(value) - len(value.rstrip("0"))
     step = 10 ** min(zeros, len(value) - 1)
     return str(max(step, round(int(value) * factor / step) * step))
@@ -836,7 +926,7 @@ def vary_percent(value: str, rng: random.Random) -> str:
         new = 100 - (100 - low) * rng.random() ** 2
     else:
         new = min(49.9, old * rng.uniform(0.3, 3.0))
-    return f"{max(10 ** -decimals, round(new, decimals)):.{decimals}f}"
+    return f"{max(10**-decimals, round(new, decimals)):.{decimals}f}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1021,8 +1111,10 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     paths, chars, size = write_reports(args.n, args.out_dir, args.seed)
     mean = chars / len(paths) if paths else 0
-    print(f"wrote {len(paths)} reports to {args.out_dir}: {chars:,} characters ({size:,} bytes UTF-8), "
-          f"mean {mean:,.0f} characters ({size / max(1, len(paths)):,.0f} bytes) per report, in {time.perf_counter() - started:.2f} s")
+    print(
+        f"wrote {len(paths)} reports to {args.out_dir}: {chars:,} characters ({size:,} bytes UTF-8), "
+        f"mean {mean:,.0f} characters ({size / max(1, len(paths)):,.0f} bytes) per report, in {time.perf_counter() - started:.2f} s"
+    )
     return 0
 
 

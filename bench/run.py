@@ -40,6 +40,7 @@ TARGETS = {"floor": 1.5, "speedup": 1.6, "scale": 5.5, "memory_mb": 2048, "turtl
 
 # ------------------------------------------------------------------------------ measured in a child process
 
+
 def floor(folder: str) -> dict:
     """One jieba.lcut pass over every report (its dictionary loaded first, as kg loads its lexicons first)."""
     import jieba
@@ -64,14 +65,18 @@ def build(folder: str, out: str, jobs: int, cache: bool) -> dict:
     return {
         "wall": time.perf_counter() - wall,
         "cpu": time.process_time() - cpu + children.ru_utime + children.ru_stime,
-        "reports": result.stats.reports, "processed": result.processed, "triples": result.triples,
+        "reports": result.stats.reports,
+        "processed": result.processed,
+        "triples": result.triples,
         "workers": {"wall": result.workers.wall, "cpu": result.workers.cpu},
         "main": {"wall": result.main.wall, "cpu": result.main.cpu},
-        "rss_main_mb": own.ru_maxrss / 1024, "rss_child_mb": children.ru_maxrss / 1024,
+        "rss_main_mb": own.ru_maxrss / 1024,
+        "rss_child_mb": children.ru_maxrss / 1024,
     }
 
 
 # ------------------------------------------------------------------------------ the harness
+
 
 def tree_pss_mb(pid: int) -> float:
     """PSS of a process and all its descendants, in MB (0 once they are gone)."""
@@ -114,13 +119,21 @@ def concurrent(*runs: tuple[str, ...]) -> float:
 
 
 def machine() -> dict:
-    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                  if line.startswith("model name")), platform.processor() or "unknown")
+    model = next(
+        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")),
+        platform.processor() or "unknown",
+    )
     memory = next((int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")), 0)
     from kg.version import __version__
 
-    return {"cpu": model, "cores": os.cpu_count(), "memory_gb": round(memory / 1024 / 1024, 1), "python": platform.python_version(),
-            "system": f"{platform.system()} {platform.release()}", "kg": __version__}
+    return {
+        "cpu": model,
+        "cores": os.cpu_count(),
+        "memory_gb": round(memory / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "system": f"{platform.system()} {platform.release()}",
+        "kg": __version__,
+    }
 
 
 def stage_seconds(run: dict, kind: str) -> dict[str, float]:
@@ -167,23 +180,36 @@ def bench_size(size: int, work: Path, repeat: int, jobs: int) -> dict:
     one, many = min(ones, key=lambda r: r["process_wall"]), min(manys, key=lambda r: r["process_wall"])
     serialise = stage_seconds(one, "cpu")["serialise"]
     return {
-        "size": size, "chars": best["chars"], "floor": best["wall"], "one": one, "many": many,
+        "size": size,
+        "chars": best["chars"],
+        "floor": best["wall"],
+        "one": one,
+        "many": many,
         "incremental": min(additions, key=lambda r: r["process_wall"]),
-        "stages_wall": stage_seconds(one, "wall"), "stages_cpu": stage_seconds(one, "cpu"),
+        "stages_wall": stage_seconds(one, "wall"),
+        "stages_cpu": stage_seconds(one, "cpu"),
         "triples_per_s": one["triples"] / serialise if serialise else 0.0,
         "pss_mb": max(r["pss_mb"] for r in ones + manys + additions),
-        "rss_main_mb": max(r["rss_main_mb"] for r in ones + manys), "rss_child_mb": max(r["rss_child_mb"] for r in ones + manys),
+        "rss_main_mb": max(r["rss_main_mb"] for r in ones + manys),
+        "rss_child_mb": max(r["rss_child_mb"] for r in ones + manys),
     }
 
 
 def report(info: dict, ceiling: float, jobs: int, results: list[dict]) -> str:
     """The figures as Markdown tables, with the targets checked."""
-    lines = [f"Machine: {info['cpu']}, {info['cores']} cores, {info['memory_gb']} GB; Python {info['python']}, {info['system']}; "
-             f"kg {info['kg']}. Parallel ceiling measured in this run: two jieba processes at once finish "
-             f"{ceiling:.2f}× the work of one in the same time.", ""]
+    lines = [
+        f"Machine: {info['cpu']}, {info['cores']} cores, {info['memory_gb']} GB; Python {info['python']}, {info['system']}; "
+        f"kg {info['kg']}. Parallel ceiling measured in this run: two jieba processes at once finish "
+        f"{ceiling:.2f}× the work of one in the same time.",
+        "",
+    ]
     sizes = [r["size"] for r in results]
-    lines += ["Per stage, one process (`--jobs 1`), seconds wall / CPU:", "",
-              "| stage | " + " | ".join(f"{s:,} reports" for s in sizes) + " |", "|---|" + "---:|" * len(sizes)]
+    lines += [
+        "Per stage, one process (`--jobs 1`), seconds wall / CPU:",
+        "",
+        "| stage | " + " | ".join(f"{s:,} reports" for s in sizes) + " |",
+        "|---|" + "---:|" * len(sizes),
+    ]
     for stage in STAGES:
         lines.append(f"| {stage} | " + " | ".join(f"{r['stages_wall'][stage]:.2f} / {r['stages_cpu'][stage]:.2f}" for r in results) + " |")
     rows = [
@@ -193,8 +219,10 @@ def report(info: dict, ceiling: float, jobs: int, results: list[dict]) -> str:
         ("`--jobs 1` / floor", lambda r: f"{r['one']['wall'] / r['floor']:.2f}"),
         (f"`--jobs {jobs}`, s", lambda r: f"{r['many']['process_wall']:.1f}"),
         (f"speedup `--jobs {jobs}`", lambda r: f"{r['one']['process_wall'] / r['many']['process_wall']:.2f}×"),
-        ("reports/s (`--jobs 1` / `--jobs " + str(jobs) + "`)",
-         lambda r: f"{r['size'] / r['one']['process_wall']:.0f} / {r['size'] / r['many']['process_wall']:.0f}"),
+        (
+            "reports/s (`--jobs 1` / `--jobs " + str(jobs) + "`)",
+            lambda r: f"{r['size'] / r['one']['process_wall']:.0f} / {r['size'] / r['many']['process_wall']:.0f}",
+        ),
         ("triples written", lambda r: f"{r['one']['triples']:,}"),
         ("Turtle, triples/s", lambda r: f"{r['triples_per_s']:,.0f}"),
         ("peak memory, PSS of all processes, MB", lambda r: f"{r['pss_mb']:,.0f}"),
@@ -241,8 +269,9 @@ def main(argv: list[str] | None = None) -> int:
         os._exit(0)  # as the kg program ends (see kg.cli.entry): the graph is not freed object by object
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[500, 2000, 10000])
-    parser.add_argument("--repeat", type=int, default=3,
-                        help="runs per size up to 2,000 reports; larger sizes: the floor once, each build twice")
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="runs per size up to 2,000 reports; larger sizes: the floor once, each build twice"
+    )
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="workers of the parallel builds (default: all cores)")
     parser.add_argument("--work", type=Path, default=ROOT / "bench" / "out", help="folder for corpora, outputs and results")
     args = parser.parse_args(argv)

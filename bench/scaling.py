@@ -65,7 +65,10 @@ def main() -> int:
             seconds, floor = measure(kind.format(size), data, file_name)
             per_byte = seconds / len(data)
             first = first or per_byte
-            print(f"{kind.format(size):<34}{len(data):>12,}{seconds:>9.2f}{floor:>9.2f}{seconds / floor:>9.1f}{per_byte / first:>8.2f}", flush=True)
+            print(
+                f"{kind.format(size):<34}{len(data):>12,}{seconds:>9.2f}{floor:>9.2f}{seconds / floor:>9.1f}{per_byte / first:>8.2f}",
+                flush=True,
+            )
     return 0
 
 

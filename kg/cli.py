@@ -51,24 +51,68 @@ def _base_option(_ctx, _param, value: str | None) -> str | None:
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path, allow_dash=True))
-@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("output"),
-              show_default=True, help="Folder for graph.ttl, graph.html, views/ and documents.jsonl.")
-@click.option("--format", "rdf_format", type=click.Choice(["turtle", "ntriples", "jsonld", "trig"]), default="turtle",
-              show_default=True, help="RDF serialisation of the graph.")
-@click.option("--base", default=None, callback=_base_option,
-              help="Base IRI of instance data, absolute (default https://w3id.org/fzkg/data/).")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
-              help="Worker processes reading reports (default: one per core). The output is the same for any number.")
-@click.option("--cache", "cache_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder of the build cache (default OUTPUT/.kg-cache).")
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("output"),
+    show_default=True,
+    help="Folder for graph.ttl, graph.html, views/ and documents.jsonl.",
+)
+@click.option(
+    "--format",
+    "rdf_format",
+    type=click.Choice(["turtle", "ntriples", "jsonld", "trig"]),
+    default="turtle",
+    show_default=True,
+    help="RDF serialisation of the graph.",
+)
+@click.option(
+    "--base", default=None, callback=_base_option, help="Base IRI of instance data, absolute (default https://w3id.org/fzkg/data/)."
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes reading reports (default: one per core). The output is the same for any number.",
+)
+@click.option(
+    "--cache",
+    "cache_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder of the build cache (default OUTPUT/.kg-cache).",
+)
 @click.option("--no-cache", is_flag=True, help="Process every file again and keep no cache.")
-@click.option("--store", "store_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Also load the graph into an on-disk Oxigraph store in this folder (for kg query STORE …).")
-@click.option("--sources", "sources_file", type=click.Path(exists=True, dir_okay=False, path_type=Path, allow_dash=True), default=None,
-              help="A JSON-lines file giving the page address (url) and/or the unit of report files (docs/build.md).")
+@click.option(
+    "--store",
+    "store_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Also load the graph into an on-disk Oxigraph store in this folder (for kg query STORE …).",
+)
+@click.option(
+    "--sources",
+    "sources_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path, allow_dash=True),
+    default=None,
+    help="A JSON-lines file giving the page address (url) and/or the unit of report files (docs/build.md).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors: no progress, no summary.")
-def build(paths: tuple[Path, ...], out_dir: Path, rdf_format: str, base: str | None, jobs: int | None, cache_dir: Path | None,
-          no_cache: bool, store_dir: Path | None, sources_file: Path | None, quiet: bool) -> None:
+def build(
+    paths: tuple[Path, ...],
+    out_dir: Path,
+    rdf_format: str,
+    base: str | None,
+    jobs: int | None,
+    cache_dir: Path | None,
+    no_cache: bool,
+    store_dir: Path | None,
+    sources_file: Path | None,
+    quiet: bool,
+) -> None:
     """Build the graph of the reports in PATHS (files and folders, recursively).
 
     Writes OUTPUT/graph.ttl (or .nt/.jsonld/.trig), OUTPUT/graph.html,
@@ -115,8 +159,18 @@ def _build(paths, out_dir, rdf_format, base, jobs, cache_dir, no_cache, store_di
 
     clock = time.perf_counter()
     try:
-        result = run_build(paths, out_dir, fmt=rdf_format, base=base, jobs=jobs, cache_dir=cache_dir,
-                           use_cache=not no_cache, store_dir=store_dir, progress=Progress(sys.stderr, quiet=quiet), sources=sources)
+        result = run_build(
+            paths,
+            out_dir,
+            fmt=rdf_format,
+            base=base,
+            jobs=jobs,
+            cache_dir=cache_dir,
+            use_cache=not no_cache,
+            store_dir=store_dir,
+            progress=Progress(sys.stderr, quiet=quiet),
+            sources=sources,
+        )
     except BuildError as err:
         click.echo(f"kg: build failed: {err}", err=True)
         sys.exit(EXIT_BUILD_FAILED)
@@ -213,7 +267,11 @@ def inspect(file: Path, as_json: bool) -> None:
     click.echo(f"title:     {report.title or '—'}")
     click.echo(f"year:      {report.year or '—'}")
     if unit:
-        where = " → ".join([unit.name] + [name for name, _ in unit.parents]) if unit.kind == "division" else " → ".join([unit.name] + [name for name, _ in unit.parents])
+        where = (
+            " → ".join([unit.name] + [name for name, _ in unit.parents])
+            if unit.kind == "division"
+            else " → ".join([unit.name] + [name for name, _ in unit.parents])
+        )
         status = f"{unit.code} {unit.level}" if unit.linked else f"unlinked ({len(unit.candidates)} candidates)"
         click.echo(f"unit:      {where}  [{unit.kind}, {status}]")
     else:
@@ -233,8 +291,12 @@ def inspect(file: Path, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the full scores, misses and false hits as JSON.")
 @click.option("--misses", default=20, show_default=True, help="How many misses and false hits to list per kind (0: none).")
 @click.option("--summary", is_flag=True, help="Only the key figures, one column per gold folder.")
-@click.option("--sources", "with_sources", is_flag=True,
-              help="Give each report the page address of a sources.jsonl in its folder (the addresses only, not the units).")
+@click.option(
+    "--sources",
+    "with_sources",
+    is_flag=True,
+    help="Give each report the page address of a sources.jsonl in its folder (the addresses only, not the units).",
+)
 def evaluate(gold_dirs: tuple[Path, ...], as_json: bool, misses: int, summary: bool, with_sources: bool) -> None:
     """Score the extractors against hand-made gold annotations.
 
@@ -292,18 +354,44 @@ def _graph_input(graph: Path):
 @click.argument("graph", type=click.Path(path_type=Path, allow_dash=True))
 @click.argument("query", required=False)
 @click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE", help="Set a parameter of a saved query.")
-@click.option("--format", "output", type=click.Choice(["table", "csv", "tsv", "json", "turtle", "ntriples"]), default="table",
-              show_default=True, help="SELECT/ASK: a table or the W3C formats (json is SPARQL Results JSON); "
-              "CONSTRUCT/DESCRIBE: Turtle (table, turtle), N-Triples, or JSON-LD (json).")
-@click.option("--engine", type=click.Choice(["oxigraph", "rdflib"]), default="oxigraph", show_default=True,
-              help="SPARQL engine: pyoxigraph (fast) or rdflib.")
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None,
-              help="Stop the query after this many seconds (the graph's loading aside).")
-@click.option("--allow-remote", is_flag=True,
-              help="Let SERVICE call other endpoints (and rdflib's FROM load a graph from its IRI); refused by default.")
+@click.option(
+    "--format",
+    "output",
+    type=click.Choice(["table", "csv", "tsv", "json", "turtle", "ntriples"]),
+    default="table",
+    show_default=True,
+    help="SELECT/ASK: a table or the W3C formats (json is SPARQL Results JSON); "
+    "CONSTRUCT/DESCRIBE: Turtle (table, turtle), N-Triples, or JSON-LD (json).",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["oxigraph", "rdflib"]),
+    default="oxigraph",
+    show_default=True,
+    help="SPARQL engine: pyoxigraph (fast) or rdflib.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Stop the query after this many seconds (the graph's loading aside).",
+)
+@click.option(
+    "--allow-remote",
+    is_flag=True,
+    help="Let SERVICE call other endpoints (and rdflib's FROM load a graph from its IRI); refused by default.",
+)
 @click.option("--list", "list_saved", is_flag=True, help="List the saved queries and their parameters.")
-def query(graph: Path, query: str | None, params: tuple[str, ...], output: str, engine: str, timeout: float | None,
-          allow_remote: bool, list_saved: bool) -> None:
+def query(
+    graph: Path,
+    query: str | None,
+    params: tuple[str, ...],
+    output: str,
+    engine: str,
+    timeout: float | None,
+    allow_remote: bool,
+    list_saved: bool,
+) -> None:
     """Run SPARQL (a saved query, a .rq file or text) on a graph file or store.
 
     GRAPH is a graph file (.ttl, .nt, .jsonld, .trig, .nq; - for standard
@@ -394,12 +482,23 @@ def _load_graph(graph: Path):
 
 @main.command()
 @click.argument("graph", type=click.Path(path_type=Path, allow_dash=True))
-@click.option("--view", "view_name", type=click.Choice(["overview", "shared-practices", "problems", "unit", "instruments"]),
-              default="shared-practices", show_default=True,
-              help="Which view: the overview, the practices units share, problems and their remedies, one unit, instruments cited.")
+@click.option(
+    "--view",
+    "view_name",
+    type=click.Choice(["overview", "shared-practices", "problems", "unit", "instruments"]),
+    default="shared-practices",
+    show_default=True,
+    help="Which view: the overview, the practices units share, problems and their remedies, one unit, instruments cited.",
+)
 @click.option("--unit", "unit_query", help="For --view unit: the unit's name or division code.")
-@click.option("-o", "--output", "out", type=click.Path(dir_okay=False, path_type=Path, allow_dash=True), required=True,
-              help="The HTML file to write (- for standard output).")
+@click.option(
+    "-o",
+    "--output",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path, allow_dash=True),
+    required=True,
+    help="The HTML file to write (- for standard output).",
+)
 def viz(graph: Path, view_name: str, unit_query: str | None, out: Path) -> None:
     """Draw an interactive view of GRAPH as one self-contained HTML page.
 
@@ -431,8 +530,14 @@ def viz(graph: Path, view_name: str, unit_query: str | None, out: Path) -> None:
 
 @main.command()
 @click.argument("graph", type=click.Path(path_type=Path, allow_dash=True))
-@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
-              help="The folder for analysis.html, analysis.md and the CSV tables.")
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="The folder for analysis.html, analysis.md and the CSV tables.",
+)
 def analyze(graph: Path, out_dir: Path) -> None:
     """Analyse GRAPH: adoption, similar units, clusters, distinctive practices, problems.
 
@@ -452,10 +557,21 @@ def analyze(graph: Path, out_dir: Path) -> None:
 
 @main.command()
 @click.argument("graph", type=click.Path(path_type=Path, allow_dash=True))
-@click.option("--format", "fmt", type=click.Choice(["graphml", "gexf", "neo4j"]), required=True,
-              help="GraphML (yEd, igraph, networkx), GEXF (Gephi) or the Neo4j CSV import files.")
-@click.option("-o", "--output", "out", type=click.Path(path_type=Path, allow_dash=True), required=True,
-              help="The file to write, - for standard output (for neo4j: a folder for nodes.csv and relationships.csv).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["graphml", "gexf", "neo4j"]),
+    required=True,
+    help="GraphML (yEd, igraph, networkx), GEXF (Gephi) or the Neo4j CSV import files.",
+)
+@click.option(
+    "-o",
+    "--output",
+    "out",
+    type=click.Path(path_type=Path, allow_dash=True),
+    required=True,
+    help="The file to write, - for standard output (for neo4j: a folder for nodes.csv and relationships.csv).",
+)
 def export(graph: Path, fmt: str, out: Path) -> None:
     """Export GRAPH for other graph tools: GraphML, GEXF (Gephi), Neo4j CSV.
 

@@ -16,11 +16,13 @@ WORD = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
 def docx(text: str) -> bytes:
     """A minimal Word package: one paragraph per line."""
-    body = "".join(f"<w:p><w:r><w:t xml:space=\"preserve\">{escape(line)}</w:t></w:r></w:p>" for line in text.splitlines())
+    body = "".join(f'<w:p><w:r><w:t xml:space="preserve">{escape(line)}</w:t></w:r></w:p>' for line in text.splitlines())
     document = f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document xmlns:w="{WORD}"><w:body>{body}</w:body></w:document>'
-    types = ('<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-             '<Default Extension="xml" ContentType="application/xml"/>'
-             '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>')
+    types = (
+        '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>'
+    )
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, part in (("[Content_Types].xml", types), ("word/document.xml", document)):
@@ -34,17 +36,30 @@ def pdf(text: str, lines_per_page: int = 40) -> bytes:
     pages = [lines[i : i + lines_per_page] for i in range(0, len(lines), lines_per_page)]
     codes = sorted({ord(c) for c in text if ord(c) <= 0xFFFF and c not in "\r\n"})
     objects: list[bytes] = [b"<< /Type /Catalog /Pages 2 0 R >>", b""]  # the page tree is filled in below
-    font = _add(objects, b"<< /Type /Font /Subtype /Type0 /BaseFont /STSong-Light /Encoding /Identity-H "
-                         b"/DescendantFonts [%d 0 R] /ToUnicode %d 0 R >>" % (len(objects) + 2, len(objects) + 3))
-    _add(objects, b"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /STSong-Light "
-                  b"/CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /DW 1000 >>")
+    font = _add(
+        objects,
+        b"<< /Type /Font /Subtype /Type0 /BaseFont /STSong-Light /Encoding /Identity-H "
+        b"/DescendantFonts [%d 0 R] /ToUnicode %d 0 R >>" % (len(objects) + 2, len(objects) + 3),
+    )
+    _add(
+        objects,
+        b"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /STSong-Light "
+        b"/CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /DW 1000 >>",
+    )
     _add(objects, _stream(_to_unicode(codes)))
     kids = []
     for page in pages:
-        content = b"BT /F1 10 Tf 12 TL 36 800 Td " + b" ".join(b"<%s> Tj T*" % line.encode("utf-16-be").hex().encode() for line in page) + b" ET"
+        content = (
+            b"BT /F1 10 Tf 12 TL 36 800 Td " + b" ".join(b"<%s> Tj T*" % line.encode("utf-16-be").hex().encode() for line in page) + b" ET"
+        )
         contents = _add(objects, _stream(content))
-        kids.append(_add(objects, b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents %d 0 R "
-                                  b"/Resources << /Font << /F1 %d 0 R >> >> >>" % (contents, font)))
+        kids.append(
+            _add(
+                objects,
+                b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents %d 0 R "
+                b"/Resources << /Font << /F1 %d 0 R >> >> >>" % (contents, font),
+            )
+        )
     objects[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (b" ".join(b"%d 0 R" % k for k in kids), len(kids))
     return _file(objects)
 
@@ -60,8 +75,10 @@ def _stream(data: bytes) -> bytes:
 
 
 def _to_unicode(codes: list[int]) -> bytes:
-    head = (b"/CIDInit /ProcSet findresource begin 12 dict begin begincmap /CMapName /UCS def /CMapType 2 def "
-            b"1 begincodespacerange <0000> <FFFF> endcodespacerange\n")
+    head = (
+        b"/CIDInit /ProcSet findresource begin 12 dict begin begincmap /CMapName /UCS def /CMapType 2 def "
+        b"1 begincodespacerange <0000> <FFFF> endcodespacerange\n"
+    )
     body = b""
     for start in range(0, len(codes), 100):  # at most 100 entries per block
         chunk = codes[start : start + 100]

@@ -34,12 +34,13 @@ def test_the_graph_read_back_from_rdf_is_the_graph_that_wrote_it(seed_corpus, se
 
 def test_adoption_counts_units(seed_corpus, analysis):
     by_id = {row["id"]: row for row in analysis.adoption}
-    expected = {u for u in seed_corpus.graph.reporting_units()
-                if seed_corpus.graph.graph.has_edge(u, "measure:legal-advisers", IMPLEMENTS)}
+    expected = {u for u in seed_corpus.graph.reporting_units() if seed_corpus.graph.graph.has_edge(u, "measure:legal-advisers", IMPLEMENTS)}
     assert by_id["legal-advisers"]["units_implementing"] == len(expected) == 5
     fengqiao = {u for u in seed_corpus.graph.reporting_units() if seed_corpus.graph.graph.has_edge(u, "measure:fengqiao", IMPLEMENTS)}
     assert by_id["fengqiao"]["units_implementing"] == len(fengqiao) == 2
-    assert [r["units_implementing"] for r in analysis.adoption] == sorted((r["units_implementing"] for r in analysis.adoption), reverse=True)
+    assert [r["units_implementing"] for r in analysis.adoption] == sorted(
+        (r["units_implementing"] for r in analysis.adoption), reverse=True
+    )
 
 
 def test_similar_units_are_ranked_by_jaccard(seed_corpus, analysis):
@@ -138,8 +139,22 @@ def test_graphml_and_gexf_are_byte_reproducible(tmp_path, seed_outputs, fmt):
     written = []
     for seed in ("1", "777"):
         out = tmp_path / f"{seed}.{fmt}"
-        subprocess.run([sys.executable, "-c", "from kg.cli import entry; entry()", "export", str(seed_outputs["rdf"]), "--format", fmt,
-                        "-o", str(out)], check=True, env=dict(os.environ, PYTHONHASHSEED=seed), capture_output=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "from kg.cli import entry; entry()",
+                "export",
+                str(seed_outputs["rdf"]),
+                "--format",
+                fmt,
+                "-o",
+                str(out),
+            ],
+            check=True,
+            env=dict(os.environ, PYTHONHASHSEED=seed),
+            capture_output=True,
+        )
         written.append(out.read_bytes())
     assert written[0] == written[1]
     text = written[0].decode("utf-8")

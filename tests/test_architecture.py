@@ -26,8 +26,14 @@ def test_no_module_imports_itself_through_others():
     import grimp
 
     graph = grimp.build_graph("kg")
-    cycles = sorted({tuple(sorted((a, b))) for a in graph.modules for b in graph.find_modules_directly_imported_by(a)
-                     if a != b and graph.chain_exists(importer=b, imported=a)})
+    cycles = sorted(
+        {
+            tuple(sorted((a, b)))
+            for a in graph.modules
+            for b in graph.find_modules_directly_imported_by(a)
+            if a != b and graph.chain_exists(importer=b, imported=a)
+        }
+    )
     assert cycles == []
 
 
@@ -63,8 +69,13 @@ def _code_strings(tree: ast.AST):
 
 def test_namespaces_are_spelled_in_one_module():
     home = KG / "knowledge" / "namespaces.py"
-    spelled = [f"{path.relative_to(ROOT)}:{node.lineno}: {node.value[:60]}" for path in MODULES if path != home
-               for node in _code_strings(ast.parse(path.read_text(encoding="utf-8"))) if any(s in node.value for s in NAMESPACE_STARTS)]
+    spelled = [
+        f"{path.relative_to(ROOT)}:{node.lineno}: {node.value[:60]}"
+        for path in MODULES
+        if path != home
+        for node in _code_strings(ast.parse(path.read_text(encoding="utf-8")))
+        if any(s in node.value for s in NAMESPACE_STARTS)
+    ]
     assert spelled == []
 
 
@@ -77,7 +88,7 @@ def test_every_ontology_term_in_a_built_graph_is_declared(seed_outputs):
     for quad in ox.parse(path=str(seed_outputs["rdf"]), format=ox.RdfFormat.TURTLE):
         for term in (quad.subject, quad.predicate, quad.object):
             if isinstance(term, ox.NamedNode) and term.value.startswith(FZ_IRI):
-                used.add(term.value[len(FZ_IRI):])
+                used.add(term.value[len(FZ_IRI) :])
     assert used and used <= set(declared_terms())
 
 
@@ -87,3 +98,11 @@ def test_an_undeclared_term_cannot_be_written():
     assert fz("implements").endswith("#implements")
     with pytest.raises(AttributeError, match="not in namespace"):
         fz("implement")
+
+
+@pytest.mark.parametrize("command", [["check"], ["format", "--check"]], ids=["lint", "format"])
+def test_the_code_is_linted_and_formatted(command):
+    done = subprocess.run(
+        [sys.executable, "-m", "ruff", *command, "kg", "tests", "bench", "tools"], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-1000:]

@@ -23,8 +23,17 @@ pytestmark = pytest.mark.browser
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # flags a headless Chromium needs as root on a closed network (no background requests at start)
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--disable-default-apps"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-default-apps",
+]
 SCRIPT = "<script>alert(1)</script>"
 IMAGE = '"><img src=x onerror=alert(1)>'
 HOSTILE = f"""汉中市汉台区七里街道办事处2022年度法治政府建设工作报告
@@ -101,8 +110,11 @@ def test_view_draws_every_node_without_errors_or_outside_requests(browser, pages
 
 def _hover(page, node_id: str) -> str:
     """Move the mouse onto a node and return the tooltip's text."""
-    point = page.evaluate("""(id) => { const n = window.kgNetwork; const p = n.canvasToDOM(n.getPositions([id])[id]);
-        const r = document.getElementById('network').getBoundingClientRect(); return {x: p.x + r.left, y: p.y + r.top}; }""", node_id)
+    point = page.evaluate(
+        """(id) => { const n = window.kgNetwork; const p = n.canvasToDOM(n.getPositions([id])[id]);
+        const r = document.getElementById('network').getBoundingClientRect(); return {x: p.x + r.left, y: p.y + r.top}; }""",
+        node_id,
+    )
     page.mouse.move(point["x"], point["y"])
     page.wait_for_selector("div.vis-tooltip", state="visible", timeout=10_000)
     return page.evaluate("() => document.querySelector('div.vis-tooltip').innerText")
@@ -153,8 +165,10 @@ def test_clicking_a_node_shows_its_evidence(browser, pages):
     path, view = pages["problems"]
     page, _ = open_page(browser, path)
     category = next(n for n in view.nodes if n["kind"] == "category")
-    page.evaluate("(id) => { window.kgNetwork.selectNodes([id]); window.kgNetwork.body.emitter.emit('click', {nodes: [id], edges: []}); }",
-                  category["id"])
+    page.evaluate(
+        "(id) => { window.kgNetwork.selectNodes([id]); window.kgNetwork.body.emitter.emit('click', {nodes: [id], edges: []}); }",
+        category["id"],
+    )
     details = page.inner_text("#details")
     assert category["fullLabel"] in details
     page.context.close()
@@ -176,8 +190,9 @@ def test_a_view_of_five_thousand_units_is_grouped_and_settles(browser, tmp_path)
 
 
 def _click(page, node_id: str) -> None:
-    page.evaluate("(id) => { window.kgNetwork.selectNodes([id]); window.kgNetwork.body.emitter.emit('click', {nodes: [id], edges: []}); }",
-                  node_id)
+    page.evaluate(
+        "(id) => { window.kgNetwork.selectNodes([id]); window.kgNetwork.body.emitter.emit('click', {nodes: [id], edges: []}); }", node_id
+    )
 
 
 def test_who_lists_every_unit_behind_a_measure_sorts_filters_and_downloads(browser, pages):
@@ -210,7 +225,9 @@ def test_who_lists_every_unit_behind_a_measure_sorts_filters_and_downloads(brows
 def test_who_shows_report_text_as_text(browser, pages):
     path, view = pages["problems"]
     page, events = open_page(browser, path)
-    hostile = [n["id"] for n in view.nodes if any(len(r) > 3 and (SCRIPT in r[3] or IMAGE in r[3]) for r in view.who["rows"].get(n["id"], []))]
+    hostile = [
+        n["id"] for n in view.nodes if any(len(r) > 3 and (SCRIPT in r[3] or IMAGE in r[3]) for r in view.who["rows"].get(n["id"], []))
+    ]
     assert hostile  # the hostile report's sentences are in the table
     for node_id in hostile:
         _click(page, node_id)

@@ -45,8 +45,18 @@ def test_bad_files_are_named_and_the_others_still_build(tmp_path):
     (tmp_path / "empty.txt").write_bytes(b"")
     (tmp_path / "binary.txt").write_bytes(b"\x00\x01\x02\xff" * 100)
     out = tmp_path / "out"
-    result = CliRunner().invoke(main, ["build", str(SEED["000"]), str(tmp_path / "empty.txt"), str(tmp_path / "binary.txt"),
-                                       str(tmp_path / "missing.txt"), "-o", str(out)])
+    result = CliRunner().invoke(
+        main,
+        [
+            "build",
+            str(SEED["000"]),
+            str(tmp_path / "empty.txt"),
+            str(tmp_path / "binary.txt"),
+            str(tmp_path / "missing.txt"),
+            "-o",
+            str(out),
+        ],
+    )
     assert result.exit_code == 1
     errors = result.stderr if hasattr(result, "stderr") else result.output
     assert f"{tmp_path / 'empty.txt'}: empty file" in errors

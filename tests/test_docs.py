@@ -56,7 +56,7 @@ def blocks(page: Path) -> list[tuple[str, int, list[str], str | None]]:
         fence, test = _FENCE.match(line), _MARKER.match(line)
         if fence:
             end = next(i for i in range(number + 1, len(lines)) if lines[i].startswith(fence.group(1)) and not lines[i].strip("`"))
-            found.append((fence.group(2), number + 1, lines[number + 1:end], marker))
+            found.append((fence.group(2), number + 1, lines[number + 1 : end], marker))
             number, marker = end + 1, None
             continue
         if test:
@@ -90,6 +90,7 @@ def anchors(page: Path) -> set[str]:
 
 
 # ---------------------------------------------------------------------------- the front door and the reference
+
 
 def test_the_readme_is_a_front_door_of_at_most_8_kb():
     size = len(README.read_bytes())
@@ -214,7 +215,7 @@ def examples() -> list[Example]:
             for number, line in enumerate(lines):
                 if line.startswith("$ "):
                     shown = []
-                    for following in lines[number + 1:]:
+                    for following in lines[number + 1 :]:
                         if following.startswith("$ "):
                             break
                         shown.append(following)
@@ -277,8 +278,9 @@ def test_the_console_examples_run_and_print_what_the_docs_show(example, tour):
     result = results[tuple(_to(folder, word) for word in shlex.split(example.command)[1:])]
     assert result.exit_code == 0, f"{example.id}: `{example.command}` exited with {result.exit_code}:\n{result.output}{result.exception!r}"
     missing = _in_order([_to(folder, line) for line in example.shown], result.output)
-    assert not missing, f"{example.id}: `{example.command}` no longer prints these lines:\n" + "\n".join(missing) + \
-        f"\n--- it printed:\n{result.output}"
+    assert not missing, (
+        f"{example.id}: `{example.command}` no longer prints these lines:\n" + "\n".join(missing) + f"\n--- it printed:\n{result.output}"
+    )
 
 
 FILE_BLOCKS = [(page, start, lines, marker) for page in PAGES for _, start, lines, marker in blocks(page) if marker]
@@ -309,7 +311,7 @@ def test_the_library_examples_run(tmp_path, monkeypatch):
     kept = [""] * len(page.read_text(encoding="utf-8").splitlines())  # the pycon blocks where they stand: failures name their lines
     for info, start, lines, _ in blocks(page):
         if info == "pycon":
-            kept[start:start + len(lines)] = lines
+            kept[start : start + len(lines)] = lines
     test = doctest.DocTestParser().get_doctest("\n".join(kept) + "\n", {}, "docs/library.md", str(page), 0)
     monkeypatch.chdir(ROOT)
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))

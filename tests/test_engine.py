@@ -18,8 +18,7 @@ from kg.cli import main
 
 def outputs(out_dir):
     """Every output file by relative path (the cache left out)."""
-    return {str(p.relative_to(out_dir)): p.read_bytes() for p in sorted(out_dir.rglob("*"))
-            if p.is_file() and ".kg-cache" not in p.parts}
+    return {str(p.relative_to(out_dir)): p.read_bytes() for p in sorted(out_dir.rglob("*")) if p.is_file() and ".kg-cache" not in p.parts}
 
 
 def assert_same_outputs(a, b):
@@ -277,10 +276,27 @@ def test_the_cache_key_follows_the_code_of_the_extractors_not_of_the_views():
 
     package = Path(kg.__file__).parent
     names = {path.relative_to(package).as_posix() for path in per_report_sources(package)}
-    assert {"extract/measures.py", "text/normalize.py", "link/divisions.py", "knowledge/vocab.py", "graph/merged.py",
-            "rdf/write.py", "rdf/syntax.py", "outputs/documents.py"} <= names
-    absent = {"rdf/read.py", "rdf/store.py", "rdf/query.py", "outputs/views.py", "outputs/pages.py", "outputs/analysis.py",
-              "cli.py", "builder/engine.py", "builder/cache.py"}
+    assert {
+        "extract/measures.py",
+        "text/normalize.py",
+        "link/divisions.py",
+        "knowledge/vocab.py",
+        "graph/merged.py",
+        "rdf/write.py",
+        "rdf/syntax.py",
+        "outputs/documents.py",
+    } <= names
+    absent = {
+        "rdf/read.py",
+        "rdf/store.py",
+        "rdf/query.py",
+        "outputs/views.py",
+        "outputs/pages.py",
+        "outputs/analysis.py",
+        "cli.py",
+        "builder/engine.py",
+        "builder/cache.py",
+    }
     assert not absent & names
     assert all((package / name).is_file() for name in absent)  # the names are real files, left out on purpose
 

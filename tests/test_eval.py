@@ -80,6 +80,7 @@ def test_eval_on_an_empty_folder(tmp_path):
 
 # ---------------------------------------------------------------------------- the dev corpora (issue 10)
 
+
 @pytest.fixture(scope="module")
 def corpus():
     return evaluate(GOLD / "corpus")

@@ -24,6 +24,7 @@ def kg_program(*args: str, timeout: int = 120) -> subprocess.CompletedProcess:
 
 # ---------------------------------------------------------------------------- fail fast
 
+
 def test_a_base_that_is_not_an_absolute_iri_is_refused_before_any_worker_starts(tmp_path):
     done = kg_program("build", str(SEED["000"]), "-o", str(tmp_path / "out"), "--base", "relative/")
     assert done.returncode == EXIT_USAGE
@@ -82,6 +83,7 @@ def test_an_output_that_cannot_be_written_fails_in_one_line_and_keeps_the_previo
 
 
 # ---------------------------------------------------------------------------- inputs
+
 
 def test_a_build_never_reads_its_own_output_folder(tmp_path):
     folder = tmp_path / "reports"
@@ -185,6 +187,7 @@ def test_a_file_edited_while_the_build_reads_it_is_cached_under_what_was_read(tm
 
 
 # ---------------------------------------------------------------------------- a cache that cannot lie, and runs no code
+
 
 def _copy_seeds(tmp_path, count=3):
     folder = tmp_path / "reports"
@@ -291,8 +294,11 @@ def test_a_build_killed_mid_way_leaves_the_last_outputs_and_the_next_build_is_a_
 def test_what_a_killed_build_left_behind_is_removed_by_the_next(tmp_path):
     out = tmp_path / "out"
     assert kg_program("build", str(SEED["000"]), "-o", str(out), "-q").returncode == 0
-    leftovers = [out / ".kg-new-0123456789ab" / "views" / "problems.html", out / ".graph.ttl.k3j_x9a2.tmp",
-                 out / ".kg-cache" / ".state.pkl.a1b2c3d4.tmp"]
+    leftovers = [
+        out / ".kg-new-0123456789ab" / "views" / "problems.html",
+        out / ".graph.ttl.k3j_x9a2.tmp",
+        out / ".kg-cache" / ".state.pkl.a1b2c3d4.tmp",
+    ]
     for path in leftovers:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("half", encoding="utf-8")
@@ -305,7 +311,7 @@ def test_what_a_killed_build_left_behind_is_removed_by_the_next(tmp_path):
 
 # ---------------------------------------------------------------------------- real faults of the output folder
 
-_FAULTS = r'''
+_FAULTS = r"""
 import json, subprocess, sys
 out, seed, more, extra, results = sys.argv[1:6]
 def kg(*args):
@@ -333,7 +339,7 @@ steps["read-only"] = kg(more, extra); steps["read-only"]["files"] = snapshot()
 mount("-o", "remount,rw", out)
 steps["after read-only"] = kg(more, extra); steps["after read-only"]["files"] = snapshot()
 json.dump(steps, open(results, "w"))
-'''
+"""
 
 
 def _private_mounts_allowed() -> str | None:
@@ -356,8 +362,13 @@ def test_a_full_disk_and_a_read_only_folder_fail_in_one_line_and_the_next_build_
     out, script, results = tmp_path / "out", tmp_path / "faults.py", tmp_path / "results.json"
     out.mkdir()
     script.write_text(_FAULTS, encoding="utf-8")
-    subprocess.run(["unshare", "-rm", sys.executable, str(script), str(out), str(SEED["000"]), str(more), str(SEED["001"]), str(results)],
-                   check=True, cwd=ROOT, timeout=600, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    subprocess.run(
+        ["unshare", "-rm", sys.executable, str(script), str(out), str(SEED["000"]), str(more), str(SEED["001"]), str(results)],
+        check=True,
+        cwd=ROOT,
+        timeout=600,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     steps = __import__("json").loads(results.read_text(encoding="utf-8"))
     for reference_name, inputs in (("after full", [more]), ("after read-only", [more, SEED["001"]])):
         reference = tmp_path / reference_name.replace(" ", "-")
@@ -365,7 +376,9 @@ def test_a_full_disk_and_a_read_only_folder_fail_in_one_line_and_the_next_build_
         files = steps[reference_name]["files"]
         assert steps[reference_name]["code"] == 0 and not [n for n in files if ".kg-new-" in n or n.endswith(".tmp")]
         for name in ("graph.ttl", "documents.jsonl", "graph.html"):
-            assert (reference / name).read_bytes() and files[name] == __import__("hashlib").sha256((reference / name).read_bytes()).hexdigest()
+            assert (reference / name).read_bytes() and files[name] == __import__("hashlib").sha256(
+                (reference / name).read_bytes()
+            ).hexdigest()
     assert steps["first"]["code"] == 0
     for fault, reason, before in (("full", "No space left on device", "first"), ("read-only", "Read-only file system", "after full")):
         step = steps[fault]
@@ -389,8 +402,13 @@ def test_ctrl_c_stops_a_build_and_its_workers_in_one_line(tmp_path):
     out = tmp_path / "out"
     assert kg_program("build", str(SEED["000"]), "-o", str(out), "-q").returncode == 0
     before = (out / "graph.ttl").read_bytes()
-    process = subprocess.Popen([sys.executable, "-m", "kg.cli", "build", str(folder), "-o", str(out), "-j", "2"],
-                               cwd=ROOT, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kg.cli", "build", str(folder), "-o", str(out), "-j", "2"],
+        cwd=ROOT,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     packs = out / ".kg-cache" / "packs"
     cached = sum(p.stat().st_size for p in packs.glob("*.pack"))  # the first build's
     deadline = time.monotonic() + 60

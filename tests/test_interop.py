@@ -25,11 +25,43 @@ from kg.rdf import write as rdf
 pytestmark = pytest.mark.slow
 
 # Debian's libapache-jena-java and the libraries its riot needs (unversioned names; slf4j-nop keeps it quiet)
-JENA_JARS = ("jena-arq", "jena-base", "jena-cmds", "jena-core", "jena-dboe-base", "jena-dboe-index", "jena-dboe-storage",
-             "jena-dboe-trans-data", "jena-dboe-transaction", "jena-iri", "jena-tdb", "jena-tdb2", "jena-rdfconnection",
-             "commons-cli", "commons-codec", "commons-compress", "commons-csv", "commons-io", "commons-lang3", "dexx.collection",
-             "gson", "guava", "httpclient", "httpclient-cache", "httpcore", "jackson-annotations", "jackson-core", "jackson-databind",
-             "jsonld-java", "jakarta.json-api", "titanium-json-ld", "protobuf", "thrift", "slf4j-api", "slf4j-nop")
+JENA_JARS = (
+    "jena-arq",
+    "jena-base",
+    "jena-cmds",
+    "jena-core",
+    "jena-dboe-base",
+    "jena-dboe-index",
+    "jena-dboe-storage",
+    "jena-dboe-trans-data",
+    "jena-dboe-transaction",
+    "jena-iri",
+    "jena-tdb",
+    "jena-tdb2",
+    "jena-rdfconnection",
+    "commons-cli",
+    "commons-codec",
+    "commons-compress",
+    "commons-csv",
+    "commons-io",
+    "commons-lang3",
+    "dexx.collection",
+    "gson",
+    "guava",
+    "httpclient",
+    "httpclient-cache",
+    "httpcore",
+    "jackson-annotations",
+    "jackson-core",
+    "jackson-databind",
+    "jsonld-java",
+    "jakarta.json-api",
+    "titanium-json-ld",
+    "protobuf",
+    "thrift",
+    "slf4j-api",
+    "slf4j-nop",
+)
 
 
 @pytest.fixture(scope="module")
@@ -114,7 +146,7 @@ def riot(tmp_path_factory) -> list[str]:
     with zipfile.ZipFile(JAVA_LIBS / "jena-core.jar") as core, zipfile.ZipFile(messages, "w") as out:
         for name in core.namelist():
             if name.startswith(prefix) and name.endswith(".properties"):
-                out.writestr("xerces/" + name[len(prefix):], core.read(name))
+                out.writestr("xerces/" + name[len(prefix) :], core.read(name))
     return ["java", "-cp", f"{classpath}:{messages}", "riotcmd.riot"]
 
 

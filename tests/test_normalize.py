@@ -33,7 +33,7 @@ def test_every_clean_character_maps_back_to_what_produced_it(seed_003):
     t2s = opencc.OpenCC("t2s")
     aligned = clean.aligned
     for i, char in enumerate(clean.text):
-        original = source.original[aligned.starts[i]:aligned.ends[i]]
+        original = source.original[aligned.starts[i] : aligned.ends[i]]
         if "\u4e00" <= char <= "\u9fff":
             assert t2s.convert(original) == char, (i, char, original)
 
@@ -43,7 +43,7 @@ def test_evidence_quotes_the_original_file_before_simplification(seed_reports):
     original = SEED["003"].read_text(encoding="utf-8")
     assert report.measures and report.instruments
     for mention in report.measures + report.instruments + report.indicators:
-        assert original[mention.evidence.start:mention.evidence.end] == mention.evidence.quote
+        assert original[mention.evidence.start : mention.evidence.end] == mention.evidence.quote
     quoted = [m.evidence for m in report.measures if "规范" in m.evidence.sentence]
     assert any("規(guī)范" in e.quote for e in quoted)
 

@@ -70,6 +70,7 @@ def test_a_report_with_two_years_is_a_violation(seed_graph):
     def second_year(g):
         report, _, _ = _one(g, p=year)
         g.add((report, year, rdflib.Literal(1999)))
+
     result = _broken(seed_graph, second_year)
     assert not result.conforms
     assert any("covers at most one year" in v.message for v in result.violations)
@@ -80,7 +81,7 @@ def test_a_report_whose_text_names_no_unit_or_year_still_conforms(tmp_path):
     from kg.builder.corpus import build, write_outputs
 
     lines = (ROOT / "seeds" / "000_5cc3c28cd58ae867.txt").read_text(encoding="utf-8").splitlines()
-    (tmp_path / "half.txt").write_text("\n".join(lines[len(lines) // 2:]), encoding="utf-8")
+    (tmp_path / "half.txt").write_text("\n".join(lines[len(lines) // 2 :]), encoding="utf-8")
     corpus = build([tmp_path / "half.txt"])
     report = corpus.reports[0]
     assert report.unit is None and report.year is None and report.measures
@@ -98,8 +99,14 @@ def test_a_linked_division_without_code_is_a_violation(seed_graph):
 
 def test_an_implements_statement_without_evidence_is_a_violation(seed_graph):
     def add(g):
-        g.add((rdflib.URIRef("https://w3id.org/fzkg/data/unit/610702008"), rdflib.URIRef(FZ + "implements"),
-               rdflib.URIRef("https://w3id.org/fzkg/measure/litigation-source-governance")))
+        g.add(
+            (
+                rdflib.URIRef("https://w3id.org/fzkg/data/unit/610702008"),
+                rdflib.URIRef(FZ + "implements"),
+                rdflib.URIRef("https://w3id.org/fzkg/measure/litigation-source-governance"),
+            )
+        )
+
     result = _broken(seed_graph, add)
     assert not result.conforms
     assert any("implements statement has a qualified statement with evidence" in v.message for v in result.violations)
@@ -112,6 +119,7 @@ def test_evidence_that_ends_before_it_starts_is_a_violation(seed_graph):
         evidence, _, value = _one(g, p=end)
         g.set((evidence, end, rdflib.Literal(0)))
         g.set((evidence, start, rdflib.Literal(int(value))))
+
     result = _broken(seed_graph, swap)
     assert not result.conforms
     assert any("ends after it starts" in v.message for v in result.violations)
@@ -120,10 +128,30 @@ def test_evidence_that_ends_before_it_starts_is_a_violation(seed_graph):
 # ------------------------------------------------------------------------------ hygiene: OWL 2 DL, SKOS, provenance
 
 # Debian's libowlapi-java and what its profile checker needs to read Turtle (unversioned names)
-OWLAPI_JARS = ("owlapi-distribution", "atinject-jsr330-api", "caffeine", "commons-codec", "commons-io", "commons-rdf-api", "guava",
-               "hppcrt", "jsr305", "rdf4j-model-api", "rdf4j-model", "rdf4j-model-vocabulary", "rdf4j-rio-api", "rdf4j-rio-datatypes",
-               "rdf4j-rio-languages", "rdf4j-rio-turtle", "rdf4j-rio-trig", "rdf4j-rio-ntriples", "rdf4j-util", "slf4j-api", "slf4j-nop",
-               "xz")
+OWLAPI_JARS = (
+    "owlapi-distribution",
+    "atinject-jsr330-api",
+    "caffeine",
+    "commons-codec",
+    "commons-io",
+    "commons-rdf-api",
+    "guava",
+    "hppcrt",
+    "jsr305",
+    "rdf4j-model-api",
+    "rdf4j-model",
+    "rdf4j-model-vocabulary",
+    "rdf4j-rio-api",
+    "rdf4j-rio-datatypes",
+    "rdf4j-rio-languages",
+    "rdf4j-rio-turtle",
+    "rdf4j-rio-trig",
+    "rdf4j-rio-ntriples",
+    "rdf4j-util",
+    "slf4j-api",
+    "slf4j-nop",
+    "xz",
+)
 
 
 def test_the_ontology_and_a_built_graph_are_in_the_owl2_dl_profile(seed_outputs):
@@ -131,8 +159,19 @@ def test_the_ontology_and_a_built_graph_are_in_the_owl2_dl_profile(seed_outputs)
     import subprocess
 
     classpath = java_classpath(OWLAPI_JARS, "libowlapi-java")
-    done = subprocess.run(["java", "-cp", classpath, str(ROOT / "tests" / "owl" / "ProfileCheck.java"),
-                           str(ontology_path("kg.ttl")), str(seed_outputs["rdf"])], capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [
+            "java",
+            "-cp",
+            classpath,
+            str(ROOT / "tests" / "owl" / "ProfileCheck.java"),
+            str(ontology_path("kg.ttl")),
+            str(seed_outputs["rdf"]),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().splitlines()[-1] == "violations: 0", done.stdout[:3000]
 

@@ -31,10 +31,20 @@ def select(graph, query):
 
 
 def test_turtle_holds_units_with_codes_and_parents(turtle):
-    rows = select(turtle, "SELECT ?name ?code WHERE { ?r a fz:Report ; dcterms:publisher ?u . ?u rdfs:label ?name ; fz:divisionCode ?code }")
-    assert rows == {("七里街道", "610702008"), ("西营门街道", "120111001"), ("大河镇", "522732101"),
-                    ("陆渡街道", "320585002"), ("桂溪街道", "500231001")}
-    chain = select(turtle, """SELECT ?name WHERE { ?u a fz:AdministrativeUnit ; fz:divisionCode "610702008" ; org:subOrganizationOf+ ?p . ?p rdfs:label ?name }""")
+    rows = select(
+        turtle, "SELECT ?name ?code WHERE { ?r a fz:Report ; dcterms:publisher ?u . ?u rdfs:label ?name ; fz:divisionCode ?code }"
+    )
+    assert rows == {
+        ("七里街道", "610702008"),
+        ("西营门街道", "120111001"),
+        ("大河镇", "522732101"),
+        ("陆渡街道", "320585002"),
+        ("桂溪街道", "500231001"),
+    }
+    chain = select(
+        turtle,
+        """SELECT ?name WHERE { ?u a fz:AdministrativeUnit ; fz:divisionCode "610702008" ; org:subOrganizationOf+ ?p . ?p rdfs:label ?name }""",
+    )
     assert chain == {("汉台区",), ("汉中市",), ("陕西省",)}
 
 
@@ -44,18 +54,26 @@ def test_turtle_holds_instruments_measures_problems_with_evidence(turtle, seed_c
     assert statuses == {("https://w3id.org/fzkg/ontology#Implemented",), ("https://w3id.org/fzkg/ontology#Planned",)}
     problems = select(turtle, "SELECT ?p ?text WHERE { ?r fz:states ?p . ?p fz:text ?text }")
     assert len(problems) == sum(len(r.problems) for r in seed_corpus.reports) >= 11
-    unsupported = select(turtle, """SELECT ?s WHERE { ?s a fz:MeasureStatement . FILTER NOT EXISTS {
-        ?s fz:evidence ?e . ?e fz:quote ?q ; fz:startOffset ?a ; fz:endOffset ?b ; fz:sentence ?t } }""")
+    unsupported = select(
+        turtle,
+        """SELECT ?s WHERE { ?s a fz:MeasureStatement . FILTER NOT EXISTS {
+        ?s fz:evidence ?e . ?e fz:quote ?q ; fz:startOffset ?a ; fz:endOffset ?b ; fz:sentence ?t } }""",
+    )
     assert unsupported == set()
 
 
 # What may say http(s) in the page without being a request: licence notes and
 # documentation links inside vis-network's source, and the SVG namespace.
 ALLOWED_URLS = {
-    "http://almende.com", "http://opensource.org/licenses/MIT", "http://www.apache.org/licenses/LICENSE-2.0",
-    "http://www.w3.org/2000/svg", "https://github.com/uuidjs/uuid#getrandomvalues-not-supported",
-    "https://github.com/visjs", "https://github.com/zloirock/core-js",
-    "https://github.com/zloirock/core-js/blob/v3.21.1/LICENSE", "https://visjs.github.io/vis-network/",
+    "http://almende.com",
+    "http://opensource.org/licenses/MIT",
+    "http://www.apache.org/licenses/LICENSE-2.0",
+    "http://www.w3.org/2000/svg",
+    "https://github.com/uuidjs/uuid#getrandomvalues-not-supported",
+    "https://github.com/visjs",
+    "https://github.com/zloirock/core-js",
+    "https://github.com/zloirock/core-js/blob/v3.21.1/LICENSE",
+    "https://visjs.github.io/vis-network/",
 }
 
 

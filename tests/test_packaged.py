@@ -19,8 +19,13 @@ TEXT = SEED["000"].read_text(encoding="utf-8")
 
 
 def _essentials(report):
-    return (report.unit.code, report.year, [s.type.value for s in report.sections],
-            sorted(m.label for m in report.measures), sorted(m.label for m in report.instruments))
+    return (
+        report.unit.code,
+        report.year,
+        [s.type.value for s in report.sections],
+        sorted(m.label for m in report.measures),
+        sorted(m.label for m in report.instruments),
+    )
 
 
 @pytest.mark.parametrize("kind", ["pdf", "docx"])
@@ -126,9 +131,13 @@ def test_a_zip_of_too_many_entries_is_refused_before_listing_them():
 
 
 def test_entity_expansion_is_refused():
-    laughs = (b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "aaaaaaaaaa">'
-              + b"".join(b'<!ENTITY %c "%s">' % (ord("b") + i, (b"&%c;" % (ord("a") + i)) * 10) for i in range(8))
-              + b']><w:document xmlns:w="' + formats.WORD.encode() + b'"><w:body><w:p><w:r><w:t>&i;</w:t></w:r></w:p></w:body></w:document>')
+    laughs = (
+        b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "aaaaaaaaaa">'
+        + b"".join(b'<!ENTITY %c "%s">' % (ord("b") + i, (b"&%c;" % (ord("a") + i)) * 10) for i in range(8))
+        + b']><w:document xmlns:w="'
+        + formats.WORD.encode()
+        + b'"><w:body><w:p><w:r><w:t>&i;</w:t></w:r></w:p></w:body></w:document>'
+    )
     assert "document type" in _refused(_package(laughs), "laughs.docx")
 
 
@@ -141,17 +150,25 @@ _CATALOG = b"<< /Type /Catalog /Pages 2 0 R >>"
 
 def test_a_flate_bomb_in_a_pdf_is_not_unpacked():
     bomb = zlib.compress(b"0 " * 50_000_000, 9)
-    data = _pdf([_CATALOG, b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-                 b"<< /Type /Page /Parent 2 0 R /Contents 4 0 R /MediaBox [0 0 600 800] >>",
-                 b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(bomb) + bomb + b"\nendstream"])
+    data = _pdf(
+        [
+            _CATALOG,
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /Contents 4 0 R /MediaBox [0 0 600 800] >>",
+            b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(bomb) + bomb + b"\nendstream",
+        ]
+    )
     _refused(data, "bomb.pdf")
 
 
-@pytest.mark.parametrize("objects", [
-    pytest.param([_CATALOG, b"<< /Type /Pages /Kids [2 0 R] /Count 1 >>"], id="page tree loop"),
-    pytest.param([_CATALOG + b"[" * 100_000 + b"]" * 100_000, b"<< /Type /Pages /Kids [] /Count 0 >>"], id="deep nesting"),
-    pytest.param([b"<< /Type /Catalog /Pages 1 0 R >>"], id="catalog as page tree"),
-])
+@pytest.mark.parametrize(
+    "objects",
+    [
+        pytest.param([_CATALOG, b"<< /Type /Pages /Kids [2 0 R] /Count 1 >>"], id="page tree loop"),
+        pytest.param([_CATALOG + b"[" * 100_000 + b"]" * 100_000, b"<< /Type /Pages /Kids [] /Count 0 >>"], id="deep nesting"),
+        pytest.param([b"<< /Type /Catalog /Pages 1 0 R >>"], id="catalog as page tree"),
+    ],
+)
 def test_crafted_pdf_structures_are_refused(objects):
     _refused(_pdf(objects), "crafted.pdf")
 
@@ -160,9 +177,14 @@ def _shared_page_pdf(pages: int, content: bytes) -> bytes:
     packed = zlib.compress(content)
     kids = b" ".join(b"%d 0 R" % (n + 4) for n in range(pages))
     font = b"/Resources << /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >>"
-    return _pdf([_CATALOG, b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, pages),
-                 b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(packed) + packed + b"\nendstream"]
-                + [b"<< /Type /Page /Parent 2 0 R /Contents 3 0 R /MediaBox [0 0 600 800] %s >>" % font] * pages)
+    return _pdf(
+        [
+            _CATALOG,
+            b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, pages),
+            b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(packed) + packed + b"\nendstream",
+        ]
+        + [b"<< /Type /Page /Parent 2 0 R /Contents 3 0 R /MediaBox [0 0 600 800] %s >>" % font] * pages
+    )
 
 
 def test_too_many_pages_are_refused_before_any_is_read():

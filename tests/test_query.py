@@ -20,8 +20,15 @@ from click.testing import CliRunner
 from kg.cli import main
 from kg.rdf.query import QueryError, fill, resolve, run, saved_queries
 
-EXPECTED_QUERIES = {"shared-measures", "units-running", "problem-categories", "top-instruments", "unit-profile",
-                    "problems-remedies", "units-under"}
+EXPECTED_QUERIES = {
+    "shared-measures",
+    "units-running",
+    "problem-categories",
+    "top-instruments",
+    "unit-profile",
+    "problems-remedies",
+    "units-under",
+}
 
 
 def test_the_saved_queries_are_there_and_describe_themselves():
@@ -78,8 +85,12 @@ def test_query_command_outputs(seed_outputs):
     assert table.exit_code == 0 and "中华人民共和国民法典" in table.output and "rows)" in table.output
     csv_out = runner.invoke(main, ["query", str(seed_outputs["rdf"]), "problem-categories", "--format", "csv"])
     assert csv_out.output.splitlines()[0] == "category,units,problems"
-    data = json.loads(runner.invoke(main, ["query", str(seed_outputs["rdf"]), "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
-                                           "--format", "json", "--engine", "rdflib"]).output)
+    data = json.loads(
+        runner.invoke(
+            main,
+            ["query", str(seed_outputs["rdf"]), "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "--format", "json", "--engine", "rdflib"],
+        ).output
+    )
     assert int(data["results"]["bindings"][0]["n"]["value"]) > 5000
     listing = runner.invoke(main, ["query", str(seed_outputs["rdf"]), "--list"])
     assert "units-running" in listing.output and "-p measure=" in listing.output
@@ -109,8 +120,7 @@ def test_validate_command(seed_outputs, tmp_path):
     good = runner.invoke(main, ["validate", str(seed_outputs["rdf"])])
     assert good.exit_code == 0 and "conforms" in good.output
     broken = tmp_path / "broken.ttl"
-    broken.write_text(
-        "@prefix fz: <https://w3id.org/fzkg/ontology#> .\n<https://x/r> a fz:Report .\n", encoding="utf-8")
+    broken.write_text("@prefix fz: <https://w3id.org/fzkg/ontology#> .\n<https://x/r> a fz:Report .\n", encoding="utf-8")
     result = runner.invoke(main, ["validate", str(broken)])
     assert result.exit_code == 1
     assert "a report has exactly one identifier" in result.output and "https://x/r" in result.output
@@ -142,18 +152,22 @@ def test_results_are_the_w3c_formats_that_other_tools_read(seed_outputs, engine)
     graph = seed_outputs["rdf"]
     expected = [[solution[v] for v in VARIABLES] for solution in _direct(graph, MIXED)]
     assert len(expected) == 40 and any(row[2] is not None for row in expected)
-    out = {fmt: runner.invoke(main, ["query", str(graph), MIXED, "--format", fmt, "--engine", engine]).stdout_bytes.decode()
-           for fmt in ("json", "tsv", "csv")}  # the bytes: CliRunner's .output turns CRLF into LF
+    out = {
+        fmt: runner.invoke(main, ["query", str(graph), MIXED, "--format", fmt, "--engine", engine]).stdout_bytes.decode()
+        for fmt in ("json", "tsv", "csv")
+    }  # the bytes: CliRunner's .output turns CRLF into LF
     for fmt in ("json", "tsv"):
         parsed = ox.parse_query_results(out[fmt], format=getattr(ox.QueryResultsFormat, fmt.upper()))
         assert [v.value for v in parsed.variables] == list(VARIABLES)
         assert [[solution[v] for v in VARIABLES] for solution in parsed] == expected, fmt
     assert out["csv"].startswith("s,label,start,missing,odd\r\n") and out["csv"].endswith("\r\n")
     values = [["" if t is None else t.value for t in row] for row in expected]
-    assert [["" if t is None else str(t) for t in row] for row in rdflib.query.Result.parse(io.StringIO(out["json"]), format="json")] \
-        == values
-    assert [["" if t is None else str(t) for t in row] for row in rdflib.query.Result.parse(io.StringIO(out["csv"]), format="csv")] \
-        == values
+    assert [
+        ["" if t is None else str(t) for t in row] for row in rdflib.query.Result.parse(io.StringIO(out["json"]), format="json")
+    ] == values
+    assert [
+        ["" if t is None else str(t) for t in row] for row in rdflib.query.Result.parse(io.StringIO(out["csv"]), format="csv")
+    ] == values
 
 
 def test_ask_and_graph_queries(seed_outputs):
@@ -165,8 +179,12 @@ def test_ask_and_graph_queries(seed_outputs):
     unit = "<https://w3id.org/fzkg/data/unit/610702008>"
     expected = set(_direct(seed_outputs["rdf"], f"DESCRIBE {unit}"))
     assert len(expected) > 20
-    for fmt, syntax in (("table", ox.RdfFormat.TURTLE), ("turtle", ox.RdfFormat.TURTLE), ("ntriples", ox.RdfFormat.N_TRIPLES),
-                        ("json", ox.RdfFormat.JSON_LD)):
+    for fmt, syntax in (
+        ("table", ox.RdfFormat.TURTLE),
+        ("turtle", ox.RdfFormat.TURTLE),
+        ("ntriples", ox.RdfFormat.N_TRIPLES),
+        ("json", ox.RdfFormat.JSON_LD),
+    ):
         for engine in ("oxigraph", "rdflib"):
             printed = runner.invoke(main, ["query", graph, f"DESCRIBE {unit}", "--format", fmt, "--engine", engine])
             assert printed.exit_code == 0, printed.output
@@ -231,8 +249,10 @@ def test_queries_reach_no_server_unless_allowed(seed_outputs, web, engine, tmp_p
             assert refused.exit_code == 1 and "holds no graph of that name" in refused.output, refused.output
     assert _Recorder.requests == []
     if engine == "rdflib":  # allowed, rdflib's FROM loads the graph from its address
-        allowed = runner.invoke(main, ["query", graph, f"SELECT ?o FROM <{web}/g.ttl> WHERE {{ ?s ?p ?o }}", "--engine", engine,
-                                       "--allow-remote", "--format", "csv"])
+        allowed = runner.invoke(
+            main,
+            ["query", graph, f"SELECT ?o FROM <{web}/g.ttl> WHERE {{ ?s ?p ?o }}", "--engine", engine, "--allow-remote", "--format", "csv"],
+        )
         assert allowed.exit_code == 0 and "remote" in allowed.output and _Recorder.requests == ["/g.ttl"]
 
 
@@ -283,8 +303,12 @@ def test_timeout_stops_a_query(seed_outputs, engine):
 
 def test_ctrl_c_stops_a_query_and_its_engine(seed_outputs):
     """SIGINT as a terminal sends it: exit code 130, one line, and no engine process left running."""
-    process = subprocess.Popen([sys.executable, "-c", "from kg.cli import entry; entry()", "query", str(seed_outputs["rdf"]), SLOW],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from kg.cli import entry; entry()", "query", str(seed_outputs["rdf"]), SLOW],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     time.sleep(4)  # loaded and querying
     children = _children(process.pid)
     assert children, "the query runs in a child process"

@@ -66,16 +66,18 @@ def test_identifiers_are_stable_and_follow_the_base(tmp_path, seed_corpus):
     assert "w3id.org/fzkg/data/" not in text
 
 
-
-
 @pytest.mark.parametrize("fmt", ["turtle", "jsonld", "trig"])
 def test_builds_are_byte_identical_across_hash_seeds(tmp_path, fmt):
     outputs = []
     for seed in ("1", "4242"):
         out = tmp_path / f"seed{seed}"
         env = dict(os.environ, PYTHONHASHSEED=seed)
-        subprocess.run([sys.executable, "-m", "kg.cli", "build", str(SEEDS), "-o", str(out), "--format", fmt, "--no-cache", "-q"],
-                       check=True, env=env, cwd=ROOT)
+        subprocess.run(
+            [sys.executable, "-m", "kg.cli", "build", str(SEEDS), "-o", str(out), "--format", fmt, "--no-cache", "-q"],
+            check=True,
+            env=env,
+            cwd=ROOT,
+        )
         outputs.append({str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()})
     assert outputs[0].keys() == outputs[1].keys()
     for name in outputs[0]:

@@ -127,7 +127,7 @@ def test_saved_web_page_gives_main_text_aligned_to_the_source(tmp_path):
     assert report.unit.code == "610702008" and report.year == 2021
     assert [s.type.value for s in report.sections] == ["work", "work", "problems", "plans"]
     for mention in report.instruments + report.measures:
-        assert source.original[mention.evidence.start:mention.evidence.end] == mention.evidence.quote
+        assert source.original[mention.evidence.start : mention.evidence.end] == mention.evidence.quote
     law = next(m for m in report.instruments if m.label == "中华人民共和国民法典")
     assert "&nbsp;" in law.evidence.quote  # the span covers the page source, entities and all
 

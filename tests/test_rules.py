@@ -17,10 +17,12 @@ from kg.model import SourceHint
 @pytest.fixture
 def report(tmp_path):
     """Process a passage as a report file: ``report(text, url=None, unit=None)``."""
+
     def run(text: str, url: str | None = None, unit: str | None = None, name: str = "r.txt"):
         path = tmp_path / name
         path.write_text(text, encoding="utf-8")
         return process(path, hint=SourceHint(url, unit) if url or unit else None)
+
     return run
 
 
@@ -30,54 +32,69 @@ def measures(r) -> set[tuple[str, str]]:
 
 # ---------------------------------------------------------------------------- the reporting unit
 
+
 def test_the_subject_after_leading_clauses_names_the_unit(report):
     # e009: two 在…下 clauses before the subject
-    r = report("2025年,在区委、区政府的坚强领导下,在区司法局的悉心指导下,荔枝街道坚持以习近平新时代中国特色社会主义思想为指导,"
-               "深入学习贯彻习近平法治思想和习近平总书记视察重庆重要讲话重要指示精神,现将工作情况汇报如下。\n一、主要举措\n(一)加强领导。")
+    r = report(
+        "2025年,在区委、区政府的坚强领导下,在区司法局的悉心指导下,荔枝街道坚持以习近平新时代中国特色社会主义思想为指导,"
+        "深入学习贯彻习近平法治思想和习近平总书记视察重庆重要讲话重要指示精神,现将工作情况汇报如下。\n一、主要举措\n(一)加强领导。"
+    )
     assert (r.unit.name, r.unit.code, r.unit.linked) == ("荔枝街道", "500102003", True)
 
 
 def test_a_cover_letter_signature_names_a_department(report):
     # e032: the letter is signed by the department; the report follows as an annex
-    r = report("上海市浦东新区法治政府建设工作领导小组办公室:\n根据法治政府建设有关工作要求,我委拟就了报告,现呈上,请审阅。\n"
-               "上海市浦东新区发展和改革委员会\n2024年1月19日\n附件\n2023年度法治政府建设情况的报告\n一、主要工作\n(一)加强学习。")
+    r = report(
+        "上海市浦东新区法治政府建设工作领导小组办公室:\n根据法治政府建设有关工作要求,我委拟就了报告,现呈上,请审阅。\n"
+        "上海市浦东新区发展和改革委员会\n2024年1月19日\n附件\n2023年度法治政府建设情况的报告\n一、主要工作\n(一)加强学习。"
+    )
     assert (r.unit.kind, r.unit.organ, r.unit.code) == ("department", "发展和改革委员会", "310115")
 
 
 def test_a_department_named_only_by_its_field_and_the_places_it_names(report):
     # e038: 我局, 局党组, the field (生态环境) and the city (考察绍兴, 全市) — no name written in full
-    r = report("根据文件要求,现将法治政府建设工作情况报告如下。\n一、2023年总体情况\n2023年,我局坚持以习近平新时代中国特色社会主义思想为指导,"
-               "坚决贯彻习近平总书记考察绍兴重要讲话精神,全面推进生态环境领域依法行政。局党组召开会议12次,举办生态环境大讲堂,"
-               "已依法向市委市政府、省生态环境厅报告年度法治政府建设情况。全市生态环境系统执法检查。")
+    r = report(
+        "根据文件要求,现将法治政府建设工作情况报告如下。\n一、2023年总体情况\n2023年,我局坚持以习近平新时代中国特色社会主义思想为指导,"
+        "坚决贯彻习近平总书记考察绍兴重要讲话精神,全面推进生态环境领域依法行政。局党组召开会议12次,举办生态环境大讲堂,"
+        "已依法向市委市政府、省生态环境厅报告年度法治政府建设情况。全市生态环境系统执法检查。"
+    )
     assert (r.unit.kind, r.unit.organ, r.unit.code) == ("department", "生态环境局", "330600")
 
 
 def test_a_title_that_names_only_the_level_is_completed_by_the_documents_the_unit_issues(report):
     # e052: 县人民政府 only; its own 《岳阳县…》 documents name the county
-    r = report("根据有关规定,现将县人民政府2022年法治政府建设工作情况报告如下。\n一、主要成效\n"
-               "2022年,县人民政府认真贯彻落实《湖南省法治政府建设实施纲要(2021—2025年)》。县人民政府领导班子带头开展学法,"
-               "制定了《岳阳县人民政府常务会会前学法制度》《2022年岳阳县人民政府常务会会前学法计划》。")
+    r = report(
+        "根据有关规定,现将县人民政府2022年法治政府建设工作情况报告如下。\n一、主要成效\n"
+        "2022年,县人民政府认真贯彻落实《湖南省法治政府建设实施纲要(2021—2025年)》。县人民政府领导班子带头开展学法,"
+        "制定了《岳阳县人民政府常务会会前学法制度》《2022年岳阳县人民政府常务会会前学法计划》。"
+    )
     assert (r.unit.name, r.unit.code) == ("岳阳县", "430621")
 
 
 def test_a_street_named_by_its_short_name(report):
     # e054: 郭家沱 without 街道; the report speaks of itself as a 街道
-    r = report("区委、区政府:\n2023年,我们严格落实江北区委全面依法治区委员会工作要求,郭家沱交出优异答卷。"
-               "现将2023年街道法治政府建设情况报告如下:\n一、主要措施\n(一)加强组织领导。")
+    r = report(
+        "区委、区政府:\n2023年,我们严格落实江北区委全面依法治区委员会工作要求,郭家沱交出优异答卷。"
+        "现将2023年街道法治政府建设情况报告如下:\n一、主要措施\n(一)加强组织领导。"
+    )
     assert (r.unit.name, r.unit.code) == ("郭家沱街道", "500157028")
 
 
 def test_a_department_with_a_level_word_takes_the_place_its_documents_open_with(report):
     # e025: 市应急局 and 《2024年上海市…》
-    r = report("市委、市政府:\n根据《2024年上海市法治政府建设工作要点与责任分工》有关规定,市应急局对照要求,全面梳理总结2024年法治政府建设工作,"
-               "现将有关情况报告如下。\n一、主要举措\n(一)深入学习。")
+    r = report(
+        "市委、市政府:\n根据《2024年上海市法治政府建设工作要点与责任分工》有关规定,市应急局对照要求,全面梳理总结2024年法治政府建设工作,"
+        "现将有关情况报告如下。\n一、主要举措\n(一)深入学习。"
+    )
     assert (r.unit.kind, r.unit.organ, r.unit.code) == ("department", "应急管理局", "310000")
 
 
 def test_a_name_shared_by_several_divisions_stays_unlinked_until_the_address_decides(report):
     # e030: 15 streets are called 鼓楼街道 and the text names no parent; the page address does
-    text = ("2025年,鼓楼街道办事处深入学习贯彻习近平法治思想,全面落实中央、市、区关于法治政府建设的工作部署。现将本年度工作情况报告如下:\n"
-            "一、总体情况\n(一)健全机制。")
+    text = (
+        "2025年,鼓楼街道办事处深入学习贯彻习近平法治思想,全面落实中央、市、区关于法治政府建设的工作部署。现将本年度工作情况报告如下:\n"
+        "一、总体情况\n(一)健全机制。"
+    )
     silent = report(text)
     assert not silent.unit.linked and len(silent.unit.candidates) > 5
     told = report(text, url="https://www.bjmy.gov.cn/zwgk/zfxxgk/fdzdgknr/qt/202602/t20260213_531006.html")
@@ -100,30 +117,40 @@ def test_page_addresses_name_places_departments_and_ministries():
 
 # ---------------------------------------------------------------------------- no phantom divisions
 
-@pytest.mark.parametrize("text,start,end,place", [
-    ("坚持乡村振兴和县域经济协调发展", 6, 8, False),  # 和县 inside 和 | 县域
-    ("建设平安区域", 2, 5, False),  # 平安区 inside 平安 | 区域
-    ("打造新市民服务中心", 2, 4, False),  # 新市(区) inside 新 | 市民
-    ("加强合作市场监管", 0, 3, False),  # 合作市 inside 合作 | 市场
-    ("严格落实江北区委全面依法治区委员会工作要求", 4, 7, True),  # 江北 | 区委: the suffix opens the organ
-    ("被纳入江苏省级法治景观", 3, 6, True),  # 江苏 | 省级
-])
+
+@pytest.mark.parametrize(
+    "text,start,end,place",
+    [
+        ("坚持乡村振兴和县域经济协调发展", 6, 8, False),  # 和县 inside 和 | 县域
+        ("建设平安区域", 2, 5, False),  # 平安区 inside 平安 | 区域
+        ("打造新市民服务中心", 2, 4, False),  # 新市(区) inside 新 | 市民
+        ("加强合作市场监管", 0, 3, False),  # 合作市 inside 合作 | 市场
+        ("严格落实江北区委全面依法治区委员会工作要求", 4, 7, True),  # 江北 | 区委: the suffix opens the organ
+        ("被纳入江苏省级法治景观", 3, 6, True),  # 江苏 | 省级
+    ],
+)
 def test_a_division_name_counts_only_as_a_word(text, start, end, place):
     assert is_place(text, start, end, suffixed=True) is place
 
 
 def test_no_division_is_read_into_words_brands_or_addresses(report):
-    r = report("七里街道2021年度法治政府建设工作报告\n一、主要工作\n坚持乡村振兴和县域经济协调发展,打造新市民服务中心。"
-               "如有疑问请联系(地址:天津市和平区建设路18号)。")
+    r = report(
+        "七里街道2021年度法治政府建设工作报告\n一、主要工作\n坚持乡村振兴和县域经济协调发展,打造新市民服务中心。"
+        "如有疑问请联系(地址:天津市和平区建设路18号)。"
+    )
     named = {m.unit.code for m in r.organs if m.unit.kind == "division"}
     assert not named & {"341523", "650104", "120101"}  # 和县, 新市区, 和平区
 
 
 # ---------------------------------------------------------------------------- never reject a real report
 
+
 def test_a_report_flattened_into_one_line_is_read_with_its_outline(report):
-    text = ("首页 走进汉台 新闻中心 汉中市汉台区七里街道办事处2021年度法治政府建设工作报告一、主要工作情况(一)加强组织领导。"
-            + "成立了街道普法依法治理工作领导小组,由街道党工委书记任组长。" * 6 + "二、存在的问题一是执法不规范。三、下一步工作打算加强培训。")
+    text = (
+        "首页 走进汉台 新闻中心 汉中市汉台区七里街道办事处2021年度法治政府建设工作报告一、主要工作情况(一)加强组织领导。"
+        + "成立了街道普法依法治理工作领导小组,由街道党工委书记任组长。" * 6
+        + "二、存在的问题一是执法不规范。三、下一步工作打算加强培训。"
+    )
     r = report(text)
     assert (r.unit.code, r.year) == ("610702008", 2021)
     assert [s.type.value for s in r.sections if s.parent is None] == ["work", "problems", "plans"]
@@ -140,42 +167,53 @@ def test_a_passage_without_title_year_or_unit_is_a_report_if_it_speaks_of_the_wo
 
 # ---------------------------------------------------------------------------- what the unit does
 
+
 def test_studying_a_law_is_not_carrying_out_its_subject(report):
     r = report("某镇2023年法治政府建设工作报告\n一、主要工作\n组织学习《中华人民共和国行政复议法》,提高干部依法行政能力。")
     assert ("administrative-reconsideration", "implemented") not in measures(r)
 
 
-@pytest.mark.parametrize("sentence,concept", [
-    ("在区委、区政府和区法治政府建设工作领导小组指导下,推进各项工作。", "leading-group"),  # e006: the superiors' group
-    ("荣获全省法治县创建活动先进单位,行政复议工作受到司法部通报表彰。", "administrative-reconsideration"),  # e010: an award
-    ("积极迎接市法治督察组开展法治政府建设督察检查。", "rule-of-law-inspection"),  # being inspected
-    ("专题研究基层法治建设、矛盾纠纷化解、普法宣传、行政执法等具体事项。", "legal-publicity"),  # e012: topics discussed
-    ("本报告包括工作开展情况、党政主要负责人履行推进法治建设第一责任人职责情况、存在的不足四个部分。", "first-responsibility"),  # d022
-    ("摒弃以罚代管的执法模式,推行说理式执法。", "key-area-enforcement"),  # a practice given up
-])
+@pytest.mark.parametrize(
+    "sentence,concept",
+    [
+        ("在区委、区政府和区法治政府建设工作领导小组指导下,推进各项工作。", "leading-group"),  # e006: the superiors' group
+        ("荣获全省法治县创建活动先进单位,行政复议工作受到司法部通报表彰。", "administrative-reconsideration"),  # e010: an award
+        ("积极迎接市法治督察组开展法治政府建设督察检查。", "rule-of-law-inspection"),  # being inspected
+        ("专题研究基层法治建设、矛盾纠纷化解、普法宣传、行政执法等具体事项。", "legal-publicity"),  # e012: topics discussed
+        ("本报告包括工作开展情况、党政主要负责人履行推进法治建设第一责任人职责情况、存在的不足四个部分。", "first-responsibility"),  # d022
+        ("摒弃以罚代管的执法模式,推行说理式执法。", "key-area-enforcement"),  # a practice given up
+    ],
+)
 def test_contexts_that_state_no_practice(report, sentence, concept):
     r = report("某镇2023年法治政府建设工作报告\n一、主要工作\n(一)加强领导\n成立领导小组开展工作,听取汇报。" + sentence)
     assert concept not in {m.concept for m in r.measures if sentence[:12] in m.evidence.sentence}
 
 
 def test_the_opening_formula_states_nothing_but_the_body_does(report):
-    r = report("某县2022年法治政府建设工作报告\n2022年,我县坚持以习近平新时代中国特色社会主义思想为指导,深入学习贯彻习近平法治思想,"
-               "持续优化法治化营商环境。\n一、主要工作\n(一)优化营商环境\n出台优化法治化营商环境若干措施20条,为企业解决难题。")
+    r = report(
+        "某县2022年法治政府建设工作报告\n2022年,我县坚持以习近平新时代中国特色社会主义思想为指导,深入学习贯彻习近平法治思想,"
+        "持续优化法治化营商环境。\n一、主要工作\n(一)优化营商环境\n出台优化法治化营商环境若干措施20条,为企业解决难题。"
+    )
     found = {m.concept: m.evidence.sentence for m in r.measures}
     assert "xi-thought-study" not in found and found["business-environment"].startswith("出台")
 
 
 def test_a_bare_heading_at_the_end_of_an_excerpt_states_nothing(report):
-    r = report("某区2024年法治政府建设工作报告\n一、主要工作\n(一)加强领导\n成立法治建设领导小组。\n(二)主要负责人带头履行推进法治建设第一责任人职责。")
+    r = report(
+        "某区2024年法治政府建设工作报告\n一、主要工作\n(一)加强领导\n成立法治建设领导小组。\n(二)主要负责人带头履行推进法治建设第一责任人职责。"
+    )
     assert "first-responsibility" not in {m.concept for m in r.measures}
 
 
-@pytest.mark.parametrize("sentence,status", [
-    ("我镇将法治宣传教育融入全年工作,形成常态化、长效化机制。", "implemented"),  # e060: 将 + object + 融入
-    ("将习近平法治思想列入全区各级党组织和行政机关理论学习的重要内容。", "implemented"),  # e021
-    ("全力争创全国法治政府建设示范区。", "implemented"),  # 全力争创 is not 力争
-    ("下一步,我镇将进一步加强法治宣传教育。", "planned"),
-])
+@pytest.mark.parametrize(
+    "sentence,status",
+    [
+        ("我镇将法治宣传教育融入全年工作,形成常态化、长效化机制。", "implemented"),  # e060: 将 + object + 融入
+        ("将习近平法治思想列入全区各级党组织和行政机关理论学习的重要内容。", "implemented"),  # e021
+        ("全力争创全国法治政府建设示范区。", "implemented"),  # 全力争创 is not 力争
+        ("下一步,我镇将进一步加强法治宣传教育。", "planned"),
+    ],
+)
 def test_future_only_where_the_text_plans(report, sentence, status):
     r = report("某镇2023年法治政府建设工作报告\n一、主要工作\n(一)加强领导\n" + sentence)
     statuses = {m.status.value for m in r.measures if m.evidence.sentence == sentence}
@@ -183,18 +221,23 @@ def test_future_only_where_the_text_plans(report, sentence, status):
 
 
 def test_local_practices_by_quotes_kinds_and_means(report):
-    r = report("某县2024年法治政府建设工作报告\n一、主要工作\n持续开展“邻州夜话·企业沙龙”“千名干部访千企”等专项活动,走访企业。"
-               "组织开展了“利剑护企”行动。通过局党组理论学习中心组、生态环境大讲堂、周一夜学等形式开展学习。")
+    r = report(
+        "某县2024年法治政府建设工作报告\n一、主要工作\n持续开展“邻州夜话·企业沙龙”“千名干部访千企”等专项活动,走访企业。"
+        "组织开展了“利剑护企”行动。通过局党组理论学习中心组、生态环境大讲堂、周一夜学等形式开展学习。"
+    )
     locals_ = {m.label for m in r.measures if m.concept is None}
     assert {"邻州夜话·企业沙龙", "千名干部访千企", "利剑护企行动", "生态环境大讲堂", "周一夜学"} <= locals_
 
 
 # ---------------------------------------------------------------------------- instruments
 
+
 def test_what_the_unit_does_with_an_instrument(report):
-    r = report("某县2023年法治政府建设工作报告\n一、主要工作\n组织学习《中华人民共和国宪法》《中华人民共和国民法典》。"
-               "认真贯彻落实中共中央、国务院制定的《法治政府建设实施纲要(2021—2025年)》。印发《某县2023年法治政府建设工作要点》。"
-               "根据《法治政府建设与责任落实督察工作规定》开展督察。")
+    r = report(
+        "某县2023年法治政府建设工作报告\n一、主要工作\n组织学习《中华人民共和国宪法》《中华人民共和国民法典》。"
+        "认真贯彻落实中共中央、国务院制定的《法治政府建设实施纲要(2021—2025年)》。印发《某县2023年法治政府建设工作要点》。"
+        "根据《法治政府建设与责任落实督察工作规定》开展督察。"
+    )
     relation = {m.label: m.relation for m in r.instruments}
     assert relation["中华人民共和国宪法"] == relation["中华人民共和国民法典"] == "studied"
     assert relation["法治政府建设实施纲要(2021—2025年)"] == "applied"
@@ -204,8 +247,10 @@ def test_what_the_unit_does_with_an_instrument(report):
 
 def test_newspapers_programmes_and_event_names_are_not_instruments(report):
     # e018, e040, e015
-    r = report("甘肃省2023年法治政府建设情况\n一、主要工作\n在《甘肃日报》学习专栏刊发学习体会文章,在甘肃卫视《法治伴你行》栏目播出案例。"
-               "获评《中国新闻周刊》年度影响力榜单。在全国组织开展“宪法宣传周”主题宣传活动。学习宪法和民法典。")
+    r = report(
+        "甘肃省2023年法治政府建设情况\n一、主要工作\n在《甘肃日报》学习专栏刊发学习体会文章,在甘肃卫视《法治伴你行》栏目播出案例。"
+        "获评《中国新闻周刊》年度影响力榜单。在全国组织开展“宪法宣传周”主题宣传活动。学习宪法和民法典。"
+    )
     labels = {m.label for m in r.instruments}
     assert not labels & {"甘肃日报", "法治伴你行", "中国新闻周刊"}
     assert {"中华人民共和国宪法", "中华人民共和国民法典"} <= labels
@@ -223,6 +268,7 @@ def test_a_bare_outline_is_the_version_of_the_report_year(report):
 
 # ---------------------------------------------------------------------------- numbers
 
+
 def test_each_count_of_a_list_has_its_own_label(report):
     r = report("某镇2023年法治政府建设工作报告\n一、主要工作\n全年召开3次常务会、2次专题会,聘请4名法律顾问、20名公职律师。")
     got = {(i.metric, i.value) for i in r.indicators}
@@ -231,8 +277,10 @@ def test_each_count_of_a_list_has_its_own_label(report):
 
 
 def test_scaled_values_approximations_and_typed_metrics(report):
-    r = report("某县2023年法治政府建设工作报告\n一、主要工作\n走访服务企业、个体户等1.5万余人次,组织宣讲近1.1万场。"
-               "受理行政复议案件35件,行政机关负责人出庭应诉率100%。开展专题学法12次。")
+    r = report(
+        "某县2023年法治政府建设工作报告\n一、主要工作\n走访服务企业、个体户等1.5万余人次,组织宣讲近1.1万场。"
+        "受理行政复议案件35件,行政机关负责人出庭应诉率100%。开展专题学法12次。"
+    )
     by_value = {i.value: i for i in r.indicators}
     assert (by_value["1.5"].unit, by_value["1.5"].number, by_value["1.5"].approximate) == ("万人次", 15000.0, True)
     assert by_value["1.1"].approximate and by_value["1.1"].number == 11000.0
@@ -242,8 +290,10 @@ def test_scaled_values_approximations_and_typed_metrics(report):
 
 
 def test_changes_keep_their_subject_and_ranks_are_no_results(report):
-    r = report("某市2016年法治政府建设情况报告\n一、主要工作\n工商登记审批时限由原来的30个工作日压缩至3个工作日。"
-               "政府透明度指数在全国49个较大城市中排名第四。成立法制岗,由3名法制员专门负责案卷审查。")
+    r = report(
+        "某市2016年法治政府建设情况报告\n一、主要工作\n工商登记审批时限由原来的30个工作日压缩至3个工作日。"
+        "政府透明度指数在全国49个较大城市中排名第四。成立法制岗,由3名法制员专门负责案卷审查。"
+    )
     got = {(i.value, i.unit): i.metric for i in r.indicators}
     assert got[("30", "个工作日")] == got[("3", "个工作日")] == "工商登记审批时限"
     assert ("49", "个") not in got and got[("3", "名")] == "法制员"
@@ -251,10 +301,13 @@ def test_changes_keep_their_subject_and_ranks_are_no_results(report):
 
 # ---------------------------------------------------------------------------- where a report came from
 
+
 def test_the_page_address_is_read_from_the_file(report):
     text = "2024年,我局深入学习贯彻党的二十大精神,推进交通运输行业依法行政,交通运输系统法治建设。现将我局法治政府建设工作报告如下:\n一、主要工作\n(一)加强学习。"
-    for head in ("原文链接: http://www.jiexi.gov.cn/jyjxjtj/gkmlpt/content/0/914/post_914503.html\n",
-                 "http://www.jiexi.gov.cn/jyjxjtj/gkmlpt/content/0/914/post_914503.html\n"):
+    for head in (
+        "原文链接: http://www.jiexi.gov.cn/jyjxjtj/gkmlpt/content/0/914/post_914503.html\n",
+        "http://www.jiexi.gov.cn/jyjxjtj/gkmlpt/content/0/914/post_914503.html\n",
+    ):
         r = report(head + text)
         assert r.url.startswith("http://www.jiexi.gov.cn/")
         assert (r.unit.kind, r.unit.organ, r.unit.code) == ("department", "交通运输局", "445222")  # 揭西县交通运输局
@@ -263,9 +316,11 @@ def test_the_page_address_is_read_from_the_file(report):
 def test_a_saved_page_keeps_its_canonical_address_or_its_saved_from_note():
     from kg.text.html import html_to_text
 
-    _, meta = html_to_text('<!-- saved from url=(0041)http://www.jiexi.gov.cn/a.html --><link rel="canonical" href="http://www.jiexi.gov.cn/b.html"><p>正文</p>')
+    _, meta = html_to_text(
+        '<!-- saved from url=(0041)http://www.jiexi.gov.cn/a.html --><link rel="canonical" href="http://www.jiexi.gov.cn/b.html"><p>正文</p>'
+    )
     assert meta["url"] == "http://www.jiexi.gov.cn/b.html"
-    _, meta = html_to_text('<!-- saved from url=(0041)http://www.jiexi.gov.cn/a.html --><p>正文</p>')
+    _, meta = html_to_text("<!-- saved from url=(0041)http://www.jiexi.gov.cn/a.html --><p>正文</p>")
     assert meta["url"] == "http://www.jiexi.gov.cn/a.html"
 
 
@@ -276,11 +331,14 @@ def test_build_with_a_sources_list(tmp_path):
 
     folder = tmp_path / "reports"
     folder.mkdir()
-    (folder / "e030.txt").write_text("2025年,鼓楼街道办事处深入学习贯彻习近平法治思想。现将本年度工作情况报告如下:\n一、总体情况\n(一)健全机制。",
-                                     encoding="utf-8")
+    (folder / "e030.txt").write_text(
+        "2025年,鼓楼街道办事处深入学习贯彻习近平法治思想。现将本年度工作情况报告如下:\n一、总体情况\n(一)健全机制。", encoding="utf-8"
+    )
     sources = folder / "sources.jsonl"
     sources.write_text('{"file": "e030.txt", "url": "https://www.bjmy.gov.cn/zwgk/t20260213_531006.html"}\nnot json\n', encoding="utf-8")
-    result = CliRunner().invoke(main, ["build", str(folder / "e030.txt"), "-o", str(tmp_path / "out"), "--sources", str(sources), "-j", "1"])
+    result = CliRunner().invoke(
+        main, ["build", str(folder / "e030.txt"), "-o", str(tmp_path / "out"), "--sources", str(sources), "-j", "1"]
+    )
     assert result.exit_code == 0, result.output
     assert "line 2: not a JSON object" in result.output  # warned, not fatal
     record = (tmp_path / "out" / "documents.jsonl").read_text(encoding="utf-8")

@@ -68,22 +68,36 @@ def test_section_lookup_agrees_with_its_definition_everywhere():
         for n in range(rng.randint(0, 30)):
             cursor += rng.randint(0, 5)
             end = cursor + rng.randint(1, 40)
-            sections.append(Section(id=str(n), marker="一、", level=1, heading="h", type=SectionType.WORK,
-                                    start=cursor, end=end, body_start=cursor, parent=None))
+            sections.append(
+                Section(
+                    id=str(n),
+                    marker="一、",
+                    level=1,
+                    heading="h",
+                    type=SectionType.WORK,
+                    start=cursor,
+                    end=end,
+                    body_start=cursor,
+                    parent=None,
+                )
+            )
         structure = Structure(sections=sections)
         assert all(structure.section_at(x) is _innermost_by_scan(sections, x) for x in range(-1, cursor + 45))
     from conftest import SEED
     from kg.text.sections import parse
 
     for report_structure in (parse(SEED[s].read_text(encoding="utf-8")) for s in SEED):
-        assert all(report_structure.section_at(x) is _innermost_by_scan(report_structure.sections, x)
-                   for x in range(0, report_structure.body_end + 2, 7))
+        assert all(
+            report_structure.section_at(x) is _innermost_by_scan(report_structure.sections, x)
+            for x in range(0, report_structure.body_end + 2, 7)
+        )
 
 
 def test_a_report_of_many_sections_numbers_them_in_order():
     from kg.text.sections import parse
 
     text = "某县2023年法治政府建设工作报告\n" + "".join(
-        f"{n}.第{n}项工作。\n" + "".join(f"({k})开展普法\n加强宣传。\n" for k in range(1, 31)) for n in range(1, 100))
+        f"{n}.第{n}项工作。\n" + "".join(f"({k})开展普法\n加强宣传。\n" for k in range(1, 31)) for n in range(1, 100)
+    )
     ids = [s.id for s in parse(text).sections]
     assert ids == [x for n in range(1, 100) for x in [str(n)] + [f"{n}.{k}" for k in range(1, 31)]]

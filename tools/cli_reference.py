@@ -67,8 +67,12 @@ def reference() -> str:
     """The whole of docs/cli.md."""
     root_help, root = help_text(main, "kg", None)
     names = sorted(main.commands)
-    out = [INTRO, "Commands: " + ", ".join(f"[`kg {name}`](#kg-{name})" for name in names) + ".\n", "## `kg`\n",
-           "```text\n" + root_help + "```\n"]
+    out = [
+        INTRO,
+        "Commands: " + ", ".join(f"[`kg {name}`](#kg-{name})" for name in names) + ".\n",
+        "## `kg`\n",
+        "```text\n" + root_help + "```\n",
+    ]
     for name in names:
         text, _ = help_text(main.commands[name], name, root)
         out.append(f"## `kg {name}`\n")

@@ -168,7 +168,9 @@ class Cache:
         if location is None:
             return False
         parts = [self._read(key, part) for part in range(3)]
-        if all(len(p) == n for p, n in zip(parts, location.sizes)) and hmac.compare_digest(location.signature, mac(key.encode("ascii"), *parts)):
+        if all(len(p) == n for p, n in zip(parts, location.sizes)) and hmac.compare_digest(
+            location.signature, mac(key.encode("ascii"), *parts)
+        ):
             self._verified.add(key)
             return True
         del self.index[key]

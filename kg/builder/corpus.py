@@ -25,8 +25,9 @@ class Corpus:
     warnings: list[tuple[str, str]] = field(default_factory=list)  # (file, warning)
 
 
-def build(paths: Iterable[str | Path], jobs: int = 1, progress: Callable[[int, int], None] | None = None,
-          sources: Sources | None = None) -> Corpus:
+def build(
+    paths: Iterable[str | Path], jobs: int = 1, progress: Callable[[int, int], None] | None = None, sources: Sources | None = None
+) -> Corpus:
     """Read every report under ``paths`` (files and folders) into one graph, keeping every report in memory.
 
     Files that cannot be read are recorded in ``Corpus.failures``; the others

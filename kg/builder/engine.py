@@ -50,8 +50,7 @@ MAIN_VIEWS = ("shared-practices", "problems", "instruments")
 # The code that shapes a report's cached results — its record, graph delta, RDF block and JSON line —
 # by folder: the stages a report goes through and the writers of its pieces. Not the RDF reader, the
 # store, the views, the command line or this engine: changing them keeps every cached report.
-PER_REPORT_CODE = ("model.py", "knowledge", "text", "extract", "link", "graph", "rdf/write.py", "rdf/syntax.py",
-                   "outputs/documents.py")
+PER_REPORT_CODE = ("model.py", "knowledge", "text", "extract", "link", "graph", "rdf/write.py", "rdf/syntax.py", "outputs/documents.py")
 
 
 @lru_cache(maxsize=1)
@@ -118,8 +117,9 @@ class Stats:
 
     @classmethod
     def of(cls, report: Report) -> Stats:
-        return cls(1, int(bool(report.unit and report.unit.linked)), int(report.year is not None), len(report.problems),
-                   len(report.indicators))
+        return cls(
+            1, int(bool(report.unit and report.unit.linked)), int(report.year is not None), len(report.problems), len(report.indicators)
+        )
 
     def add(self, other: Stats) -> None:
         for name in (f.name for f in fields(self)):
@@ -152,8 +152,9 @@ def _init_worker(fmt: str, base: str, cache_root: str | None, keep_reports: bool
     _TASK.clear()
     try:
         _warm_up()
-        _TASK.update(pack=Cache(cache_root).writer() if cache_root else None, writer=rdf.Writer(fmt, base), keep=keep_reports,
-                     fmt=fmt, base=base)
+        _TASK.update(
+            pack=Cache(cache_root).writer() if cache_root else None, writer=rdf.Writer(fmt, base), keep=keep_reports, fmt=fmt, base=base
+        )
     except Exception as err:  # noqa: BLE001 - told to the main process, which stops the build with it
         _TASK["broken"] = f"{type(err).__name__}: {err}"
 
@@ -248,11 +249,21 @@ class Workers:
     process loads the last build's graph; each is forked without the graph.
     """
 
-    def __init__(self, todo: list[Entry], jobs: int, fmt: str, base: str, cache_root: str | None, keep: bool,
-                 sources: Sources | None = None, names: dict[str, str] | None = None):
+    def __init__(
+        self,
+        todo: list[Entry],
+        jobs: int,
+        fmt: str,
+        base: str,
+        cache_root: str | None,
+        keep: bool,
+        sources: Sources | None = None,
+        names: dict[str, str] | None = None,
+    ):
         self.pool = None
-        tasks = [(entry, sources.get(entry.path) if sources else None, (names or {}).get(entry.path) or input_name(entry.path))
-                 for entry in todo]
+        tasks = [
+            (entry, sources.get(entry.path) if sources else None, (names or {}).get(entry.path) or input_name(entry.path)) for entry in todo
+        ]
         if todo and jobs > 1:
             context = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
             self.pool = context.Pool(min(jobs, len(todo)), initializer=_start_worker, initargs=(fmt, base, cache_root, keep))
@@ -282,6 +293,7 @@ class Workers:
 
 # ------------------------------------------------------------------------------ the build
 
+
 @dataclass
 class BuildResult:
     """What a build did: the merged graph, failures and warnings, what it wrote, how long each stage took."""
@@ -306,9 +318,14 @@ class BuildResult:
     main: StageClock = field(default_factory=StageClock)  # stages of the main process
 
 
-def plan(paths: Iterable[str | Path], fmt: str = "turtle", base: str = rdf.DEFAULT_BASE,
-         known: dict[str, tuple[int, int, str]] | None = None, sources: Sources | None = None,
-         exclude: Iterable[str | Path] = ()) -> tuple[list[Entry], list[Failure], dict[str, tuple[int, int, str]], dict[str, str]]:
+def plan(
+    paths: Iterable[str | Path],
+    fmt: str = "turtle",
+    base: str = rdf.DEFAULT_BASE,
+    known: dict[str, tuple[int, int, str]] | None = None,
+    sources: Sources | None = None,
+    exclude: Iterable[str | Path] = (),
+) -> tuple[list[Entry], list[Failure], dict[str, tuple[int, int, str]], dict[str, str]]:
     """The inputs of a build with their cache keys, the paths that cannot be read, what each file was, and
     the names the outputs give the files (:func:`kg.builder.inputs.input_name`).
 
@@ -338,10 +355,20 @@ def plan(paths: Iterable[str | Path], fmt: str = "turtle", base: str = rdf.DEFAU
     return entries, failures, files, inputs.names
 
 
-def merge(entries: list[Entry], *, jobs: int = 1, fmt: str = "turtle", base: str = rdf.DEFAULT_BASE, cache: Cache | None = None,
-          keep_reports: bool = False, progress: Callable[[int, int], None] | None = None,
-          result: BuildResult | None = None, use_state: bool = True, sources: Sources | None = None,
-          names: dict[str, str] | None = None) -> BuildResult:
+def merge(
+    entries: list[Entry],
+    *,
+    jobs: int = 1,
+    fmt: str = "turtle",
+    base: str = rdf.DEFAULT_BASE,
+    cache: Cache | None = None,
+    keep_reports: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+    result: BuildResult | None = None,
+    use_state: bool = True,
+    sources: Sources | None = None,
+    names: dict[str, str] | None = None,
+) -> BuildResult:
     """Process the inputs not in the cache and merge every report into one graph, in input order.
 
     With a cache, the last build's merged graph is the starting point when
@@ -358,8 +385,17 @@ def merge(entries: list[Entry], *, jobs: int = 1, fmt: str = "turtle", base: str
         workers.close()
 
 
-def _merge(entries: list[Entry], todo: list[Entry], workers: Workers, cache: Cache | None, keep_reports: bool, use_state: bool,
-           progress: Callable[[int, int], None] | None, result: BuildResult, names: dict[str, str] | None = None) -> BuildResult:
+def _merge(
+    entries: list[Entry],
+    todo: list[Entry],
+    workers: Workers,
+    cache: Cache | None,
+    keep_reports: bool,
+    use_state: bool,
+    progress: Callable[[int, int], None] | None,
+    result: BuildResult,
+    names: dict[str, str] | None = None,
+) -> BuildResult:
     state = _state(cache) if cache is not None and use_state and not keep_reports else None
     merged: dict[Entry, Merged] = {}  # inputs already in the starting graph (each has its record in the cache)
     if state and {Entry(m.path, m.key) for m in state["entries"]} <= set(entries) - set(todo):
@@ -488,10 +524,19 @@ def _state(cache: Cache) -> dict | None:
     return state
 
 
-def build(paths: Iterable[str | Path], out_dir: str | Path, *, fmt: str = "turtle", base: str = rdf.DEFAULT_BASE,
-          jobs: int | None = None, cache_dir: str | Path | None = None, use_cache: bool = True,
-          store_dir: str | Path | None = None, progress: Callable[[int, int], None] | None = None,
-          sources: Sources | None = None) -> BuildResult:
+def build(
+    paths: Iterable[str | Path],
+    out_dir: str | Path,
+    *,
+    fmt: str = "turtle",
+    base: str = rdf.DEFAULT_BASE,
+    jobs: int | None = None,
+    cache_dir: str | Path | None = None,
+    use_cache: bool = True,
+    store_dir: str | Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    sources: Sources | None = None,
+) -> BuildResult:
     """Build the graph of ``paths`` into ``out_dir``: the graph file, views, documents.jsonl (and an Oxigraph store).
 
     ``jobs`` worker processes (default: one per core) read the reports; the
@@ -510,8 +555,9 @@ def build(paths: Iterable[str | Path], out_dir: str | Path, *, fmt: str = "turtl
         return _build(paths, Path(out_dir), fmt, base, jobs or os.cpu_count() or 1, cache_dir, use_cache, store_dir, progress, sources)
 
 
-def _build(paths, out_dir: Path, fmt: str, base: str, jobs: int, cache_dir, use_cache: bool, store_dir, progress,
-           sources: Sources | None = None) -> BuildResult:
+def _build(
+    paths, out_dir: Path, fmt: str, base: str, jobs: int, cache_dir, use_cache: bool, store_dir, progress, sources: Sources | None = None
+) -> BuildResult:
     with locked(out_dir):
         return _build_locked(paths, out_dir, fmt, base, jobs, cache_dir, use_cache, store_dir, progress, sources)
 
@@ -552,14 +598,16 @@ def locked(out_dir: Path) -> Iterator[None]:
 _HELD: list = []  # the lock files this process holds: a forked worker closes its copies (a killed build frees its folder)
 
 
-def _build_locked(paths, out_dir: Path, fmt: str, base: str, jobs: int, cache_dir, use_cache: bool, store_dir, progress,
-                  sources: Sources | None = None) -> BuildResult:
+def _build_locked(
+    paths, out_dir: Path, fmt: str, base: str, jobs: int, cache_dir, use_cache: bool, store_dir, progress, sources: Sources | None = None
+) -> BuildResult:
     root = Path(cache_dir or out_dir / ".kg-cache") if use_cache else Path(tempfile.mkdtemp(prefix="kg-cache-"))
     remove_leftovers(out_dir, root)
     cache = Cache(root)
     inputs_version = f"{pipeline_version()}|{fmt}|{base}|{sources.digest if sources else ''}"
-    entries, failures, files, names = plan(paths, fmt, base, cache.load_files(inputs_version) if use_cache else None, sources,
-                                           exclude=[out_dir, root])
+    entries, failures, files, names = plan(
+        paths, fmt, base, cache.load_files(inputs_version) if use_cache else None, sources, exclude=[out_dir, root]
+    )
     result = BuildResult(KnowledgeGraph(), failures=failures)
     staging = out_dir / f"{STAGING_PREFIX}{uuid.uuid4().hex[:12]}"  # every output is written here, then moved into place together
     try:
@@ -654,8 +702,10 @@ def _save_state(cache: Cache, result: BuildResult) -> None:
         if result.applied:
             cache.append_journal(result.snapshot, {"entries": result.entries, "applied": result.applied, "warnings": warnings})
         return
-    cache.save_state(pipeline_version(), {"entries": result.entries, "graph": result.graph, "stats": result.stats, "warnings": warnings,
-                                          "entities": result.entities})
+    cache.save_state(
+        pipeline_version(),
+        {"entries": result.entries, "graph": result.graph, "stats": result.stats, "warnings": warnings, "entities": result.entities},
+    )
 
 
 def write_graph(result: BuildResult, cache: Cache, out_dir: Path, fmt: str, base: str, background: bool = False) -> Assembly | None:

@@ -78,8 +78,12 @@ def collect(paths: str | os.PathLike | Iterable[str | os.PathLike], exclude: Ite
             for root, dirs, names in os.walk(path, onerror=unlisted):  # os.path, not pathlib: a folder may hold many reports
                 dirs[:] = sorted(d for d in dirs if not d.startswith(".") and os.path.realpath(os.path.join(root, d)) not in excluded)
                 for name in names:
-                    if os.path.splitext(name)[1].lower() in SUPPORTED_SUFFIXES and not name.startswith(".") \
-                            and not _DOCUMENTATION.match(name) and _regular(os.path.join(root, name)):
+                    if (
+                        os.path.splitext(name)[1].lower() in SUPPORTED_SUFFIXES
+                        and not name.startswith(".")
+                        and not _DOCUMENTATION.match(name)
+                        and _regular(os.path.join(root, name))
+                    ):
                         found.append(os.path.join(root, name))
             new = [f for f in sorted(found) if f not in seen]
             inputs.names.update((f, input_name(f, str(path))) for f in new)

@@ -22,10 +22,29 @@ from kg.model import InstrumentMention, Report, Status
 from kg.text.sources import beside
 
 ENTITY_KINDS = ("units", "instruments", "measures", "problems", "indicators")
-RELATION_KINDS = ("publishedBy", "partOf", "mentions", "cites", "implements", "plans", "states", "addressedBy", "basedOn",
-                  "instrumentRelation")
-ACCURACY_KINDS = ("unit linking", "unit code", "unit with source", "department named", "year", "instrument type",
-                  "problem category", "indicator approximate", "indicator measure")
+RELATION_KINDS = (
+    "publishedBy",
+    "partOf",
+    "mentions",
+    "cites",
+    "implements",
+    "plans",
+    "states",
+    "addressedBy",
+    "basedOn",
+    "instrumentRelation",
+)
+ACCURACY_KINDS = (
+    "unit linking",
+    "unit code",
+    "unit with source",
+    "department named",
+    "year",
+    "instrument type",
+    "problem category",
+    "indicator approximate",
+    "indicator measure",
+)
 
 
 @dataclass
@@ -59,8 +78,16 @@ class Score:
         self.false_hits += other.false_hits
 
     def as_dict(self) -> dict:
-        return {"tp": self.tp, "fp": self.fp, "fn": self.fn, "precision": round(self.precision, 4),
-                "recall": round(self.recall, 4), "f1": round(self.f1, 4), "misses": self.misses, "false_hits": self.false_hits}
+        return {
+            "tp": self.tp,
+            "fp": self.fp,
+            "fn": self.fn,
+            "precision": round(self.precision, 4),
+            "recall": round(self.recall, 4),
+            "f1": round(self.f1, 4),
+            "misses": self.misses,
+            "false_hits": self.false_hits,
+        }
 
 
 @dataclass
@@ -133,7 +160,9 @@ def compare_sets(gold: Iterable, found: Iterable, label: str, show: Callable = s
     return score
 
 
-def compare_greedy(gold: list, found: list, same: Callable, label: str, show_gold: Callable, show_found: Callable) -> tuple[Score, list[tuple[int, int]]]:
+def compare_greedy(
+    gold: list, found: list, same: Callable, label: str, show_gold: Callable, show_found: Callable
+) -> tuple[Score, list[tuple[int, int]]]:
     """One-to-one matching where ``same(gold_item, found_item)`` decides; returns the pairs too."""
     pairs, used = [], set()
     for i, g in enumerate(gold):
@@ -151,9 +180,11 @@ def compare_greedy(gold: list, found: list, same: Callable, label: str, show_gol
 
 def _overlap(a: str, b: str) -> float:
     """Share of the shorter string's characters (as a multiset of bigrams) found in the longer."""
+
     def grams(s: str) -> list[str]:
         s = "".join(c for c in s if not c.isspace())
-        return [s[i:i + 2] for i in range(len(s) - 1)] or [s]
+        return [s[i : i + 2] for i in range(len(s) - 1)] or [s]
+
     ga, gb = grams(a), grams(b)
     if len(ga) > len(gb):
         ga, gb = gb, ga
@@ -209,20 +240,29 @@ def evaluate_report(gold: dict, report: Report) -> Evaluation:
     true_code = gold_unit.get("code") or gold_unit.get("actual")
     if true_code or gold_unit.get("level") == "central":
         acc["unit with source"].add(_unit_ok({**gold_unit, "code": true_code, "linked": True}, report), note)
-    if report.unit is not None and report.unit.linked and gold_unit and not _unit_ok({**gold_unit, "code": true_code, "linked": True}, report):
+    if (
+        report.unit is not None
+        and report.unit.linked
+        and gold_unit
+        and not _unit_ok({**gold_unit, "code": true_code, "linked": True}, report)
+    ):
         if true_code or gold_unit.get("linked", True):
             result.wrong_links.append(note)
     if gold_unit.get("kind") == "department":
         acc["department named"].add(_unit_ok({**gold_unit, "code": true_code, "linked": True}, report), note)
     acc["year"].add(gold.get("year") == report.year, f"{name}: gold {gold.get('year')}, found {report.year}")
     gold_code = (gold.get("unit") or {}).get("code") if (gold.get("unit") or {}).get("linked", True) else None
-    rel["publishedBy"] = compare_sets([gold_code] if gold_code else [], [report.unit.code] if report.unit and report.unit.linked and report.unit.code else [], name)
+    rel["publishedBy"] = compare_sets(
+        [gold_code] if gold_code else [], [report.unit.code] if report.unit and report.unit.linked and report.unit.code else [], name
+    )
 
     # partOf: the reporting unit's chain of divisions
     gaz = gazetteer()
+
     def chain_links(code):
         chain = gaz.chain(code) if code else []
         return {(a.code, b.code) for a, b in zip(chain, chain[1:])}
+
     found_code = report.unit.code if report.unit and report.unit.linked else None
     rel["partOf"] = compare_sets(chain_links(gold_code), chain_links(found_code), name)
 
@@ -232,6 +272,7 @@ def evaluate_report(gold: dict, report: Report) -> Evaluation:
         if "division" in u or (u.get("organ") == "人民政府" and u.get("owner")):
             return ("division", u.get("division") or u.get("owner"))
         return ("organ", u["organ"], u.get("owner"))
+
     found_units: set[tuple[str | None, ...]] = set()  # ("division", code) or ("organ", organ, owner code)
     for mention in report.organs:
         unit = mention.unit
@@ -256,8 +297,9 @@ def evaluate_report(gold: dict, report: Report) -> Evaluation:
     found_instruments: dict[str, InstrumentMention] = {}
     for instrument in report.instruments:
         found_instruments.setdefault(instrument.key, instrument)
-    ent["instruments"] = compare_sets(gold_instruments, found_instruments, name,
-                                      show=lambda k: (gold_instruments.get(k) or {}).get("label") or found_instruments[k].label)
+    ent["instruments"] = compare_sets(
+        gold_instruments, found_instruments, name, show=lambda k: (gold_instruments.get(k) or {}).get("label") or found_instruments[k].label
+    )
     rel["cites"] = ent["instruments"]
     gold_relations, found_relations = set(), set()
     for key in sorted(gold_instruments.keys() & found_instruments.keys()):
@@ -275,8 +317,14 @@ def evaluate_report(gold: dict, report: Report) -> Evaluation:
     gold_local = [m for m in gold.get("measures", []) if "local" in m]
     found_local = list({(m.label, m.status.value) for m in report.measures if not m.concept})
     found_local.sort()
-    local, _ = compare_greedy(gold_local, found_local, lambda g, f: g["status"] == f[1] and _similar(g["local"], f[0]), name,
-                              lambda g: f"local {g['local']} ({g['status']})", lambda f: f"local {f[0]} ({f[1]})")
+    local, _ = compare_greedy(
+        gold_local,
+        found_local,
+        lambda g, f: g["status"] == f[1] and _similar(g["local"], f[0]),
+        name,
+        lambda g: f"local {g['local']} ({g['status']})",
+        lambda f: f"local {f[0]} ({f[1]})",
+    )
     measures = Score()
     measures.add(concepts)
     measures.add(local)
@@ -288,9 +336,13 @@ def evaluate_report(gold: dict, report: Report) -> Evaluation:
     gold_problems = gold.get("problems", [])
     found_problems = report.problems
     problems, pairs = compare_greedy(
-        gold_problems, found_problems,
-        lambda g, f: _similar(g["label"], f.label) or _overlap(g["text"], f.text) >= 0.6, name,
-        lambda g: g["label"], lambda f: f.label)
+        gold_problems,
+        found_problems,
+        lambda g, f: _similar(g["label"], f.label) or _overlap(g["text"], f.text) >= 0.6,
+        name,
+        lambda g: g["label"],
+        lambda f: f.label,
+    )
     ent["problems"] = problems
     rel["states"] = problems
     gold_pairs, found_pairs = set(), set()
@@ -315,16 +367,21 @@ def evaluate_report(gold: dict, report: Report) -> Evaluation:
     gold_indicators = gold.get("indicators", [])
     found_indicators = report.indicators
     indicators, pairs = compare_greedy(
-        gold_indicators, found_indicators,
-        lambda g, f: str(g["value"]) == f.value and g["unit"] == f.unit and _similar(g["metric"], f.metric), name,
-        lambda g: f"{g['metric']} {g['value']}{g['unit']}", lambda f: f"{f.metric} {f.value}{f.unit}")
+        gold_indicators,
+        found_indicators,
+        lambda g, f: str(g["value"]) == f.value and g["unit"] == f.unit and _similar(g["metric"], f.metric),
+        name,
+        lambda g: f"{g['metric']} {g['value']}{g['unit']}",
+        lambda f: f"{f.metric} {f.value}{f.unit}",
+    )
     ent["indicators"] = indicators
     for i, j in pairs:
         g, indicator = gold_indicators[i], found_indicators[j]
         acc["indicator approximate"].add(bool(g.get("approximate")) == indicator.approximate, f"{name}: {g['metric']} {g['value']}")
         if "measure" in g:
-            acc["indicator measure"].add(g["measure"] == indicator.measure,
-                                         f"{name}: {g['metric']} {g['value']}: gold {g['measure']}, found {indicator.measure}")
+            acc["indicator measure"].add(
+                g["measure"] == indicator.measure, f"{name}: {g['metric']} {g['value']}: gold {g['measure']}, found {indicator.measure}"
+            )
     return result
 
 

@@ -71,11 +71,13 @@ class IndicatorExtractor:
             for match in pattern.finditer(text):
                 before = text[: match.start()]
                 # the masked text finds the numbers; the metric is read from the words as written
-                clause_text = sentence.text[previous_end: match.start()]
+                clause_text = sentence.text[previous_end : match.start()]
                 previous_end = match.end()
                 if _FREQUENCY.search(before) or re.search(r"[〔\[]\d{4}[〕\]]$|第$|\d[.:]$", before) or _BOUND_BEFORE.search(before):
                     continue
-                if text[match.end(): match.end() + 1] in ("年", "月", "日", "号", "届", "周", "岁") or _RANK_AFTER.match(text[match.end():]):
+                if text[match.end() : match.end() + 1] in ("年", "月", "日", "号", "届", "周", "岁") or _RANK_AFTER.match(
+                    text[match.end() :]
+                ):
                     continue
                 broken = _CLAUSE_BREAK.split(clause_text)
                 clause = broken[-1].lstrip("、")
@@ -117,17 +119,19 @@ class IndicatorExtractor:
                     in_sentence = doc.concepts.get(sentence.start, []) if here else []
                 for part in (m for m in metrics if len(m) >= 2):
                     kind = metric_kind(part, unit)
-                    report.indicators.append(Indicator(
-                        metric=part,
-                        value=match.group("value"),
-                        unit=unit,
-                        approximate=approximate,
-                        year=int(years[-1]) if years else report.year,
-                        evidence=evidence,
-                        number=_number(match.group("value"), scale),
-                        kind=kind.id if kind else None,
-                        measure=_counted_measure(here, in_sentence, match.start(), part, kind),
-                    ))
+                    report.indicators.append(
+                        Indicator(
+                            metric=part,
+                            value=match.group("value"),
+                            unit=unit,
+                            approximate=approximate,
+                            year=int(years[-1]) if years else report.year,
+                            evidence=evidence,
+                            number=_number(match.group("value"), scale),
+                            kind=kind.id if kind else None,
+                            measure=_counted_measure(here, in_sentence, match.start(), part, kind),
+                        )
+                    )
 
 
 @lru_cache(maxsize=1)
@@ -217,11 +221,15 @@ def _metric(clause: str) -> str:
 def _leading_verb(clause: str) -> str:
     """The verb that opens a clause (实施, 开展, 建成), if it is one of the usual ones."""
     clause = _METRIC_LEAD.sub("", clause.strip())
-    match = re.match(r"(实施|开展|建成|建设|设立|打造|推出|组织|举办|召开|制定|出台|发布|培育|创建|评选|命名|清理|梳理|审查|办理|受理)", clause)
+    match = re.match(
+        r"(实施|开展|建成|建设|设立|打造|推出|组织|举办|召开|制定|出台|发布|培育|创建|评选|命名|清理|梳理|审查|办理|受理)", clause
+    )
     return match.group(1) if match else ""
 
 
-_NOUN_END = re.compile(r"专门|负责|参加|参与|进行|开展|对|的|实现|完成|达到|覆盖|在|向|被|得到|获得|纳入|列入|上线|办理|,|。|、|;|:|“|《|\d|$")
+_NOUN_END = re.compile(
+    r"专门|负责|参加|参与|进行|开展|对|的|实现|完成|达到|覆盖|在|向|被|得到|获得|纳入|列入|上线|办理|,|。|、|;|:|“|《|\d|$"
+)
 
 
 def _noun_after(text: str, end: int) -> tuple[str, int]:

@@ -74,7 +74,7 @@ def relation_of(text: str, start: int, end: int) -> str:
             break
         last = listed.end()
     for relation, pattern in after_cues:
-        if pattern.match(text[last:last + 60]):
+        if pattern.match(text[last : last + 60]):
             return relation
     if best is None:
         return "cited"
@@ -108,7 +108,11 @@ def is_instrument(text: str, start: int, end: int, title: str) -> bool:
     True
     """
     rules = _not_instruments()
-    if rules["title"].search(title) or rules["after"].match(text[end:end + 12]) or rules["before"].search(text[max(0, start - 12):start]):
+    if (
+        rules["title"].search(title)
+        or rules["after"].match(text[end : end + 12])
+        or rules["before"].search(text[max(0, start - 12) : start])
+    ):
         return False
     return organ_lookup().get(title) is None
 
@@ -135,20 +139,34 @@ class InstrumentExtractor:
                 if title == written:
                     following = _DOC_NUMBER.match(text, end, min(len(text), end + 30))
                     number = doc_number(following.group(1)) if following else None
-                report.instruments.append(InstrumentMention(
-                    key=found.key, label=found.label, as_written=written, type=found.type,
-                    evidence=self._evidence(doc, start, end), doc_number=number, relation=relation_of(text, start, end),
-                ))
+                report.instruments.append(
+                    InstrumentMention(
+                        key=found.key,
+                        label=found.label,
+                        as_written=written,
+                        type=found.type,
+                        evidence=self._evidence(doc, start, end),
+                        doc_number=number,
+                        relation=relation_of(text, start, end),
+                    )
+                )
         for start, end, title, type_ in table().bare_mentions(text):
-            if not doc.in_body(start) or start in covered or _not_instruments()["bare"].match(text[end:end + 12]):
+            if not doc.in_body(start) or start in covered or _not_instruments()["bare"].match(text[end : end + 12]):
                 continue
             if not title.endswith(")"):  # an undated bare name (法治政府建设实施纲要): the version of the report's year
                 found = canonical(title, year)
                 title, type_ = found.label, found.type
-            report.instruments.append(InstrumentMention(
-                key=fold(title), label=title, as_written=text[start:end], type=type_,
-                evidence=self._evidence(doc, start, end), bare=True, relation=relation_of(text, start, end),
-            ))
+            report.instruments.append(
+                InstrumentMention(
+                    key=fold(title),
+                    label=title,
+                    as_written=text[start:end],
+                    type=type_,
+                    evidence=self._evidence(doc, start, end),
+                    bare=True,
+                    relation=relation_of(text, start, end),
+                )
+            )
         report.instruments.sort(key=lambda m: m.evidence.start)
 
     @staticmethod

@@ -30,7 +30,9 @@ _TITLE = re.compile(r"《[^《》\n]*》")
 _LEVELLED = re.compile(r"依法治(省|市|州|县|区|旗|镇|乡|街)")
 _LIST_GAP = re.compile(r"(?:\(以下简称[^)]*\))?(?:[、,]|和|及|与|以及)?(?=《)")
 # issuing a document, or carrying out one that defines a practice (认真执行《…第一责任人职责规定》)
-_ISSUES = re.compile(r"(印发|制定|出台|编制|修订|起草|实施|执行|贯彻落实|严格落实|审议通过|审议|通过|下发|发布|制发|研究制定)(了)?(?:[^《》,。;]{0,12}的)?$")
+_ISSUES = re.compile(
+    r"(印发|制定|出台|编制|修订|起草|实施|执行|贯彻落实|严格落实|审议通过|审议|通过|下发|发布|制发|研究制定)(了)?(?:[^《》,。;]{0,12}的)?$"
+)
 # a title in a list of titles (制定《A》《B》, 印发《A》和《B》): the verb stands before the first
 _TITLE_BEFORE = re.compile(r"《[^《》\n]*》(?:\([^()\n]{0,40}\))?(?:[、,和及与]|以及)?$")
 _QUOTED = re.compile(r"[“\"]([^“”\"\n]{2,22})[”\"]")
@@ -130,11 +132,20 @@ def _practice_cues() -> _PracticeCues:
     kind = re.compile(rf"(?:[、和及]?[“\"][^“”\"\n]{{2,22}}[”\"])*等(?:{values('kind')})")
     channel = re.compile(rf"(?:{values('channel')})(?P<items>[^。;:,]{{4,80}}?)等(?:形式|方式|载体|平台|渠道|途径)")
     # the verb must start a word: 建设 in 法治建设专项提升行动 founds nothing
-    word_start = "(?:(?<![\u4e00-\u9fff])|" + "|".join(f"(?<={w})" for w in ("积极", "大力", "先后", "率先", "成功", "全面", "着力", "重点", "探索", "联合", "已", "还", "并", "共", "新")) + ")"
+    word_start = (
+        "(?:(?<![\u4e00-\u9fff])|"
+        + "|".join(
+            f"(?<={w})"
+            for w in ("积极", "大力", "先后", "率先", "成功", "全面", "着力", "重点", "探索", "联合", "已", "还", "并", "共", "新")
+        )
+        + ")"
+    )
     name = r"(?P<{}>[\u4e00-\u9fff]{{2,14}}(?:" + suffix + r"))(?![\u4e00-\u9fff])"
     founded = re.compile(
-        rf"(?:{verb})(?:了)?[^,。;“”《》]{{0,12}}?(?:首家|首个|第一家|一批|一个|一座|一处)" + name.format("name")
-        + rf"|{word_start}(?:{verb})(?:了)?" + name.format("name2")
+        rf"(?:{verb})(?:了)?[^,。;“”《》]{{0,12}}?(?:首家|首个|第一家|一批|一个|一座|一处)"
+        + name.format("name")
+        + rf"|{word_start}(?:{verb})(?:了)?"
+        + name.format("name2")
     )
     verbs = fixed_strings(verb)
     if verbs is None:
@@ -174,6 +185,7 @@ def _mask_titles(text: str, own: str | None = None) -> str:
     A document that opens with another place's name (a street carrying out
     《朝阳区法治政府建设实施方案》) is that place's, not the unit's: blanked too.
     """
+
     def blank(match: re.Match) -> str:
         start = match.start()
         while True:  # back over the titles listed before this one
@@ -181,7 +193,7 @@ def _mask_titles(text: str, own: str | None = None) -> str:
             if not before:
                 break
             start = before.start()
-        if _ISSUES.search(text[max(0, start - 24):start]) and not _issued_elsewhere(match.group(0)[1:-1], own):
+        if _ISSUES.search(text[max(0, start - 24) : start]) and not _issued_elsewhere(match.group(0)[1:-1], own):
             return match.group(0)
         return "《" + "\u3000" * (len(match.group(0)) - 2) + "》"
 
@@ -228,7 +240,7 @@ def _bare_heading(doc: Document, sentence: Sentence) -> bool:
     section = sentence.section
     if section is None or sentence.start != section.start:
         return False
-    return len(doc.text[section.body_start:section.end].strip()) < 20
+    return len(doc.text[section.body_start : section.end].strip()) < 20
 
 
 # 将 + object + one of these verbs is the object marker (将推进法治政府建设列入年度工作报告): done, not planned
@@ -273,15 +285,22 @@ class MeasureExtractor:
         for index, sentence in enumerate(doc.sentences):
             if sentence.section is None and sentence.start < doc.structure.body_start:
                 continue
-            text = masked[sentence.start:sentence.end]
+            text = masked[sentence.start : sentence.end]
             cited = self._based_on(doc, sentence, report) if _BASED_ON.search(sentence.text) else []
             found = doc.concepts[sentence.start] = scheme.find(text)
             # the contexts are looked for only where there is something to judge (most sentences hold no measure)
-            blocked = not_statements(text, sentence, doc.structure.body_start, _bare_heading(doc, sentence)) \
-                if found or index in practices else []
-            matches = [m for m in found
-                       if not _other_level(m.phrase, report, text[max(0, m.start - 2):m.start]) and not _inside(m.start, blocked)
-                       and (len(m.phrase) > 2 or is_word(text, m.start, m.end))]
+            blocked = (
+                not_statements(text, sentence, doc.structure.body_start, _bare_heading(doc, sentence))
+                if found or index in practices
+                else []
+            )
+            matches = [
+                m
+                for m in found
+                if not _other_level(m.phrase, report, text[max(0, m.start - 2) : m.start])
+                and not _inside(m.start, blocked)
+                and (len(m.phrase) > 2 or is_word(text, m.start, m.end))
+            ]
             from_heading = False
             if cited and not matches and sentence.section is not None:
                 # 贯彻落实《外商投资法》…优化流程 under the heading 优化营商环境: the heading names the measure
@@ -292,8 +311,9 @@ class MeasureExtractor:
             added: dict[tuple[str, Status], MeasureMention] = {}
             plan_at = plan_cue(text) if matches or index in practices else len(text)
             for match in matches:
-                based_on = [key for key, begin, end in cited
-                            if from_heading or begin <= match.start < end or _follows(text, end, match.start)]
+                based_on = [
+                    key for key, begin, end in cited if from_heading or begin <= match.start < end or _follows(text, end, match.start)
+                ]
                 status = status_of(sentence, match.start, plan_at)
                 if status is None:
                     continue
@@ -311,8 +331,9 @@ class MeasureExtractor:
                 for implied in concept.implies:
                     if (implied, status) not in seen:
                         seen.add((implied, status))
-                        report.measures.append(MeasureMention(implied, scheme[implied].label, status, evidence,
-                                                              implied_by=match.concept, based_on=based_on))
+                        report.measures.append(
+                            MeasureMention(implied, scheme[implied].label, status, evidence, implied_by=match.concept, based_on=based_on)
+                        )
             for practice in practices.get(index, ()):
                 if _inside(practice.start, blocked):
                     continue
@@ -347,7 +368,7 @@ class MeasureExtractor:
                 close = text.find("》", pos)
                 if close < 0:
                     break
-                key = here.get(text[pos + 1: close])
+                key = here.get(text[pos + 1 : close])
                 if key and key not in [k for k, _, _ in keys]:
                     keys.append((key, pos, close + 1))
                 follow = _LIST_GAP.match(text, close + 1)
@@ -376,7 +397,7 @@ class MeasureExtractor:
         for match in cues.channel.finditer(text):  # 通过中心组、生态环境大讲堂、周一夜学等形式
             pos = match.start("items")
             for item in match.group("items").split("、"):
-                if len(item) >= 4 and cues.name_end.search(item) and not item.startswith(("“", "\"")):
+                if len(item) >= 4 and cues.name_end.search(item) and not item.startswith(("“", '"')):
                     found.append(Practice(pos, pos + len(item), item))
                 pos += len(item) + 1
         practices = []

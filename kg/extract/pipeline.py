@@ -64,8 +64,13 @@ def process_source(source: Source, clock: StageClock | None = None, hint: Source
     metadata = {**source.metadata, **clean.metadata}
     structure = parse(clean.text, metadata)
     lap("sections")
-    if structure.title is None and structure.year is None and not structure.sections and not structure.unit_phrases \
-            and not reads_like_report(clean.text):
+    if (
+        structure.title is None
+        and structure.year is None
+        and not structure.sections
+        and not structure.unit_phrases
+        and not reads_like_report(clean.text)
+    ):
         raise ReadError("does not look like a report: no title, year, unit or numbered sections, and hardly a word of rule-of-law work")
     report = Report(
         id=report_id(source.original),
@@ -84,11 +89,17 @@ def process_source(source: Source, clock: StageClock | None = None, hint: Source
     if structure.addressee:
         report.metadata.setdefault("addressee", structure.addressee)
     report.url = (hint.url if hint else None) or metadata.get("url")
-    report.opening = opening(clean.text[structure.body_start:structure.body_start + 400])
-    report.unit, unit_warnings = link_reporting_unit(UnitEvidence(
-        phrases=structure.unit_phrases, text=clean.text, addressee=structure.addressee, signature=structure.signature.get("unit"),
-        hint=read_address(report.url) if report.url else None, stated=hint.unit if hint else None,
-    ))
+    report.opening = opening(clean.text[structure.body_start : structure.body_start + 400])
+    report.unit, unit_warnings = link_reporting_unit(
+        UnitEvidence(
+            phrases=structure.unit_phrases,
+            text=clean.text,
+            addressee=structure.addressee,
+            signature=structure.signature.get("unit"),
+            hint=read_address(report.url) if report.url else None,
+            stated=hint.unit if hint else None,
+        )
+    )
     lap("link")
     report.warnings += unit_warnings
     if report.year is None:

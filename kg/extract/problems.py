@@ -20,7 +20,9 @@ _ENUMERATORS = (
     re.compile(r"(?:^|(?<=[。;:!?\n]))\s*(?P<n>[①-⑳])"),
     re.compile(r"(?:^|(?<=[。;:!?\n]))\s*(?P<n>\d{1,2})[.、](?!\d)"),
 )
-_PLAN_START = re.compile(r"^(下一步|今后|明年|新的一年|下一阶段|针对(以上|上述|这些)问题|(20\d{2}年)?[,]?(我们|我[街镇乡县区市省局委厅])?将)")
+_PLAN_START = re.compile(
+    r"^(下一步|今后|明年|新的一年|下一阶段|针对(以上|上述|这些)问题|(20\d{2}年)?[,]?(我们|我[街镇乡县区市省局委厅])?将)"
+)
 _INTRO = re.compile(r"(主要表现(在|为)|具体(表现|如下)|如下|存在以下|主要有)[^。]{0,6}[:]?$|[:]$")
 _LABEL_STOP = re.compile(r"[。;!?\n]")
 
@@ -40,14 +42,16 @@ class ProblemExtractor:
             remedies = set(categories[category].addressed_by) if category else set()
             remedies |= measures().phrase_concepts(text)
             addressed = sorted(c for c in planned if c in remedies)
-            report.problems.append(Problem(
-                id=f"p{len(report.problems) + 1}",
-                label=label,
-                text=text,
-                category=category,
-                evidence=doc.evidence(start, end),
-                addressed_by=addressed,
-            ))
+            report.problems.append(
+                Problem(
+                    id=f"p{len(report.problems) + 1}",
+                    label=label,
+                    text=text,
+                    category=category,
+                    evidence=doc.evidence(start, end),
+                    addressed_by=addressed,
+                )
+            )
 
     def _items(self, doc: Document) -> list[tuple[int, int]]:
         """Spans of the clean text, one per problem item."""
@@ -57,7 +61,11 @@ class ProblemExtractor:
         children_of: dict[str | None, list[Section]] = {}
         for s in sections:
             children_of.setdefault(s.parent, []).append(s)
-        top = [s for s in sections if s.type is SectionType.PROBLEMS and (s.parent is None or type_of.get(s.parent) is not SectionType.PROBLEMS)]
+        top = [
+            s
+            for s in sections
+            if s.type is SectionType.PROBLEMS and (s.parent is None or type_of.get(s.parent) is not SectionType.PROBLEMS)
+        ]
         for section in top:
             children = children_of.get(section.id, [])
             if children:
@@ -97,7 +105,7 @@ def _split_items(text: str, start: int, end: int) -> list[tuple[int, int]]:
 def _cut_plans(text: str, start: int, end: int) -> int:
     """An item ends where the section turns to what will be done about it."""
     for line_match in re.finditer(r"\n", text[start:end]):
-        rest = text[start + line_match.end(): end].strip()
+        rest = text[start + line_match.end() : end].strip()
         if _PLAN_START.match(rest):
             return start + line_match.start()
     return end

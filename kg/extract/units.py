@@ -42,12 +42,13 @@ class UnitExtractor:
                 named.append((start, form, list(codes)))
         seen: set[tuple[str, int]] = set()
         for start, end, form in organs.find(text):
-            if not doc.in_body(start) or _NOT_AFTER.search(text[max(0, start - 1):start]) or _NOT_BEFORE.match(text[end:end + 1]):
+            if not doc.in_body(start) or _NOT_AFTER.search(text[max(0, start - 1) : start]) or _NOT_BEFORE.match(text[end : end + 1]):
                 continue
             organ = organs.get(form)
             assert organ is not None  # find gives the lexicon's own forms
-            owner, as_written_start = self._owner(text, start, form, organ, chain, division_ends, context, gaz,
-                                                  report.unit.kind if report.unit else None)
+            owner, as_written_start = self._owner(
+                text, start, form, organ, chain, division_ends, context, gaz, report.unit.kind if report.unit else None
+            )
             if owner is _SKIP or (owner is None and not (_CENTRAL.match(organ.name) or _CENTRAL.match(text[as_written_start:end]))):
                 continue
             kind = "department" if organ.category == "department" else "organ"
@@ -96,7 +97,7 @@ class UnitExtractor:
             # a town name glued to an organ may be a word (联合街道新时代文明实践点): needs support
             if division is None or division.level < 4 or context.support(gaz, division.code) or (chain and chain[0].code == chosen):
                 return division, place_start
-        if _UNLISTED_PLACE.search(text[max(0, start - 3):start]):
+        if _UNLISTED_PLACE.search(text[max(0, start - 3) : start]):
             return _SKIP, start
         level_word = None
         prefix = organs.level_prefix(text, start)
@@ -119,7 +120,9 @@ class UnitExtractor:
             return _SKIP, start  # a department's own 党组, 中心组, 处室: internal, not another unit
         if level_word is None:
             # townships have no bureaus or brigades: an unprefixed one is the county's
-            county_body = organ.category == "department" or (organ.category == "enforcement_team" and organ.name.endswith(("大队", "支队", "总队")))
+            county_body = organ.category == "department" or (
+                organ.category == "enforcement_team" and organ.name.endswith(("大队", "支队", "总队"))
+            )
             if county_body and len(chain) > 1 and chain[0].level == 4:
                 return chain[1], written_start
             return (chain[0] if chain else None), written_start
@@ -138,7 +141,12 @@ def _same_province(code: str, chain: list[Division]) -> bool:
 
 def _inside_word(text: str, start: int, form: str) -> bool:
     """A two-character name such as 理县 or 和县 inside 办理县人大…, 乡村振兴和县域…"""
-    return len(form) <= 2 and start > 0 and bool(re.match(r"[\u4e00-\u9fff]", text[start - 1])) and text[start - 1] not in "在与和及、对向由到至从"
+    return (
+        len(form) <= 2
+        and start > 0
+        and bool(re.match(r"[\u4e00-\u9fff]", text[start - 1]))
+        and text[start - 1] not in "在与和及、对向由到至从"
+    )
 
 
 def _reporting_chain(unit: Unit | None) -> list[Division]:

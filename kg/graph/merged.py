@@ -117,8 +117,12 @@ class _DeltaBuilder:
         report = self.report
         unit = self.unit(report.unit) if report.unit else None
         info = ReportInfo(report.id, report.file, report.title, report.year, unit)
-        out = self.out = GraphDelta(info, warnings=list(report.warnings), length=report.length,
-                                    same_report=(unit, report.year, report.opening) if len(report.opening) >= OPENING_NEEDED else None)
+        out = self.out = GraphDelta(
+            info,
+            warnings=list(report.warnings),
+            length=report.length,
+            same_report=(unit, report.year, report.opening) if len(report.opening) >= OPENING_NEEDED else None,
+        )
         self.flush_units()
         report_key = f"report:{report.id}"
         out.nodes.append((report_key, {"kind": "report", "label": report.title or report.file, "year": report.year, "file": report.file}))
@@ -140,7 +144,9 @@ class _DeltaBuilder:
                 target = f"measure:{measure.concept}"
                 concept = scheme[measure.concept]
                 theme = next((scheme[b].label for b in _themes(scheme, measure.concept)), None)
-                out.nodes.append((target, _plain({"kind": "measure", "label": concept.label, "label_en": concept.label_en, "theme": theme})))
+                out.nodes.append(
+                    (target, _plain({"kind": "measure", "label": concept.label, "label_en": concept.label_en, "theme": theme}))
+                )
             else:
                 owner = unit or report_key
                 target = f"practice:{owner}:{measure.label}"
@@ -154,8 +160,14 @@ class _DeltaBuilder:
         categories = problem_categories()
         for problem in report.problems:
             key = f"problem:{report.id}:{problem.id}"
-            out.nodes.append((key, _plain({"kind": "problem", "label": problem.label, "text": problem.text, "category": problem.category,
-                                           "report": report.id})))
+            out.nodes.append(
+                (
+                    key,
+                    _plain(
+                        {"kind": "problem", "label": problem.label, "text": problem.text, "category": problem.category, "report": report.id}
+                    ),
+                )
+            )
             out.edges.append((report_key, key, STATES, self.evidence(problem.evidence)))
             if problem.category:
                 category = f"category:{problem.category}"
@@ -173,8 +185,20 @@ class _DeltaBuilder:
         self.seen_units.add(key)
         gaz = gazetteer()
         province, city = _province_city(unit.code if unit.linked else None)
-        attrs = _plain({"kind": "unit", "label": unit.name, "unit_kind": unit.kind, "code": unit.code, "level": unit.level,
-                        "linked": unit.linked, "province": province, "city": city, "organ": unit.organ, "category": unit.category})
+        attrs = _plain(
+            {
+                "kind": "unit",
+                "label": unit.name,
+                "unit_kind": unit.kind,
+                "code": unit.code,
+                "level": unit.level,
+                "linked": unit.linked,
+                "province": province,
+                "city": city,
+                "organ": unit.organ,
+                "category": unit.category,
+            }
+        )
         if not unit.linked and unit.candidates:
             attrs["candidates"] = list(unit.candidates)
         self.pending_nodes.append((key, attrs))
@@ -184,9 +208,23 @@ class _DeltaBuilder:
                 for division in gaz.chain(unit.code)[1:]:
                     parent = division_key(division.code)
                     province, city = _province_city(division.code)
-                    self.pending_nodes.append((parent, _plain({"kind": "unit", "label": division.name, "unit_kind": "division",
-                                                               "code": division.code, "level": LEVEL_NAMES[division.level],
-                                                               "linked": True, "province": province, "city": city})))
+                    self.pending_nodes.append(
+                        (
+                            parent,
+                            _plain(
+                                {
+                                    "kind": "unit",
+                                    "label": division.name,
+                                    "unit_kind": "division",
+                                    "code": division.code,
+                                    "level": LEVEL_NAMES[division.level],
+                                    "linked": True,
+                                    "province": province,
+                                    "city": city,
+                                }
+                            ),
+                        )
+                    )
                     self.pending_links.append((child, parent))
                     child = parent
             else:
@@ -299,12 +337,18 @@ class KnowledgeGraph:
 
     def edges_of(self, relation: str) -> Iterator[tuple[str, str, dict]]:
         """(source, target, data) of every edge of one relation, sorted."""
-        return iter(sorted(((u, v, d) for u, v, k, d in self.graph.edges(keys=True, data=True) if k == relation), key=lambda e: (e[0], e[1])))
+        return iter(
+            sorted(((u, v, d) for u, v, k, d in self.graph.edges(keys=True, data=True) if k == relation), key=lambda e: (e[0], e[1]))
+        )
 
     def out(self, node: str, relations: tuple[str, ...] | None = None) -> list[tuple[str, str, dict]]:
         """(target, relation, data) of a node's outgoing edges, sorted: the same whatever order reports were merged in."""
-        return sorted((target, relation, data) for target, keyed in self.graph._succ[node].items() for relation, data in keyed.items()
-                      if relations is None or relation in relations)
+        return sorted(
+            (target, relation, data)
+            for target, keyed in self.graph._succ[node].items()
+            for relation, data in keyed.items()
+            if relations is None or relation in relations
+        )
 
     def reports_by_unit(self) -> dict[str, list[str]]:
         """Report ids by the node of the unit that published them, sorted."""

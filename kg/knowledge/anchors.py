@@ -85,10 +85,10 @@ class _Reader:
         self.ignore_case = False
 
     def peek(self, n: int = 1) -> str:
-        return self.source[self.at:self.at + n]
+        return self.source[self.at : self.at + n]
 
     def take(self, n: int = 1) -> str:
-        text = self.source[self.at:self.at + n]
+        text = self.source[self.at : self.at + n]
         self.at += n
         return text
 
@@ -204,7 +204,7 @@ class _Reader:
             self.take(self.source.index(")", self.at) - self.at)
             return self.closed(ZERO)
         # (?P=name), (?(1)yes|no), (?flags) and (?flags:…): read past, known to require nothing
-        flags = re.match(r"[aiLmsux-]*(\)?)", self.source[self.at:])
+        flags = re.match(r"[aiLmsux-]*(\)?)", self.source[self.at :])
         assert flags is not None  # the pattern matches the empty string too
         if flags.group(1) and "i" in flags.group().split("-")[0]:
             self.ignore_case = True  # (?i) for the whole pattern; (?i:…) only within, read past as ANY

@@ -40,8 +40,20 @@ OWL = "http://www.w3.org/2002/07/owl#"
 SH = "http://www.w3.org/ns/shacl#"
 
 # The prefixes of the written graphs, in the order their headers list them.
-PREFIXES = {"fz": FZ_IRI, "fzm": MEASURE_IRI, "fzp": PROBLEM_IRI, "fzi": METRIC_IRI, "rdf": RDF, "rdfs": RDFS, "xsd": XSD,
-            "skos": SKOS, "org": ORG, "prov": PROV, "dcterms": DCTERMS, "owl": OWL}
+PREFIXES = {
+    "fz": FZ_IRI,
+    "fzm": MEASURE_IRI,
+    "fzp": PROBLEM_IRI,
+    "fzi": METRIC_IRI,
+    "rdf": RDF,
+    "rdfs": RDFS,
+    "xsd": XSD,
+    "skos": SKOS,
+    "org": ORG,
+    "prov": PROV,
+    "dcterms": DCTERMS,
+    "owl": OWL,
+}
 # Prefixes of the shapes, for what a validation report names.
 SHAPE_PREFIXES = {"fzs": SHAPES, "sh": SH}
 
@@ -70,10 +82,10 @@ def shorten(iri: str, prefixes: dict[str, str] | None = None, base: str | None =
     """``iri`` as ``prefix:local`` for the first namespace of ``prefixes`` (default :data:`PREFIXES` and the shapes'),
     relative to ``base`` for instance data, else whole."""
     if base and iri.startswith(base):
-        return iri[len(base):]
+        return iri[len(base) :]
     for prefix, namespace in (prefixes or {**PREFIXES, **SHAPE_PREFIXES}).items():
         if iri.startswith(namespace):
-            return f"{prefix}:{iri[len(namespace):]}"
+            return f"{prefix}:{iri[len(namespace) :]}"
     return iri
 
 

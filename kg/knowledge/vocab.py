@@ -55,14 +55,18 @@ class Scheme:
         themes = set(graph.objects(scheme_iri, SKOS.hasTopConcept)) & set(graph.objects(None, SKOS.broader))
         # rdflib types terms as Node, which has no order; the terms of a parsed graph are Identifiers, which do
         for iri in sorted({s for s in graph.subjects(SKOS.inScheme, scheme_iri) if isinstance(s, Identifier)}):
-            local = str(iri)[len(str(namespace)):]
+            local = str(iri)[len(str(namespace)) :]
 
             def texts(predicate, lang="zh", iri=iri):
                 return sorted(str(o) for o in graph.objects(iri, predicate) if getattr(o, "language", None) == lang)
 
             def ids(predicate, iri=iri):
-                return tuple(sorted(str(o)[len(str(namespace)):] if str(o).startswith(str(namespace)) else str(o).rsplit("/", 1)[-1]
-                                    for o in graph.objects(iri, predicate)))
+                return tuple(
+                    sorted(
+                        str(o)[len(str(namespace)) :] if str(o).startswith(str(namespace)) else str(o).rsplit("/", 1)[-1]
+                        for o in graph.objects(iri, predicate)
+                    )
+                )
 
             pref = texts(SKOS.prefLabel)
             labels = {p for p in pref + texts(SKOS.altLabel) + texts(SKOS.hiddenLabel) if p}
@@ -73,7 +77,9 @@ class Scheme:
                 label_en=(texts(SKOS.prefLabel, "en") or [local])[0],
                 definition=(texts(SKOS.definition, "en") or [""])[0],
                 phrases=tuple(sorted(labels, key=lambda p: (-len(p), p))),
-                patterns=tuple(re.compile(str(p)) for p in sorted(o for o in graph.objects(iri, FZ.matchPattern) if isinstance(o, Identifier))),
+                patterns=tuple(
+                    re.compile(str(p)) for p in sorted(o for o in graph.objects(iri, FZ.matchPattern) if isinstance(o, Identifier))
+                ),
                 broader=ids(SKOS.broader),
                 narrower=ids(SKOS.narrower),
                 implies=ids(FZ.implies),
@@ -155,7 +161,9 @@ class Scheme:
         """Concepts whose literal phrases occur in ``text``."""
         if not text or self._matcher is None:
             return set()
-        return {cid for index, _start, _end in self._matcher.find_matches_as_indexes(text, overlapping=True) for cid in self._literals[index][1]}
+        return {
+            cid for index, _start, _end in self._matcher.find_matches_as_indexes(text, overlapping=True) for cid in self._literals[index][1]
+        }
 
 
 def _load(filename: str, namespace: Namespace) -> Scheme:
@@ -214,7 +222,7 @@ def ontology_names(kind: str, language: str) -> dict[str, str]:
     for term in terms:
         for label in graph.objects(term, RDFS.label):
             if isinstance(label, Literal) and label.language == language:
-                names[str(label)] = str(term)[len(FZ_IRI):]
+                names[str(label)] = str(term)[len(FZ_IRI) :]
     if not names:
         raise KeyError(f"ontology/kg.ttl names no {kind} in {language}")
     return dict(sorted(names.items()))

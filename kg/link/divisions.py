@@ -126,7 +126,7 @@ class Gazetteer:
         assert opening is not None  # the pattern matches the empty string too
         head = opening.end()
         out, reach = [], head
-        for start, end, form, codes in self.places(title[head:head + 20]):
+        for start, end, form, codes in self.places(title[head : head + 20]):
             if start + head != reach:
                 break
             out.append(tuple(codes or self.stem_codes(form)))

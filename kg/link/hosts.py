@@ -30,8 +30,29 @@ from urllib.parse import urlsplit
 from kg.knowledge.resources import read_tsv
 from kg.link.divisions import Division, Gazetteer, gazetteer
 
-_SUFFIXES = ("维吾尔自治区", "壮族自治区", "回族自治区", "特别行政区", "自治区", "自治州", "自治县", "自治旗", "街道",
-             "地区", "林区", "特区", "省", "市", "州", "县", "区", "旗", "盟", "镇", "乡")
+_SUFFIXES = (
+    "维吾尔自治区",
+    "壮族自治区",
+    "回族自治区",
+    "特别行政区",
+    "自治区",
+    "自治州",
+    "自治县",
+    "自治旗",
+    "街道",
+    "地区",
+    "林区",
+    "特区",
+    "省",
+    "市",
+    "州",
+    "县",
+    "区",
+    "旗",
+    "盟",
+    "镇",
+    "乡",
+)
 _DIGRAPHS = ("zh", "ch", "sh")
 _MAX_VARIANTS = 16  # spellings of initials kept per name (zh/ch/sh as one or two letters)
 
@@ -151,7 +172,7 @@ def _strip_noise(label: str, noise: set[str]) -> str:
     """cnlongxi → longxi, wfqzf → wfq: noise words before or after a place."""
     for word in sorted(noise, key=len, reverse=True):
         if len(word) >= 2 and label.startswith(word) and len(label) > len(word) + 1:
-            label = label[len(word):]
+            label = label[len(word) :]
         if len(word) >= 2 and label.endswith(word) and len(label) > len(word) + 1:
             label = label[: -len(word)]
     return label
@@ -211,7 +232,8 @@ def _combine(chains: list[list[list[str]]], index: HostIndex) -> dict[str, float
             finals = ends
             continue
         # two labels (jnssfj.jinan): keep the readings that agree, the more specific of a pair
-        agree = {a for a in ends for b in finals if a == b or index._descends(a, b)} | \
-                {b for b in finals for a in ends if index._descends(b, a)}
+        agree = {a for a in ends for b in finals if a == b or index._descends(a, b)} | {
+            b for b in finals for a in ends if index._descends(b, a)
+        }
         finals = agree or finals
     return {code: 1.0 / len(finals) for code in sorted(finals)}

@@ -60,7 +60,7 @@ def fold(title: str) -> str:
     """The identity key of a title: tidy, without 中华人民共和国 and punctuation."""
     title = tidy(title)
     if title.startswith(_PRC) and len(title) > len(_PRC) + 1:
-        title = title[len(_PRC):]
+        title = title[len(_PRC) :]
     return _NOT_KEY.sub("", title)
 
 
@@ -111,8 +111,10 @@ class InstrumentTable:
 
     def bare_mentions(self, text: str) -> list[tuple[int, int, str, str]]:
         """(start, end, official title, type) of bare law names in running text."""
-        found = sorted(((start, end, *self._bare[index]) for index, start, end in self._matcher.find_matches_as_indexes(text, overlapping=True)),
-                       key=lambda m: (m[0], -m[1]))
+        found = sorted(
+            ((start, end, *self._bare[index]) for index, start, end in self._matcher.find_matches_as_indexes(text, overlapping=True)),
+            key=lambda m: (m[0], -m[1]),
+        )
         kept, reach = [], -1
         for start, end, title, type_ in found:
             if start < reach:
@@ -138,7 +140,7 @@ def _type_rules() -> list[tuple[str, bool, re.Pattern]]:
         pattern = row["pattern"]
         needs_place = pattern.startswith("^{place}")
         if needs_place:
-            pattern = "^" + pattern[len("^{place}"):]
+            pattern = "^" + pattern[len("^{place}") :]
         rules.append((row["type"], needs_place, re.compile(pattern)))
     return rules
 
@@ -152,7 +154,7 @@ def _after_place(title: str) -> str | None:
     gaz = gazetteer()
     zone = re.match(r"^(.{2,3})经济特区", title)
     if zone and any(gaz.by_code[c].level == 2 for c in gaz.stem_codes(zone.group(1))):
-        return title[zone.end():]  # 厦门经济特区生态环境分区管控条例: a regulation of the city's congress
+        return title[zone.end() :]  # 厦门经济特区生态环境分区管控条例: a regulation of the city's congress
     for length in range(min(12, len(title) - 1), 1, -1):
         codes = gaz.lookup(title[:length])
         if codes:
@@ -162,7 +164,7 @@ def _after_place(title: str) -> str | None:
             return re.sub(r"^(人民政府|人大常委会|政府|委员会)", "", title[length:])
     for word in ("省", "自治区", "市"):
         if title.startswith(word) and len(title) > len(word) + 2:
-            return title[len(word):]
+            return title[len(word) :]
     return None
 
 

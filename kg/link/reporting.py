@@ -236,8 +236,15 @@ def _infer(fallback: Unit | None, me: Profile, context: Context, evidence: Evide
         if organ is None and hint is not None and hint.central:
             central = organs.get(hint.central)
             if central is not None:
-                return Unit(central.name, "department", as_written=central.name, level="central", organ=central.name,
-                            category=central.category, linked=True), "the page address"
+                return Unit(
+                    central.name,
+                    "department",
+                    as_written=central.name,
+                    level="central",
+                    organ=central.name,
+                    category=central.category,
+                    linked=True,
+                ), "the page address"
     if organ is not None and organ.name.endswith("厅"):
         level_word = "省"  # 厅 are the departments of a province
     if level_word is None and hint is not None and len(hint.divisions) == 1:
@@ -249,11 +256,17 @@ def _infer(fallback: Unit | None, me: Profile, context: Context, evidence: Evide
     written = fallback.as_written if fallback is not None else ""
     if department and organ is None:
         # a department (我局) whose field the text never makes plain: kept, unlinked, under its division
-        return Unit("部门", "department", as_written=written, level=owner.level_name if owner else None,
-                    candidates=[owner.code] if owner else considered), "department words"
+        return Unit(
+            "部门",
+            "department",
+            as_written=written,
+            level=owner.level_name if owner else None,
+            candidates=[owner.code] if owner else considered,
+        ), "department words"
     if department and organ is not None:  # (a department without an organ returned above)
-        return organ_unit(owner, organ, written or organ.name, "department", candidates=considered), \
-            "its department words and the divisions the text names"
+        return organ_unit(
+            owner, organ, written or organ.name, "department", candidates=considered
+        ), "its department words and the divisions the text names"
     if owner is None:
         return None
     return division_unit(owner, owner.name, gaz), "self-references and the divisions the text names"

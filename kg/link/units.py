@@ -27,8 +27,19 @@ from kg.model import Unit
 _GOVERNMENT = re.compile(r"(人民政府|政府|办事处|党工委|党委|党组|管委会|管理委员会)$")
 _GOVERNMENT_INFIX = ("人民政府", "政府")
 _LEVEL_OF_PREFIX = {
-    "省": (1,), "自治区": (1,), "市": (2, 1, 3), "州": (2,), "盟": (2,), "地区": (2,),
-    "县": (3,), "区": (3,), "旗": (3,), "镇": (4,), "乡": (4,), "街道": (4,), "街": (4,),
+    "省": (1,),
+    "自治区": (1,),
+    "市": (2, 1, 3),
+    "州": (2,),
+    "盟": (2,),
+    "地区": (2,),
+    "县": (3,),
+    "区": (3,),
+    "旗": (3,),
+    "镇": (4,),
+    "乡": (4,),
+    "街道": (4,),
+    "街": (4,),
 }
 _HAN = re.compile(r"[\u3400-\u9fff]")
 # characters that end a word before an organ name: 与区司法局, 向县委, 经市政府
@@ -63,8 +74,9 @@ class Context:
         chain = gaz.chain(code)
         score = 0.0
         for ancestor in chain[1:]:
-            score += (self.weight.get(ancestor.code, 0.0) * (3.0 if ancestor.code in self.anchors else 1.0)
-                      + self.titled.get(ancestor.code, 0.0))
+            score += self.weight.get(ancestor.code, 0.0) * (3.0 if ancestor.code in self.anchors else 1.0) + self.titled.get(
+                ancestor.code, 0.0
+            )
         if self.hints:
             own = {d.code for d in chain}
             for hinted, weight in self.hints.items():
@@ -124,7 +136,7 @@ def segment(phrase: str, titles: bool = True, gaz: Gazetteer | None = None) -> S
     pos = 0
     while pos < len(phrase):
         for length in range(min(20, len(phrase) - pos), 1, -1):
-            form = phrase[pos: pos + length]
+            form = phrase[pos : pos + length]
             codes = gaz.lookup(form, titles=titles)
             if codes:
                 divisions.append((form, codes))
@@ -141,7 +153,7 @@ def segment(phrase: str, titles: bool = True, gaz: Gazetteer | None = None) -> S
     if not divisions:
         for prefix in sorted(_LEVEL_OF_PREFIX, key=len, reverse=True):
             if rest.startswith(prefix) and len(rest) > len(prefix):
-                level_prefix, rest = prefix, rest[len(prefix):]
+                level_prefix, rest = prefix, rest[len(prefix) :]
                 break
     rest = _GOVERNMENT.sub("", rest)
     return Segmented(divisions, level_prefix, rest)
@@ -205,13 +217,23 @@ def division_unit(division: Division, as_written: str, gaz: Gazetteer | None = N
     )
 
 
-def organ_unit(owner: Division | None, organ: Organ, as_written: str, kind: str, level: str | None = None, candidates: list[str] | None = None) -> Unit:
+def organ_unit(
+    owner: Division | None, organ: Organ, as_written: str, kind: str, level: str | None = None, candidates: list[str] | None = None
+) -> Unit:
     """A department or organ of ``owner``'s government (unlinked when the owner is unknown)."""
     gaz = gazetteer()
     if owner is None:
         # a central organ is linked to the central level; any other without an owner is not linked
-        return Unit(name=organ.name if level == "central" else as_written, kind=kind, as_written=as_written, level=level,
-                    organ=organ.name, category=organ.category, candidates=candidates or [], linked=level == "central")
+        return Unit(
+            name=organ.name if level == "central" else as_written,
+            kind=kind,
+            as_written=as_written,
+            level=level,
+            organ=organ.name,
+            category=organ.category,
+            candidates=candidates or [],
+            linked=level == "central",
+        )
     chain = gaz.chain(owner.code)
     return Unit(
         name=owner.name + organ.name,
@@ -246,21 +268,27 @@ def resolve_phrase(phrase: str, context: Context) -> Unit | None:
         if organ is None:
             if chosen:
                 return division_unit(gaz.by_code[chosen], phrase, gaz)
-            return Unit(name=_division_name(cut.divisions[-1][0], considered, gaz), kind="division", as_written=phrase,
-                        level=_common_level(considered, gaz), candidates=considered)
+            return Unit(
+                name=_division_name(cut.divisions[-1][0], considered, gaz),
+                kind="division",
+                as_written=phrase,
+                level=_common_level(considered, gaz),
+                candidates=considered,
+            )
         return organ_unit(gaz.by_code[chosen] if chosen else None, organ, phrase, kind, candidates=considered)
     if organ is None:
         return None
     if organ.category == "department" and organ.name.endswith("部") and cut.level_prefix is None:
-        return Unit(name=organ.name, kind=kind, as_written=phrase, level="central", organ=organ.name,
-                    category=organ.category, linked=True)
+        return Unit(name=organ.name, kind=kind, as_written=phrase, level="central", organ=organ.name, category=organ.category, linked=True)
     owner, considered = owner_by_context(cut.level_prefix, context, gaz)
     levels = _LEVEL_OF_PREFIX.get(cut.level_prefix or "", ())
     level = LEVEL_NAMES[levels[0]] if levels else None
     return organ_unit(owner, organ, phrase, kind, level=level, candidates=considered)
 
 
-def owner_by_context(level_word: str | None, context: Context, gaz: Gazetteer, townships: bool = False) -> tuple[Division | None, list[str]]:
+def owner_by_context(
+    level_word: str | None, context: Context, gaz: Gazetteer, townships: bool = False
+) -> tuple[Division | None, list[str]]:
     """The division called a ``level_word`` (市, 县, 街道 …) that the report's evidence clearly points to.
 
     Each division of that level scores by its mentions (an addressee or signature
@@ -280,8 +308,11 @@ def owner_by_context(level_word: str | None, context: Context, gaz: Gazetteer, t
     for code in set(context.weight) | set(context.titled) | set(context.hints):
         division = gaz.by_code.get(code)
         if division and division.level in levels and (division.name.endswith(suffixes) or _autonomous(division, level_word)):
-            scored[code] += (context.weight.get(code, 0.0) * (3.0 if code in context.anchors else 1.0) + context.titled.get(code, 0.0)
-                             + context.support(gaz, code) * 0.5)
+            scored[code] += (
+                context.weight.get(code, 0.0) * (3.0 if code in context.anchors else 1.0)
+                + context.titled.get(code, 0.0)
+                + context.support(gaz, code) * 0.5
+            )
     if townships and levels == (4,) and not scored:
         # 郭家沱 for 郭家沱街道: a town or street by its short name, when the report speaks of itself as one
         for _start, _end, short, found in gaz.township_short_names(context.text):
@@ -303,7 +334,9 @@ def owner_by_context(level_word: str | None, context: Context, gaz: Gazetteer, t
 
 def _autonomous(division: Division, level_word: str) -> bool:
     """三都水族自治县 is a 县; 黔南布依族苗族自治州, 喀什地区 and 兴安盟 are 市-level units."""
-    return division.name.endswith("自治" + level_word) or (level_word == "市" and division.level == 2 and division.name.endswith(("自治州", "地区", "盟")))
+    return division.name.endswith("自治" + level_word) or (
+        level_word == "市" and division.level == 2 and division.name.endswith(("自治州", "地区", "盟"))
+    )
 
 
 def _division_name(form: str, codes: list[str], gaz: Gazetteer) -> str:

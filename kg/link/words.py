@@ -79,7 +79,7 @@ def is_place(text: str, start: int, end: int, suffixed: bool = True) -> bool:
     if end - start > _CHECKED:
         return True
     left = max(0, start - _WINDOW)
-    return _stands(text[left:end + _WINDOW], start - left, end - left, suffixed)
+    return _stands(text[left : end + _WINDOW], start - left, end - left, suffixed)
 
 
 @lru_cache(maxsize=8192)  # the same few characters around a name recur: 区委、区政府, 全市

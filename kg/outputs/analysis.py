@@ -68,23 +68,43 @@ def analyze(graph: KnowledgeGraph) -> Analysis:
                 planned[target].add(u)
     for measure in sorted(implemented.keys() | planned.keys(), key=lambda m: (-len(implemented.get(m, ())), m)):
         node = g.nodes[measure]
-        result.adoption.append({
-            "measure": node["label"], "id": measure.split(":", 1)[1] if node["kind"] == "measure" else "",
-            "kind": node["kind"], "theme": node.get("theme") or "", "units_implementing": len(implemented.get(measure, ())),
-            "units_planning": len(planned.get(measure, ())),
-            "share_implementing": round(len(implemented.get(measure, ())) / len(units), 4) if units else 0.0,
-        })
+        result.adoption.append(
+            {
+                "measure": node["label"],
+                "id": measure.split(":", 1)[1] if node["kind"] == "measure" else "",
+                "kind": node["kind"],
+                "theme": node.get("theme") or "",
+                "units_implementing": len(implemented.get(measure, ())),
+                "units_planning": len(planned.get(measure, ())),
+                "share_implementing": round(len(implemented.get(measure, ())) / len(units), 4) if units else 0.0,
+            }
+        )
         if len(implemented.get(measure, set()) | planned.get(measure, set())) == 1:
             (owner,) = implemented.get(measure, set()) | planned.get(measure, set())
-            result.distinctive.append({"practice": node["label"], "kind": node["kind"], "unit": g.nodes[owner]["label"],
-                                       "code": g.nodes[owner].get("code") or "", "status": "implemented" if measure in implemented else "planned"})
+            result.distinctive.append(
+                {
+                    "practice": node["label"],
+                    "kind": node["kind"],
+                    "unit": g.nodes[owner]["label"],
+                    "code": g.nodes[owner].get("code") or "",
+                    "status": "implemented" if measure in implemented else "planned",
+                }
+            )
 
     neighbours = _similar_units(profiles)
     for u in sorted(units, key=lambda k: (g.nodes[k]["label"], k)):
         for rank, (score, other) in enumerate(neighbours.get(u, [])[:SIMILAR_PER_UNIT], 1):
-            result.similar.append({"unit": g.nodes[u]["label"], "code": g.nodes[u].get("code") or "", "rank": rank,
-                                   "similar_unit": g.nodes[other]["label"], "similar_code": g.nodes[other].get("code") or "",
-                                   "jaccard": round(score, 4), "shared_measures": len(profiles[u] & profiles[other])})
+            result.similar.append(
+                {
+                    "unit": g.nodes[u]["label"],
+                    "code": g.nodes[u].get("code") or "",
+                    "rank": rank,
+                    "similar_unit": g.nodes[other]["label"],
+                    "similar_code": g.nodes[other].get("code") or "",
+                    "jaccard": round(score, 4),
+                    "shared_measures": len(profiles[u] & profiles[other]),
+                }
+            )
     result.clusters = _clusters(graph, units, profiles, neighbours)
 
     category_units: dict[str, set[str]] = defaultdict(set)
@@ -99,8 +119,16 @@ def analyze(graph: KnowledgeGraph) -> Analysis:
             remedies = sorted(g.nodes[m]["label"] for _, m, rel in g.out_edges(problem, keys=True) if rel == ADDRESSED_BY)
             category = g.nodes[categories[0]]["label"] if categories else ""
             unit_node = g.nodes[info.unit] if info.unit else {}
-            result.remedies.append({"unit": unit_node.get("label", ""), "year": info.year or "", "problem": g.nodes[problem]["label"],
-                                    "category": category, "addressed": bool(remedies), "planned_measures": "; ".join(remedies)})
+            result.remedies.append(
+                {
+                    "unit": unit_node.get("label", ""),
+                    "year": info.year or "",
+                    "problem": g.nodes[problem]["label"],
+                    "category": category,
+                    "addressed": bool(remedies),
+                    "planned_measures": "; ".join(remedies),
+                }
+            )
             if categories and info.unit:
                 category_units[category].add(info.unit)
                 category_problems[category] += 1
@@ -109,11 +137,25 @@ def analyze(graph: KnowledgeGraph) -> Analysis:
     units_with_problems = len(set().union(*category_units.values())) if category_units else 0
     for category in sorted(category_units, key=lambda c: (-len(category_units[c]), c)):
         addressed = [r for r in result.remedies if r["category"] == category]
-        result.prevalence.append({"category": category, "units": len(category_units[category]), "problems": category_problems[category],
-                                  "share_of_units_stating_problems": round(len(category_units[category]) / units_with_problems, 4) if units_with_problems else 0.0,
-                                  "share_addressed": round(sum(r["addressed"] for r in addressed) / len(addressed), 4) if addressed else 0.0})
-    result.prevalence_by_level = [{"level": level, "category": c, "units": len(us)} for (level, c), us in sorted(by_level.items(), key=lambda x: (x[0][0], -len(x[1]), x[0][1]))]
-    result.prevalence_by_province = [{"province": p, "category": c, "units": len(us)} for (p, c), us in sorted(by_province.items(), key=lambda x: (x[0][0], -len(x[1]), x[0][1]))]
+        result.prevalence.append(
+            {
+                "category": category,
+                "units": len(category_units[category]),
+                "problems": category_problems[category],
+                "share_of_units_stating_problems": round(len(category_units[category]) / units_with_problems, 4)
+                if units_with_problems
+                else 0.0,
+                "share_addressed": round(sum(r["addressed"] for r in addressed) / len(addressed), 4) if addressed else 0.0,
+            }
+        )
+    result.prevalence_by_level = [
+        {"level": level, "category": c, "units": len(us)}
+        for (level, c), us in sorted(by_level.items(), key=lambda x: (x[0][0], -len(x[1]), x[0][1]))
+    ]
+    result.prevalence_by_province = [
+        {"province": p, "category": c, "units": len(us)}
+        for (p, c), us in sorted(by_province.items(), key=lambda x: (x[0][0], -len(x[1]), x[0][1]))
+    ]
     return result
 
 
@@ -138,8 +180,8 @@ def _similar_units(profiles: dict[str, set[str]], block: int = 1024) -> dict[str
     wanted = min(max(SIMILAR_PER_UNIT, CLUSTER_NEIGHBOURS), len(keys) - 1)
     best: dict[str, list[tuple[float, str]]] = {}
     for start in range(0, len(keys), block):
-        shared = (matrix[start:start + block] @ matrix.T).astype(np.float64)  # small integers: exact
-        union = sizes[start:start + block, None] + sizes[None, :] - shared
+        shared = (matrix[start : start + block] @ matrix.T).astype(np.float64)  # small integers: exact
+        union = sizes[start : start + block, None] + sizes[None, :] - shared
         scores = np.divide(shared, union, out=np.zeros_like(shared), where=union > 0)
         for offset in range(scores.shape[0]):
             row = start + offset
@@ -174,8 +216,15 @@ def _clusters(graph: KnowledgeGraph, units: list[str], profiles: dict[str, set[s
         lift = sorted(((inside[m] / len(members)) / (total[m] / len(units)), m) for m in inside if inside[m] >= max(2, len(members) // 2))
         marks = [g.nodes[m]["label"] for score, m in sorted(lift, key=lambda x: (-x[0], x[1]))[:3] if score > 1.2]
         for u in members:
-            rows.append({"cluster": number, "size": len(members), "unit": g.nodes[u]["label"], "code": g.nodes[u].get("code") or "",
-                         "characteristic_measures": "; ".join(marks)})
+            rows.append(
+                {
+                    "cluster": number,
+                    "size": len(members),
+                    "unit": g.nodes[u]["label"],
+                    "code": g.nodes[u].get("code") or "",
+                    "characteristic_measures": "; ".join(marks),
+                }
+            )
     return rows
 
 
@@ -212,14 +261,18 @@ def _bar_chart(rows: list[tuple[str, float, str]], title: str) -> str:
         return ""
     height, width, label_width = 22, 760, 300
     top = max(v for _, v, _ in rows) or 1
-    parts = [f'<svg class="chart" role="img" aria-label="{html.escape(title)}" width="{width}" height="{len(rows) * height + 10}" '
-             f'viewBox="0 0 {width} {len(rows) * height + 10}">']
+    parts = [
+        f'<svg class="chart" role="img" aria-label="{html.escape(title)}" width="{width}" height="{len(rows) * height + 10}" '
+        f'viewBox="0 0 {width} {len(rows) * height + 10}">'
+    ]
     for i, (label, value, text) in enumerate(rows):
         y = i * height + 4
         bar = (width - label_width - 70) * value / top
-        parts.append(f'<text x="{label_width - 8}" y="{y + 14}" text-anchor="end">{html.escape(label)}</text>'
-                     f'<rect x="{label_width}" y="{y + 2}" width="{bar:.1f}" height="{height - 8}" rx="2"></rect>'
-                     f'<text x="{label_width + bar + 6:.1f}" y="{y + 14}">{html.escape(text)}</text>')
+        parts.append(
+            f'<text x="{label_width - 8}" y="{y + 14}" text-anchor="end">{html.escape(label)}</text>'
+            f'<rect x="{label_width}" y="{y + 2}" width="{bar:.1f}" height="{height - 8}" rx="2"></rect>'
+            f'<text x="{label_width + bar + 6:.1f}" y="{y + 14}">{html.escape(text)}</text>'
+        )
     parts.append("</svg>")
     return "".join(parts)
 
@@ -236,21 +289,43 @@ def _table(rows: list[dict], limit: int | None = None) -> str:
 
 def render_html(a: Analysis) -> str:
     """The analysis as one self-contained page: charts and tables, no request outside itself."""
-    adoption_chart = _bar_chart([(r["measure"], r["units_implementing"], str(r["units_implementing"])) for r in a.adoption[:25]],
-                                "measures by number of units implementing them")
-    prevalence_chart = _bar_chart([(r["category"], r["units"], f"{r['units']} ({r['share_addressed']:.0%} addressed)") for r in a.prevalence],
-                                  "problem categories by number of units")
+    adoption_chart = _bar_chart(
+        [(r["measure"], r["units_implementing"], str(r["units_implementing"])) for r in a.adoption[:25]],
+        "measures by number of units implementing them",
+    )
+    prevalence_chart = _bar_chart(
+        [(r["category"], r["units"], f"{r['units']} ({r['share_addressed']:.0%} addressed)") for r in a.prevalence],
+        "problem categories by number of units",
+    )
     sections = [
-        ("措施采用 Adoption of measures", "How many reporting units implement and plan each measure.", adoption_chart + _table(a.adoption, 40)),
-        ("问题类别 Problem categories", "How many units state problems of each category, and how many of those problems their own report plans a measure against.",
-         prevalence_chart + _table(a.prevalence)),
+        (
+            "措施采用 Adoption of measures",
+            "How many reporting units implement and plan each measure.",
+            adoption_chart + _table(a.adoption, 40),
+        ),
+        (
+            "问题类别 Problem categories",
+            "How many units state problems of each category, and how many of those problems their own report plans a measure against.",
+            prevalence_chart + _table(a.prevalence),
+        ),
         ("按层级 By level", "Problem categories by the level of the reporting unit.", _table(a.prevalence_by_level, 60)),
         ("按省份 By province", "Problem categories by province.", _table(a.prevalence_by_province, 60)),
-        ("相似单位 Similar units", f"Each unit's {SIMILAR_PER_UNIT} most similar units (Jaccard over the measures they implement).", _table(a.similar, 60)),
-        ("单位聚类 Clusters", "Communities (Louvain) of the graph linking each unit to its most similar units, with the measures that set each cluster apart.",
-         _table(a.clusters, 80)),
+        (
+            "相似单位 Similar units",
+            f"Each unit's {SIMILAR_PER_UNIT} most similar units (Jaccard over the measures they implement).",
+            _table(a.similar, 60),
+        ),
+        (
+            "单位聚类 Clusters",
+            "Communities (Louvain) of the graph linking each unit to its most similar units, with the measures that set each cluster apart.",
+            _table(a.clusters, 80),
+        ),
         ("特色做法 Distinctive practices", "Measures and local practices only one unit reports.", _table(a.distinctive, 80)),
-        ("问题与对策 Problems and remedies", "Each problem a report states, and the measures the same report plans against it.", _table(a.remedies, 80)),
+        (
+            "问题与对策 Problems and remedies",
+            "Each problem a report states, and the measures the same report plans against it.",
+            _table(a.remedies, 80),
+        ),
     ]
     body = "".join(f"<section><h2>{html.escape(t)}</h2><p class=note>{html.escape(d)}</p>{content}</section>" for t, d, content in sections)
     return f"""<!DOCTYPE html>
@@ -284,8 +359,14 @@ def _markdown_table(rows: list[dict], limit: int) -> str:
 def render_markdown(a: Analysis, limit: int = 20) -> str:
     """The analysis as Markdown (the first rows of each table; the CSV files hold all)."""
     parts = [f"# Analysis of {a.reports} reports from {a.units} units\n"]
-    for title, name in (("Adoption of measures", "adoption"), ("Problem categories", "prevalence"), ("By level", "prevalence_by_level"),
-                        ("Similar units", "similar"), ("Clusters", "clusters"), ("Distinctive practices", "distinctive"),
-                        ("Problems and remedies", "remedies")):
+    for title, name in (
+        ("Adoption of measures", "adoption"),
+        ("Problem categories", "prevalence"),
+        ("By level", "prevalence_by_level"),
+        ("Similar units", "similar"),
+        ("Clusters", "clusters"),
+        ("Distinctive practices", "distinctive"),
+        ("Problems and remedies", "remedies"),
+    ):
         parts.append(f"## {title}\n\n" + _markdown_table(getattr(a, name), limit))
     return "\n".join(parts)

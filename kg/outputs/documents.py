@@ -32,8 +32,16 @@ def record(report: Report) -> dict:
     """The documents.jsonl record of one report."""
     instruments: dict[str, dict] = {}
     for mention in report.instruments:
-        entry = instruments.setdefault(mention.key, {"label": mention.label, "as_written": mention.as_written, "type": mention.type,
-                                                     "doc_number": mention.doc_number, "relations": []})
+        entry = instruments.setdefault(
+            mention.key,
+            {
+                "label": mention.label,
+                "as_written": mention.as_written,
+                "type": mention.type,
+                "doc_number": mention.doc_number,
+                "relations": [],
+            },
+        )
         if mention.relation not in entry["relations"]:
             entry["relations"].append(mention.relation)
     measures, seen = [], set()
@@ -41,8 +49,7 @@ def record(report: Report) -> dict:
         key = (stated.concept or stated.label, stated.status.value)
         if key not in seen:
             seen.add(key)
-            measures.append({"id": stated.concept, "label": stated.label, "status": stated.status.value,
-                             "local": stated.concept is None})
+            measures.append({"id": stated.concept, "label": stated.label, "status": stated.status.value, "local": stated.concept is None})
     return {
         "format": FORMAT_VERSION,
         "id": report.id,
@@ -54,8 +61,19 @@ def record(report: Report) -> dict:
         "instruments": list(instruments.values()),
         "measures": measures,
         "problems": [{"label": p.label, "text": p.text, "category": p.category, "addressed_by": p.addressed_by} for p in report.problems],
-        "indicators": [{"metric": i.metric, "value": i.value, "unit": i.unit, "approximate": i.approximate, "year": i.year,
-                        "number": i.number, "kind": i.kind, "measure": i.measure} for i in report.indicators],
+        "indicators": [
+            {
+                "metric": i.metric,
+                "value": i.value,
+                "unit": i.unit,
+                "approximate": i.approximate,
+                "year": i.year,
+                "number": i.number,
+                "kind": i.kind,
+                "measure": i.measure,
+            }
+            for i in report.indicators
+        ],
         "warnings": list(report.warnings),
     }
 

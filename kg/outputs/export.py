@@ -14,8 +14,15 @@ from kg.files.atomic import write_text
 from kg.graph.merged import KnowledgeGraph
 
 FORMATS = ("graphml", "gexf", "neo4j")
-_LABELS = {"unit": "Unit", "measure": "Measure", "practice": "LocalPractice", "instrument": "Instrument", "problem": "Problem",
-           "category": "ProblemCategory", "report": "Report"}
+_LABELS = {
+    "unit": "Unit",
+    "measure": "Measure",
+    "practice": "LocalPractice",
+    "instrument": "Instrument",
+    "problem": "Problem",
+    "category": "ProblemCategory",
+    "report": "Report",
+}
 NODE_FIELDS = ("kind", "label", "unit_kind", "code", "level", "province", "city", "organ", "type", "theme", "category", "year", "file")
 
 
@@ -28,8 +35,12 @@ def simple_graph(graph: KnowledgeGraph) -> nx.MultiDiGraph:
             attrs["linked"] = bool(data["linked"])
         out.add_node(node, **attrs)
     for source, target, relation, data in sorted(graph.graph.edges(keys=True, data=True), key=lambda e: e[:3]):
-        attrs = {"relation": relation, "count": int(data.get("count", 1)), "reports": len(data.get("reports", ())),
-                 "years": ";".join(str(y) for y in sorted(graph.years(data)))}
+        attrs = {
+            "relation": relation,
+            "count": int(data.get("count", 1)),
+            "reports": len(data.get("reports", ())),
+            "years": ";".join(str(y) for y in sorted(graph.years(data))),
+        }
         out.add_edge(source, target, key=relation, **attrs)
     return out
 

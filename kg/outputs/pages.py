@@ -117,8 +117,14 @@ def _options(view: View) -> dict:
         "interaction": {"hover": True, "tooltipDelay": 120, "hideEdgesOnDrag": many, "navigationButtons": False},
         "physics": {
             "solver": "forceAtlas2Based",
-            "forceAtlas2Based": {"gravitationalConstant": -120, "centralGravity": 0.008, "springLength": 150,
-                                 "springConstant": 0.05, "damping": 0.5, "avoidOverlap": 0.7},
+            "forceAtlas2Based": {
+                "gravitationalConstant": -120,
+                "centralGravity": 0.008,
+                "springLength": 150,
+                "springConstant": 0.05,
+                "damping": 0.5,
+                "avoidOverlap": 0.7,
+            },
             "stabilization": {"enabled": True, "iterations": 400 if not many else 200, "fit": True},
         },
     }
@@ -127,7 +133,13 @@ def _options(view: View) -> dict:
 def _script_json(data: object) -> str:
     """JSON that is safe inside a <script> element (no way to close it or open a comment)."""
     text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return (
+        text.replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
 
 
 def network_of(view: View) -> Network:
@@ -140,12 +152,26 @@ def network_of(view: View) -> Network:
     network = Network(directed=True, cdn_resources="in_line")
     for node in view.nodes:
         kind = kinds[node["kind"]]
-        network.add_node(node["id"], label=node["label"], shape=kind["shape"], value=node.get("size", 8), font={"size": kind["font"]},
-                         color={"background": kind["color"], "border": kind["border"], "highlight": {"background": kind["color"], "border": "#111"}},
-                         raw=node)
+        network.add_node(
+            node["id"],
+            label=node["label"],
+            shape=kind["shape"],
+            value=node.get("size", 8),
+            font={"size": kind["font"]},
+            color={"background": kind["color"], "border": kind["border"], "highlight": {"background": kind["color"], "border": "#111"}},
+            raw=node,
+        )
     for number, edge in enumerate(view.edges):
-        network.add_edge(edge["from"], edge["to"], id=f"e{number}", dashes=bool(edge.get("planned")), width=edge.get("width") or 1,
-                         color={"color": edge.get("color") or relation_colours[edge["relation"]], "opacity": 0.7}, arrows={"to": {"enabled": False}}, raw=edge)
+        network.add_edge(
+            edge["from"],
+            edge["to"],
+            id=f"e{number}",
+            dashes=bool(edge.get("planned")),
+            width=edge.get("width") or 1,
+            color={"color": edge.get("color") or relation_colours[edge["relation"]], "opacity": 0.7},
+            arrows={"to": {"enabled": False}},
+            raw=edge,
+        )
     network.options = _options(view)
     return network
 
@@ -153,10 +179,21 @@ def network_of(view: View) -> Network:
 def render(view: View) -> str:
     """The complete HTML page of a view: pyvis' network in the project template, vis-network inlined, offline."""
     nodes, edges, _heading, _height, _width, options = network_of(view).get_network_data()
-    data = {"view": view.name, "nodes": nodes, "edges": edges, "options": json.loads(options), "kinds": KINDS, "relations": RELATIONS,
-            "facets": view.facets, "who": view.who}
-    return _environment().get_template("network.html").render(title=view.title, description=view.description,
-                                                               data_json=_Raw(_script_json(data)))
+    data = {
+        "view": view.name,
+        "nodes": nodes,
+        "edges": edges,
+        "options": json.loads(options),
+        "kinds": KINDS,
+        "relations": RELATIONS,
+        "facets": view.facets,
+        "who": view.who,
+    }
+    return (
+        _environment()
+        .get_template("network.html")
+        .render(title=view.title, description=view.description, data_json=_Raw(_script_json(data)))
+    )
 
 
 class _Raw(str):

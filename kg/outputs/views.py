@@ -58,15 +58,24 @@ def unit_groups(graph: KnowledgeGraph, units: dict[str, set[int]]) -> tuple[list
                 years = set().union(*(units[m] for m in members))
                 province = g.nodes[members[0]].get("province") or ""
                 facets = {"province": province, "city": name if attribute == "city" else "", "level": "", "year": sorted(years)}
-                groups.append(Group(f"group:{attribute}:{name}", f"{name} · {len(members)}", members, facets,
-                                    [f"{len(members)} 个报告单位 reporting units", f"按{'地市' if word == 'city' else '省份'}分组 grouped by {word}"]))
-            return groups, f"{len(units)} 个单位按{'地市' if word == 'city' else '省份'}分为 {len(groups)} 组 — {len(units)} units grouped by {word} into {len(groups)}"
+                groups.append(
+                    Group(
+                        f"group:{attribute}:{name}",
+                        f"{name} · {len(members)}",
+                        members,
+                        facets,
+                        [f"{len(members)} 个报告单位 reporting units", f"按{'地市' if word == 'city' else '省份'}分组 grouped by {word}"],
+                    )
+                )
+            return (
+                groups,
+                f"{len(units)} 个单位按{'地市' if word == 'city' else '省份'}分为 {len(groups)} 组 — {len(units)} units grouped by {word} into {len(groups)}",
+            )
     raise AssertionError("unreachable")
 
 
 def _facets(node: dict, years: set[int]) -> dict:
-    return {"province": node.get("province") or "", "city": node.get("city") or "", "level": node.get("level") or "",
-            "year": sorted(years)}
+    return {"province": node.get("province") or "", "city": node.get("city") or "", "level": node.get("level") or "", "year": sorted(years)}
 
 
 def _add_groups(view: View, groups: list[Group], graph: KnowledgeGraph) -> None:
@@ -108,7 +117,9 @@ def _member_edges(graph: KnowledgeGraph, group: Group, relations: tuple[str, ...
     return merged
 
 
-def _report_edges(graph: KnowledgeGraph, group: Group, relations: tuple[str, ...], by_unit: dict[str, list[str]]) -> dict[tuple[str, str], Aggregate]:
+def _report_edges(
+    graph: KnowledgeGraph, group: Group, relations: tuple[str, ...], by_unit: dict[str, list[str]]
+) -> dict[tuple[str, str], Aggregate]:
     """Like :func:`_member_edges` for what the members' reports assert (cites, states)."""
     merged: dict[tuple[str, str], Aggregate] = {}
     for member in group.members:
@@ -191,8 +202,9 @@ def _measure_node(view: View, graph: KnowledgeGraph, key: str, adoption: Adoptio
         facts.append(f"主题 theme: {node['theme']}")
     # a few sentences, each from a different unit, say what the measure looks like in practice
     evidence = [evidence_items(graph, data)[0] for data in adoption.evidence.get(key, [])]
-    view.add_node(key, node["kind"], node["label"], size=6 + 3 * min(units, 40), facts=facts, evidence=evidence,
-                  search=node.get("label_en", ""))
+    view.add_node(
+        key, node["kind"], node["label"], size=6 + 3 * min(units, 40), facts=facts, evidence=evidence, search=node.get("label_en", "")
+    )
 
 
 def shared_practices(graph: KnowledgeGraph, digest: Digest | None = None) -> View:
@@ -208,8 +220,11 @@ def shared_practices(graph: KnowledgeGraph, digest: Digest | None = None) -> Vie
     notes = [grouping] if grouping else []
     if capped:
         notes.append(f"前 {MAX_MEASURES} 项措施 top {MAX_MEASURES} measures")
-    view = View("shared-practices", "共享措施 Shared practices",
-                f"{len(units)} 个单位实施的、至少 {threshold} 个单位共有的措施 — measures {threshold}+ units share. " + "; ".join(notes))
+    view = View(
+        "shared-practices",
+        "共享措施 Shared practices",
+        f"{len(units)} 个单位实施的、至少 {threshold} 个单位共有的措施 — measures {threshold}+ units share. " + "; ".join(notes),
+    )
     _add_groups(view, groups, graph)
     for measure in sorted(shared, key=lambda m: (-adoption.implemented[m], m)):
         _measure_node(view, graph, measure, adoption)
@@ -249,9 +264,12 @@ def problems(graph: KnowledgeGraph, digest: Digest | None = None) -> View:
     """Units, the categories of the problems they state, and the planned measures that answer them."""
     digest = digest or Digest(graph)
     groups, grouping = digest.grouping
-    view = View("problems", "存在问题 Problems",
-                "单位、问题类别与对应的计划措施 — units, problem categories and the planned measures that answer them"
-                + (f". {grouping}" if grouping else ""))
+    view = View(
+        "problems",
+        "存在问题 Problems",
+        "单位、问题类别与对应的计划措施 — units, problem categories and the planned measures that answer them"
+        + (f". {grouping}" if grouping else ""),
+    )
     g = graph.graph
     category_units: dict[str, set[str]] = defaultdict(set)
     category_problems: dict[str, int] = defaultdict(int)
@@ -272,8 +290,13 @@ def problems(graph: KnowledgeGraph, digest: Digest | None = None) -> View:
             edges.append((group, category, entry))
     _add_groups(view, [group for group in groups if any(e[0] is group for e in edges)], graph)
     for category in sorted(category_units, key=lambda c: (-len(category_units[c]), c)):
-        view.add_node(category, "category", g.nodes[category]["label"], size=8 + 4 * min(len(category_units[category]), 30),
-                      facts=[f"单位数 units: {len(category_units[category])}", f"问题数 problems: {category_problems[category]}"])
+        view.add_node(
+            category,
+            "category",
+            g.nodes[category]["label"],
+            size=8 + 4 * min(len(category_units[category]), 30),
+            facts=[f"单位数 units: {len(category_units[category])}", f"问题数 problems: {category_problems[category]}"],
+        )
     for group, category, entry in edges:
         view.add_edge(group.key, category, STATES, **_edge_attrs(graph, group, entry))
     for (category, measure), count in sorted(remedies.items()):
@@ -298,15 +321,25 @@ def instruments(graph: KnowledgeGraph, digest: Digest | None = None) -> View:
             citing[instrument] |= entry.units
     ranked = sorted(citing, key=lambda i: (-len(citing[i]), i))
     kept = set(ranked[:MAX_INSTRUMENTS])
-    notes = ([grouping] if grouping else []) + ([f"前 {MAX_INSTRUMENTS} 部 top {MAX_INSTRUMENTS} instruments"] if len(ranked) > MAX_INSTRUMENTS else [])
-    view = View("instruments", "法律文件 Instruments cited",
-                "单位引用的法律文件 — which units cite which instruments" + (". " + "; ".join(notes) if notes else ""))
+    notes = ([grouping] if grouping else []) + (
+        [f"前 {MAX_INSTRUMENTS} 部 top {MAX_INSTRUMENTS} instruments"] if len(ranked) > MAX_INSTRUMENTS else []
+    )
+    view = View(
+        "instruments",
+        "法律文件 Instruments cited",
+        "单位引用的法律文件 — which units cite which instruments" + (". " + "; ".join(notes) if notes else ""),
+    )
     _add_groups(view, groups, graph)
     for instrument in ranked[:MAX_INSTRUMENTS]:
         node = g.nodes[instrument]
-        view.add_node(instrument, "instrument", node["label"], size=6 + 3 * min(len(citing[instrument]), 40),
-                      facts=[f"类型 type: {node.get('type')}", f"引用单位 units citing: {len(citing[instrument])}"],
-                      search=" ".join(sorted(node.get("written", ()))))
+        view.add_node(
+            instrument,
+            "instrument",
+            node["label"],
+            size=6 + 3 * min(len(citing[instrument]), 40),
+            facts=[f"类型 type: {node.get('type')}", f"引用单位 units citing: {len(citing[instrument])}"],
+            search=" ".join(sorted(node.get("written", ()))),
+        )
     for group in groups:
         for (instrument, relation), entry in _strongest(per_group[group.key], group):
             if instrument in kept:
@@ -335,9 +368,18 @@ def unit(graph: KnowledgeGraph, query: str) -> View:
     key = find_unit(graph, query)
     node = g.nodes[key]
     units = graph.reporting_units()
-    view = View("unit", f"{node['label']}", f"{node['label']}: 措施、问题、法律文件、上级与相似单位 — measures, problems, instruments, parents, similar units")
-    group = Group(key, node["label"], [key], _facets(node, units.get(key, set())),
-                  [f"区划代码 code: {node.get('code') or '-'}", f"层级 level: {node.get('level') or '?'}"])
+    view = View(
+        "unit",
+        f"{node['label']}",
+        f"{node['label']}: 措施、问题、法律文件、上级与相似单位 — measures, problems, instruments, parents, similar units",
+    )
+    group = Group(
+        key,
+        node["label"],
+        [key],
+        _facets(node, units.get(key, set())),
+        [f"区划代码 code: {node.get('code') or '-'}", f"层级 level: {node.get('level') or '?'}"],
+    )
     _add_groups(view, [group], graph)
     for (target, relation), entry in sorted(_member_edges(graph, group, (IMPLEMENTS, PLANS)).items()):
         if target not in {n["id"] for n in view.nodes}:
@@ -358,17 +400,27 @@ def unit(graph: KnowledgeGraph, query: str) -> View:
         if not parents:
             break
         parent = parents[0]
-        view.add_node(parent, "unit", g.nodes[parent]["label"], size=18, facts=[f"区划代码 code: {g.nodes[parent].get('code')}"],
-                      facets=_facets(g.nodes[parent], set()))
+        view.add_node(
+            parent,
+            "unit",
+            g.nodes[parent]["label"],
+            size=18,
+            facts=[f"区划代码 code: {g.nodes[parent].get('code')}"],
+            facets=_facets(g.nodes[parent], set()),
+        )
         view.add_edge(child, parent, PART_OF)
         child = parent
     profiles = unit_measures(graph, units)
     mine = profiles.get(key, set())
-    scored = sorted(((jaccard(mine, other), k) for k, other in profiles.items() if k != key and mine and other), key=lambda x: (-x[0], x[1]))
+    scored = sorted(
+        ((jaccard(mine, other), k) for k, other in profiles.items() if k != key and mine and other), key=lambda x: (-x[0], x[1])
+    )
     for score, other in [s for s in scored if s[0] > 0][:SIMILAR_UNITS]:
         o = g.nodes[other]
         if other not in {n["id"] for n in view.nodes}:
-            view.add_node(other, "unit", o["label"], size=16, facts=[f"相似度 Jaccard: {score:.2f}"], facets=_facets(o, units.get(other, set())))
+            view.add_node(
+                other, "unit", o["label"], size=16, facts=[f"相似度 Jaccard: {score:.2f}"], facets=_facets(o, units.get(other, set()))
+            )
         view.add_edge(key, other, "similar", planned=True, facts=[f"相似度 Jaccard: {score:.2f}"])
     view.facets = facet_menus(view)
     return view
@@ -379,12 +431,17 @@ def overview(graph: KnowledgeGraph, digest: Digest | None = None) -> View:
     digest = digest or Digest(graph)
     units, adoption = digest.units, digest.adoption
     groups, grouping = digest.grouping
-    view = View("overview", "法治政府建设报告知识图谱",
-                f"{len(graph.reports)} 份报告 reports: 单位、措施、法律文件与问题 — units, measures, instruments, problems"
-                + (f". {grouping}" if grouping else ""))
+    view = View(
+        "overview",
+        "法治政府建设报告知识图谱",
+        f"{len(graph.reports)} 份报告 reports: 单位、措施、法律文件与问题 — units, measures, instruments, problems"
+        + (f". {grouping}" if grouping else ""),
+    )
     _add_groups(view, groups, graph)
-    measures = sorted(adoption.implemented.keys() | adoption.planned.keys(),
-                      key=lambda m: (-(adoption.implemented.get(m, 0) + adoption.planned.get(m, 0)), m))
+    measures = sorted(
+        adoption.implemented.keys() | adoption.planned.keys(),
+        key=lambda m: (-(adoption.implemented.get(m, 0) + adoption.planned.get(m, 0)), m),
+    )
     kept = set(measures[:MAX_MEASURES]) if len(groups) > 1 or len(units) > MAX_UNIT_NODES else set(measures)
     g = graph.graph
     for measure in [m for m in measures if m in kept]:
@@ -401,7 +458,9 @@ def overview(graph: KnowledgeGraph, digest: Digest | None = None) -> View:
             elif len(units) <= MAX_UNIT_NODES:
                 problem = g.nodes[target]
                 category = g.nodes.get(f"category:{problem.get('category')}", {}).get("label", "")
-                view.add_node(target, "problem", problem["label"], size=8, facts=[f"类别 category: {category}"], evidence=entry.evidence(graph))
+                view.add_node(
+                    target, "problem", problem["label"], size=8, facts=[f"类别 category: {category}"], evidence=entry.evidence(graph)
+                )
                 view.add_edge(group.key, target, STATES, **_edge_attrs(graph, group, entry))
                 for measure, _, _ in graph.out(target, (ADDRESSED_BY,)):
                     if measure in kept:
@@ -409,8 +468,13 @@ def overview(graph: KnowledgeGraph, digest: Digest | None = None) -> View:
     ranked = sorted(cited, key=lambda i: (-len(cited[i]), i))[:MAX_INSTRUMENTS]
     for instrument in ranked:
         node = g.nodes[instrument]
-        view.add_node(instrument, "instrument", node["label"], size=6 + 3 * min(len(cited[instrument]), 40),
-                      facts=[f"类型 type: {node.get('type')}", f"引用单位 units citing: {len(cited[instrument])}"])
+        view.add_node(
+            instrument,
+            "instrument",
+            node["label"],
+            size=6 + 3 * min(len(cited[instrument]), 40),
+            facts=[f"类型 type: {node.get('type')}", f"引用单位 units citing: {len(cited[instrument])}"],
+        )
     shown = {n["id"] for n in view.nodes}
     view.edges = [e for e in view.edges if e["from"] in shown and e["to"] in shown]
     view.facets = facet_menus(view)
@@ -481,8 +545,9 @@ def who(graph: KnowledgeGraph, view: View, digest: Digest) -> dict:
         if key not in index:
             node = g.nodes[key]
             index[key] = len(units)
-            units.append([key, node["label"], node.get("code") or "", node.get("level") or "", node.get("province") or "",
-                          node.get("city") or ""])
+            units.append(
+                [key, node["label"], node.get("code") or "", node.get("level") or "", node.get("province") or "", node.get("city") or ""]
+            )
         return index[key]
 
     def row(unit: int, relation: str, years: list[int], data: dict | None, with_sentence: bool) -> list:
@@ -490,8 +555,10 @@ def who(graph: KnowledgeGraph, view: View, digest: Digest) -> dict:
         items = evidence_items(graph, data)[:1] if data is not None and with_sentence else []
         if items:
             sentence, source = items[0]["sentence"], items[0]["source"]
-            cells += [sentence if len(sentence) <= _WHO_SENTENCE else sentence[: _WHO_SENTENCE - 1] + "…",
-                      source_index.setdefault(source, len(sources))]
+            cells += [
+                sentence if len(sentence) <= _WHO_SENTENCE else sentence[: _WHO_SENTENCE - 1] + "…",
+                source_index.setdefault(source, len(sources)),
+            ]
             if cells[-1] == len(sources):
                 sources.append(source)
         return cells
@@ -508,7 +575,9 @@ def who(graph: KnowledgeGraph, view: View, digest: Digest) -> dict:
                         found[shown].append((unit_index(key), relation, data))
     rows: dict[str, list[list]] = {}
     for target in sorted(found):
-        rows[target] = [row(i, relation, sorted(graph.years(data)), data, n < WHO_EVIDENCE) for n, (i, relation, data) in enumerate(found[target])]
+        rows[target] = [
+            row(i, relation, sorted(graph.years(data)), data, n < WHO_EVIDENCE) for n, (i, relation, data) in enumerate(found[target])
+        ]
     groups, _ = digest.grouping
     for group in groups:
         if group.key in drawn and len(group.members) > 1:

@@ -144,13 +144,20 @@ def check(text: str, allow_remote: bool = False) -> sparql.Reach:
     if reach.depth > MAX_DEPTH:
         raise QueryError(f"the query nests {reach.depth} levels of brackets; kg runs queries of at most {MAX_DEPTH}")
     if reach.services and not allow_remote:
-        raise QueryError(f"the query calls SERVICE {', '.join(reach.services)}; kg queries reach no other endpoint "
-                         "unless allowed (--allow-remote)")
+        raise QueryError(
+            f"the query calls SERVICE {', '.join(reach.services)}; kg queries reach no other endpoint unless allowed (--allow-remote)"
+        )
     return reach
 
 
-def run(graph_path: str | Path, text: str, engine: str = "oxigraph", store: ox.Store | None = None,
-        timeout: float | None = None, allow_remote: bool = False) -> Result:
+def run(
+    graph_path: str | Path,
+    text: str,
+    engine: str = "oxigraph",
+    store: ox.Store | None = None,
+    timeout: float | None = None,
+    allow_remote: bool = False,
+) -> Result:
     """Run SPARQL with either engine on a graph file, an on-disk store folder (``kg build --store``) or an open store.
 
     The query runs in a child process (where ``fork`` exists), so that a
@@ -191,8 +198,10 @@ def _evaluate(graph_path, text: str, engine: str, store, reach: sparql.Reach, al
         names = {str(context.identifier) for context in graph.contexts()} if hasattr(graph, "contexts") else set()
     unknown = [iri for iri in reach.graphs if iri not in names]
     if unknown and not (allow_remote and engine == "rdflib"):
-        raise QueryError(f"FROM {', '.join(unknown)}: the data holds no graph of that name, and kg loads no graph "
-                         "from the web or from files" + ("" if engine == "oxigraph" else " unless allowed (--allow-remote)"))
+        raise QueryError(
+            f"FROM {', '.join(unknown)}: the data holds no graph of that name, and kg loads no graph "
+            "from the web or from files" + ("" if engine == "oxigraph" else " unless allowed (--allow-remote)")
+        )
     loaded()
     try:
         if engine == "oxigraph":
@@ -254,7 +263,7 @@ def _isolated(evaluate: Callable, timeout: float | None, engine: str) -> Result:
                 if not chunk:
                     break
                 if not started and chunk.startswith(_LOADED):  # the graph is loaded: the query's time starts
-                    started, chunk = True, chunk[len(_LOADED):]
+                    started, chunk = True, chunk[len(_LOADED) :]
                     deadline = None if timeout is None else time.monotonic() + timeout
                 chunks.append(chunk)
     except BaseException:  # a timeout or Ctrl-C: the child goes, then the reason is raised
@@ -321,8 +330,7 @@ def _triple(terms: Iterable[Term | None]) -> tuple[Term, Term, Term]:
 
 
 def _boolean(answer: bool) -> Result:
-    return Result(["result"], [[Term("literal", "true" if answer else "false", None, XSD + "boolean")]],
-                  boolean=answer)
+    return Result(["result"], [[Term("literal", "true" if answer else "false", None, XSD + "boolean")]], boolean=answer)
 
 
 def _term_rdflib(term) -> Term | None:
@@ -373,8 +381,7 @@ def format_result(result: Result, output: str = "table", max_width: int = 60) ->
         return _results_tsv(result)
     cells = [[_clip(_display(cell), max_width) for cell in row] for row in result.rows]
     widths = [max([_width(c)] + [_width(row[i]) for row in cells]) for i, c in enumerate(result.columns)]
-    lines = ["  ".join(_pad(c, w) for c, w in zip(result.columns, widths)).rstrip(),
-             "  ".join("-" * w for w in widths)]
+    lines = ["  ".join(_pad(c, w) for c, w in zip(result.columns, widths)).rstrip(), "  ".join("-" * w for w in widths)]
     lines += ["  ".join(_pad(v, w) for v, w in zip(row, widths)).rstrip() for row in cells]
     lines.append(f"({len(result.rows)} row{'s' if len(result.rows) != 1 else ''})")
     return "\n".join(lines) + "\n"
@@ -459,7 +466,9 @@ def _rdf(triples: list[tuple[Term, Term, Term]], output: str) -> str:
         return _written(ox.serialize(graph, format=ox.RdfFormat.N_TRIPLES))
     if output == "json":
         return _written(ox.serialize(graph, format=ox.RdfFormat.JSON_LD)) + "\n"
-    iris = {t.value for triple in triples for t in triple if t.kind == "iri"} | {t.datatype for triple in triples for t in triple if t.datatype}
+    iris = {t.value for triple in triples for t in triple if t.kind == "iri"} | {
+        t.datatype for triple in triples for t in triple if t.datatype
+    }
     used = {prefix: ns for prefix, ns in sorted(Iris().prefixes().items()) if any(iri.startswith(ns) for iri in iris)}
     body = _written(ox.serialize(graph, format=ox.RdfFormat.TURTLE, prefixes=used))
     # Oxigraph writes the prefixes in no fixed order: the header is written here, sorted

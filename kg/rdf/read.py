@@ -54,12 +54,15 @@ def load(graph: KnowledgeGraph, path: str | Path) -> None:
     gaz = gazetteer()
 
     units: dict[str, str] = {}  # unit IRI → node key
-    for iri, kind, label, code, level, linked, organ, category in _rows(store, """
+    for iri, kind, label, code, level, linked, organ, category in _rows(
+        store,
+        """
         SELECT ?u ?class ?label ?code ?level ?linked ?organ ?category WHERE {
           VALUES ?class { fz:AdministrativeUnit fz:Department fz:Organ }
           ?u a ?class ; rdfs:label ?label .
           OPTIONAL { ?u fz:divisionCode ?code } OPTIONAL { ?u fz:level ?level } OPTIONAL { ?u fz:linked ?linked }
-          OPTIONAL { ?u fz:organType ?organ } OPTIONAL { ?u fz:organCategory ?category } }"""):
+          OPTIONAL { ?u fz:organType ?organ } OPTIONAL { ?u fz:organCategory ?category } }""",
+    ):
         unit_kind = _KINDS[kind]
         is_linked = linked == "true"
         if unit_kind == "division":
@@ -73,17 +76,31 @@ def load(graph: KnowledgeGraph, path: str | Path) -> None:
             chain = gaz.chain(code)
             province = chain[-1].name if chain else None
             city = next((d.name for d in chain if d.level == 2), None)
-        graph._node(key, kind="unit", label=label, unit_kind=unit_kind, code=code, level=level.rsplit("#", 1)[-1].lower() if level else None,
-                    linked=is_linked, province=province, city=city, organ=organ, category=category)
+        graph._node(
+            key,
+            kind="unit",
+            label=label,
+            unit_kind=unit_kind,
+            code=code,
+            level=level.rsplit("#", 1)[-1].lower() if level else None,
+            linked=is_linked,
+            province=province,
+            city=city,
+            organ=organ,
+            category=category,
+        )
     for child, parent in _rows(store, "SELECT ?c ?p WHERE { ?c org:subOrganizationOf ?p }"):
         if child in units and parent in units:
             graph.graph.add_edge(units[child], units[parent], key=PART_OF, relation=PART_OF)
 
     reports: dict[str, ReportInfo] = {}
-    for iri, identifier, file, title, year, publisher in _rows(store, """
+    for iri, identifier, file, title, year, publisher in _rows(
+        store,
+        """
         SELECT ?r ?id ?file ?title ?year ?unit WHERE { ?r a fz:Report ; dcterms:identifier ?id ; fz:sourceFile ?file .
           OPTIONAL { ?r dcterms:title ?title } OPTIONAL { ?r fz:coversYear ?year } OPTIONAL { ?r dcterms:publisher ?unit } }
-        ORDER BY ?file"""):
+        ORDER BY ?file""",
+    ):
         info = ReportInfo(identifier, file, title, int(year) if year else None, units.get(publisher))
         reports[iri] = info
         graph.reports[identifier] = info
@@ -91,50 +108,66 @@ def load(graph: KnowledgeGraph, path: str | Path) -> None:
         if info.unit:
             graph._edge(f"report:{identifier}", info.unit, PUBLISHED_BY, identifier, None)
 
-    for report, organ, sentence, start in _rows(store, """
+    for report, organ, sentence, start in _rows(
+        store,
+        """
         SELECT ?r ?o ?sentence ?start WHERE { ?m a fz:Mention ; fz:report ?r ; fz:unit ?o ; fz:evidence ?e .
-          ?e fz:sentence ?sentence ; fz:startOffset ?start . ?r fz:sourceFile ?file } ORDER BY ?file ?start ?m"""):
+          ?e fz:sentence ?sentence ; fz:startOffset ?start . ?r fz:sourceFile ?file } ORDER BY ?file ?start ?m""",
+    ):
         info = reports[report]
         graph._edge(f"report:{info.id}", units[organ], MENTIONS, info.id, (info.file, int(start), info.id, sentence))
 
     instruments: dict[str, str] = {}
-    for iri, label, kind in _rows(store, """
+    for iri, label, kind in _rows(
+        store,
+        """
         SELECT ?i ?label ?type WHERE { ?i a fz:LegalInstrument ; rdfs:label ?label ; a ?class .
-          ?class rdfs:subClassOf fz:LegalInstrument ; rdfs:label ?type . FILTER (lang(?type) = "zh") }"""):
+          ?class rdfs:subClassOf fz:LegalInstrument ; rdfs:label ?type . FILTER (lang(?type) = "zh") }""",
+    ):
         instruments[iri] = f"instrument:{fold(label)}"
         graph._node(instruments[iri], kind="instrument", label=label, type=kind)
     for iri, written in _rows(store, "SELECT ?i ?w WHERE { ?i a fz:LegalInstrument ; fz:writtenAs ?w }"):
         graph.graph.nodes[instruments[iri]].setdefault("written", set()).add(written)
     for iri, number in _rows(store, "SELECT ?i ?n WHERE { ?i fz:documentNumber/rdfs:label ?n }"):
         graph.graph.nodes[instruments[iri]].setdefault("numbers", set()).add(number)
-    for report, instrument, sentence, start in _rows(store, """
+    for report, instrument, sentence, start in _rows(
+        store,
+        """
         SELECT ?r ?i ?sentence ?start WHERE { ?c a fz:Citation ; fz:report ?r ; fz:instrument ?i ; fz:evidence ?e .
-          ?e fz:sentence ?sentence ; fz:startOffset ?start . ?r fz:sourceFile ?file } ORDER BY ?file ?start ?c"""):
+          ?e fz:sentence ?sentence ; fz:startOffset ?start . ?r fz:sourceFile ?file } ORDER BY ?file ?start ?c""",
+    ):
         info = reports[report]
         graph._edge(f"report:{info.id}", instruments[instrument], CITES, info.id, (info.file, int(start), info.id, sentence))
 
     themes = _measure_themes(store)
     practices: dict[str, str] = {}
-    for iri, label, owner in _rows(store, "SELECT ?p ?label ?owner WHERE { ?p a fz:LocalPractice ; rdfs:label ?label . OPTIONAL { ?p fz:practiceOf ?owner } }"):
+    for iri, label, owner in _rows(
+        store, "SELECT ?p ?label ?owner WHERE { ?p a fz:LocalPractice ; rdfs:label ?label . OPTIONAL { ?p fz:practiceOf ?owner } }"
+    ):
         owner_key = units.get(owner) if owner else None
         practices[iri] = f"practice:{owner_key}:{label}"
         graph._node(practices[iri], kind="practice", label=label)
-    statements = list(_rows(store, """
+    statements = list(
+        _rows(
+            store,
+            """
         SELECT ?s ?r ?m ?status ?unit ?sentence ?start ?basis WHERE { ?s a fz:MeasureStatement ; fz:report ?r ; fz:measure ?m ;
           fz:status ?status ; fz:evidence ?e . ?e fz:sentence ?sentence ; fz:startOffset ?start .
-          ?r fz:sourceFile ?file . OPTIONAL { ?s fz:unit ?unit } OPTIONAL { ?s fz:basedOn ?basis } } ORDER BY ?file ?start ?s ?basis"""))
+          ?r fz:sourceFile ?file . OPTIONAL { ?s fz:unit ?unit } OPTIONAL { ?s fz:basedOn ?basis } } ORDER BY ?file ?start ?s ?basis""",
+        )
+    )
     seen_statements: set[str] = set()
     for statement, report, measure, status, unit, sentence, start, basis in statements:
         info = reports[report]
         evidence = (info.file, int(start), info.id, sentence)
         if statement in seen_statements:  # one more row for a second basis of the same statement
             if basis in instruments:
-                target = f"measure:{measure[len(MEASURE):]}" if measure.startswith(MEASURE) else practices[measure]
+                target = f"measure:{measure[len(MEASURE) :]}" if measure.startswith(MEASURE) else practices[measure]
                 graph._edge(target, instruments[basis], BASED_ON, info.id, evidence)
             continue
         seen_statements.add(statement)
         if measure.startswith(MEASURE):
-            target = f"measure:{measure[len(MEASURE):]}"
+            target = f"measure:{measure[len(MEASURE) :]}"
             label, label_en, theme = themes[measure]
             graph._node(target, kind="measure", label=label, label_en=label_en, theme=theme)
         else:
@@ -150,29 +183,35 @@ def load(graph: KnowledgeGraph, path: str | Path) -> None:
     remedies: dict[str, list[str]] = defaultdict(list)
     for problem, measure in _rows(store, "SELECT ?p ?m WHERE { ?p a fz:Problem ; fz:addressedBy ?m }"):
         remedies[problem].append(measure)
-    for report, iri, label, text, category, category_label, sentence, start in _rows(store, """
+    for report, iri, label, text, category, category_label, sentence, start in _rows(
+        store,
+        """
         SELECT ?r ?p ?label ?text ?c ?clabel ?sentence ?start WHERE { ?r fz:states ?p ; fz:sourceFile ?file . ?p rdfs:label ?label ;
           fz:text ?text ; fz:category ?c ; fz:evidence ?e . ?e fz:sentence ?sentence ; fz:startOffset ?start .
           ?c skos:prefLabel ?clabel . FILTER (lang(?clabel) = "zh") }
-        ORDER BY ?file ?p"""):
+        ORDER BY ?file ?p""",
+    ):
         info = reports[report]
         number = iri.rsplit("-", 1)[-1]
         key = f"problem:{info.id}:p{number}"
-        category_id = category[len(PROBLEM):]
+        category_id = category[len(PROBLEM) :]
         graph._node(key, kind="problem", label=label, text=text, category=category_id, report=info.id)
         graph._edge(f"report:{info.id}", key, STATES, info.id, (info.file, int(start), info.id, sentence))
         graph._node(f"category:{category_id}", kind="category", label=category_label)
         graph._edge(key, f"category:{category_id}", CATEGORY, info.id, None)
         for measure in sorted(remedies.get(iri, ())):
-            graph._edge(key, f"measure:{measure[len(MEASURE):]}", ADDRESSED_BY, info.id, None)
+            graph._edge(key, f"measure:{measure[len(MEASURE) :]}", ADDRESSED_BY, info.id, None)
 
 
 def _measure_themes(store) -> dict[str, tuple[str, str, str | None]]:
     """Chinese and English labels of every measure concept, and the label of its theme."""
     labels = {}
-    for iri, zh, en in _rows(store, """
+    for iri, zh, en in _rows(
+        store,
+        """
         SELECT ?m ?zh ?en WHERE { ?m skos:inScheme fzm:scheme ; skos:prefLabel ?zh .
-          FILTER (lang(?zh) = "zh") OPTIONAL { ?m skos:prefLabel ?en . FILTER (lang(?en) = "en") } }"""):
+          FILTER (lang(?zh) = "zh") OPTIONAL { ?m skos:prefLabel ?en . FILTER (lang(?en) = "en") } }""",
+    ):
         labels[iri] = [zh, en or "", None]
     tops = {iri for (iri,) in _rows(store, "SELECT ?t WHERE { fzm:scheme skos:hasTopConcept ?t }")}
     for iri, top in _rows(store, "SELECT ?m ?t WHERE { ?m skos:broader+ ?t }"):

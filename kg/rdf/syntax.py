@@ -10,7 +10,7 @@ check the files with three independent parsers (pyoxigraph, rdflib, Raptor).
 >>> print(w.block([("https://x/a", RDF_TYPE, "https://w3id.org/fzkg/ontology#Report"),
 ...                ("https://x/a", "https://w3id.org/fzkg/ontology#text", Lit('说"明"', lang="zh"))]), end="")  # doctest: +NORMALIZE_WHITESPACE
 <https://x/a> a fz:Report ;
-	fz:text "说\"明\""@zh .
+        fz:text "说\"明\""@zh .
 """
 
 from __future__ import annotations
@@ -151,6 +151,7 @@ def ntriples(triples) -> str:
 
 # ------------------------------------------------------------------------------ JSON-LD
 
+
 class JsonLd:
     """Node objects compacted against a context (a dict of terms as in ``context.jsonld``).
 
@@ -173,10 +174,10 @@ class JsonLd:
 
     def compact(self, iri: str) -> str:
         if iri.startswith(self.base):
-            return iri[len(self.base):]
+            return iri[len(self.base) :]
         for prefix, namespace in self.prefixes.items():
-            if iri.startswith(namespace) and _SAFE_LOCAL.match(iri[len(namespace):]):
-                return f"{prefix}:{iri[len(namespace):]}"
+            if iri.startswith(namespace) and _SAFE_LOCAL.match(iri[len(namespace) :]):
+                return f"{prefix}:{iri[len(namespace) :]}"
         return iri
 
     def entry(self, predicate: str, obj) -> tuple[str, object, bool]:
@@ -194,8 +195,14 @@ class JsonLd:
         wanted = definition.get("@type")
         if term and not lang and wanted and wanted != "@id" and self.expand(wanted) == datatype:
             return term, value, False
-        if term and not lang and not wanted and "@language" not in definition and "@container" not in definition \
-                and datatype in (None, XSD_STRING):
+        if (
+            term
+            and not lang
+            and not wanted
+            and "@language" not in definition
+            and "@container" not in definition
+            and datatype in (None, XSD_STRING)
+        ):
             return term, value, False
         literal = {"@value": value}
         if lang:

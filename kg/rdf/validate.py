@@ -52,13 +52,21 @@ def validate_graph(data: rdflib.Graph) -> ValidationResult:
     conforms, report, _text = validate(plain, shacl_graph=shapes, inference="none", allow_warnings=True)
     violations = []
     for result in report.subjects(rdflib.RDF.type, SH.ValidationResult):
+
         def one(predicate, result=result):
             value = report.value(result, predicate)
             return "" if value is None else _short(value)
-        violations.append(Violation(
-            focus=one(SH.focusNode), path=one(SH.resultPath), message=one(SH.resultMessage), value=one(SH.value),
-            severity=one(SH.resultSeverity).replace("sh:", ""), shape=one(SH.sourceShape),
-        ))
+
+        violations.append(
+            Violation(
+                focus=one(SH.focusNode),
+                path=one(SH.resultPath),
+                message=one(SH.resultMessage),
+                value=one(SH.value),
+                severity=one(SH.resultSeverity).replace("sh:", ""),
+                shape=one(SH.sourceShape),
+            )
+        )
     violations.sort(key=lambda v: (v.shape, v.message, v.focus, v.path, v.value))
     return ValidationResult(bool(conforms), violations)
 

@@ -111,6 +111,8 @@ def _decimal(number: float) -> str:
     if "e" in text or "E" in text:
         text = format(number, "f")
     return text[:-2] if text.endswith(".0") else text
+
+
 _TRUE, _FALSE = _typed("true", "boolean"), _typed("false", "boolean")
 
 
@@ -170,8 +172,9 @@ class Iris:
         return self.unit(unit.kind, unit.code, unit.linked, unit.level, unit.organ or unit.name)
 
     def of_node(self, node: dict) -> str:
-        return self.unit(node["unit_kind"], node.get("code"), bool(node.get("linked")), node.get("level"),
-                         node.get("organ") or node["label"])
+        return self.unit(
+            node["unit_kind"], node.get("code"), bool(node.get("linked")), node.get("level"), node.get("organ") or node["label"]
+        )
 
     def instrument(self, key: str) -> str:
         return f"{self.base}instrument/{_digest(key)}"
@@ -192,13 +195,17 @@ class Iris:
     def prefixes(self) -> dict[str, str]:
         return {
             **PREFIXES,
-            "unit": self.base + "unit/", "instrument": self.base + "instrument/", "report": self.base + "report/",
-            "practice": self.base + "practice/", "docno": self.base + "docno/",
+            "unit": self.base + "unit/",
+            "instrument": self.base + "instrument/",
+            "report": self.base + "report/",
+            "practice": self.base + "practice/",
+            "docno": self.base + "docno/",
             **{kind: f"{self.base}{kind}/" for kind in REPORT_PARTS},
         }
 
 
 # ---------------------------------------------------------------------------- triples
+
 
 @lru_cache(maxsize=1)
 def vocabulary_triples() -> tuple[tuple, ...]:
@@ -255,8 +262,12 @@ def entity_subjects(graph: KnowledgeGraph, iris: Iris, keys: Iterable[str] | Non
         kind = node["kind"]
         if kind == "unit":
             s = unit_iri(key)
-            t = [(s, A, fz(UNIT_CLASSES[node["unit_kind"]])), (s, A, ORG + "Organization"), (s, LABEL, _zh(node["label"])),
-                 (s, F.linked, _boolean(bool(node.get("linked"))))]
+            t = [
+                (s, A, fz(UNIT_CLASSES[node["unit_kind"]])),
+                (s, A, ORG + "Organization"),
+                (s, LABEL, _zh(node["label"])),
+                (s, F.linked, _boolean(bool(node.get("linked")))),
+            ]
             if node.get("code"):
                 t.append((s, F.divisionCode, _string(node["code"])))
             if node.get("level") in LEVELS:
@@ -275,8 +286,12 @@ def entity_subjects(graph: KnowledgeGraph, iris: Iris, keys: Iterable[str] | Non
         elif kind == "instrument":
             s = iris.instrument(key.split(":", 1)[1])
             label = _zh(node["label"])
-            t = [(s, A, F.LegalInstrument), (s, A, fz(INSTRUMENT_CLASSES.get(node.get("type"), "OtherDocument"))),
-                 (s, LABEL, label), (s, DCTERMS + "title", label)]
+            t = [
+                (s, A, F.LegalInstrument),
+                (s, A, fz(INSTRUMENT_CLASSES.get(node.get("type"), "OtherDocument"))),
+                (s, LABEL, label),
+                (s, DCTERMS + "title", label),
+            ]
             t += [(s, F.writtenAs, _zh(w)) for w in sorted(node.get("written", ()))]
             for number in sorted(node.get("numbers", ())):
                 n = iris.document_number(number)
@@ -286,10 +301,17 @@ def entity_subjects(graph: KnowledgeGraph, iris: Iris, keys: Iterable[str] | Non
         elif kind == "practice":
             s = iris.practice(key)
             label = _zh(node["label"])
-            t = [(s, A, F.LocalPractice), (s, A, SKOS + "Concept"), (s, LABEL, label), (s, SKOS + "prefLabel", label),
-                 (s, SKOS + "inScheme", LOCAL_PRACTICES)]
-            t += [(s, F.practiceOf, unit_iri(owner) if nodes[owner]["kind"] == "unit" else iris.report(owner.split(":", 1)[1]))
-                  for owner in targets(key, "practiceOf")]
+            t = [
+                (s, A, F.LocalPractice),
+                (s, A, SKOS + "Concept"),
+                (s, LABEL, label),
+                (s, SKOS + "prefLabel", label),
+                (s, SKOS + "inScheme", LOCAL_PRACTICES),
+            ]
+            t += [
+                (s, F.practiceOf, unit_iri(owner) if nodes[owner]["kind"] == "unit" else iris.report(owner.split(":", 1)[1]))
+                for owner in targets(key, "practiceOf")
+            ]
             blocks[s] = t
     return blocks
 
@@ -329,9 +351,16 @@ def report_triples(report: Report, iris: Iris) -> list[tuple]:
         node = iris.within(report.id, "evidence", f"{e.start}-{e.end}")
         if (e.start, e.end) not in evidence_done:
             evidence_done.add((e.start, e.end))
-            t.extend([(node, A, F.Evidence), (node, PROV + "wasQuotedFrom", r), (node, F.quote, _zh(e.quote)),
-                      (node, F.sentence, _zh(e.sentence)), (node, F.startOffset, _integer(e.start)),
-                      (node, F.endOffset, _integer(e.end))])
+            t.extend(
+                [
+                    (node, A, F.Evidence),
+                    (node, PROV + "wasQuotedFrom", r),
+                    (node, F.quote, _zh(e.quote)),
+                    (node, F.sentence, _zh(e.sentence)),
+                    (node, F.startOffset, _integer(e.start)),
+                    (node, F.endOffset, _integer(e.end)),
+                ]
+            )
             if e.section:
                 t.append((node, F.section, _string(e.section)))
         return node
@@ -346,21 +375,37 @@ def report_triples(report: Report, iris: Iris) -> list[tuple]:
         target = iris.of_unit(mention.unit)
         direct.add((r, F.mentions, target))
         m = iris.within(report.id, "mention", str(n))
-        t += [(m, A, F.Mention), (m, F.report, r), (m, F.unit, target), (m, F.writtenAs, _zh(mention.unit.as_written)),
-              *derived(m, mention.evidence)]
+        t += [
+            (m, A, F.Mention),
+            (m, F.report, r),
+            (m, F.unit, target),
+            (m, F.writtenAs, _zh(mention.unit.as_written)),
+            *derived(m, mention.evidence),
+        ]
     for n, cited in enumerate(report.instruments, 1):
         target = iris.instrument(cited.key)
         direct.add((r, F.cites, target))
         c = iris.within(report.id, "citation", str(n))
-        t += [(c, A, F.Citation), (c, F.report, r), (c, F.instrument, target), (c, F.writtenAs, _zh(cited.as_written)),
-              (c, F.citationKind, fz(CITATION_KINDS[cited.relation])), *derived(c, cited.evidence)]
+        t += [
+            (c, A, F.Citation),
+            (c, F.report, r),
+            (c, F.instrument, target),
+            (c, F.writtenAs, _zh(cited.as_written)),
+            (c, F.citationKind, fz(CITATION_KINDS[cited.relation])),
+            *derived(c, cited.evidence),
+        ]
     owner = f"unit:{report.unit.key}" if report.unit else f"report:{report.id}"
     for n, stated in enumerate(report.measures, 1):
         measure = str(MEASURE) + stated.concept if stated.concept else iris.practice(f"practice:{owner}:{stated.label}")
         status = "Implemented" if stated.status is Status.IMPLEMENTED else "Planned"
         s = iris.within(report.id, "statement", str(n))
-        t += [(s, A, F.MeasureStatement), (s, F.measure, measure), (s, F.status, fz(status)), (s, F.report, r),
-              *derived(s, stated.evidence)]
+        t += [
+            (s, A, F.MeasureStatement),
+            (s, F.measure, measure),
+            (s, F.status, fz(status)),
+            (s, F.report, r),
+            *derived(s, stated.evidence),
+        ]
         if unit is not None:
             t.append((s, F.unit, unit))
         if report.year:
@@ -371,17 +416,28 @@ def report_triples(report: Report, iris: Iris) -> list[tuple]:
     for problem in report.problems:
         p = iris.within(report.id, "problem", problem.id[1:])
         direct.add((r, F.states, p))
-        t += [(p, A, F.Problem), (p, LABEL, _zh(problem.label)), (p, F.text, _zh(problem.text)), (p, F.report, r),
-              *derived(p, problem.evidence)]
+        t += [
+            (p, A, F.Problem),
+            (p, LABEL, _zh(problem.label)),
+            (p, F.text, _zh(problem.text)),
+            (p, F.report, r),
+            *derived(p, problem.evidence),
+        ]
         if problem.category:
             t.append((p, F.category, str(PROBLEM) + problem.category))
         t += [(p, F.addressedBy, str(MEASURE) + concept) for concept in problem.addressed_by]
     for n, indicator in enumerate(report.indicators, 1):
         i = iris.within(report.id, "indicator", str(n))
         direct.add((r, F.reports, i))
-        t += [(i, A, F.Indicator), (i, F.metric, _zh(indicator.metric)), (i, F.value, Lit(indicator.value, None, XSD_DECIMAL)),
-              (i, F.unitOfMeasure, _zh(indicator.unit)), (i, F.approximate, _boolean(indicator.approximate)),
-              (i, F.report, r), *derived(i, indicator.evidence)]
+        t += [
+            (i, A, F.Indicator),
+            (i, F.metric, _zh(indicator.metric)),
+            (i, F.value, Lit(indicator.value, None, XSD_DECIMAL)),
+            (i, F.unitOfMeasure, _zh(indicator.unit)),
+            (i, F.approximate, _boolean(indicator.approximate)),
+            (i, F.report, r),
+            *derived(i, indicator.evidence),
+        ]
         if indicator.year:
             t.append((i, F.year, _year(indicator.year)))
         if indicator.number is not None:
@@ -447,8 +503,9 @@ def report_block(report: Report, fmt: str = "turtle", base: str = DEFAULT_BASE, 
     return writer.block(triples, writer.iris.report(report.id)), len(triples)
 
 
-def graph_pieces(writer: Writer, graph: KnowledgeGraph, report_blocks: Iterable[Piece],
-                 entities: dict[str, tuple[str, int]] | None = None) -> tuple[list[Piece], int]:
+def graph_pieces(
+    writer: Writer, graph: KnowledgeGraph, report_blocks: Iterable[Piece], entities: dict[str, tuple[str, int]] | None = None
+) -> tuple[list[Piece], int]:
     """A graph file as pieces (see :mod:`kg.files.assemble`): header, vocabulary, entities, then the report blocks in order.
 
     A report block is its UTF-8 bytes or where they lie in another file.
@@ -469,8 +526,13 @@ def graph_pieces(writer: Writer, graph: KnowledgeGraph, report_blocks: Iterable[
     return pieces, len(vocabulary) + sum(count for _text, count in entities.values())
 
 
-def write_blocks(path: str | Path, writer: Writer, graph: KnowledgeGraph, report_blocks: Iterable[Piece],
-                 entities: dict[str, tuple[str, int]] | None = None) -> int:
+def write_blocks(
+    path: str | Path,
+    writer: Writer,
+    graph: KnowledgeGraph,
+    report_blocks: Iterable[Piece],
+    entities: dict[str, tuple[str, int]] | None = None,
+) -> int:
     """Write a graph file atomically from :func:`graph_pieces`; returns the triples of the vocabulary and entities."""
     pieces, count = graph_pieces(writer, graph, report_blocks, entities)
     assemble(path, pieces)
@@ -493,14 +555,34 @@ def write(graph: KnowledgeGraph, reports: Iterable[Report], path: str | Path, fo
 
 # ---------------------------------------------------------------------------- JSON-LD context
 
-_LANGUAGE_MAPS = {RDFS + "label": "label", RDFS + "comment": "comment", SKOS + "prefLabel": "prefLabel", SKOS + "altLabel": "altLabel",
-                  SKOS + "hiddenLabel": "hiddenLabel", SKOS + "definition": "definition", DCTERMS + "description": "description"}
-_REFERENCES = {DCTERMS + "publisher": "publisher", ORG + "subOrganizationOf": "subOrganizationOf", PROV + "wasQuotedFrom": "wasQuotedFrom",
-               PROV + "wasDerivedFrom": "wasDerivedFrom", RDFS + "isDefinedBy": "isDefinedBy", OWL + "versionIRI": "versionIRI",
-               DCTERMS + "license": "license",
-               SKOS + "broader": "broader", SKOS + "narrower": "narrower", SKOS + "inScheme": "inScheme", SKOS + "hasTopConcept": "hasTopConcept",
-               SKOS + "topConceptOf": "topConceptOf", RDFS + "domain": "domain", RDFS + "range": "range", RDFS + "subClassOf": "subClassOf",
-               RDFS + "subPropertyOf": "subPropertyOf", OWL + "imports": "imports"}
+_LANGUAGE_MAPS = {
+    RDFS + "label": "label",
+    RDFS + "comment": "comment",
+    SKOS + "prefLabel": "prefLabel",
+    SKOS + "altLabel": "altLabel",
+    SKOS + "hiddenLabel": "hiddenLabel",
+    SKOS + "definition": "definition",
+    DCTERMS + "description": "description",
+}
+_REFERENCES = {
+    DCTERMS + "publisher": "publisher",
+    ORG + "subOrganizationOf": "subOrganizationOf",
+    PROV + "wasQuotedFrom": "wasQuotedFrom",
+    PROV + "wasDerivedFrom": "wasDerivedFrom",
+    RDFS + "isDefinedBy": "isDefinedBy",
+    OWL + "versionIRI": "versionIRI",
+    DCTERMS + "license": "license",
+    SKOS + "broader": "broader",
+    SKOS + "narrower": "narrower",
+    SKOS + "inScheme": "inScheme",
+    SKOS + "hasTopConcept": "hasTopConcept",
+    SKOS + "topConceptOf": "topConceptOf",
+    RDFS + "domain": "domain",
+    RDFS + "range": "range",
+    RDFS + "subClassOf": "subClassOf",
+    RDFS + "subPropertyOf": "subPropertyOf",
+    OWL + "imports": "imports",
+}
 
 
 def _compact(iri: str) -> str:
@@ -521,7 +603,7 @@ def _fz_context_terms() -> dict[str, dict[str, str]]:
     solutions = store.query(query)
     assert isinstance(solutions, ox.QuerySolutions)  # a SELECT query
     for row in solutions:
-        name, kind, range_ = row["p"].value[len(FZ_IRI):], row["kind"].value, row["range"].value if row["range"] else None
+        name, kind, range_ = row["p"].value[len(FZ_IRI) :], row["kind"].value, row["range"].value if row["range"] else None
         if kind == OWL + "ObjectProperty":
             terms[name] = {"@id": f"fz:{name}", "@type": "@id"}
         elif range_ == RDF + "langString":

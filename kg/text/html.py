@@ -21,9 +21,43 @@ _ATTR = re.compile(r"""([a-zA-Z_:][-a-zA-Z0-9_:.]*)\s*=\s*("[^"]*"|'[^']*'|[^\s>
 
 _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"}
 _BLOCK = {
-    "address", "article", "aside", "blockquote", "br", "center", "dd", "div", "dl", "dt", "fieldset",
-    "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li",
-    "main", "ol", "p", "pre", "section", "table", "tbody", "thead", "tfoot", "tr", "ul", "title", "caption",
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "br",
+    "center",
+    "dd",
+    "div",
+    "dl",
+    "dt",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "footer",
+    "form",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hr",
+    "li",
+    "main",
+    "ol",
+    "p",
+    "pre",
+    "section",
+    "table",
+    "tbody",
+    "thead",
+    "tfoot",
+    "tr",
+    "ul",
+    "title",
+    "caption",
 }
 _CELL = {"td", "th"}
 _SKIP_TAGS = {"nav", "aside", "footer", "form", "button", "iframe", "head", "map", "menu"}
@@ -84,7 +118,7 @@ def html_to_text(source: str) -> tuple[AlignedText, dict[str, str]]:
     pos = 0
     for match in _TOKEN.finditer(source):
         if match.start() > pos:
-            emit_data(source[pos:match.start()], pos, match.start(), True)
+            emit_data(source[pos : match.start()], pos, match.start(), True)
         pos = match.end()
         token = match.group(0)
         if token.startswith("&"):

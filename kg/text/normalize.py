@@ -28,7 +28,9 @@ _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ"
 _PINYIN_GLOSS = re.compile(rf"[(（](?<=[{HAN}][(（])((?=[a-zü{_TONED}]*[{_TONED}])[a-zü{_TONED}]{{1,7}})[)）]")
 # Some mirrors mangle the glossed character itself (建設?,F(xiàn)將): the stray letter goes with the gloss.
 _GLOSS_AFTER_GARBAGE = re.compile(rf"[A-Za-z](?<=[?,][A-Za-z])[(（](?=[a-zü{_TONED}]*[{_TONED}])[a-zü{_TONED}]{{1,7}}[)）]")
-_ARTEFACTS = re.compile(r"\[(?:bookmark|image|footnote ?ref|comment|annotation)[:：][^\]\n]{0,80}\]|[\u200b-\u200f\u2060\ufeff\u00ad]", re.I)
+_ARTEFACTS = re.compile(
+    r"\[(?:bookmark|image|footnote ?ref|comment|annotation)[:：][^\]\n]{0,80}\]|[\u200b-\u200f\u2060\ufeff\u00ad]", re.I
+)
 _NEWLINES = re.compile(r"\r\n?|[\u2028\u2029\x0b\x0c\x85]")
 _PUNCTUATION_OR_HAN = rf"{HAN}，。、；：！？“”《》（）()"
 _SPACE_BETWEEN_HAN = re.compile(rf"[ \t](?<=[{_PUNCTUATION_OR_HAN}][ \t])[ \t]*(?=[{_PUNCTUATION_OR_HAN}])")
@@ -174,7 +176,7 @@ def _read_metadata_line(line: str, metadata: dict[str, str]) -> bool:
         metadata.setdefault("发布日期", timestamp.group(0).strip())
     matches = list(pattern.finditer(stripped, first.start()))
     for match, following in zip(matches, matches[1:] + [None]):
-        value = stripped[match.end(): following.start() if following else len(stripped)]
+        value = stripped[match.end() : following.start() if following else len(stripped)]
         value = value.strip(" |\t-")
         canonical = keys[match.group(1)]
         if value and canonical != "-" and canonical not in metadata:

@@ -133,7 +133,7 @@ def decode(data: bytes, declared: str | None = None) -> tuple[str, str, list[str
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             try:
-                return _checked(data[len(bom):].decode(encoding)), encoding, []
+                return _checked(data[len(bom) :].decode(encoding)), encoding, []
             except UnicodeDecodeError:
                 raise ReadError(f"starts with a {encoding} byte-order mark but is not valid {encoding}") from None
 
@@ -182,8 +182,9 @@ def _likeliest(data: bytes, candidates: tuple[str, ...], warnings: list[str], bi
         if best is None or score > best[0]:
             best = (score, text, encoding, text.count("\ufffd"))
     if best is None or best[0] < (0.75 if binary else 0.5):
-        raise ReadError("binary data (NUL bytes), not a text report" if binary else
-                        "not text in any encoding kg knows (UTF-8, UTF-16, GB18030, Big5)")
+        raise ReadError(
+            "binary data (NUL bytes), not a text report" if binary else "not text in any encoding kg knows (UTF-8, UTF-16, GB18030, Big5)"
+        )
     score, text, encoding, replaced = best
     if replaced:
         warnings.append(f"{replaced} byte sequence(s) not valid {encoding}: replaced by \ufffd")

@@ -28,15 +28,21 @@ _RANK = {kind: rank for rank, (kind, _) in enumerate(_MARKERS)}
 
 _ORG_END = r"(?:人民政府|政府|办事处|街道|镇|乡|局|厅|委|委员会|部|办公室|中心|所|院)"
 _ADDRESSEE = re.compile(rf"^[^。,]{{2,50}}(?:委|{_ORG_END}|人大常委会)[^。,]{{0,6}}:$")
-_DATE_LINE = re.compile(r"^(?P<y>\d{4}|[〇○零一二三四五六七八九]{4})年(?P<m>\d{1,2}|[一二三四五六七八九十]{1,2})月(?P<d>\d{1,2}|[一二三四五六七八九十]{1,3})日$")
+_DATE_LINE = re.compile(
+    r"^(?P<y>\d{4}|[〇○零一二三四五六七八九]{4})年(?P<m>\d{1,2}|[一二三四五六七八九十]{1,2})月(?P<d>\d{1,2}|[一二三四五六七八九十]{1,3})日$"
+)
 _SIGNATURE_ORG = re.compile(rf"^[^\s。,;:]{{2,40}}{_ORG_END}$")
 _YEAR = re.compile(r"(?<![\d.])(20[0-4]\d|19[89]\d)\s*年")
-_TITLE_UNIT = re.compile(r"^(?:关于)?(?P<unit>.*?)(?:关于)?(?:(?:20|19)\d{2}\s*年|上年度|本年度|年度|推进法治|法治政府|依法行政|法治建设|全面依法)")
+_TITLE_UNIT = re.compile(
+    r"^(?:关于)?(?P<unit>.*?)(?:关于)?(?:(?:20|19)\d{2}\s*年|上年度|本年度|年度|推进法治|法治政府|依法行政|法治建设|全面依法)"
+)
 _REPORT_PHRASE = re.compile(r"现将(?P<unit>[^,。;:]{0,30}?)(?P<year>20\d{2})\s*年(?:度)?[^。]{0,40}?(?:报告|汇报|总结|情况)")
 # the subject of an opening sentence, after the time words and the adverbial clauses that precede it:
 # "2025年,在区委、区政府的坚强领导下,在区司法局的悉心指导下,荔枝街道坚持…", "根据《…》有关规定,市应急局对照…"
 _OPENING_TIME = re.compile(r"^(?:(?:20\d{2})\s*年(?:度|以来|全年)?|今年以来|一年来|过去一年|近年来|\d{4}年以来)[,]?")
-_OPENING_CLAUSE = re.compile(r"^(?:(?:在|根据|按照|依据|遵照|为)[^。;]{2,100}?(?:下|中|要求|规定|部署|精神|安排|意见|通知|方案|目标)[,]|在[^,。;]{2,60}?下[,]?)")
+_OPENING_CLAUSE = re.compile(
+    r"^(?:(?:在|根据|按照|依据|遵照|为)[^。;]{2,100}?(?:下|中|要求|规定|部署|精神|安排|意见|通知|方案|目标)[,]|在[^,。;]{2,60}?下[,]?)"
+)
 _OPENING_SUBJECT = re.compile(
     r"^(?P<unit>(?:(?!在)[\u4e00-\u9fff]){2,25}?)(?:党组|党委|党工委)?"
     r"(?:坚持|深入|认真|始终|按照|以|紧扣|扎实|全面|紧紧|锚定|围绕|立足|持续|切实|牢牢|聚焦|忠诚|坚定|在|积极|不断|高度|对照|严格|大力|主动|全力|统筹|狠抓|秉持|着力)"
@@ -128,7 +134,9 @@ _LONG_LINE = 1500  # a paragraph this long holds more than one section
 # A page flattened into one line (a copy from a PDF viewer or a mirror site) still has its outline:
 # a marker right after a sentence ends, and a title right before the first marker.
 _INLINE_HEADING = re.compile(rf"(?<=[。;:!?])\s*(?=(?:{_CN_NUM}、|\({_CN_NUM}\)|第{_CN_NUM}(?:部分|章)))")
-_INLINE_TITLE = re.compile(r"[^。,;:\s]{2,60}?(?:法治政府建设|依法行政|法治建设|依法治[省市县区镇乡街])[^。,;:\s]{0,24}?(?:报告|汇报|总结)(?=\S)")
+_INLINE_TITLE = re.compile(
+    r"[^。,;:\s]{2,60}?(?:法治政府建设|依法行政|法治建设|依法治[省市县区镇乡街])[^。,;:\s]{0,24}?(?:报告|汇报|总结)(?=\S)"
+)
 
 
 def _split_long(line: Line) -> list[Line]:
@@ -177,7 +185,11 @@ def _find_title(lines: list[Line], structure: Structure) -> int:
         # "长春市人民政府关于" / "大河乡人民政府" + "关于…报告": the unit on the line before
         if i > 0:
             prev = lines[i - 1].text
-            if len(prev) <= 30 and not _heading_kind(prev) and (prev.endswith("关于") or (title.startswith("关于") and re.search(_ORG_END + "$", prev))):
+            if (
+                len(prev) <= 30
+                and not _heading_kind(prev)
+                and (prev.endswith("关于") or (title.startswith("关于") and re.search(_ORG_END + "$", prev)))
+            ):
                 start, title = lines[i - 1].start, prev + title
         # "…法治政府" + "建设情况的报告": a title broken over two lines
         if not genre.search(title) and j < len(lines) and len(lines[j].text) <= 30 and genre.search(lines[j].text):
@@ -311,7 +323,7 @@ def _sections(lines: list[Line], body_end: int) -> list[Section]:
         if not heading:
             continue
         last_number[(parent.id if parent else None, kind)] = number
-        for _, closed in open_stack[len(stack):]:
+        for _, closed in open_stack[len(stack) :]:
             closed.end = line.start
         open_stack = stack
         parent_id = parent.id if parent else None
@@ -377,14 +389,14 @@ def _strip_opening(paragraph: str) -> str:
         match = _OPENING_CLAUSE.match(text)
         if not match:
             break
-        text = text[match.end():]
+        text = text[match.end() :]
     return text
 
 
 def _cover_signatures(lines: list[Line]) -> list[str]:
     """Units that sign a cover letter near the top: a unit line followed by a date line."""
     found = []
-    for line, following in zip(lines[:_COVER_SCAN], lines[1:_COVER_SCAN + 1]):
+    for line, following in zip(lines[:_COVER_SCAN], lines[1 : _COVER_SCAN + 1]):
         if _SIGNATURE_ORG.match(line.text) and _DATE_LINE.match(following.text) and not _heading_kind(line.text):
             found.append(line.text)
     return found

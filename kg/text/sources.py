@@ -68,7 +68,7 @@ def load(path: str | Path, urls_only: bool = False) -> Sources:
         name = item.get("file") or item.get("id")
         url, unit = item.get("url"), None if urls_only else item.get("unit")
         if not isinstance(name, str) or not name or not (isinstance(url, str) or isinstance(unit, str)):
-            sources.problems.append(f"line {number}: needs a \"file\" (or \"id\") and a \"url\" or \"unit\"")
+            sources.problems.append(f'line {number}: needs a "file" (or "id") and a "url" or "unit"')
             continue
         hint = SourceHint(url if isinstance(url, str) else None, unit if isinstance(unit, str) else None)
         sources.by_path[os.path.realpath(path.parent / name)] = hint
