@@ -75,7 +75,7 @@ def pages(tmp_path_factory):
     return result
 
 
-def open_page(browser, path: Path):
+def open_page(browser, path: Path | str):
     """Open a page; collect console errors, page errors, dialogs and requests; wait until the layout settles."""
     # Playwright's own probes need eval, which the page's CSP forbids: the test context bypasses CSP,
     # so escaping is tested on its own, without the CSP's help.
@@ -86,7 +86,7 @@ def open_page(browser, path: Path):
     page.on("pageerror", lambda error: events["errors"].append(str(error)))
     page.on("dialog", lambda dialog: (events["dialogs"].append(dialog.message), dialog.dismiss()))
     page.on("request", lambda request: events["requests"].append(request.url))
-    page.goto(path.as_uri())
+    page.goto(path if isinstance(path, str) else path.as_uri())  # a str: an address, with its #state
     page.wait_for_function("() => window.kgStatus && window.kgStatus.stabilized", timeout=120_000)
     return page, events
 
@@ -234,3 +234,66 @@ def test_who_shows_report_text_as_text(browser, pages):
         assert SCRIPT in page.inner_text("#who") or IMAGE in page.inner_text("#who")
     assert not events["dialogs"] and page.locator("#who img").count() == 0 and page.locator("#who script").count() == 0
     page.context.close()
+
+
+def _positions(page) -> dict:
+    return page.evaluate("() => window.kgNetwork.getPositions()")
+
+
+def test_a_year_filters_the_statements_recounts_and_keeps_every_position(browser, pages):
+    path, view = pages["shared-practices"]
+    page, events = open_page(browser, path)
+    before = _positions(page)
+    rows = view.who["rows"]
+    measure = max((n for n in view.nodes if n["kind"] == "measure"), key=lambda n: (len(rows.get(n["id"], [])), n["id"]))
+    _click(page, measure["id"])
+    everyone = len(page.evaluate("() => window.kgWho().rows"))
+    year = "2021"
+    page.select_option("#facet-year", year)
+    edges = page.evaluate("() => window.kgNetwork.body.data.edges.get().map(e => e.raw.years || [])")
+    assert edges and all(int(year) in years for years in edges)  # only statements of that year are drawn
+    that_year = page.evaluate("() => window.kgWho().rows")
+    assert 0 < len(that_year) < everyone and all(year in r[6].split() for r in that_year)
+    assert "#" in page.url and "year=2021" in page.url
+    page.select_option("#facet-year", "")
+    after = _positions(page)
+    assert set(after) == set(before)
+    assert all(abs(after[n]["x"] - before[n]["x"]) < 1 and abs(after[n]["y"] - before[n]["y"]) < 1 for n in before)
+    assert not events["errors"]
+    page.context.close()
+
+
+def test_the_view_reloads_from_its_address(browser, pages):
+    path, view = pages["shared-practices"]
+    page, _ = open_page(browser, path)
+    measure = next(n for n in view.nodes if n["kind"] == "measure")
+    page.select_option("#facet-year", "2021")
+    page.fill("#search", "街道")
+    _click(page, measure["id"])
+    address, shown = page.url, page.evaluate("() => window.kgWho()")
+    assert "node=" in address and "q=" in address
+    page.context.close()
+    again, events = open_page(browser, address)  # a new browser page, opened at the shared address
+    assert again.input_value("#facet-year") == "2021" and again.input_value("#search") == "街道"
+    assert again.evaluate("() => window.kgWho()") == shown
+    assert again.evaluate("() => window.kgNetwork.getSelectedNodes()")
+    assert not events["dialogs"] and not events["errors"]
+    again.context.close()
+    hostile = address.split("#")[0] + "#node=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E&year=%3Cscript%3E&q=%3Cscript%3Ealert(1)%3C/script%3E"
+    crafted, events = open_page(browser, hostile)  # a crafted address: values that are no facet or node are ignored
+    assert crafted.input_value("#facet-year") == "" and crafted.evaluate("() => window.kgWho().rows.length") == 0
+    assert crafted.locator("img").count() == 0 and not events["dialogs"] and not events["errors"]
+    crafted.context.close()
+
+
+def test_on_a_phone_the_graph_takes_the_width_and_the_panel_opens_on_demand(browser, pages):
+    path, _ = pages["overview"]
+    context = browser.new_context(viewport={"width": 390, "height": 844}, bypass_csp=True)
+    page = context.new_page()
+    page.goto(path.as_uri())
+    page.wait_for_function("() => window.kgStatus && window.kgStatus.stabilized", timeout=120_000)
+    assert page.evaluate("() => document.getElementById('network').getBoundingClientRect().width") >= 0.8 * 390
+    assert not page.is_visible("#sidebar")
+    page.click("#panel-toggle")
+    assert page.is_visible("#sidebar") and page.evaluate("() => document.activeElement.id") == "search"
+    context.close()

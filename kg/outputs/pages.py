@@ -112,7 +112,11 @@ def _options(view: View) -> dict:
     return {
         "autoResize": True,
         "layout": {"randomSeed": 7, "improvedLayout": not many},
-        "nodes": {"scaling": {"min": 6, "max": 40}, "font": {"face": "Noto Sans CJK SC, PingFang SC, Microsoft YaHei, sans-serif"}},
+        # labels grow with the node and are drawn only at 9 px on screen or more: the largest nodes are labelled first
+        "nodes": {
+            "scaling": {"min": 6, "max": 40, "label": {"enabled": True, "min": 11, "max": 26, "drawThreshold": 9, "maxVisible": 26}},
+            "font": {"face": "Noto Sans CJK SC, PingFang SC, Microsoft YaHei, sans-serif"},
+        },
         "edges": {"smooth": False, "arrows": {"to": {"enabled": False}}},
         "interaction": {"hover": True, "tooltipDelay": 120, "hideEdgesOnDrag": many, "navigationButtons": False},
         "physics": {

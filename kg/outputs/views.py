@@ -10,6 +10,7 @@ kept; the page says what was grouped and capped.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -25,6 +26,16 @@ MAX_EDGES_PER_GROUP = 20
 SIMILAR_UNITS = 5
 
 VIEWS = ("overview", "shared-practices", "problems", "unit", "instruments")
+
+
+def count_size(count: int) -> float:
+    """A node's size for the number of units (or members) behind it: a log scale without a cap, so 10,000
+    units draw larger than 1,000 and a single unit stays visible (the page maps the range to 6–40 px).
+
+    >>> [count_size(n) for n in (1, 10, 1000, 10000)]
+    [14.0, 33.68, 85.74, 112.3]
+    """
+    return round(6 + 8 * math.log2(1 + count), 2)
 
 
 @dataclass
@@ -80,7 +91,7 @@ def _facets(node: dict, years: set[int]) -> dict:
 
 def _add_groups(view: View, groups: list[Group], graph: KnowledgeGraph) -> None:
     for group in groups:
-        size = 30 if len(group.members) == 1 else 20 + 4 * min(len(group.members), 25)
+        size = count_size(len(group.members)) if len(group.members) > 1 else count_size(1) + 8
         names = " ".join(graph.graph.nodes[m]["label"] + " " + (graph.graph.nodes[m].get("code") or "") for m in group.members)
         view.add_node(group.key, "unit", group.label, size=size, facts=group.facts, facets=group.facets, search=names)
 
@@ -202,9 +213,7 @@ def _measure_node(view: View, graph: KnowledgeGraph, key: str, adoption: Adoptio
         facts.append(f"主题 theme: {node['theme']}")
     # a few sentences, each from a different unit, say what the measure looks like in practice
     evidence = [evidence_items(graph, data)[0] for data in adoption.evidence.get(key, [])]
-    view.add_node(
-        key, node["kind"], node["label"], size=6 + 3 * min(units, 40), facts=facts, evidence=evidence, search=node.get("label_en", "")
-    )
+    view.add_node(key, node["kind"], node["label"], size=count_size(units), facts=facts, evidence=evidence, search=node.get("label_en", ""))
 
 
 def shared_practices(graph: KnowledgeGraph, digest: Digest | None = None) -> View:
@@ -294,7 +303,7 @@ def problems(graph: KnowledgeGraph, digest: Digest | None = None) -> View:
             category,
             "category",
             g.nodes[category]["label"],
-            size=8 + 4 * min(len(category_units[category]), 30),
+            size=count_size(len(category_units[category])),
             facts=[f"单位数 units: {len(category_units[category])}", f"问题数 problems: {category_problems[category]}"],
         )
     for group, category, entry in edges:
@@ -336,7 +345,7 @@ def instruments(graph: KnowledgeGraph, digest: Digest | None = None) -> View:
             instrument,
             "instrument",
             node["label"],
-            size=6 + 3 * min(len(citing[instrument]), 40),
+            size=count_size(len(citing[instrument])),
             facts=[f"类型 type: {node.get('type')}", f"引用单位 units citing: {len(citing[instrument])}"],
             search=" ".join(sorted(node.get("written", ()))),
         )
@@ -472,7 +481,7 @@ def overview(graph: KnowledgeGraph, digest: Digest | None = None) -> View:
             instrument,
             "instrument",
             node["label"],
-            size=6 + 3 * min(len(cited[instrument]), 40),
+            size=count_size(len(cited[instrument])),
             facts=[f"类型 type: {node.get('type')}", f"引用单位 units citing: {len(cited[instrument])}"],
         )
     shown = {n["id"] for n in view.nodes}
