@@ -24,6 +24,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.encodings
 	$(BIN)/python -m bench.scaling
+	$(BIN)/python -m bench.views
 
 docs: $(STAMP)
 	$(BIN)/python tools/cli_reference.py > docs/cli.md.tmp

@@ -297,3 +297,64 @@ def test_on_a_phone_the_graph_takes_the_width_and_the_panel_opens_on_demand(brow
     page.click("#panel-toggle")
     assert page.is_visible("#sidebar") and page.evaluate("() => document.activeElement.id") == "search"
     context.close()
+
+
+def test_the_table_mode_counts_the_units_behind_each_cell_under_the_filters(browser, pages):
+    path, view = pages["shared-practices"]
+    page, events = open_page(browser, path)
+    page.click("#matrix-toggle")
+    assert page.is_visible("#matrix")
+    units, rows = view.who["units"], view.who["rows"]
+    columns = [n for n in view.nodes if n["id"] in rows and n["kind"] != "unit"]
+
+    def expected(year=None):
+        cells = {}
+        for node in columns:
+            for r in rows[node["id"]]:
+                years = r[2] if isinstance(r[2], list) else [r[2]]
+                if year is None or year in years:
+                    cells.setdefault((units[r[0]][4] or "—", node["fullLabel"]), set()).add(r[0])
+        return {key: len(v) for key, v in cells.items()}
+
+    def shown():  # by column label: under a filter the table keeps the columns the graph still draws
+        data = page.evaluate("() => window.kgMatrix()")
+        return {(row[0], data["columns"][c]): v for row in data["rows"] for c, v in enumerate(row[1:]) if v}
+
+    assert shown() == expected() and len({k[0] for k in expected()}) > 2  # provinces × measures
+    page.select_option("#facet-year", "2021")
+    assert shown() == expected(2021) != expected()
+    with page.expect_download() as download:
+        page.click("#matrix-csv")
+    lines = Path(download.value.path()).read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0].startswith("省份 province,") and len(lines) == 1 + len({k[0] for k in expected(2021)})
+    page.select_option("#matrix-by", "unit")
+    assert page.locator("#matrix tr").count() > 1 and not events["errors"]
+    page.context.close()
+
+
+def test_pages_of_one_build_link_to_each_other(browser, tmp_path):
+    from kg.builder.engine import write_views
+
+    written = write_views(build([SEEDS]).graph, tmp_path)
+    for path in written.values():
+        page, _ = open_page(browser, path)
+        hrefs = page.eval_on_selector_all("nav a", "links => links.map(a => a.href)")
+        assert sorted(hrefs) == sorted(p.resolve().as_uri() for p in written.values())
+        assert page.eval_on_selector("nav a[aria-current]", "a => a.href") == path.resolve().as_uri()
+        page.context.close()
+
+
+def test_searching_a_unit_inside_a_group_opens_the_group_at_that_unit(browser, tmp_path):
+    from synthetic import five_thousand_units
+
+    graph = five_thousand_units()
+    view = views.build_view(graph, "shared-practices")
+    group = next(n for n in view.nodes if n["id"].startswith("group:"))
+    member = view.who["units"][view.who["rows"][group["id"]][0][0]]
+    path = tmp_path / "grouped.html"
+    write(view, path)
+    page, _ = open_page(browser, path)
+    page.fill("#search", member[2] or member[1])  # a division code or name: unique to the unit
+    who = page.evaluate("() => window.kgWho()")
+    assert who["title"] == group["fullLabel"] and who["rows"] and all(member[1] == r[0] for r in who["rows"])
+    page.context.close()

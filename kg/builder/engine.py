@@ -741,7 +741,18 @@ def write_views(graph: KnowledgeGraph, out_dir: Path) -> dict[str, Path]:
     """graph.html (the overview) and views/*.html (the main views)."""
     written = {"html": out_dir / "graph.html", **{name: out_dir / "views" / f"{name}.html" for name in MAIN_VIEWS}}
     digest = views.Digest(graph)
-    viz.write(views.build_view(graph, "overview", digest=digest), written["html"])
-    for name in MAIN_VIEWS:
-        viz.write(views.build_view(graph, name, digest=digest), written[name])
+    for name, path in written.items():  # one site: each page links the others, relative to where it is
+        links = [
+            {"label": SITE_LABELS[other], "href": os.path.relpath(target, path.parent).replace(os.sep, "/"), "current": other == name}
+            for other, target in written.items()
+        ]
+        viz.write(views.build_view(graph, "overview" if name == "html" else name, digest=digest), path, links)
     return written
+
+
+SITE_LABELS = {
+    "html": "总览 overview",
+    "shared-practices": "共享措施 shared practices",
+    "problems": "问题 problems",
+    "instruments": "法律文件 instruments",
+}

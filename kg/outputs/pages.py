@@ -180,7 +180,7 @@ def network_of(view: View) -> Network:
     return network
 
 
-def render(view: View) -> str:
+def render(view: View, links: list[dict] | None = None) -> str:
     """The complete HTML page of a view: pyvis' network in the project template, vis-network inlined, offline."""
     nodes, edges, _heading, _height, _width, options = network_of(view).get_network_data()
     data = {
@@ -196,7 +196,7 @@ def render(view: View) -> str:
     return (
         _environment()
         .get_template("network.html")
-        .render(title=view.title, description=view.description, data_json=_Raw(_script_json(data)))
+        .render(title=view.title, description=view.description, data_json=_Raw(_script_json(data)), links=links or [])
     )
 
 
@@ -207,6 +207,6 @@ class _Raw(str):
         return str(self)
 
 
-def write(view: View, path: str | Path) -> None:
-    """Render a view to ``path`` atomically."""
-    write_text(path, render(view))
+def write(view: View, path: str | Path, links: list[dict] | None = None) -> None:
+    """Render a view to ``path`` atomically; ``links`` ({label, href, current}) make the header's site menu."""
+    write_text(path, render(view, links))
