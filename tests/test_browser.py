@@ -358,3 +358,23 @@ def test_searching_a_unit_inside_a_group_opens_the_group_at_that_unit(browser, t
     who = page.evaluate("() => window.kgWho()")
     assert who["title"] == group["fullLabel"] and who["rows"] and all(member[1] == r[0] for r in who["rows"])
     page.context.close()
+
+
+def test_legend_swatches_are_shaped_and_coloured_as_drawn(browser, pages):
+    from kg.outputs.pages import KINDS, RELATIONS
+
+    path, view = pages["problems"]
+    page, _ = open_page(browser, path)
+    swatches = page.eval_on_selector_all(
+        "#legend .swatch", "s => s.map(e => [e.dataset.shape, getComputedStyle(e).clipPath, getComputedStyle(e).borderRadius])"
+    )
+    shapes = {k["id"]: k["shape"] for k in KINDS}
+    drawn = {n["kind"] for n in view.nodes}
+    assert sorted(s[0] for s in swatches) == sorted(shapes[k] for k in drawn)
+    for shape, clip, radius in swatches:
+        assert (clip != "none") == (shape in ("triangle", "triangleDown", "diamond")) and (radius == "50%") == (shape == "dot")
+    colours = page.eval_on_selector_all("#edge-legend .edge-swatch", "s => s.map(e => getComputedStyle(e).borderTopColor)")
+    drawn_relations = [r for r in RELATIONS if any(e["relation"] == r["id"] for e in view.edges)]
+    expected = ["rgb({}, {}, {})".format(*(int(r["color"][i : i + 2], 16) for i in (1, 3, 5))) for r in drawn_relations]
+    assert colours == expected
+    page.context.close()

@@ -1,4 +1,7 @@
-"""Screenshots of every view of the seed graph and of the analysis report, for the docs (docs/*.png, shown in docs/views.md).
+"""Screenshots of every view of the real reports and of the analysis report, for the docs (docs/*.png, shown in docs/views.md).
+
+The graph is built from the five seeds and the 113 real report beginnings copied into tests/data/; the
+shared-practices view is shot again with the "who" table of its most adopted measure open, and in table mode.
 
 Run: .venv/bin/python tools/screenshots.py  (needs Debian's chromium)
 """
@@ -32,7 +35,7 @@ FLAGS = [
 
 
 def main() -> None:
-    corpus = build([ROOT / "seeds"])
+    corpus = build([ROOT / "seeds", ROOT / "tests" / "data" / "corpus", ROOT / "tests" / "data" / "corpus2"])
     out = Path(tempfile.mkdtemp())
     pages = {}
     for name in ("shared-practices", "problems", "instruments", "overview"):
@@ -50,6 +53,15 @@ def main() -> None:
             page.goto(path.as_uri())
             page.wait_for_function("() => window.kgStatus && window.kgStatus.stabilized", timeout=60_000)
             page.screenshot(path=str(docs / f"view-{name}.png"))
+            if name == "shared-practices":
+                top = max((n for n in views.build_view(corpus.graph, name).nodes if n["kind"] == "measure"), key=lambda n: n["size"])
+                page.evaluate(
+                    "(id) => { window.kgNetwork.selectNodes([id]); window.kgNetwork.body.emitter.emit('click', {nodes: [id], edges: []}); }",
+                    top["id"],
+                )
+                page.screenshot(path=str(docs / "view-who.png"))
+                page.click("#matrix-toggle")
+                page.screenshot(path=str(docs / "view-table.png"))
             page.close()
         page = browser.new_page(viewport={"width": 1100, "height": 1400})
         page.goto((out / "analysis" / "analysis.html").as_uri())
