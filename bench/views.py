@@ -22,18 +22,9 @@ import sys
 import time
 from pathlib import Path
 
+from bench.chromium import EXECUTABLE, FLAGS
+
 ROOT = Path(__file__).resolve().parent.parent
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-default-apps",
-]
 PAGES = ("graph.html", "views/shared-practices.html", "views/problems.html", "views/instruments.html")
 TARGETS = {"stable_s": 3.0, "interaction_s": 0.2}
 
@@ -100,7 +91,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[2000, 10000])
     parser.add_argument("--work", type=Path, default=ROOT / "bench" / "out")
     args = parser.parse_args(argv)
-    chromium = shutil.which("chromium") or "/usr/bin/chromium"
     from playwright.sync_api import sync_playwright
 
     args.work.mkdir(parents=True, exist_ok=True)
@@ -110,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'reports':>8} {'page':<30}{'MB':>7}{'stable':>8}{'click':>8}{'who rows':>10}{'filter':>8}{'table':>8}{'filter+table':>14}")
     worst = {"stable": 0.0, "interaction": 0.0}
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=FLAGS)
+        browser = playwright.chromium.launch(executable_path=EXECUTABLE, args=FLAGS)
         floor = min(measure_floor(browser, empty) for _ in range(3))
         for size in args.sizes:
             out = build(size, args.work)

@@ -9,11 +9,12 @@ failure, not a skip (``make test`` installs Debian's chromium and fonts-noto-cjk
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
+from bench.chromium import EXECUTABLE as CHROMIUM
+from bench.chromium import FLAGS
 from conftest import SEEDS, require_tool
 from kg.builder.corpus import build
 from kg.outputs import views
@@ -21,19 +22,6 @@ from kg.outputs.pages import write
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-# flags a headless Chromium needs as root on a closed network (no background requests at start)
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-default-apps",
-]
 SCRIPT = "<script>alert(1)</script>"
 IMAGE = '"><img src=x onerror=alert(1)>'
 HOSTILE = f"""汉中市汉台区七里街道办事处2022年度法治政府建设工作报告

@@ -321,7 +321,6 @@ def instruments(graph: KnowledgeGraph, digest: Digest | None = None) -> View:
     """Which units cite which instruments (the most cited ones)."""
     digest = digest or Digest(graph)
     groups, grouping = digest.grouping
-    g = graph.graph
     citing: dict[str, set[str]] = defaultdict(set)
     per_group = {}
     for group in groups:
@@ -340,21 +339,26 @@ def instruments(graph: KnowledgeGraph, digest: Digest | None = None) -> View:
     )
     _add_groups(view, groups, graph)
     for instrument in ranked[:MAX_INSTRUMENTS]:
-        node = g.nodes[instrument]
-        view.add_node(
-            instrument,
-            "instrument",
-            node["label"],
-            size=count_size(len(citing[instrument])),
-            facts=[f"类型 type: {node.get('type')}", f"引用单位 units citing: {len(citing[instrument])}"],
-            search=" ".join(sorted(node.get("written", ()))),
-        )
+        _instrument_node(view, graph, instrument, len(citing[instrument]))
     for group in groups:
         for (instrument, relation), entry in _strongest(per_group[group.key], group):
             if instrument in kept:
                 view.add_edge(group.key, instrument, relation, **_edge_attrs(graph, group, entry))
     view.facets = facet_menus(view)
     return view
+
+
+def _instrument_node(view: View, graph: KnowledgeGraph, key: str, citing: int) -> None:
+    """An instrument sized by the units citing it, found by the forms its title is written in."""
+    node = graph.graph.nodes[key]
+    view.add_node(
+        key,
+        "instrument",
+        node["label"],
+        size=count_size(citing),
+        facts=[f"类型 type: {node.get('type')}", f"引用单位 units citing: {citing}"],
+        search=" ".join(sorted(node.get("written", ()))),
+    )
 
 
 def find_unit(graph: KnowledgeGraph, query: str) -> str:
@@ -476,14 +480,7 @@ def overview(graph: KnowledgeGraph, digest: Digest | None = None) -> View:
                         view.add_edge(target, measure, ADDRESSED_BY, planned=True)
     ranked = sorted(cited, key=lambda i: (-len(cited[i]), i))[:MAX_INSTRUMENTS]
     for instrument in ranked:
-        node = g.nodes[instrument]
-        view.add_node(
-            instrument,
-            "instrument",
-            node["label"],
-            size=count_size(len(cited[instrument])),
-            facts=[f"类型 type: {node.get('type')}", f"引用单位 units citing: {len(cited[instrument])}"],
-        )
+        _instrument_node(view, graph, instrument, len(cited[instrument]))
     shown = {n["id"] for n in view.nodes}
     view.edges = [e for e in view.edges if e["from"] in shown and e["to"] in shown]
     view.facets = facet_menus(view)
