@@ -343,3 +343,21 @@ def test_build_with_a_sources_list(tmp_path):
     assert "line 2: not a JSON object" in result.output  # warned, not fatal
     record = (tmp_path / "out" / "documents.jsonl").read_text(encoding="utf-8")
     assert '"code":"110118001"' in record and '"url":"https://www.bjmy.gov.cn/' in record
+
+
+def test_a_heading_is_not_the_evidence_when_its_section_says_it_again(report):
+    """（一）深入开展法治宣传 names what the sentences under it tell: the evidence is one of those sentences;
+    a heading whose section never restates its measure stays the one statement of it."""
+    r = report(
+        "汉中市汉台区七里街道办事处2021年度法治政府建设工作报告\n"
+        "2021年,七里街道在区委、区政府的领导下推进法治政府建设。现将有关情况报告如下:\n"
+        "一、主要工作\n"
+        "(一)深入开展法治宣传\n"
+        "街道组织开展法治宣传进社区、进企业活动12场,发放宣传资料3000余份。\n"
+        "(二)全面推行法律顾问制度\n"
+        "全年审查合同15份,为重大决策提供意见6条。\n"
+    )
+    publicity = [m for m in r.measures if m.concept == "legal-publicity"]
+    assert publicity and all(m.evidence.sentence.startswith("街道组织开展法治宣传") for m in publicity)
+    advisers = [m for m in r.measures if m.concept == "legal-advisers"]
+    assert [m.evidence.sentence for m in advisers] == ["(二)全面推行法律顾问制度"]

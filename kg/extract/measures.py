@@ -235,6 +235,27 @@ def _inside(offset: int, spans: list[tuple[int, int]]) -> bool:
     return any(a <= offset < b for a, b in spans)
 
 
+def _cited_from_the_body(measures: list[MeasureMention], headings: dict[int, str]) -> list[MeasureMention]:
+    """Without the statements made from a heading line whose section states the same measure in its body.
+
+    A heading (（四）深入开展法治宣传) names what the sentences under it tell; the evidence a reader wants
+    is one of those sentences. A heading whose section never says it again stays: it is the only statement.
+    """
+    if not headings:
+        return measures
+    in_body = {(m.concept, m.label, m.status, m.evidence.section) for m in measures if id(m) not in headings}
+
+    def stated_below(mention: MeasureMention, section: str) -> bool:
+        return any(
+            key[:3] == (mention.concept, mention.label, mention.status)
+            and key[3] is not None
+            and (key[3] == section or key[3].startswith(section + "."))
+            for key in in_body
+        )
+
+    return [m for m in measures if id(m) not in headings or not stated_below(m, headings[id(m)])]
+
+
 def _bare_heading(doc: Document, sentence: Sentence) -> bool:
     """A heading sentence whose section holds (almost) nothing: the excerpt stops after it, or it only names topics."""
     section = sentence.section
@@ -282,6 +303,7 @@ class MeasureExtractor:
         own = report.unit.code if report.unit is not None and report.unit.linked else None
         masked = _mask_titles(doc.text, own)
         practices = _bucket(doc, self._local_practices(masked, scheme))
+        headings: dict[int, str] = {}  # id of a mention made from a heading line → its section
         for index, sentence in enumerate(doc.sentences):
             if sentence.section is None and sentence.start < doc.structure.body_start:
                 continue
@@ -328,6 +350,8 @@ class MeasureExtractor:
                 mention = MeasureMention(match.concept, concept.label, status, evidence, based_on=list(based_on))
                 added[(match.concept, status)] = mention
                 report.measures.append(mention)
+                if sentence.section is not None and sentence.start == sentence.section.start:
+                    headings[id(mention)] = sentence.section.id
                 for implied in concept.implies:
                     if (implied, status) not in seen:
                         seen.add((implied, status))
@@ -341,6 +365,7 @@ class MeasureExtractor:
                 if status is not None and (practice.name, status) not in seen:
                     seen.add((practice.name, status))
                     report.measures.append(MeasureMention(None, practice.name, status, doc.sentence_evidence(sentence)))
+        report.measures = _cited_from_the_body(report.measures, headings)
         self._compose(report, scheme)
 
     @staticmethod
