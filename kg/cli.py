@@ -538,7 +538,13 @@ def viz(graph: Path, view_name: str, unit_query: str | None, out: Path) -> None:
     required=True,
     help="The folder for analysis.html, analysis.md and the CSV tables.",
 )
-def analyze(graph: Path, out_dir: Path) -> None:
+@click.option(
+    "--site",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="The folder kg build wrote (graph.html, views/): the analysis links to its views, each row to the view filtered to it.",
+)
+def analyze(graph: Path, out_dir: Path, site: Path | None) -> None:
     """Analyse GRAPH: adoption, similar units, clusters, distinctive practices, problems.
 
     Writes OUTPUT/analysis.html (tables and bar charts), OUTPUT/analysis.md
@@ -546,12 +552,12 @@ def analyze(graph: Path, out_dir: Path) -> None:
 
     \b
     Example:
-        kg analyze output/graph.ttl -o output/analysis
+        kg analyze output/graph.ttl -o output/analysis --site output
     """
     from kg.outputs.analysis import analyze as run_analysis
     from kg.outputs.analysis import write
 
-    for path in write(run_analysis(_load_graph(graph)), out_dir):
+    for path in write(run_analysis(_load_graph(graph)), out_dir, site):
         click.echo(f"wrote {path}")
 
 

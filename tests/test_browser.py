@@ -366,3 +366,40 @@ def test_legend_swatches_are_shaped_and_coloured_as_drawn(browser, pages):
     expected = ["rgb({}, {}, {})".format(*(int(r["color"][i : i + 2], 16) for i in (1, 3, 5))) for r in drawn_relations]
     assert colours == expected
     page.context.close()
+
+
+def test_analysis_rows_open_the_view_filtered_to_them(browser, tmp_path):
+    from click.testing import CliRunner
+
+    from kg.cli import main
+
+    out = tmp_path / "out"
+    runner = CliRunner()
+    assert runner.invoke(main, ["build", str(SEEDS), "-o", str(out), "-q"]).exit_code == 0
+    done = runner.invoke(main, ["analyze", str(out / "graph.ttl"), "-o", str(out / "analysis"), "--site", str(out)])
+    assert done.exit_code == 0, done.output
+    page, events = open_page_plain(browser, out / "analysis" / "analysis.html")
+    link = page.locator('td a[href*="shared-practices.html#node="]').first
+    measure = link.inner_text()
+    link.click()
+    page.wait_for_function("() => window.kgStatus && window.kgStatus.stabilized", timeout=120_000)
+    assert page.evaluate("() => window.kgWho().title") == measure and page.evaluate("() => window.kgWho().rows.length") > 0
+    page.go_back()
+    province = page.locator('td a[href*="problems.html#province="]').first
+    name = province.inner_text()
+    province.click()
+    page.wait_for_function("() => window.kgStatus && window.kgStatus.stabilized", timeout=120_000)
+    assert page.input_value("#facet-province") == name
+    assert not events["errors"] and not events["dialogs"]
+    page.context.close()
+
+
+def open_page_plain(browser, path: Path):
+    """Open a page that is not a view (no layout to wait for), collecting errors and dialogs."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
+    page = context.new_page()
+    events = {"errors": [], "dialogs": []}
+    page.on("pageerror", lambda error: events["errors"].append(str(error)))
+    page.on("dialog", lambda dialog: (events["dialogs"].append(dialog.message), dialog.dismiss()))
+    page.goto(path.as_uri())
+    return page, events

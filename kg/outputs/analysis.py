@@ -9,7 +9,10 @@ from __future__ import annotations
 import csv
 import html
 import io
+import os
+import urllib.parse
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -242,15 +245,20 @@ def to_csv(rows: list[dict]) -> str:
     return buffer.getvalue()
 
 
-def write(analysis: Analysis, out_dir: str | Path) -> list[Path]:
-    """analysis.html, analysis.md and one CSV per table, each written atomically."""
+def write(analysis: Analysis, out_dir: str | Path, site: str | Path | None = None) -> list[Path]:
+    """analysis.html, analysis.md and one CSV per table, each written atomically.
+
+    ``site`` is the folder ``kg build`` wrote (graph.html, views/): the page then links to its views, and
+    its rows to the view filtered to that row.
+    """
     out_dir = Path(out_dir)
     written = []
     for name in TABLES:
         path = out_dir / f"{name}.csv"
         write_text(path, to_csv(getattr(analysis, name)))
         written.append(path)
-    write_text(out_dir / "analysis.html", render_html(analysis))
+    to_site = os.path.relpath(Path(site).resolve(), out_dir.resolve()).replace(os.sep, "/") if site is not None else None
+    write_text(out_dir / "analysis.html", render_html(analysis, to_site))
     write_text(out_dir / "analysis.md", render_markdown(analysis))
     return written + [out_dir / "analysis.html", out_dir / "analysis.md"]
 
@@ -277,18 +285,65 @@ def _bar_chart(rows: list[tuple[str, float, str]], title: str) -> str:
     return "".join(parts)
 
 
-def _table(rows: list[dict], limit: int | None = None) -> str:
+Link = Callable[[dict], str | None]
+
+
+def _table(rows: list[dict], limit: int | None = None, links: dict[str, Link] | None = None) -> str:
+    """An HTML table; ``links`` maps a column to the address its cells open (the view filtered to that row)."""
     if not rows:
         return "<p>无数据 — no data.</p>"
     shown = rows[:limit] if limit else rows
     head = "".join(f"<th>{html.escape(str(k))}</th>" for k in shown[0])
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row.values()) + "</tr>" for row in shown)
+
+    def cell(row: dict, key: str, value) -> str:
+        href = (links or {}).get(key, lambda _row: None)(row)
+        text = html.escape(str(value))
+        return f'<td><a href="{html.escape(href)}">{text}</a></td>' if href else f"<td>{text}</td>"
+
+    body = "".join("<tr>" + "".join(cell(row, k, v) for k, v in row.items()) + "</tr>" for row in shown)
     more = f"<p class=note>… {len(rows) - len(shown)} more rows in the CSV file.</p>" if len(rows) > len(shown) else ""
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{more}"
 
 
-def render_html(a: Analysis) -> str:
-    """The analysis as one self-contained page: charts and tables, no request outside itself."""
+def _site_links(site: str | None) -> dict[str, Link]:
+    """Where the cells of the tables lead when the analysis sits beside a build's pages: a measure to the
+    shared-practices view with its units listed, a province to the problems view filtered to it, a unit to
+    the overview searched for it (the views keep their state in the address)."""
+    if site is None:
+        return {}
+
+    def view(page: str, **state: str) -> str:
+        return f"{site}/{page}#" + urllib.parse.urlencode(state, quote_via=urllib.parse.quote)
+
+    return {
+        "measure": lambda row: view("views/shared-practices.html", node=f"measure:{row['id']}") if row.get("id") else None,
+        "province": lambda row: view("views/problems.html", province=row["province"]) if row.get("province") else None,
+        "unit": lambda row: view("graph.html", q=row.get("code") or row["unit"]) if row.get("unit") else None,
+    }
+
+
+def render_html(a: Analysis, site: str | None = None) -> str:
+    """The analysis as one self-contained page: charts and tables, no request outside itself.
+
+    With ``site`` (the build's output folder, relative to the page) it links to the views, and rows to the
+    view filtered to them.
+    """
+    links = _site_links(site)
+    nav = (
+        "<nav>"
+        + "".join(
+            f'<a href="{html.escape(f"{site}/{page}")}">{html.escape(label)}</a>'
+            for page, label in (
+                ("graph.html", "总览 overview"),
+                ("views/shared-practices.html", "共享措施 shared practices"),
+                ("views/problems.html", "问题 problems"),
+                ("views/instruments.html", "法律文件 instruments"),
+            )
+        )
+        + "</nav>"
+        if site is not None
+        else ""
+    )
     adoption_chart = _bar_chart(
         [(r["measure"], r["units_implementing"], str(r["units_implementing"])) for r in a.adoption[:25]],
         "measures by number of units implementing them",
@@ -301,7 +356,7 @@ def render_html(a: Analysis) -> str:
         (
             "措施采用 Adoption of measures",
             "How many reporting units implement and plan each measure.",
-            adoption_chart + _table(a.adoption, 40),
+            adoption_chart + _table(a.adoption, 40, links),
         ),
         (
             "问题类别 Problem categories",
@@ -309,18 +364,18 @@ def render_html(a: Analysis) -> str:
             prevalence_chart + _table(a.prevalence),
         ),
         ("按层级 By level", "Problem categories by the level of the reporting unit.", _table(a.prevalence_by_level, 60)),
-        ("按省份 By province", "Problem categories by province.", _table(a.prevalence_by_province, 60)),
+        ("按省份 By province", "Problem categories by province.", _table(a.prevalence_by_province, 60, links)),
         (
             "相似单位 Similar units",
             f"Each unit's {SIMILAR_PER_UNIT} most similar units (Jaccard over the measures they implement).",
-            _table(a.similar, 60),
+            _table(a.similar, 60, links),
         ),
         (
             "单位聚类 Clusters",
             "Communities (Louvain) of the graph linking each unit to its most similar units, with the measures that set each cluster apart.",
             _table(a.clusters, 80),
         ),
-        ("特色做法 Distinctive practices", "Measures and local practices only one unit reports.", _table(a.distinctive, 80)),
+        ("特色做法 Distinctive practices", "Measures and local practices only one unit reports.", _table(a.distinctive, 80, links)),
         (
             "问题与对策 Problems and remedies",
             "Each problem a report states, and the measures the same report plans against it.",
@@ -337,8 +392,10 @@ body {{ font-family: "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", sans-
 h1 {{ font-size: 22px; }} h2 {{ font-size: 17px; margin-top: 32px; border-bottom: 1px solid #d9dee5; padding-bottom: 4px; }}
 table {{ border-collapse: collapse; font-size: 13px; margin: 8px 0; }} th, td {{ border: 1px solid #d9dee5; padding: 3px 8px; text-align: left; vertical-align: top; }}
 th {{ background: #f3f5f8; }} .note {{ color: #5b6573; font-size: 13px; }}
+nav {{ display: flex; gap: 14px; font-size: 13px; }} a {{ color: #2f4b68; }}
 svg.chart text {{ font-size: 12px; fill: #1d2530; }} svg.chart rect {{ fill: #59a14f; }}
 </style></head><body>
+{nav}
 <h1>法治政府建设报告分析 — Analysis of {a.reports} reports from {a.units} units</h1>
 {body}
 </body></html>
