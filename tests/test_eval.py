@@ -125,3 +125,15 @@ def test_eval_several_sets_side_by_side():
     header, *rows = result.output.splitlines()
     assert header.split() == ["seeds", "corpus2"]
     assert any(row.startswith("measures P / R / F1") for row in rows) and any(row.startswith("phantom divisions") for row in rows)
+
+
+def test_every_gold_file_names_a_report_inside_the_repository():
+    """The gold names the copies in tests/data, never ../shared: a fresh clone with nothing beside it evaluates."""
+    import json
+
+    from kg.extract.evaluate import gold_files
+
+    named = [json.loads(path.read_text(encoding="utf-8"))["file"] for path in gold_files(ROOT / "tests" / "gold")]
+    assert len(named) == 118
+    outside = [f for f in named if ".." in f.split("/") or not (ROOT / f).is_file()]
+    assert outside == []

@@ -390,16 +390,9 @@ def gold_files(gold_dir: str | Path) -> list[Path]:
 
 
 def locate(gold_path: Path, file: str) -> Path:
-    """The report a gold file names: relative to the working folder or to a folder above the gold,
-    else the copy in a ``data/<set>/`` folder above it (tests/data/corpus2/e001.txt for ../shared/corpus2/e001.txt)."""
-    bases = (Path.cwd(), *gold_path.resolve().parents)
-    for base in bases:
+    """The report a gold file names: relative to the working folder or to a folder above the gold file."""
+    for base in (Path.cwd(), *gold_path.resolve().parents):
         candidate = base / file
-        if candidate.exists():
-            return candidate
-    name = Path(file)
-    for base in bases:
-        candidate = base / "data" / name.parent.name / name.name
         if candidate.exists():
             return candidate
     raise FileNotFoundError(f"{gold_path}: report {file} not found")
