@@ -15,13 +15,12 @@ AttributeError: term 'MeasureStatment' not in namespace 'https://w3id.org/fzkg/o
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 
 from rdflib import Namespace
 from rdflib.namespace import DefinedNamespace
 
-from kg.knowledge.resources import ontology_path
+from kg.knowledge.resources import ontology_graph
 
 FZ_IRI = "https://w3id.org/fzkg/ontology#"
 DATA = "https://w3id.org/fzkg/data/"  # the default base of instance IRIs
@@ -61,13 +60,14 @@ MEASURE = Namespace(MEASURE_IRI)
 PROBLEM = Namespace(PROBLEM_IRI)
 METRIC = Namespace(METRIC_IRI)
 
-_DECLARATION = re.compile(r"^fz:(\w+) a ", re.M)
-
 
 @lru_cache(maxsize=1)
 def declared_terms() -> tuple[str, ...]:
-    """The local names of every fz: class, property and individual that ontology/kg.ttl declares (a subject ``fz:X a …``)."""
-    return tuple(sorted(set(_DECLARATION.findall(ontology_path("kg.ttl").read_text(encoding="utf-8")))))
+    """The local names of every fz: class, property and individual that ontology/kg.ttl declares (gives a type)."""
+    from rdflib.namespace import RDF as RDF_TERMS
+
+    graph = ontology_graph()
+    return tuple(sorted({str(s)[len(FZ_IRI) :] for s in graph.subjects(RDF_TERMS.type, None) if str(s).startswith(FZ_IRI)}))
 
 
 class FZ(DefinedNamespace):

@@ -6,6 +6,10 @@ import hashlib
 from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rdflib import Graph
 
 _REPO = Path(__file__).resolve().parent.parent.parent  # the source tree: kg/knowledge/ → the project
 
@@ -28,6 +32,14 @@ def data_dir(name: str) -> Path:
 def ontology_path(*parts: str) -> Path:
     """A file under ``ontology/``."""
     return data_dir("ontology").joinpath(*parts)
+
+
+@lru_cache(maxsize=1)
+def ontology_graph() -> Graph:
+    """ontology/kg.ttl parsed once: the closed namespace, the labels, the class maps and the JSON-LD context read it."""
+    from rdflib import Graph
+
+    return Graph().parse(ontology_path("kg.ttl"), format="turtle")
 
 
 def read_tsv(*parts: str) -> list[dict[str, str]]:

@@ -13,7 +13,7 @@ from rdflib.term import Identifier, Literal
 
 from kg.knowledge.anchors import MAX_SETS, requirements
 from kg.knowledge.namespaces import FZ, FZ_IRI, MEASURE, METRIC, PROBLEM
-from kg.knowledge.resources import ontology_path
+from kg.knowledge.resources import ontology_graph, ontology_path
 
 
 @dataclass(frozen=True)
@@ -193,17 +193,12 @@ def problem_categories() -> Scheme:
 @cache
 def term_label(term: str) -> str:
     """The label ontology/kg.ttl gives a term, Chinese then English (``实施 implements`` for ``fz:implements``)."""
-    graph = _ontology()
+    graph = ontology_graph()
     iri = URIRef(FZ_IRI + term.partition(":")[2] if term.startswith("fz:") else term)
     labels = {label.language: str(label) for label in graph.objects(iri, RDFS.label) if isinstance(label, Literal)}
     if not labels:
         raise KeyError(f"ontology/kg.ttl gives {term} no rdfs:label")
     return " ".join(labels[language] for language in ("zh", "en") if language in labels)
-
-
-@lru_cache(maxsize=1)
-def _ontology() -> Graph:
-    return Graph().parse(ontology_path("kg.ttl"), format="turtle")
 
 
 @cache
@@ -213,7 +208,7 @@ def ontology_names(kind: str, language: str) -> dict[str, str]:
 
     ``kind`` is ``"instrument"`` (subclasses of fz:LegalInstrument), ``"Level"`` or ``"CitationKind"``.
     """
-    graph = _ontology()
+    graph = ontology_graph()
     if kind == "instrument":
         terms = graph.subjects(RDFS.subClassOf, URIRef(FZ_IRI + "LegalInstrument"))
     else:

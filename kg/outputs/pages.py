@@ -13,6 +13,7 @@ so no report text can become markup and the page makes no request outside itself
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -46,6 +47,20 @@ RELATIONS = [
 ]
 _RELATION_LABELS = {r["id"]: r["label"] for r in RELATIONS}
 _KIND_IDS = {k["id"] for k in KINDS}
+
+# A node's size for the units behind it: SIZE_BASE + SIZE_PER_DOUBLING × log2(1 + units), in Python for the
+# page as written and in the page's script when a filter recounts (it reads these from the page's data).
+SIZE_BASE, SIZE_PER_DOUBLING = 6, 8
+
+
+def count_size(count: int) -> float:
+    """A node's size for the number of units (or members) behind it: a log scale without a cap, so 10,000
+    units draw larger than 1,000 and a single unit stays visible (the page maps the range to 6–40 px).
+
+    >>> [count_size(n) for n in (1, 10, 1000, 10000)]
+    [14.0, 33.68, 85.74, 112.3]
+    """
+    return round(SIZE_BASE + SIZE_PER_DOUBLING * math.log2(1 + count), 2)
 
 
 @dataclass
@@ -192,6 +207,7 @@ def render(view: View, links: list[dict] | None = None) -> str:
         "relations": RELATIONS,
         "facets": view.facets,
         "who": view.who,
+        "size": {"base": SIZE_BASE, "perDoubling": SIZE_PER_DOUBLING},
     }
     return (
         _environment()

@@ -10,14 +10,13 @@ kept; the page says what was grouped and capped.
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from kg.graph.merged import ADDRESSED_BY, CATEGORY, CITES, IMPLEMENTS, PART_OF, PLANS, STATES, KnowledgeGraph
 from kg.outputs.analysis import jaccard, unit_measures
-from kg.outputs.pages import View, evidence_items, facet_menus
+from kg.outputs.pages import View, count_size, evidence_items, facet_menus
 
 MAX_UNIT_NODES = 150
 MAX_MEASURES = 60
@@ -26,16 +25,6 @@ MAX_EDGES_PER_GROUP = 20
 SIMILAR_UNITS = 5
 
 VIEWS = ("overview", "shared-practices", "problems", "unit", "instruments")
-
-
-def count_size(count: int) -> float:
-    """A node's size for the number of units (or members) behind it: a log scale without a cap, so 10,000
-    units draw larger than 1,000 and a single unit stays visible (the page maps the range to 6–40 px).
-
-    >>> [count_size(n) for n in (1, 10, 1000, 10000)]
-    [14.0, 33.68, 85.74, 112.3]
-    """
-    return round(6 + 8 * math.log2(1 + count), 2)
 
 
 @dataclass

@@ -43,7 +43,7 @@ from kg.knowledge.namespaces import (
     XSD,
     shorten,
 )
-from kg.knowledge.resources import ontology_path
+from kg.knowledge.resources import ontology_graph, ontology_path
 from kg.knowledge.vocab import ontology_names
 from kg.model import Evidence, Report, Status, Unit
 from kg.rdf.syntax import RDF_TYPE, XSD_INTEGER, JsonLd, Lit, Turtle, check_iri, ntriples
@@ -593,25 +593,24 @@ def _compact(iri: str) -> str:
 def _fz_context_terms() -> dict[str, dict[str, str]]:
     """The context's fz: terms, as ontology/kg.ttl declares each property: object properties take IRIs,
     datatype properties their range (a language string in Chinese, a plain string, or a typed literal)."""
-    import pyoxigraph as ox
+    from rdflib import URIRef
 
-    store = ox.Store()
-    store.load(path=str(ontology_path("kg.ttl")), format=ox.RdfFormat.TURTLE)
-    query = f"""SELECT ?p ?kind ?range WHERE {{ VALUES ?kind {{ <{OWL}ObjectProperty> <{OWL}DatatypeProperty> }}
-                ?p a ?kind . OPTIONAL {{ ?p <{RDFS}range> ?range }} FILTER(STRSTARTS(STR(?p), "{FZ_IRI}")) }}"""
+    graph = ontology_graph()
     terms: dict[str, dict[str, str]] = {}
-    solutions = store.query(query)
-    assert isinstance(solutions, ox.QuerySolutions)  # a SELECT query
-    for row in solutions:
-        name, kind, range_ = row["p"].value[len(FZ_IRI) :], row["kind"].value, row["range"].value if row["range"] else None
-        if kind == OWL + "ObjectProperty":
-            terms[name] = {"@id": f"fz:{name}", "@type": "@id"}
-        elif range_ == RDF + "langString":
-            terms[name] = {"@id": f"fz:{name}", "@language": "zh"}
-        elif range_ in (None, XSD + "string"):
-            terms[name] = {"@id": f"fz:{name}"}
-        else:
-            terms[name] = {"@id": f"fz:{name}", "@type": _compact(range_)}
+    for kind in (OWL + "ObjectProperty", OWL + "DatatypeProperty"):
+        for prop in graph.subjects(URIRef(RDF + "type"), URIRef(kind)):
+            if not str(prop).startswith(FZ_IRI):
+                continue
+            name = str(prop)[len(FZ_IRI) :]
+            range_ = next((str(r) for r in graph.objects(prop, URIRef(RDFS + "range"))), None)
+            if kind == OWL + "ObjectProperty":
+                terms[name] = {"@id": f"fz:{name}", "@type": "@id"}
+            elif range_ == RDF + "langString":
+                terms[name] = {"@id": f"fz:{name}", "@language": "zh"}
+            elif range_ in (None, XSD + "string"):
+                terms[name] = {"@id": f"fz:{name}"}
+            else:
+                terms[name] = {"@id": f"fz:{name}", "@type": _compact(range_)}
     return dict(sorted(terms.items()))
 
 
