@@ -8,7 +8,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
-CORPUS = ROOT / "tests" / "data" / "corpus"  # a copy of ../shared/corpus (tests/data/README.md)
+CORPUS = ROOT / "tests" / "data" / "corpus"  # a copy of the dev corpus (tests/data/README.md)
 CORPUS2 = ROOT / "tests" / "data" / "corpus2"
 SEED = {path.name[:3]: path for path in sorted(SEEDS.glob("*.txt"))}
 

@@ -1,4 +1,4 @@
-"""The 52 real excerpts of ../shared/corpus: all build, most show a unit and a year."""
+"""The 52 real excerpts copied in tests/data/corpus: all build, most show a unit and a year."""
 
 from __future__ import annotations
 

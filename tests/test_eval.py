@@ -128,7 +128,7 @@ def test_eval_several_sets_side_by_side():
 
 
 def test_every_gold_file_names_a_report_inside_the_repository():
-    """The gold names the copies in tests/data, never ../shared: a fresh clone with nothing beside it evaluates."""
+    """The gold names the copies in tests/data, never a folder beside the project: a fresh clone alone evaluates."""
     import json
 
     from kg.extract.evaluate import gold_files
