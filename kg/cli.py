@@ -58,7 +58,7 @@ def _base_option(_ctx, _param, value: str | None) -> str | None:
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("output"),
     show_default=True,
-    help="Folder for graph.ttl, graph.html, views/ and documents.jsonl.",
+    help="Folder for graph.ttl, graph.html, views/, analysis/, reports/ and documents.jsonl.",
 )
 @click.option(
     "--format",
@@ -116,7 +116,8 @@ def build(
     """Build the graph of the reports in PATHS (files and folders, recursively).
 
     Writes OUTPUT/graph.ttl (or .nt/.jsonld/.trig), OUTPUT/graph.html,
-    OUTPUT/views/*.html and OUTPUT/documents.jsonl, each replaced atomically.
+    OUTPUT/views/*.html, OUTPUT/analysis/, a reading page per report
+    (OUTPUT/reports/) and OUTPUT/documents.jsonl, all moved into place together.
     Reports are read by --jobs worker processes. Each report's results are
     cached, keyed by its content and the extractor's version: building again
     after adding or editing files redoes only those files. Progress goes to
@@ -205,8 +206,9 @@ def _summary(result, seconds: float, names: dict[str, str]) -> None:
         click.echo(f"  {names.get(str(file)) or shown(file)}: {warning}")
     if len(warnings) > 20:
         click.echo(f"  … and {len(warnings) - 20} more (see documents.jsonl)")
-    for path in result.written.values():
-        click.echo(f"wrote {path}")
+    pages = len({m.report_id for m in result.entries})
+    for name, path in result.written.items():
+        click.echo(f"wrote {path}/ ({pages} reading pages)" if name == "reports" else f"wrote {path}")
 
 
 @main.command()

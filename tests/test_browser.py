@@ -9,6 +9,7 @@ failure, not a skip (``make test`` installs Debian's chromium and fonts-noto-cjk
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -320,16 +321,59 @@ def test_the_table_mode_counts_the_units_behind_each_cell_under_the_filters(brow
     page.context.close()
 
 
-def test_pages_of_one_build_link_to_each_other(browser, tmp_path):
-    from kg.builder.engine import write_views
+@pytest.fixture(scope="module")
+def site_build(tmp_path_factory):
+    """What ``kg build`` writes for the seeds and the hostile report: views, analysis, reading pages."""
+    from click.testing import CliRunner
 
-    written = write_views(build([SEEDS]).graph, tmp_path)
-    for path in written.values():
-        page, _ = open_page(browser, path)
-        hrefs = page.eval_on_selector_all("nav a", "links => links.map(a => a.href)")
-        assert sorted(hrefs) == sorted(p.resolve().as_uri() for p in written.values())
-        assert page.eval_on_selector("nav a[aria-current]", "a => a.href") == path.resolve().as_uri()
+    from kg.cli import main
+
+    folder = tmp_path_factory.mktemp("site") / "reports"
+    shutil.copytree(SEEDS, folder)
+    (folder / "hostile.txt").write_text(HOSTILE, encoding="utf-8")
+    out = folder.parent / "out"
+    done = CliRunner().invoke(main, ["build", str(folder), "-o", str(out), "-q"])
+    assert done.exit_code == 0, done.output
+    return out
+
+
+def test_pages_of_one_build_link_to_each_other(browser, site_build):
+    from kg.outputs import site
+
+    pages = [site_build / path for _, path, _ in site.PAGES]
+    everything = {p.resolve().as_uri() for p in pages}
+    for path in pages + sorted((site_build / site.REPORTS).glob("*.html"))[:1]:
+        page, events = open_page_plain(browser, path)
+        hrefs = set(page.eval_on_selector_all("nav a", "links => links.map(a => a.href)"))
+        assert everything - {path.resolve().as_uri()} <= hrefs <= everything, path
+        current = page.eval_on_selector_all("nav a[aria-current]", "links => links.map(a => a.href)")
+        assert current in ([path.resolve().as_uri()], [])
+        assert not events["errors"], path
         page.context.close()
+
+
+def test_evidence_opens_the_report_at_its_sentence_highlighted(browser, site_build):
+    page, events = open_page(browser, site_build / "views" / "shared-practices.html")
+    top = page.evaluate(
+        """() => { const n = window.kgNetwork, ids = n.body.data.nodes.getIds().filter(i => i.startsWith('measure:'));
+        const id = ids.sort((a, b) => n.body.data.nodes.get(b).value - n.body.data.nodes.get(a).value)[0];
+        n.selectNodes([id]); n.body.emitter.emit('click', {nodes: [id], edges: []}); return id; }"""
+    )
+    assert top
+    link = page.locator("#who td.evidence a").first
+    sentence = link.inner_text().rstrip("…")
+    link.click()
+    page.wait_for_load_state()
+    assert "/reports/" in page.url and "#e" in page.url
+    target = page.evaluate(
+        """() => { const m = document.querySelector(':target'); const r = m.getBoundingClientRect();
+        return {tag: m.tagName, text: m.textContent, color: getComputedStyle(m).outlineStyle, top: r.top, bottom: r.bottom,
+                height: window.innerHeight}; }"""
+    )
+    assert target["tag"] == "MARK" and sentence in target["text"]
+    assert target["color"] == "solid" and 0 <= target["top"] and target["bottom"] <= target["height"]  # highlighted, in view
+    assert not events["errors"]
+    page.context.close()
 
 
 def test_searching_a_unit_inside_a_group_opens_the_group_at_that_unit(browser, tmp_path):

@@ -1,7 +1,7 @@
 """The build cache: per-report results in append-only pack files, and the merged graph of the last build.
 
 A record holds what the outputs need of one report — its RDF block, its
-documents.jsonl line and its pickled graph delta — under the report's cache
+documents.jsonl line, its pickled graph delta and its reading page — under the report's cache
 key. Each worker process appends records to a pack file of its own with one
 write per record (creating a file per report costs more than extracting it on
 a busy disk); opening the cache scans the record headers to index them, and a
@@ -39,7 +39,8 @@ from kg.files.atomic import atomic_path
 STATE_FILE = "state.pkl"
 JOURNAL_FILE = "state.journal"
 FILES_FILE = "files.pkl"
-_HEADER = struct.Struct("<32sIII32s")  # key, the lengths of the block, the JSON line and the entry, then their MAC
+_HEADER = struct.Struct("<32sIIII32s")  # key, the lengths of the block, the JSON line, the entry and the page, then their MAC
+PACK_MAGIC = b"KGPACK04"  # a pack's first bytes: the record layout it holds (packs of another layout are never read, and go)
 _SIGNED = struct.Struct("<32sQ")  # a MAC and the length of what it signs (snapshot, journal and file list)
 MAX_PACKS = 16
 
@@ -93,7 +94,7 @@ def read_signed(handle: BinaryIO) -> bytes | None:
 class Location(NamedTuple):
     pack: str
     offset: int  # of the record header
-    sizes: tuple[int, int, int]
+    sizes: tuple[int, int, int, int]
     signature: bytes = b""  # the record's MAC
 
 
@@ -103,6 +104,7 @@ class Record(NamedTuple):
     block: bytes  # its RDF block, in the build's format
     jsonl: bytes  # its documents.jsonl line
     entry: bytes  # pickled (report id, triple count, Stats, GraphDelta)
+    page: bytes  # its reading page (kg.outputs.reading)
 
 
 class PackWriter:
@@ -112,12 +114,13 @@ class PackWriter:
         directory.mkdir(parents=True, exist_ok=True)
         self.name = f"{uuid.uuid4().hex}.pack"
         self.handle = open(directory / self.name, "ab", buffering=0)  # noqa: SIM115 - lives as long as the worker
-        self.offset = 0
+        self.handle.write(PACK_MAGIC)
+        self.offset = len(PACK_MAGIC)
 
     def append(self, key: str, record: Record) -> Location:
-        sizes = (len(record.block), len(record.jsonl), len(record.entry))
-        signature = mac(key.encode("ascii"), record.block, record.jsonl, record.entry)
-        self.handle.write(_HEADER.pack(key.encode("ascii"), *sizes, signature) + record.block + record.jsonl + record.entry)
+        sizes = (len(record.block), len(record.jsonl), len(record.entry), len(record.page))
+        signature = mac(key.encode("ascii"), *record)
+        self.handle.write(_HEADER.pack(key.encode("ascii"), *sizes, signature) + b"".join(record))
         location = Location(self.name, self.offset, sizes, signature)
         self.offset += _HEADER.size + sum(sizes)
         return location
@@ -139,7 +142,9 @@ class Cache:
     def _scan(self, pack: Path) -> None:
         size = pack.stat().st_size
         with open(pack, "rb") as handle:
-            offset = 0
+            if handle.read(len(PACK_MAGIC)) != PACK_MAGIC:
+                return  # written by another version of kg: its records are made again, and compaction removes it
+            offset = len(PACK_MAGIC)
             while offset + _HEADER.size <= size:
                 handle.seek(offset)
                 raw_key, *sizes, signature = _HEADER.unpack(handle.read(_HEADER.size))
@@ -167,7 +172,7 @@ class Cache:
         location = self.index.get(key)
         if location is None:
             return False
-        parts = [self._read(key, part) for part in range(3)]
+        parts = [self._read(key, part) for part in range(len(Record._fields))]
         if all(len(p) == n for p, n in zip(parts, location.sizes)) and hmac.compare_digest(
             location.signature, mac(key.encode("ascii"), *parts)
         ):
@@ -193,7 +198,7 @@ class Cache:
         return handle.read(location.sizes[part])
 
     def range(self, key: str, part: int) -> Range:
-        """Where one part of a record (0 the RDF block, 1 the JSON line) lies in its pack file."""
+        """Where one part of a record (0 the RDF block, 1 the JSON line, 3 the reading page) lies in its pack file."""
         location = self.index[key]
         return Range(str(self.packs / location.pack), location.offset + _HEADER.size + sum(location.sizes[:part]), location.sizes[part])
 
@@ -205,6 +210,9 @@ class Cache:
 
     def entry(self, key: str) -> bytes:
         return self._read(key, 2)
+
+    def page(self, key: str) -> bytes:
+        return self._read(key, 3)
 
     def close(self) -> None:
         for handle in self._handles.values():
@@ -221,7 +229,7 @@ class Cache:
             return
         writer = self.writer()
         for key in sorted(k for k in live if k in self.index and self.valid(k)):
-            record = Record(self.block(key), self.jsonl(key), self.entry(key))
+            record = Record(*(self._read(key, part) for part in range(len(Record._fields))))
             self.index[key] = writer.append(key, record)
         writer.handle.close()
         self.close()

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kg.builder.engine import merge, plan, write_views
+from kg.builder.engine import merge, plan, write_analysis, write_views
 from kg.builder.inputs import as_paths
 from kg.graph.merged import KnowledgeGraph
 from kg.model import Failure, Report
@@ -48,9 +48,10 @@ def build(
 
 
 def write_outputs(corpus: Corpus, out_dir: str | Path, rdf_format: str = "turtle", base: str = rdf.DEFAULT_BASE) -> dict[str, Path]:
-    """Write graph.<ext>, graph.html, views/*.html and documents.jsonl into ``out_dir`` (each atomically).
+    """Write graph.<ext>, graph.html, views/*.html, analysis/ and documents.jsonl into ``out_dir`` (each atomically).
 
-    The files are the ones ``kg build`` writes for the same reports.
+    The files are the ones ``kg build`` writes for the same reports; the reading pages (reports/) are made
+    from the text as it is read, so only a build writes them.
     """
     out_dir = Path(out_dir)
     written = {"rdf": out_dir / f"graph{rdf.FORMATS[rdf_format]}"}
@@ -58,4 +59,5 @@ def write_outputs(corpus: Corpus, out_dir: str | Path, rdf_format: str = "turtle
     written["documents"] = out_dir / "documents.jsonl"
     documents.write(corpus.reports, written["documents"])
     written.update(write_views(corpus.graph, out_dir))
+    written.update(write_analysis(corpus.graph, out_dir))
     return written

@@ -34,11 +34,11 @@ from typing import NamedTuple
 
 from kg.builder.cache import Cache, Location, Record
 from kg.builder.inputs import as_paths, collect, input_name
-from kg.extract.pipeline import StageClock, process_source
+from kg.extract.pipeline import StageClock, process_text
 from kg.files.assemble import Assembly, assemble
 from kg.graph.merged import KnowledgeGraph, delta
 from kg.model import Failure, Report, SourceHint
-from kg.outputs import documents, views
+from kg.outputs import analysis, documents, reading, site, views
 from kg.outputs import pages as viz
 from kg.rdf import write as rdf
 from kg.text.read import ReadError, load, read_bytes
@@ -50,7 +50,19 @@ MAIN_VIEWS = ("shared-practices", "problems", "instruments")
 # The code that shapes a report's cached results — its record, graph delta, RDF block and JSON line —
 # by folder: the stages a report goes through and the writers of its pieces. Not the RDF reader, the
 # store, the views, the command line or this engine: changing them keeps every cached report.
-PER_REPORT_CODE = ("model.py", "knowledge", "text", "extract", "link", "graph", "rdf/write.py", "rdf/syntax.py", "outputs/documents.py")
+PER_REPORT_CODE = (
+    "model.py",
+    "knowledge",
+    "text",
+    "extract",
+    "link",
+    "graph",
+    "rdf/write.py",
+    "rdf/syntax.py",
+    "outputs/documents.py",
+    "outputs/reading.py",
+    "outputs/site.py",
+)
 
 
 @lru_cache(maxsize=1)
@@ -174,7 +186,7 @@ def _start_worker(fmt: str, base: str, cache_root: str | None, keep_reports: boo
 
 
 def _work(task: tuple[Entry, SourceHint | None, str]) -> Done:
-    """Process one input: extract, make its graph delta, RDF block and JSON line, and cache them.
+    """Process one input: extract, make its graph delta, RDF block, JSON line and reading page, and cache them.
 
     The file is read once; its cache key is computed again from those very
     bytes, so that a file edited since the build planned it is cached under
@@ -190,14 +202,23 @@ def _work(task: tuple[Entry, SourceHint | None, str]) -> Done:
         if key != entry.key:
             entry = Entry(entry.path, key, changed=True)
         clock.lap("read")
-        report = process_source(read_bytes(data, name), clock, hint)
+        report, clean = process_text(read_bytes(data, name), clock, hint)
         change = delta(report)
         clock.lap("graph")
         pack = _TASK["pack"]
         block, triples = rdf.report_block(report, writer=_TASK["writer"]) if pack else ("", 0)
         clock.lap("serialise")
         payload = pickle.dumps((report.id, triples, Stats.of(report), change), protocol=pickle.HIGHEST_PROTOCOL)
-        record = Record(block.encode("utf-8"), (documents.dumps(report) + "\n").encode("utf-8"), payload) if pack else None
+        record = (
+            Record(
+                block.encode("utf-8"),
+                (documents.dumps(report) + "\n").encode("utf-8"),
+                payload,
+                reading.page(report, clean).encode("utf-8"),
+            )
+            if pack
+            else None
+        )
     except ReadError as err:
         return Done(entry, failure=Failure(entry.path, str(err)), clock=clock)
     except Exception as err:  # noqa: BLE001 - one file that breaks the extractors must not take the build down
@@ -619,11 +640,14 @@ def _build_locked(
         try:
             result.written.update(write_views(result.graph, staging))
             result.main.lap("html")
+            result.written.update(write_analysis(result.graph, staging))
+            result.main.lap("analysis")
         finally:
             if assembly is not None:
                 assembly.wait()  # also when the views failed: the files are then complete, not cut short
         result.main.lap("writer")  # waiting for the helper, if the views were done first
         result.written = publish(staging, out_dir, result.written)
+        remove_stale_pages(out_dir, result.entries)
         if use_cache:
             cache.compact({m.key for m in result.entries})
             _save_state(cache, result)
@@ -709,11 +733,12 @@ def _save_state(cache: Cache, result: BuildResult) -> None:
 
 
 def write_graph(result: BuildResult, cache: Cache, out_dir: Path, fmt: str, base: str, background: bool = False) -> Assembly | None:
-    """Write the graph file and documents.jsonl from the cache and the merged graph (in a helper process if ``background``).
+    """Write the graph file, documents.jsonl and the reading pages from the cache and the merged graph (in a
+    helper process if ``background``).
 
-    Only the entities are drawn here; the report blocks and JSON lines are
-    copied from the cache's packs. Returns the helper's :class:`Assembly`
-    to wait for, if there is one.
+    Only the entities are drawn here; the report blocks, JSON lines and
+    reading pages are copied from the cache's packs. Returns the helper's
+    :class:`Assembly` to wait for, if there is one.
     """
     writer = rdf.Writer(fmt, base)
     rdf_path, documents_path = out_dir / f"graph{rdf.FORMATS[fmt]}", out_dir / "documents.jsonl"
@@ -725,34 +750,47 @@ def write_graph(result: BuildResult, cache: Cache, out_dir: Path, fmt: str, base
     pieces, triples = rdf.graph_pieces(writer, result.graph, blocks, result.entities)
     result.triples = triples + sum(m.triples for m in result.entries)
     lines = [cache.range(m.key, 1) for m in sorted(result.entries)]
-    result.written.update(rdf=rdf_path, documents=documents_path)
+    pages: dict[Path, list] = {}
+    for m in sorted(result.entries, key=lambda m: m.report_id):  # two files of one text are one report, one page
+        pages.setdefault(out_dir / site.report_path(m.report_id), [cache.range(m.key, 3)])
+    result.written.update(rdf=rdf_path, documents=documents_path, reports=out_dir / site.REPORTS)
     if background:
-        assembly = Assembly({rdf_path: pieces, documents_path: lines})
+        assembly = Assembly({rdf_path: pieces, documents_path: lines, **pages})
         result.main.lap("serialise")
         return assembly
     assemble(rdf_path, pieces)
     result.main.lap("serialise")
     assemble(documents_path, lines)
+    for path, page in pages.items():
+        assemble(path, page)
     result.main.lap("documents")
     return None
 
 
+def remove_stale_pages(out_dir: Path, entries: list[Merged]) -> None:
+    """The reading pages of reports no longer built (a report removed or edited since the last build)."""
+    kept = {f"{m.report_id}.html" for m in entries}
+    folder = out_dir / site.REPORTS
+    with contextlib.suppress(FileNotFoundError):
+        for name in os.listdir(folder):
+            if name.endswith(".html") and name not in kept:
+                with contextlib.suppress(OSError):
+                    (folder / name).unlink()
+
+
 def write_views(graph: KnowledgeGraph, out_dir: Path) -> dict[str, Path]:
-    """graph.html (the overview) and views/*.html (the main views)."""
-    written = {"html": out_dir / "graph.html", **{name: out_dir / "views" / f"{name}.html" for name in MAIN_VIEWS}}
+    """graph.html (the overview) and views/*.html (the main views): each page links the others (kg.outputs.site)."""
+    written = {"html": out_dir / site.PATHS["overview"], **{name: out_dir / site.PATHS[name] for name in MAIN_VIEWS}}
     digest = views.Digest(graph)
-    for name, path in written.items():  # one site: each page links the others, relative to where it is
-        links = [
-            {"label": SITE_LABELS[other], "href": os.path.relpath(target, path.parent).replace(os.sep, "/"), "current": other == name}
-            for other, target in written.items()
-        ]
-        viz.write(views.build_view(graph, "overview" if name == "html" else name, digest=digest), path, links)
+    for name, path in written.items():
+        here = path.relative_to(out_dir).as_posix()
+        view = views.build_view(graph, "overview" if name == "html" else name, digest=digest)
+        viz.write(view, path, site.links(here), site.relative(site.REPORTS, here) + "/")
     return written
 
 
-SITE_LABELS = {
-    "html": "总览 overview",
-    "shared-practices": "共享措施 shared practices",
-    "problems": "问题 problems",
-    "instruments": "法律文件 instruments",
-}
+def write_analysis(graph: KnowledgeGraph, out_dir: Path) -> dict[str, Path]:
+    """analysis/analysis.html (with its Markdown and CSV tables), linked with the views as one site."""
+    folder = out_dir / Path(site.PATHS["analysis"]).parent
+    analysis.write(analysis.analyze(graph), folder, site=out_dir)
+    return {"analysis": out_dir / site.PATHS["analysis"]}

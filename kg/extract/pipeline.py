@@ -13,7 +13,7 @@ from kg.link.hosts import read_address
 from kg.link.reporting import Evidence as UnitEvidence
 from kg.link.reporting import link_reporting_unit
 from kg.model import Report, SourceHint
-from kg.text.normalize import normalize
+from kg.text.normalize import CleanText, normalize
 from kg.text.read import ReadError, Source, read
 from kg.text.sections import parse
 
@@ -58,6 +58,11 @@ def process(path: str | Path, clock: StageClock | None = None, hint: SourceHint 
 
 def process_source(source: Source, clock: StageClock | None = None, hint: SourceHint | None = None) -> Report:
     """Extract everything from a file already read."""
+    return process_text(source, clock, hint)[0]
+
+
+def process_text(source: Source, clock: StageClock | None = None, hint: SourceHint | None = None) -> tuple[Report, CleanText]:
+    """Extract everything from a file already read; also the clean text the evidence offsets map into."""
     lap = clock.lap if clock else (lambda stage: None)
     clean = normalize(source.body, markdown=source.format == "markdown")
     lap("normalise")
@@ -112,7 +117,7 @@ def process_source(source: Source, clock: StageClock | None = None, hint: Source
     for component in PIPELINE:
         component(doc, report)
     lap("extract")
-    return report
+    return report, clean
 
 
 _NOT_WORD = re.compile(r"[^0-9A-Za-z\u3400-\u9fff]+")

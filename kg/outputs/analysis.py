@@ -20,6 +20,7 @@ import networkx as nx
 
 from kg.files.atomic import write_text
 from kg.graph.merged import ADDRESSED_BY, CATEGORY, IMPLEMENTS, PLANS, STATES, KnowledgeGraph
+from kg.outputs import site as site_pages
 
 SIMILAR_PER_UNIT = 5
 CLUSTER_NEIGHBOURS = 5  # each unit links to its most similar units in the clustering graph
@@ -181,6 +182,8 @@ def _similar_units(profiles: dict[str, set[str]], block: int = 1024) -> dict[str
         matrix[row, [column[m] for m in profiles[key]]] = 1.0
     sizes = matrix.sum(axis=1)
     wanted = min(max(SIMILAR_PER_UNIT, CLUSTER_NEIGHBOURS), len(keys) - 1)
+    if wanted < 1:  # one unit: nothing to compare it with
+        return {k: [] for k in keys}
     best: dict[str, list[tuple[float, str]]] = {}
     for start in range(0, len(keys), block):
         shared = (matrix[start : start + block] @ matrix.T).astype(np.float64)  # small integers: exact
@@ -316,9 +319,9 @@ def _site_links(site: str | None) -> dict[str, Link]:
         return f"{site}/{page}#" + urllib.parse.urlencode(state, quote_via=urllib.parse.quote)
 
     return {
-        "measure": lambda row: view("views/shared-practices.html", node=f"measure:{row['id']}") if row.get("id") else None,
-        "province": lambda row: view("views/problems.html", province=row["province"]) if row.get("province") else None,
-        "unit": lambda row: view("graph.html", q=row.get("code") or row["unit"]) if row.get("unit") else None,
+        "measure": lambda row: view(site_pages.PATHS["shared-practices"], node=f"measure:{row['id']}") if row.get("id") else None,
+        "province": lambda row: view(site_pages.PATHS["problems"], province=row["province"]) if row.get("province") else None,
+        "unit": lambda row: view(site_pages.PATHS["overview"], q=row.get("code") or row["unit"]) if row.get("unit") else None,
     }
 
 
@@ -332,13 +335,9 @@ def render_html(a: Analysis, site: str | None = None) -> str:
     nav = (
         "<nav>"
         + "".join(
-            f'<a href="{html.escape(f"{site}/{page}")}">{html.escape(label)}</a>'
-            for page, label in (
-                ("graph.html", "总览 overview"),
-                ("views/shared-practices.html", "共享措施 shared practices"),
-                ("views/problems.html", "问题 problems"),
-                ("views/instruments.html", "法律文件 instruments"),
-            )
+            f'<a href="{html.escape(f"{site}/{path}")}">{html.escape(label)}</a>'
+            for page, path, label in site_pages.PAGES
+            if page != "analysis"
         )
         + "</nav>"
         if site is not None

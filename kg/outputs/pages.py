@@ -88,12 +88,13 @@ def _short(label: str, limit: int = 18) -> str:
 
 
 def evidence_items(graph: KnowledgeGraph, data: dict) -> list[dict]:
-    """Evidence sentences of an aggregated edge, with the report they come from."""
+    """Evidence sentences of an aggregated edge, with the report they come from and where in its file they start
+    (the reading page's anchor)."""
     items = []
-    for _file, _start, report_id, sentence in data.get("evidence", []):
+    for _file, start, report_id, sentence in data.get("evidence", []):
         info = graph.reports.get(report_id)
         source = f"{info.title or info.file} ({info.year})" if info else report_id
-        items.append({"sentence": sentence, "source": source})
+        items.append({"sentence": sentence, "source": source, "report": report_id, "start": start})
     return items
 
 
@@ -195,8 +196,11 @@ def network_of(view: View) -> Network:
     return network
 
 
-def render(view: View, links: list[dict] | None = None) -> str:
-    """The complete HTML page of a view: pyvis' network in the project template, vis-network inlined, offline."""
+def render(view: View, links: list[dict] | None = None, reports: str | None = None) -> str:
+    """The complete HTML page of a view: pyvis' network in the project template, vis-network inlined, offline.
+
+    ``reports`` is the address of the build's reading pages from this page (``../reports/``): evidence then
+    links to its sentence in the report."""
     nodes, edges, _heading, _height, _width, options = network_of(view).get_network_data()
     data = {
         "view": view.name,
@@ -208,6 +212,7 @@ def render(view: View, links: list[dict] | None = None) -> str:
         "facets": view.facets,
         "who": view.who,
         "size": {"base": SIZE_BASE, "perDoubling": SIZE_PER_DOUBLING},
+        "reports": reports,
     }
     return (
         _environment()
@@ -223,6 +228,7 @@ class _Raw(str):
         return str(self)
 
 
-def write(view: View, path: str | Path, links: list[dict] | None = None) -> None:
-    """Render a view to ``path`` atomically; ``links`` ({label, href, current}) make the header's site menu."""
-    write_text(path, render(view, links))
+def write(view: View, path: str | Path, links: list[dict] | None = None, reports: str | None = None) -> None:
+    """Render a view to ``path`` atomically; ``links`` ({label, href, current}) make the header's site menu,
+    ``reports`` is where the reading pages are (see :func:`render`)."""
+    write_text(path, render(view, links, reports))

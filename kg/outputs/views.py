@@ -524,15 +524,16 @@ def who(graph: KnowledgeGraph, view: View, digest: Digest) -> dict:
     instrument or states a problem of a category, with its years and evidence; and the members of groups.
 
     Compact, for pages of 10,000 reports: ``units`` lists each unit once — [node key, label, division code,
-    level, province, city] —, ``sources`` each report once, and ``rows`` maps a node to its rows, complete
-    (never capped): [unit index, relation index in ``relations``, year or years], and for the first
-    :data:`WHO_EVIDENCE` rows of a node also [evidence sentence, source index].
+    level, province, city] —, ``sources`` each report once — [title (year), report
+    id] —, and ``rows`` maps a node to its rows, complete (never capped): [unit index, relation index in
+    ``relations``, year or years], and for the first :data:`WHO_EVIDENCE` rows of a node also [evidence
+    sentence, source index, offset of the sentence in its file (the reading page's anchor)].
     """
     g = graph.graph
     drawn = {node["id"] for node in view.nodes}
     units: list[list[str]] = []
     index: dict[str, int] = {}
-    sources: list[str] = []
+    sources: list[list[str]] = []
     source_index: dict[str, int] = {}
     found: dict[str, list[tuple[int, str, dict]]] = defaultdict(list)
 
@@ -549,13 +550,15 @@ def who(graph: KnowledgeGraph, view: View, digest: Digest) -> dict:
         cells: list = [unit, WHO_RELATIONS.index(relation), years[0] if len(years) == 1 else years]
         items = evidence_items(graph, data)[:1] if data is not None and with_sentence else []
         if items:
-            sentence, source = items[0]["sentence"], items[0]["source"]
+            item = items[0]
+            sentence = item["sentence"]
             cells += [
                 sentence if len(sentence) <= _WHO_SENTENCE else sentence[: _WHO_SENTENCE - 1] + "…",
-                source_index.setdefault(source, len(sources)),
+                source_index.setdefault(item["report"], len(sources)),
+                item["start"],
             ]
-            if cells[-1] == len(sources):
-                sources.append(source)
+            if cells[-2] == len(sources):
+                sources.append([item["source"], item["report"]])
         return cells
 
     for key in digest.units:  # sorted: the same rows whatever the merge order
