@@ -65,3 +65,17 @@ def java_classpath(names: tuple[str, ...], package: str) -> str:
     absent = [jar.name for jar in jars if not jar.exists()] + ([] if shutil.which("java") else ["java"])
     require_tool(", ".join(absent), package)
     return ":".join(map(str, jars))
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's headless Chromium, driven by Playwright (no browser download)."""
+    from bench.chromium import EXECUTABLE, FLAGS
+
+    require_tool(None if Path(EXECUTABLE).exists() else EXECUTABLE, "chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=EXECUTABLE, args=FLAGS)
+        yield instance
+        instance.close()

@@ -14,9 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.chromium import EXECUTABLE as CHROMIUM
-from bench.chromium import FLAGS
-from conftest import SEEDS, require_tool
+from conftest import SEEDS
 from kg.builder.corpus import build
 from kg.outputs import views
 from kg.outputs.pages import write
@@ -34,17 +32,6 @@ HOSTILE = f"""汉中市汉台区七里街道办事处2022年度法治政府建�
 三、下一步工作计划
 继续推行行政执法公示制度{IMAGE},加强普法宣传{SCRIPT}。
 """
-
-
-@pytest.fixture(scope="module")
-def browser():
-    require_tool(None if Path(CHROMIUM).exists() else CHROMIUM, "chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield instance
-        instance.close()
 
 
 @pytest.fixture(scope="module")
@@ -269,9 +256,11 @@ def test_the_view_reloads_from_its_address(browser, pages):
     assert not events["dialogs"] and not events["errors"]
     again.context.close()
     hostile = address.split("#")[0] + "#node=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E&year=%3Cscript%3E&q=%3Cscript%3Ealert(1)%3C/script%3E"
+    hostile += "&open=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E,group:province:%3Cscript%3E,measure:x"
     crafted, events = open_page(browser, hostile)  # a crafted address: values that are no facet or node are ignored
     assert crafted.input_value("#facet-year") == "" and crafted.evaluate("() => window.kgWho().rows.length") == 0
     assert crafted.locator("img").count() == 0 and not events["dialogs"] and not events["errors"]
+    assert crafted.evaluate("() => window.kgNetwork.body.data.nodes.length === window.kgStatus.nodes")  # nothing was opened
     crafted.context.close()
 
 
@@ -387,8 +376,17 @@ def test_searching_a_unit_inside_a_group_opens_the_group_at_that_unit(browser, t
     write(view, path)
     page, _ = open_page(browser, path)
     page.fill("#search", member[2] or member[1])  # a division code or name: unique to the unit
-    who = page.evaluate("() => window.kgWho()")
-    assert who["title"] == group["fullLabel"] and who["rows"] and all(member[1] == r[0] for r in who["rows"])
+    # the province opens in place, then the unit's city, until the unit itself is drawn and selected
+    assert page.evaluate("() => window.kgNetwork.getSelectedNodes()") == [member[0]]
+    assert member[0] in page.evaluate("() => Object.keys(window.kgNetwork.getPositions())")
+    assert group["id"] not in page.evaluate("() => Object.keys(window.kgNetwork.getPositions())")
+    who = page.evaluate("() => window.kgWho()")  # the innermost group's table, at the unit's row
+    assert who["rows"] and all(member[1] == r[0] for r in who["rows"])
+    assert who["title"] == group["fullLabel"] or who["title"].startswith(member[5])
+    assert "open=" in page.url
+    again, _ = open_page(browser, page.url)  # the opened groups come back from the address
+    assert member[0] in again.evaluate("() => Object.keys(window.kgNetwork.getPositions())")
+    again.context.close()
     page.context.close()
 
 
@@ -447,3 +445,33 @@ def open_page_plain(browser, path: Path):
     page.on("dialog", lambda dialog: (events["dialogs"].append(dialog.message), dialog.dismiss()))
     page.goto(path.as_uri())
     return page, events
+
+
+def test_the_keyboard_reaches_search_results_filters_and_the_who_table(browser, pages):
+    path, view = pages["shared-practices"]
+    page, events = open_page(browser, path)
+    page.click("header h1")  # the focus anywhere but in a field
+    page.keyboard.press("/")
+    assert page.evaluate("() => document.activeElement.id") == "search"
+    page.keyboard.type("法治")
+    results = page.eval_on_selector_all("#results button", "buttons => buttons.map(b => b.dataset.node)")
+    expected = [n["id"] for n in view.nodes if "法治" in n["fullLabel"] + " " + n.get("search", "")]
+    assert results and results == expected[:30]  # every match, in the view's order, the first 30 listed
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    assert page.evaluate("() => document.activeElement.dataset.node") == results[1]
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("Enter")
+    assert page.evaluate("() => window.kgNetwork.getSelectedNodes()") == [results[0]]
+    chosen = next(n for n in view.nodes if n["id"] == results[0])
+    assert page.inner_text("#details strong") == chosen["fullLabel"]
+    page.keyboard.press("Escape")
+    assert page.evaluate("() => document.activeElement.id") == "search"
+    page.keyboard.press("Tab")  # from the search into the results, the legend and the filters, by Tab alone
+    reached = set()
+    for _ in range(80):
+        page.keyboard.press("Tab")
+        reached.add(page.evaluate("() => document.activeElement.id || document.activeElement.tagName"))
+    assert {"facet-province", "facet-year"} <= reached
+    assert not events["errors"]
+    page.context.close()

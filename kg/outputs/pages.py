@@ -128,9 +128,10 @@ def _options(view: View) -> dict:
     return {
         "autoResize": True,
         "layout": {"randomSeed": 7, "improvedLayout": not many},
-        # labels grow with the node and are drawn only at 9 px on screen or more: the largest nodes are labelled first
+        # labels grow with the node and are drawn only at 9 px on screen or more (vis-network draws at drawThreshold - 1):
+        # the largest nodes are labelled first, and the page leaves out labels that would overlap larger ones
         "nodes": {
-            "scaling": {"min": 6, "max": 40, "label": {"enabled": True, "min": 11, "max": 26, "drawThreshold": 9, "maxVisible": 26}},
+            "scaling": {"min": 6, "max": 40, "label": {"enabled": True, "min": 12, "max": 44, "drawThreshold": 10, "maxVisible": 26}},
             "font": {"face": "Noto Sans CJK SC, PingFang SC, Microsoft YaHei, sans-serif"},
         },
         "edges": {"smooth": False, "arrows": {"to": {"enabled": False}}},
