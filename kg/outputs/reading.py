@@ -153,7 +153,8 @@ def page(report: Report, clean: CleanText) -> str:
         f'<li class="l{level}"><a href="#{html.escape(anchor)}">{html.escape(heading)}</a></li>' for anchor, level, heading in contents
     )
     legend = "".join(f'<span><mark class="{kind}">{html.escape(label)}</mark></span>' for kind, label, _ in MARK_KINDS)
-    colours = "\n".join(f"mark.{kind} {{ background: {colour}; }}" for kind, _, colour in MARK_KINDS)
+    # a sentence that is the evidence of several kinds takes the colour of the first in MARK_KINDS (the last rule wins)
+    colours = "\n".join(f"mark.{kind} {{ background: {colour}; }}" for kind, _, colour in reversed(MARK_KINDS))
     title = report.title or report.file
     return f"""<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
