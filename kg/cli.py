@@ -530,16 +530,18 @@ def viz(graph: Path, view_name: str, unit_query: str | None, out: Path) -> None:
         click.echo(f"wrote {out} ({len(view.nodes)} nodes, {len(view.edges)} edges)")
 
 
+def _graph_to_folder(help_text: str):
+    """The GRAPH argument and the -o/--output folder of a command that writes files from a written graph."""
+
+    def apply(command):
+        folder = click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True, help=help_text)
+        return click.argument("graph", type=click.Path(path_type=Path, allow_dash=True))(folder(command))
+
+    return apply
+
+
 @main.command()
-@click.argument("graph", type=click.Path(path_type=Path, allow_dash=True))
-@click.option(
-    "-o",
-    "--output",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    required=True,
-    help="The folder for analysis.html, analysis.md and the CSV tables.",
-)
+@_graph_to_folder("The folder for analysis.html, analysis.md and the CSV tables.")
 @click.option(
     "--site",
     type=click.Path(file_okay=False, exists=True, path_type=Path),
@@ -560,6 +562,38 @@ def analyze(graph: Path, out_dir: Path, site: Path | None) -> None:
     from kg.outputs.analysis import write
 
     for path in write(run_analysis(_load_graph(graph)), out_dir, site):
+        click.echo(f"wrote {path}")
+
+
+@main.command()
+@_graph_to_folder("The folder for the CSV files and tables.xlsx.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "xlsx", "both"]),
+    default="both",
+    show_default=True,
+    help="CSV files (one per table), one XLSX workbook (a sheet per table), or both.",
+)
+def table(graph: Path, out_dir: Path, fmt: str) -> None:
+    """Write the matrices of GRAPH analysts copy into reports.
+
+    unit-measure (each reporting unit and whether it implements or plans each
+    measure of the scheme), province-measure (the units of each province that
+    implement each measure) and unit-problem-category (the problems each unit
+    states, by category); columns by the number of units behind them.
+
+    \b
+    Example:
+        kg table output/graph.ttl -o output/tables
+    """
+    from kg.outputs.tables import matrices, write_csv, write_xlsx
+
+    tables = matrices(_load_graph(graph))
+    written = write_csv(tables, out_dir) if fmt in ("csv", "both") else []
+    if fmt in ("xlsx", "both"):
+        written.append(write_xlsx(tables, out_dir / "tables.xlsx"))
+    for path in written:
         click.echo(f"wrote {path}")
 
 

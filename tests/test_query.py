@@ -28,6 +28,9 @@ EXPECTED_QUERIES = {
     "unit-profile",
     "problems-remedies",
     "units-under",
+    "instruments-by-unit",
+    "reporting-units",
+    "indicators-by-metric",
 }
 
 
@@ -43,7 +46,7 @@ def _rows(result):
     return sorted(tuple(row) for row in result.plain())
 
 
-@pytest.mark.parametrize("name", sorted(EXPECTED_QUERIES))
+@pytest.mark.parametrize("name", sorted(saved_queries()))
 def test_every_saved_query_gives_the_same_rows_in_both_engines(seed_outputs, name):
     text = fill(saved_queries()[name], {})
     oxigraph = run(seed_outputs["rdf"], text, "oxigraph")
@@ -61,6 +64,74 @@ def test_queries_answer_what_they_promise(seed_outputs):
     assert ("陆渡街道", "township", "320585002", "苏州市") in {tuple(r) for r in under.plain()}
     running = run(seed_outputs["rdf"], fill(saved_queries()["units-running"], {"measure": "枫桥"}))
     assert {row[0] for row in running.plain()} == {"七里街道", "桂溪街道"}  # “小事不出村社区” and 枫桥经验 by name
+
+
+def _clean_text(path) -> str:
+    from kg.extract.pipeline import process_text
+    from kg.text.read import read
+
+    return process_text(read(path))[1].text
+
+
+def test_unit_profile_finds_a_unit_by_code_or_exact_name_with_what_its_report_says(seed_outputs):
+    from conftest import SEED
+
+    query = saved_queries()["unit-profile"]
+    by_code = run(seed_outputs["rdf"], fill(query, {"unit": "610702008"})).plain()
+    assert by_code == run(seed_outputs["rdf"], fill(query, {"unit": "七里街道"})).plain()  # not its organs, which carry the code
+    organ = run(seed_outputs["rdf"], fill(query, {"unit": "七里街道党工委"})).plain()
+    assert {row[0] for row in organ} == {"七里街道党工委 610702008"}
+    assert run(seed_outputs["rdf"], fill(query, {"unit": "七里"})).plain() == []  # a part of a name is not the name
+    aspects: dict[str, set] = {}
+    for unit, aspect, value, _year, _evidence in by_code:
+        assert unit == "七里街道 610702008"
+        aspects.setdefault(aspect, set()).add(value)
+    assert aspects["unit"] == {"七里街道 610702008"} and aspects["level"] == {"township"}
+    assert aspects["part of"] == {"汉台区 610702", "汉中市 610700", "陕西省 610000"}
+    assert aspects["report"] == {"汉中市汉台区七里街道办事处2021年度法治政府建设工作报告"}
+    assert {"implements", "plans", "cites", "problem", "indicator"} <= set(aspects)
+    text = _clean_text(SEED["000"])
+    evidence = {row[4] for row in by_code if row[4]}
+    assert evidence and all(sentence in text for sentence in evidence)  # each answer stands in the report
+    assert any("4场" in value for value in aspects["indicator"]) and "法治学习、专题学法培训" in text
+
+
+def test_unit_profile_lists_every_unit_a_name_names(tmp_path):
+    data = tmp_path / "two.ttl"
+    data.write_text(
+        """@base <https://example.org/> . @prefix fz: <https://w3id.org/fzkg/ontology#> . @prefix org: <http://www.w3.org/ns/org#> .
+        @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+        <u/1> a org:Organization ; rdfs:label "东城街道"@zh ; fz:divisionCode "110101001" ; org:subOrganizationOf <u/2> .
+        <u/2> a org:Organization ; rdfs:label "东城区"@zh ; fz:divisionCode "110101" .
+        <u/3> a org:Organization ; rdfs:label "东城街道"@zh ; fz:divisionCode "441900003" ; org:subOrganizationOf <u/4> .
+        <u/4> a org:Organization ; rdfs:label "东莞市"@zh ; fz:divisionCode "441900" .
+        """,
+        encoding="utf-8",
+    )
+    text = fill(saved_queries()["unit-profile"], {"unit": "东城街道"})
+    for engine in ("oxigraph", "rdflib"):
+        rows = run(data, text, engine).plain()
+        assert {(unit, value) for unit, aspect, value, *_ in rows if aspect == "part of"} == {
+            ("东城街道 110101001", "东城区 110101"),
+            ("东城街道 441900003", "东莞市 441900"),
+        }
+        assert {unit for unit, *_ in rows} == {"东城街道 110101001", "东城街道 441900003"}  # not 东城区
+
+
+def test_the_saved_queries_on_instruments_units_and_indicators_answer_from_the_text(seed_outputs):
+    from conftest import SEED
+
+    studied = run(seed_outputs["rdf"], fill(saved_queries()["instruments-by-unit"], {"relation": "studied"})).plain()
+    assert studied and {row[2] for row in studied} == {"studied"}
+    assert ("七里街道", "中华人民共和国民法典", "studied", "1") in {tuple(r) for r in studied}
+    units = run(seed_outputs["rdf"], fill(saved_queries()["reporting-units"], {})).plain()
+    assert sum(int(row[3]) for row in units) == 5  # the five seed reports
+    assert ("陕西省", "township", "1", "1", "2021", "2021") in {tuple(r) for r in units}
+    sessions = run(seed_outputs["rdf"], fill(saved_queries()["indicators-by-metric"], {"metric": "study-sessions"})).plain()
+    qili = [row for row in sessions if row[1] == "七里街道"]
+    assert qili and all(row[0] == "领导干部学法次数" for row in sessions)
+    text = _clean_text(SEED["000"])
+    assert all(row[5] in text for row in qili)
 
 
 def test_parameters_are_filled_as_literals():
