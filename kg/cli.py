@@ -100,6 +100,13 @@ def _base_option(_ctx, _param, value: str | None) -> str | None:
     default=None,
     help="A JSON-lines file giving the page address (url) and/or the unit of report files (docs/build.md).",
 )
+@click.option(
+    "--vocabulary",
+    "vocabulary",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Your vocabulary (TSV or SKOS Turtle): new measures, aliases, merges (docs/discovery.md). Default: OUTPUT/vocabulary.tsv if there is one.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors: no progress, no summary.")
 def build(
     paths: tuple[Path, ...],
@@ -111,6 +118,7 @@ def build(
     no_cache: bool,
     store_dir: Path | None,
     sources_file: Path | None,
+    vocabulary: Path | None,
     quiet: bool,
 ) -> None:
     """Build the graph of the reports in PATHS (files and folders, recursively).
@@ -148,10 +156,12 @@ def build(
             sources = None
         readable = tuple(stack.enter_context(stdio.readable(p)) for p in paths)
         names = {str(saved): stdio.STDIO for given, saved in zip(paths, readable) if stdio.is_stdio(given)}
-        _build(readable, out_dir, rdf_format, base or DEFAULT_BASE, jobs, cache_dir, no_cache, store_dir, sources, quiet, names)
+        _build(readable, out_dir, rdf_format, base or DEFAULT_BASE, jobs, cache_dir, no_cache, store_dir, sources, quiet, names, vocabulary)
 
 
-def _build(paths, out_dir, rdf_format, base, jobs, cache_dir, no_cache, store_dir, sources, quiet, names: dict[str, str]) -> None:
+def _build(
+    paths, out_dir, rdf_format, base, jobs, cache_dir, no_cache, store_dir, sources, quiet, names: dict[str, str], vocabulary=None
+) -> None:
     """Run a build and report it; ``names`` shows some paths under other names (standard input's temporary file)."""
     from kg.builder.engine import BuildError
     from kg.builder.engine import build as run_build
@@ -171,6 +181,7 @@ def _build(paths, out_dir, rdf_format, base, jobs, cache_dir, no_cache, store_di
             store_dir=store_dir,
             progress=Progress(sys.stderr, quiet=quiet),
             sources=sources,
+            vocabulary=vocabulary,
         )
     except BuildError as err:
         click.echo(f"kg: build failed: {err}", err=True)
@@ -530,12 +541,69 @@ def viz(graph: Path, view_name: str, unit_query: str | None, out: Path) -> None:
         click.echo(f"wrote {out} ({len(view.nodes)} nodes, {len(view.edges)} edges)")
 
 
+def _output_folder(help_text: str):
+    """The -o/--output folder a command writes its files into."""
+    return click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True, help=help_text)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@_output_folder("The folder for candidates.tsv, covered.tsv and discovery.html.")
+@click.option(
+    "--vocabulary",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Your vocabulary (TSV or SKOS Turtle): what it decided on is not proposed again, and its concepts count as named.",
+)
+@click.option("--no-keywords", is_flag=True, help="Only quoted phrases and named practices, no jieba TF-IDF keywords.")
+def discover(paths: tuple[Path, ...], out_dir: Path, vocabulary: Path | None, no_keywords: bool) -> None:
+    """Find the practices reports name that the measure scheme does not.
+
+    Reads the reports in PATHS (files and folders) and proposes quoted
+    phrases, named practices (…工作法, …品牌, 1+N) and jieba TF-IDF keywords
+    that stand out in several units' reports, each with its units, years and
+    evidence, ranked by the number of units. Decide on them in a vocabulary
+    file and build again (docs/discovery.md).
+
+    \b
+    Example:
+        kg discover seeds -o output/discovery
+    """
+    from kg.builder.inputs import collect
+    from kg.knowledge import user
+    from kg.outputs.discovery import discover as run_discovery
+    from kg.outputs.discovery import write
+
+    chosen = None
+    if vocabulary is not None:
+        try:
+            chosen = user.load(vocabulary)
+            from kg.knowledge.vocab import check_vocabulary
+
+            check_vocabulary(chosen)
+        except user.VocabularyError as err:
+            click.echo(f"kg: error: {err}", err=True)
+            sys.exit(EXIT_BUILD_FAILED)
+    inputs = collect(paths)
+    for failure in inputs.failures:
+        click.echo(f"kg: error: {failure.path}: {failure.reason}", err=True)
+    user.use(chosen)  # its concepts are part of the scheme the candidates are checked against
+    try:
+        found = run_discovery([Path(p) for p in inputs.files], chosen, keywords=not no_keywords)
+    finally:
+        user.use(None)
+    for file, reason in found.failures:
+        click.echo(f"kg: error: {file}: {reason}", err=True)
+    click.echo(f"reports read: {found.reports}; candidates: {len(found.candidates)}; named by the scheme already: {len(found.covered)}")
+    for path in write(found, out_dir):
+        click.echo(f"wrote {path}")
+
+
 def _graph_to_folder(help_text: str):
     """The GRAPH argument and the -o/--output folder of a command that writes files from a written graph."""
 
     def apply(command):
-        folder = click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True, help=help_text)
-        return click.argument("graph", type=click.Path(path_type=Path, allow_dash=True))(folder(command))
+        return click.argument("graph", type=click.Path(path_type=Path, allow_dash=True))(_output_folder(help_text)(command))
 
     return apply
 

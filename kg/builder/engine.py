@@ -37,6 +37,8 @@ from kg.builder.inputs import as_paths, collect, input_name
 from kg.extract.pipeline import StageClock, process_text
 from kg.files.assemble import Assembly, assemble
 from kg.graph.merged import KnowledgeGraph, delta
+from kg.knowledge import user
+from kg.knowledge.vocab import check_vocabulary
 from kg.model import Failure, Report, SourceHint
 from kg.outputs import analysis, documents, reading, site, views
 from kg.outputs import pages as viz
@@ -65,14 +67,18 @@ PER_REPORT_CODE = (
 )
 
 
-@lru_cache(maxsize=1)
 def pipeline_version() -> str:
-    """A digest of everything that shapes a report's results: that code, the knowledge, the division table."""
-    from kg.knowledge.resources import knowledge_version
+    """A digest of everything that shapes a report's results: that code, the knowledge (with the user's
+    vocabulary), the division table."""
+    return _pipeline_version(user.knowledge_version())
+
+
+@lru_cache(maxsize=4)
+def _pipeline_version(knowledge: str) -> str:
     from kg.link.divisions import table_version
     from kg.version import __version__
 
-    digest = hashlib.sha256(f"{__version__}|{knowledge_version()}|{table_version()}".encode())
+    digest = hashlib.sha256(f"{__version__}|{knowledge}|{table_version()}".encode())
     package = Path(__file__).resolve().parent.parent
     for path in per_report_sources(package):
         digest.update(path.relative_to(package).as_posix().encode())
@@ -557,6 +563,7 @@ def build(
     store_dir: str | Path | None = None,
     progress: Callable[[int, int], None] | None = None,
     sources: Sources | None = None,
+    vocabulary: str | Path | None = None,
 ) -> BuildResult:
     """Build the graph of ``paths`` into ``out_dir``: the graph file, views, documents.jsonl (and an Oxigraph store).
 
@@ -565,15 +572,34 @@ def build(
     results are kept in ``cache_dir`` (default ``out_dir/.kg-cache``) and a
     later build redoes only the files that are new or changed. Every file is
     replaced atomically; nothing is written when no input could be read.
-    ``sources`` (:func:`kg.text.sources.load`) gives the page address or unit of files.
+    ``sources`` (:func:`kg.text.sources.load`) gives the page address or unit of files. ``vocabulary`` is
+    the user's vocabulary file (:mod:`kg.knowledge.user`; default ``out_dir/vocabulary.tsv`` or ``.ttl``).
     """
     paths = as_paths(paths)
     base = rdf.base_iri(base)
     rdf.Writer(fmt, base)  # an unknown format or a base that cannot be written: refused here, before any worker starts
     if jobs is not None and (not isinstance(jobs, int) or jobs < 1):
         raise ValueError(f"jobs must be a positive whole number, not {jobs!r}")
+    chosen = user_vocabulary(vocabulary, Path(out_dir))
     with paused_gc():
-        return _build(paths, Path(out_dir), fmt, base, jobs or os.cpu_count() or 1, cache_dir, use_cache, store_dir, progress, sources)
+        user.use(chosen)  # the measure scheme, the cache keys and the workers (forked from here) see it
+        try:
+            return _build(paths, Path(out_dir), fmt, base, jobs or os.cpu_count() or 1, cache_dir, use_cache, store_dir, progress, sources)
+        finally:
+            user.use(None)
+
+
+def user_vocabulary(given: str | Path | None, out_dir: Path) -> user.Vocabulary | None:
+    """The vocabulary file given, or the one in the output folder; a file that cannot be used stops the build."""
+    path = Path(given) if given is not None else next((out_dir / n for n in user.FILE_NAMES if (out_dir / n).is_file()), None)
+    if path is None:
+        return None
+    try:
+        vocabulary = user.load(path)
+        check_vocabulary(vocabulary)
+    except user.VocabularyError as err:
+        raise BuildError(str(err)) from None
+    return vocabulary
 
 
 def _build(

@@ -116,6 +116,22 @@ class _PracticeCues:
     channel: re.Pattern
 
 
+def carried_as_practice(text: str, start: int, end: int) -> bool:
+    """Whether the quoted name ``text[start:end]`` is carried as a practice: a verb that carries one right before
+    its opening quote (开展“…”), a practice word right after its closing quote (“…”机制), or a practice suffix.
+
+    >>> text = "推行“好差评”制度,落实“十四五”规划。"
+    >>> carried_as_practice(text, 3, 6), carried_as_practice(text, 12, 15)
+    (True, False)
+    """
+    cues = _practice_cues()
+    return bool(
+        cues.carry.search(text, max(0, start - 9), max(0, start - 1))
+        or cues.tail.match(text, end + 1)
+        or cues.name_end.search(text[start:end])
+    )
+
+
 @lru_cache(maxsize=1)
 def _practice_cues() -> _PracticeCues:
     rows = read_tsv("lexicon", "practice_cues.tsv")

@@ -66,7 +66,7 @@ def read_tsv(*parts: str) -> list[dict[str, str]]:
 
 @lru_cache(maxsize=1)
 def knowledge_version() -> str:
-    """A digest of everything under ``ontology/``: part of every cache key."""
+    """A digest of everything under ``ontology/`` (with the user's vocabulary: :func:`kg.knowledge.user.knowledge_version`)."""
     digest = hashlib.sha256()
     root = data_dir("ontology")
     for path in sorted(p for p in root.rglob("*") if p.is_file()):

@@ -14,6 +14,7 @@ from rdflib.term import Identifier, Literal
 from kg.knowledge.anchors import MAX_SETS, requirements
 from kg.knowledge.namespaces import FZ, FZ_IRI, MEASURE, METRIC, PROBLEM
 from kg.knowledge.resources import ontology_graph, ontology_path
+from kg.knowledge.user import Vocabulary, active, knowledge_version
 
 
 @dataclass(frozen=True)
@@ -172,10 +173,36 @@ def _load(filename: str, namespace: Namespace) -> Scheme:
     return Scheme(graph, namespace)
 
 
-@lru_cache(maxsize=1)
 def measures() -> Scheme:
-    """The measure scheme (ontology/measures.ttl)."""
-    return _load("measures.ttl", MEASURE)
+    """The measure scheme (ontology/measures.ttl, with the user's vocabulary if one is in use: kg.knowledge.user)."""
+    return _measures(knowledge_version())
+
+
+def measure_graph() -> Graph:
+    """The measure scheme as a graph, the user's vocabulary applied."""
+    return _measure_graph(knowledge_version())
+
+
+@lru_cache(maxsize=4)
+def _measure_graph(version: str) -> Graph:
+    graph = Graph()
+    graph.parse(ontology_path("measures.ttl"), format="turtle")
+    vocabulary = active()
+    if vocabulary is not None:
+        vocabulary.apply(graph, MEASURE)
+    return graph
+
+
+def check_vocabulary(vocabulary: Vocabulary) -> None:
+    """Raise :class:`~kg.knowledge.user.VocabularyError` (file and line) if ``vocabulary`` cannot apply to the scheme."""
+    graph = Graph()
+    graph.parse(ontology_path("measures.ttl"), format="turtle")
+    vocabulary.apply(graph, MEASURE)
+
+
+@lru_cache(maxsize=4)
+def _measures(version: str) -> Scheme:
+    return Scheme(_measure_graph(version), MEASURE)
 
 
 @lru_cache(maxsize=1)

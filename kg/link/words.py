@@ -40,6 +40,11 @@ def _tokenizer():
     return tokenizer
 
 
+def ordinary_words() -> dict[str, int]:
+    """jieba's own dictionary: word → frequency (the words of general Chinese, none of kg's)."""
+    return _tokenizer().FREQ
+
+
 # what follows a name's suffix character when jieba glues it to the next word: 江北 | 区委, 渠 | 县政府
 _GLUED = ("委", "政府", "人民政府", "人大", "政协", "长", "党委", "级", "直")
 

@@ -44,7 +44,9 @@ from kg.knowledge.namespaces import (
     shorten,
 )
 from kg.knowledge.resources import ontology_graph, ontology_path
-from kg.knowledge.vocab import ontology_names
+from kg.knowledge.user import active as user_vocabulary
+from kg.knowledge.user import knowledge_version
+from kg.knowledge.vocab import measure_graph, ontology_names
 from kg.model import Evidence, Report, Status, Unit
 from kg.rdf.syntax import RDF_TYPE, XSD_INTEGER, JsonLd, Lit, Turtle, check_iri, ntriples
 
@@ -103,6 +105,7 @@ def _typed(value: str, datatype: str) -> Lit:
 
 
 XSD_DECIMAL = XSD + "decimal"
+XSD_STRING = XSD + "string"
 
 
 def _decimal(number: float) -> str:
@@ -207,13 +210,31 @@ class Iris:
 # ---------------------------------------------------------------------------- triples
 
 
-@lru_cache(maxsize=1)
 def vocabulary_triples() -> tuple[tuple, ...]:
-    """The ontology and the concept schemes, so the graph explains itself (sorted; without fz:matchPattern)."""
+    """The ontology and the concept schemes, so the graph explains itself (sorted; without fz:matchPattern).
+
+    The measure scheme is the one the extractors used: with the user's vocabulary, if one is in use."""
+    return _vocabulary_triples(knowledge_version())
+
+
+@lru_cache(maxsize=4)
+def _vocabulary_triples(version: str) -> tuple[tuple, ...]:
     import pyoxigraph as ox
+    from rdflib import Literal as RdfLiteral
 
     triples = set()
-    for name in ("kg.ttl", "measures.ttl", "problems.ttl", "metrics.ttl"):
+    if user_vocabulary() is not None:
+        for s, p, o in measure_graph():
+            if str(p) != MATCH_PATTERN:
+                lang = getattr(o, "language", None)
+                datatype = None if lang or not isinstance(o, RdfLiteral) else str(o.datatype or XSD_STRING)
+                triples.add((str(s), str(p), Lit(str(o), lang, datatype) if isinstance(o, RdfLiteral) else str(o)))
+    files = (
+        ("kg.ttl", "problems.ttl", "metrics.ttl")
+        if user_vocabulary() is not None
+        else ("kg.ttl", "measures.ttl", "problems.ttl", "metrics.ttl")
+    )
+    for name in files:
         with open(ontology_path(name), "rb") as handle:
             for t in ox.parse(handle, format=ox.RdfFormat.TURTLE):
                 if t.predicate.value == MATCH_PATTERN:  # the extractor's regular expressions stay in the vocabulary files
