@@ -541,6 +541,60 @@ def viz(graph: Path, view_name: str, unit_query: str | None, out: Path) -> None:
         click.echo(f"wrote {out} ({len(view.nodes)} nodes, {len(view.edges)} edges)")
 
 
+@main.command()
+@click.argument("graph", type=click.Path(path_type=Path, allow_dash=True))
+@click.argument("unit")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv"]), default="table", show_default=True, help="A table to read, or CSV.")
+def coverage(graph: Path, unit: str, fmt: str) -> None:
+    """Which chapters of the national outline UNIT's reports serve, and which measures under them they never mention.
+
+    Year by year, each chapter of the 《法治政府建设实施纲要》 that applies to the
+    year (2021–2025 from 2021, 2015–2020 before) with the measures of the
+    scheme that serve it, those the unit's reports state and those they never
+    do. UNIT is a division code or a unit's exact name.
+
+    \b
+    Example:
+        kg coverage output/graph.ttl 610702008
+    """
+    from kg.knowledge.vocab import measures as measure_scheme
+    from kg.outputs.analysis import to_csv
+    from kg.outputs.coverage import UnitNotFound, coverage, resolve
+
+    knowledge = _load_graph(graph)
+    try:
+        key = resolve(knowledge, unit)
+    except UnitNotFound as err:
+        click.echo(f"kg: error: {err}", err=True)
+        sys.exit(1)
+    node = knowledge.graph.nodes[key]
+    name = f"{node['label']} {node.get('code') or '(unlinked)'}"
+    labels = {c.id: c.label for c in measure_scheme().concepts.values()}
+    years = coverage(knowledge, key)
+    if fmt == "csv":
+        rows = [
+            {
+                "unit": name,
+                "year": y.year,
+                "outline": y.outline,
+                "chapter": f"{c.chapter.notation} {c.chapter.label}",
+                "measure": labels[m],
+                "mentioned": "yes" if m in c.mentioned else "no",
+            }
+            for y in years
+            for c in y.chapters
+            for m in c.chapter.measures
+        ]
+        click.echo(to_csv(rows), nl=False)
+        return
+    for y in years:
+        click.echo(f"{name} — {y.year}: {y.outline}")
+        for c in y.chapters:
+            count = f"{len(c.mentioned)}/{len(c.chapter.measures)}"
+            never = f" — never: {'、'.join(labels[m] for m in c.missing)}" if c.missing else ""
+            click.echo(f"  {c.chapter.notation:<4} {c.chapter.label}  {count}{never}")
+
+
 def _output_folder(help_text: str):
     """The -o/--output folder a command writes its files into."""
     return click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True, help=help_text)

@@ -28,6 +28,7 @@ SHAPES = "https://w3id.org/fzkg/shapes#"
 MEASURE_IRI = "https://w3id.org/fzkg/measure/"
 PROBLEM_IRI = "https://w3id.org/fzkg/problem/"
 METRIC_IRI = "https://w3id.org/fzkg/metric/"
+OUTLINE_IRI = "https://w3id.org/fzkg/outline/"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -44,6 +45,7 @@ PREFIXES = {
     "fzm": MEASURE_IRI,
     "fzp": PROBLEM_IRI,
     "fzi": METRIC_IRI,
+    "fzo": OUTLINE_IRI,
     "rdf": RDF,
     "rdfs": RDFS,
     "xsd": XSD,

@@ -8,7 +8,7 @@ from functools import cache, lru_cache
 
 from ahocorasick_rs import AhoCorasick
 from rdflib import Graph, Namespace, URIRef
-from rdflib.namespace import RDF, RDFS, SKOS
+from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 from rdflib.term import Identifier, Literal
 
 from kg.knowledge.anchors import MAX_SETS, requirements
@@ -35,6 +35,7 @@ class Concept:
     theme: bool
     unit_kind: str | None = None  # metrics: the kind of unit of measure they are counted in
     counts: str | None = None  # metrics: the measure they count
+    created: str = ""  # when the concept joined the scheme (dcterms:created, ISO date): gold annotated before it never names it
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,7 @@ class Scheme:
                 theme=iri in themes,
                 unit_kind=next((str(o) for o in graph.objects(iri, FZ.unitKind)), None),
                 counts=next(iter(ids(FZ.countsMeasure)), None),
+                created=next((str(o) for o in graph.objects(iri, DCTERMS.created)), ""),
             )
         self.order = {cid: i for i, cid in enumerate(self.concepts)}
         # One Aho-Corasick pass finds both the concepts' literal phrases and the literals their

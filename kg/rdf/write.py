@@ -229,11 +229,9 @@ def _vocabulary_triples(version: str) -> tuple[tuple, ...]:
                 lang = getattr(o, "language", None)
                 datatype = None if lang or not isinstance(o, RdfLiteral) else str(o.datatype or XSD_STRING)
                 triples.add((str(s), str(p), Lit(str(o), lang, datatype) if isinstance(o, RdfLiteral) else str(o)))
-    files = (
-        ("kg.ttl", "problems.ttl", "metrics.ttl")
-        if user_vocabulary() is not None
-        else ("kg.ttl", "measures.ttl", "problems.ttl", "metrics.ttl")
-    )
+    files = ("kg.ttl", "problems.ttl", "metrics.ttl", "outline.ttl")
+    if user_vocabulary() is None:
+        files += ("measures.ttl",)
     for name in files:
         with open(ontology_path(name), "rb") as handle:
             for t in ox.parse(handle, format=ox.RdfFormat.TURTLE):
