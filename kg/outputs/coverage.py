@@ -55,7 +55,7 @@ def outlines() -> list[tuple[int, str, list[str]]]:
     for scheme, first in graph.subject_objects(URIRef(str(FZ.appliesFrom))):
         title = next(str(o) for o in graph.objects(scheme, SKOS.prefLabel) if isinstance(o, Literal) and o.language == "zh")
         chapters = sorted(str(c) for c in graph.subjects(SKOS.inScheme, scheme))
-        found.append((int(first), title, chapters))
+        found.append((int(str(first)), title, chapters))
     return sorted(found)
 
 

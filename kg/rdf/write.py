@@ -229,7 +229,7 @@ def _vocabulary_triples(version: str) -> tuple[tuple, ...]:
                 lang = getattr(o, "language", None)
                 datatype = None if lang or not isinstance(o, RdfLiteral) else str(o.datatype or XSD_STRING)
                 triples.add((str(s), str(p), Lit(str(o), lang, datatype) if isinstance(o, RdfLiteral) else str(o)))
-    files = ("kg.ttl", "problems.ttl", "metrics.ttl", "outline.ttl")
+    files: tuple[str, ...] = ("kg.ttl", "problems.ttl", "metrics.ttl", "outline.ttl")
     if user_vocabulary() is None:
         files += ("measures.ttl",)
     for name in files:
