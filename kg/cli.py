@@ -557,7 +557,6 @@ def coverage(graph: Path, unit: str, fmt: str) -> None:
     Example:
         kg coverage output/graph.ttl 610702008
     """
-    from kg.knowledge.vocab import measures as measure_scheme
     from kg.outputs.analysis import to_csv
     from kg.outputs.coverage import UnitNotFound, coverage, resolve
 
@@ -593,6 +592,63 @@ def coverage(graph: Path, unit: str, fmt: str) -> None:
             count = f"{len(c.mentioned)}/{len(c.chapter.measures)}"
             never = f" — never: {'、'.join(labels[m] for m in c.missing)}" if c.missing else ""
             click.echo(f"  {c.chapter.notation:<4} {c.chapter.label}  {count}{never}")
+
+
+@main.command()
+@click.argument("graph", type=click.Path(path_type=Path, allow_dash=True))
+@click.argument("unit", required=False)
+@click.option("--measure", default=None, help="Instead of a unit: how this measure (id or Chinese label) spread, year by year.")
+def diff(graph: Path, unit: str | None, measure: str | None) -> None:
+    """What UNIT started, dropped and kept from one report year to the next, and what it did about last year's problems.
+
+    For each pair of consecutive years of UNIT's reports: the measures stated
+    (implemented or planned) only the later year, only the earlier one, and
+    both; each problem of the earlier year with the measures of the later
+    year that address its category. With --measure: year by year, the units
+    that state it, those that do so for the first time, and their provinces.
+    UNIT is a division code or a unit's exact name.
+
+    \b
+    Examples:
+        kg diff output/graph.ttl 230000
+        kg diff output/graph.ttl --measure legal-advisers
+    """
+    from kg.outputs.coverage import UnitNotFound, resolve
+    from kg.outputs.diff import diffusion, unit_diff
+
+    knowledge = _load_graph(graph)
+    if measure is not None:
+        scheme = measure_scheme()
+        concept = measure if measure in scheme else next((c.id for c in scheme.concepts.values() if c.label == measure), None)
+        if concept is None:
+            click.echo(
+                f"kg: error: no measure {measure!r} in the scheme (an id such as legal-advisers, or a whole Chinese label)", err=True
+            )
+            sys.exit(1)
+        click.echo(f"{scheme[concept].label} ({concept})")
+        for spread in diffusion(knowledge, f"measure:{concept}"):
+            provinces = ", ".join(f"{p} {n}" for p, n in spread.provinces.items())
+            click.echo(f"  {spread.year}  units {spread.units}, first time {len(spread.new)}: {'、'.join(spread.new)}  [{provinces}]")
+        return
+    if unit is None:
+        raise click.UsageError("give a UNIT, or --measure")
+    try:
+        key = resolve(knowledge, unit)
+    except UnitNotFound as err:
+        click.echo(f"kg: error: {err}", err=True)
+        sys.exit(1)
+    steps = unit_diff(knowledge, key)
+    node = knowledge.graph.nodes[key]
+    if not steps:
+        click.echo(f"{node['label']}: reports of one year only ({', '.join(map(str, sorted(knowledge.reporting_units()[key])))})")
+        return
+    for step in steps:
+        click.echo(f"{node['label']} {step.before} → {step.after}")
+        for word, labels in (("started", step.started), ("dropped", step.dropped), ("kept", step.kept)):
+            click.echo(f"  {word} ({len(labels)}): {'、'.join(labels)}")
+        for answer in step.answers:
+            remedy = "、".join(answer.measures) or "nothing that addresses it"
+            click.echo(f"  problem {step.before}: {answer.problem} [{answer.category}] → {step.after}: {remedy}")
 
 
 def _output_folder(help_text: str):
@@ -651,6 +707,13 @@ def discover(paths: tuple[Path, ...], out_dir: Path, vocabulary: Path | None, no
     click.echo(f"reports read: {found.reports}; candidates: {len(found.candidates)}; named by the scheme already: {len(found.covered)}")
     for path in write(found, out_dir):
         click.echo(f"wrote {path}")
+
+
+def measure_scheme():
+    """The measure scheme, imported when a command needs it (the CLI starts fast)."""
+    from kg.knowledge.vocab import measures
+
+    return measures()
 
 
 def _graph_to_folder(help_text: str):

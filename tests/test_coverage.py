@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 
 import pytest
 from click.testing import CliRunner
@@ -100,3 +101,60 @@ def test_the_command_says_which_unit_it_cannot_find(seed_outputs):
     table = CliRunner().invoke(main, ["coverage", str(seed_outputs["rdf"]), "610702008"])
     assert "七里街道 610702008 — 2021: 法治政府建设实施纲要(2021—2025年)" in table.output
     assert "never: " in table.output
+
+
+def _documents(path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.fixture(scope="module")
+def two_years(tmp_path_factory):
+    """The dev reports of the units that reported on two years (黑龙江省 2021 and 2024, 司法部 2021 and 2023), built."""
+    import shutil
+
+    from conftest import CORPUS, CORPUS2, require_corpus
+    from kg.builder.engine import build
+
+    require_corpus()
+    folder = tmp_path_factory.mktemp("two-years") / "reports"
+    folder.mkdir()
+    for name in ("d016", "d017", "d036", "e015"):
+        source = CORPUS / f"{name}.txt" if name.startswith("d") else CORPUS2 / f"{name}.txt"
+        shutil.copy(source, folder / source.name)
+    out = folder.parent / "out"
+    build([folder], out, jobs=1)
+    return out
+
+
+def test_diff_names_what_the_later_report_started_dropped_and_kept(two_years):
+    by_unit: dict[str, dict[int, set[str]]] = {}
+    for record in _documents(two_years / "documents.jsonl"):
+        by_unit.setdefault(record["unit"]["name"], {})[record["year"]] = {m["label"] for m in record["measures"]}
+    for unit, years in by_unit.items():
+        assert len(years) == 2, unit
+        (before, then), (after, now) = sorted(years.items())
+        done = CliRunner().invoke(main, ["diff", str(two_years / "graph.ttl"), unit])
+        assert done.exit_code == 0, done.output
+        lines = {line.split(":", 1)[0].strip(): line.split(":", 1)[1].strip() for line in done.output.splitlines() if ":" in line}
+        assert f"{unit} {before} → {after}" in done.output
+        for word, expected in (("started", now - then), ("dropped", then - now), ("kept", then & now)):
+            shown = lines[f"{word} ({len(expected)})"]
+            assert set(filter(None, shown.split("、"))) == expected, (unit, word)
+        changes = run(two_years / "graph.ttl", fill(saved_queries()["unit-changes"], {"unit": unit})).plain()
+        assert changes == run(two_years / "graph.ttl", fill(saved_queries()["unit-changes"], {"unit": unit}), "rdflib").plain()
+        assert {(c, m) for _u, _b, _a, c, m in changes} == {("started", m) for m in now - then} | {("dropped", m) for m in then - now} | {
+            ("kept", m) for m in then & now
+        }
+
+
+def test_diffusion_counts_the_units_of_each_year_and_their_first_time(seed_outputs, seed_corpus):
+    done = CliRunner().invoke(main, ["diff", str(seed_outputs["rdf"]), "--measure", "法律顾问制度"])
+    assert done.exit_code == 0, done.output
+    years: dict[int, set[str]] = {}
+    for report in seed_corpus.reports:
+        if any(m.concept == "legal-advisers" for m in report.measures):
+            years.setdefault(report.year, set()).add(report.unit.name)
+    for year, units in years.items():
+        assert f"  {year}  units {len(units)}, first time {len(units)}: {'、'.join(sorted(units))}" in done.output
+    spread = run(seed_outputs["rdf"], fill(saved_queries()["measure-diffusion"], {"measure": "legal-advisers"})).plain()
+    assert [(int(y), int(u)) for y, u, _first, _provinces in spread] == sorted((y, len(u)) for y, u in years.items())

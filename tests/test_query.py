@@ -31,6 +31,9 @@ EXPECTED_QUERIES = {
     "instruments-by-unit",
     "reporting-units",
     "indicators-by-metric",
+    "coverage",
+    "unit-changes",
+    "measure-diffusion",
 }
 
 
@@ -46,13 +49,16 @@ def _rows(result):
     return sorted(tuple(row) for row in result.plain())
 
 
+MULTI_YEAR = {"unit-changes"}  # the seeds have one report year per unit: tests/test_coverage.py runs it on two (both engines)
+
+
 @pytest.mark.parametrize("name", sorted(saved_queries()))
 def test_every_saved_query_gives_the_same_rows_in_both_engines(seed_outputs, name):
     text = fill(saved_queries()[name], {})
     oxigraph = run(seed_outputs["rdf"], text, "oxigraph")
     rdflib_result = run(seed_outputs["rdf"], text, "rdflib")
     assert oxigraph.columns == rdflib_result.columns
-    assert oxigraph.rows, f"{name} found nothing on the seeds"
+    assert oxigraph.rows or name in MULTI_YEAR, f"{name} found nothing on the seeds"
     assert _rows(oxigraph) == _rows(rdflib_result)
     assert oxigraph.plain() == rdflib_result.plain()  # ORDER BY makes the order the same too
 
