@@ -47,6 +47,8 @@ def _by_year(graph: KnowledgeGraph, unit: str) -> dict[int, set[str]]:
 def unit_diff(graph: KnowledgeGraph, unit: str) -> list[Step]:
     """Each pair of consecutive years of ``unit``'s reports: measures started, dropped and kept, and answers to problems."""
     years = sorted(graph.reporting_units().get(unit, set()))
+    if len(years) < 2:
+        return []
     stated = _by_year(graph, unit)
     label = lambda node: graph.graph.nodes[node]["label"]  # noqa: E731 - a short local lookup
     categories = problem_categories()
