@@ -15,7 +15,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS_DIR = ROOT / "seeds"
-CORPUS_DIR = ROOT / "tests" / "data" / "corpus"  # the 52 real excerpts of ../shared/corpus, with sources.jsonl (unit, level, year)
+CORPUS_DIR = ROOT / "tests" / "data" / "corpus"  # the 52 real excerpts copied into the repository, with sources.jsonl (unit, level, year)
 
 # ---------------------------------------------------------------------------------------------
 # Knowledge. Small, hand-set constants: what real reports look like and who publishes them.

@@ -23,6 +23,11 @@ EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report a process ended by SIGINT
 _KEPT: list = []  # what a command built, alive until the process ends
 
 
+def _vocabulary_option(help_text: str):
+    """The --vocabulary FILE option of the commands that apply the user's vocabulary (kg.knowledge.user)."""
+    return click.option("--vocabulary", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None, help=help_text)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, "-V", "--version", prog_name="kg")
 def main() -> None:
@@ -100,12 +105,8 @@ def _base_option(_ctx, _param, value: str | None) -> str | None:
     default=None,
     help="A JSON-lines file giving the page address (url) and/or the unit of report files (docs/build.md).",
 )
-@click.option(
-    "--vocabulary",
-    "vocabulary",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    default=None,
-    help="Your vocabulary (TSV or SKOS Turtle): new measures, aliases, merges (docs/discovery.md). Default: OUTPUT/vocabulary.tsv if there is one.",
+@_vocabulary_option(
+    "Your vocabulary (TSV or SKOS Turtle): new measures, aliases, merges (docs/discovery.md). Default: OUTPUT/vocabulary.tsv if there is one."
 )
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors: no progress, no summary.")
 def build(
@@ -659,12 +660,7 @@ def _output_folder(help_text: str):
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @_output_folder("The folder for candidates.tsv, covered.tsv and discovery.html.")
-@click.option(
-    "--vocabulary",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    default=None,
-    help="Your vocabulary (TSV or SKOS Turtle): what it decided on is not proposed again, and its concepts count as named.",
-)
+@_vocabulary_option("Your vocabulary (TSV or SKOS Turtle): what it decided on is not proposed again, and its concepts count as named.")
 @click.option("--no-keywords", is_flag=True, help="Only quoted phrases and named practices, no jieba TF-IDF keywords.")
 def discover(paths: tuple[Path, ...], out_dir: Path, vocabulary: Path | None, no_keywords: bool) -> None:
     """Find the practices reports name that the measure scheme does not.
@@ -681,19 +677,15 @@ def discover(paths: tuple[Path, ...], out_dir: Path, vocabulary: Path | None, no
     """
     from kg.builder.inputs import collect
     from kg.knowledge import user
+    from kg.knowledge.vocab import load_vocabulary
     from kg.outputs.discovery import discover as run_discovery
     from kg.outputs.discovery import write
 
-    chosen = None
-    if vocabulary is not None:
-        try:
-            chosen = user.load(vocabulary)
-            from kg.knowledge.vocab import check_vocabulary
-
-            check_vocabulary(chosen)
-        except user.VocabularyError as err:
-            click.echo(f"kg: error: {err}", err=True)
-            sys.exit(EXIT_BUILD_FAILED)
+    try:
+        chosen = load_vocabulary(vocabulary) if vocabulary is not None else None
+    except user.VocabularyError as err:
+        click.echo(f"kg: error: {err}", err=True)
+        sys.exit(EXIT_BUILD_FAILED)
     inputs = collect(paths)
     for failure in inputs.failures:
         click.echo(f"kg: error: {failure.path}: {failure.reason}", err=True)

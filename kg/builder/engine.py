@@ -38,7 +38,7 @@ from kg.extract.pipeline import StageClock, process_text
 from kg.files.assemble import Assembly, assemble
 from kg.graph.merged import KnowledgeGraph, delta
 from kg.knowledge import user
-from kg.knowledge.vocab import check_vocabulary
+from kg.knowledge.vocab import load_vocabulary
 from kg.model import Failure, Report, SourceHint
 from kg.outputs import analysis, documents, reading, site, views
 from kg.outputs import pages as viz
@@ -595,11 +595,9 @@ def user_vocabulary(given: str | Path | None, out_dir: Path) -> user.Vocabulary 
     if path is None:
         return None
     try:
-        vocabulary = user.load(path)
-        check_vocabulary(vocabulary)
+        return load_vocabulary(path)
     except user.VocabularyError as err:
         raise BuildError(str(err)) from None
-    return vocabulary
 
 
 def _build(

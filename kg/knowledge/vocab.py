@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from pathlib import Path
 
 from ahocorasick_rs import AhoCorasick
 from rdflib import Graph, Namespace, URIRef
@@ -14,7 +15,7 @@ from rdflib.term import Identifier, Literal
 from kg.knowledge.anchors import MAX_SETS, requirements
 from kg.knowledge.namespaces import FZ, FZ_IRI, MEASURE, METRIC, PROBLEM
 from kg.knowledge.resources import ontology_graph, ontology_path
-from kg.knowledge.user import Vocabulary, active, knowledge_version
+from kg.knowledge.user import Vocabulary, active, knowledge_version, load
 
 
 @dataclass(frozen=True)
@@ -187,19 +188,24 @@ def measure_graph() -> Graph:
 
 @lru_cache(maxsize=4)
 def _measure_graph(version: str) -> Graph:
+    return _scheme_with(active())
+
+
+def _scheme_with(vocabulary: Vocabulary | None) -> Graph:
+    """ontology/measures.ttl as a graph, ``vocabulary`` applied (its errors raised, with file and line)."""
     graph = Graph()
     graph.parse(ontology_path("measures.ttl"), format="turtle")
-    vocabulary = active()
     if vocabulary is not None:
         vocabulary.apply(graph, MEASURE)
     return graph
 
 
-def check_vocabulary(vocabulary: Vocabulary) -> None:
-    """Raise :class:`~kg.knowledge.user.VocabularyError` (file and line) if ``vocabulary`` cannot apply to the scheme."""
-    graph = Graph()
-    graph.parse(ontology_path("measures.ttl"), format="turtle")
-    vocabulary.apply(graph, MEASURE)
+def load_vocabulary(path: str | Path) -> Vocabulary:
+    """A vocabulary file, checked against the scheme: :class:`~kg.knowledge.user.VocabularyError` (file and line) if
+    it cannot be read or cannot apply (a concept id the scheme does not have)."""
+    vocabulary = load(path)
+    _scheme_with(vocabulary)
+    return vocabulary
 
 
 @lru_cache(maxsize=4)

@@ -26,6 +26,8 @@ MARK_KINDS = (
     ("indicator", "指标 indicator", "#dde6f3"),
     ("organ", "机关 unit named", "#ece4f2"),
 )
+_KIND_LABELS = {kind: label for kind, label, _ in MARK_KINDS}
+_KIND_ORDER = [kind for kind, _, _ in MARK_KINDS]
 
 
 @dataclass
@@ -85,8 +87,8 @@ def marks(report: Report, clean: CleanText) -> list[Mark]:
 
 
 def _mark_html(text: str, mark: Mark) -> str:
-    kinds = sorted({kind for kind, _ in mark.notes}, key=[k for k, _, _ in MARK_KINDS].index)
-    title = "\n".join(f"{dict((k, label) for k, label, _ in MARK_KINDS)[kind]}: {note}" for kind, note in mark.notes)
+    kinds = sorted({kind for kind, _ in mark.notes}, key=_KIND_ORDER.index)
+    title = "\n".join(f"{_KIND_LABELS[kind]}: {note}" for kind, note in mark.notes)
     anchors = sorted(mark.anchors)
     extra = "".join(f'<span id="e{a}"></span>' for a in anchors[1:])
     return (
