@@ -129,9 +129,14 @@ class Problem:
     id: str
     label: str
     text: str
-    category: str | None
+    categories: list[str]  # ids of the problem scheme, the main one first (a problem may be of several)
     evidence: Evidence
     addressed_by: list[str] = field(default_factory=list)  # measure concept ids
+
+    @property
+    def category(self) -> str | None:
+        """The main category: the one the item's headline says most of."""
+        return self.categories[0] if self.categories else None
 
 
 @dataclass

@@ -29,6 +29,15 @@ def seed_corpus():
 
 
 @pytest.fixture(scope="session")
+def dev_corpus():
+    """The seeds and both dev corpora built together (118 real reports), in memory."""
+    from kg.builder.corpus import build
+
+    require_corpus()
+    return build([SEEDS, CORPUS, CORPUS2])
+
+
+@pytest.fixture(scope="session")
 def seed_outputs(tmp_path_factory, seed_corpus):
     """graph.ttl, graph.html and documents.jsonl built from the seeds."""
     from kg.builder.corpus import write_outputs

@@ -10,14 +10,20 @@ from click.testing import CliRunner
 
 from kg.cli import main
 from kg.graph.merged import IMPLEMENTS, PLANS
-from kg.outputs.analysis import analyze, jaccard, write
+from kg.outputs.analysis import DISTINCTIVE_PER_UNIT, analyze, write
 from kg.outputs.export import export
+from kg.outputs.similarity import BOILERPLATE_SHARE, Profiles
 from kg.rdf.read import load_graph
 
 
 @pytest.fixture(scope="module")
 def analysis(seed_corpus):
     return analyze(seed_corpus.graph)
+
+
+@pytest.fixture(scope="module")
+def dev_analysis(dev_corpus):
+    return analyze(dev_corpus.graph), dev_corpus.graph
 
 
 def _norm(data):
@@ -43,11 +49,41 @@ def test_adoption_counts_units(seed_corpus, analysis):
     )
 
 
-def test_similar_units_are_ranked_by_jaccard(seed_corpus, analysis):
+def test_similar_units_are_ranked_by_rarity_weighted_cosine(seed_corpus, analysis):
     rows = [r for r in analysis.similar if r["unit"] == "七里街道"]
     assert [r["rank"] for r in rows] == [1, 2, 3, 4]
-    assert [r["jaccard"] for r in rows] == sorted((r["jaccard"] for r in rows), reverse=True)
-    assert jaccard({"a"}, set()) == 0.0 and jaccard(set(), set()) == 0.0
+    assert [r["similarity"] for r in rows] == sorted((r["similarity"] for r in rows), reverse=True)
+
+
+def test_rarity_weights_and_cosine_by_hand():
+    # x: every unit (weight 0), y: three of four, z, w, v: one unit each; a is like an excerpt of b's report
+    p = Profiles({"a": {"x", "y"}, "b": {"x", "y", "z", "w"}, "c": {"x", "v"}, "d": {"x", "y"}})
+    assert p.weight("x") == 0.0 and p.boilerplate("x") and p.boilerplate("y") and not p.boilerplate("z")
+    assert p.cosine("a", "d") == 1.0  # same measures
+    import math
+
+    y, rare = math.log(4 / 3), math.log(4)
+    assert p.cosine("a", "b") == round(y / math.sqrt(y**2 + 2 * rare**2), 6) == 0.145183
+    assert p.cosine("a", "c") == 0.0  # they share only what everyone states
+    assert p.shared_distinctive("a", "b") == []  # y is boilerplate
+    assert p.neighbours(2)["a"] == [(1.0, "d"), (p.cosine("a", "b"), "b")]
+
+
+def test_boilerplate_leads_no_cluster_and_no_distinctive_list(dev_analysis):
+    """The done-when of issue 14 item 4, on the seeds and both dev corpora (118 real reports)."""
+    analysis, graph = dev_analysis
+    share = {r["measure"]: r["share_implementing"] for r in analysis.adoption}
+    boilerplate = {r["measure"] for r in analysis.adoption if r["boilerplate"]}
+    assert boilerplate and all(share[m] >= BOILERPLATE_SHARE for m in boilerplate)
+    labels = {r["cluster"]: r["characteristic_measures"] for r in analysis.clusters}
+    assert len(labels) > 3 and sum(bool(v) for v in labels.values()) >= len(labels) - 1
+    assert not any(m in boilerplate for v in labels.values() for m in v.split("; "))
+    assert analysis.distinctive and not any(r["practice"] in boilerplate for r in analysis.distinctive)
+    rare = max(1, int(0.05 * analysis.units))
+    assert all(r["units_stating"] <= rare for r in analysis.distinctive)
+    assert not any(r["measure"] in boilerplate for r in analysis.distinctive_by_province)
+    assert not any(m in boilerplate for r in analysis.similar for m in r["shared_distinctive"].split("; "))
+    assert all((r["similar_unit"], r["similar_code"]) != (r["unit"], r["code"]) for r in analysis.similar)
 
 
 def test_clusters_cover_every_unit_once(seed_corpus, analysis):
@@ -55,18 +91,29 @@ def test_clusters_cover_every_unit_once(seed_corpus, analysis):
     assert sorted(units) == sorted(seed_corpus.graph.graph.nodes[u]["label"] for u in seed_corpus.graph.reporting_units())
 
 
-def test_distinctive_practices_belong_to_one_unit(seed_corpus, analysis):
+def test_distinctive_practices_are_the_rare_ones(seed_corpus, analysis):
     names = {r["practice"]: r["unit"] for r in analysis.distinctive}
     assert names["文明加油站"] == "陆渡街道" and names["总体国家安全观主题公园"] == "陆渡街道"
     graph = seed_corpus.graph.graph
-    for node, data in graph.nodes(data=True):  # every concept one unit alone states is listed; none that two share
-        if data["kind"] == "measure":
+    alone: dict[str, set[str]] = {}  # five units: rare means one unit alone
+    for node, data in graph.nodes(data=True):
+        if data["kind"] in ("measure", "practice"):
             owners = {u for u, _, relation in graph.in_edges(node, keys=True) if relation in (IMPLEMENTS, PLANS)}
-            assert (data["label"] in names) == (len(owners) == 1)
+            if len(owners) == 1:
+                alone.setdefault(graph.nodes[owners.pop()]["label"], set()).add(data["label"])
+    listed: dict[str, set[str]] = {}
+    for row in analysis.distinctive:
+        listed.setdefault(row["unit"], set()).add(row["practice"])
+        assert row["units_stating"] == 1
+    assert {u: len(v) for u, v in listed.items()} == {u: min(len(v), DISTINCTIVE_PER_UNIT) for u, v in alone.items()}
+    assert all(listed[u] <= alone[u] for u in listed)
 
 
 def test_problems_prevalence_and_remedies(seed_corpus, analysis):
-    assert sum(r["problems"] for r in analysis.prevalence) == sum(len(r.problems) for r in seed_corpus.reports)
+    # multi-label: a problem counts once in each of its categories
+    assert sum(r["problems"] for r in analysis.prevalence) == sum(len(p.categories) for r in seed_corpus.reports for p in r.problems)
+    two = next(r for r in analysis.remedies if r["problem"].startswith("法治队伍建设滞后于实际工作需要"))
+    assert two["category"] == "信息化与公示不及时" and two["categories"].split("; ")[1] == "执法力量与持证人员不足"
     assert {r["level"] for r in analysis.prevalence_by_level} == {"township"}
     assert len(analysis.remedies) == 11
     irregular = next(r for r in analysis.remedies if r["problem"] == "行政执法行为还不够规范")

@@ -62,6 +62,24 @@ def test_candidates_carry_units_years_and_evidence_and_the_covered_name_their_co
     assert found.reports == len(_reports())
 
 
+def test_distinctive_terms_per_unit_and_province_leave_out_boilerplate_and_places(found):
+    units = {}
+    for row in found.unit_terms:
+        units.setdefault(row["unit"], []).append(row["term"])
+    assert units["七里街道(610702008)"][:2] == [
+        "定期学法",
+        "普法依法治理工作领导小组",
+    ]  # 七里街道: 党政领导班子联席会定期学法+部门不定期学法
+    provinces = {}
+    for row in found.province_terms:
+        provinces.setdefault(row["province"], []).append(row)
+    assert "一业一证" in [r["term"] for r in provinces["北京市"]]
+    for scope, rows in (("unit", found.unit_terms), ("province", found.province_terms)):
+        for row in rows:  # boilerplate (习近平: 104 of 114 units), everyday words, own names never
+            assert row["count"] >= 2 and row["term"] not in row[scope] and 1 <= row["rank"] <= 10
+            assert row["term"] not in {"习近平", "进一步", "委员会", "依法行政"}
+
+
 def test_the_command_writes_the_tables_and_an_escaped_page(tmp_path):
     folder = tmp_path / "reports"
     folder.mkdir()

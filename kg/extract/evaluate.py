@@ -45,6 +45,7 @@ ACCURACY_KINDS = (
     "year",
     "instrument type",
     "problem category",
+    "problem category among its categories",
     "indicator approximate",
     "indicator measure",
 )
@@ -361,6 +362,9 @@ def evaluate_report(gold: dict, report: Report) -> Evaluation:
     for i, j in pairs:
         g, f = gold_problems[i], found_problems[j]
         acc["problem category"].add(g["category"] == f.category, f"{name}: {g['label']}: gold {g['category']}, found {f.category}")
+        acc["problem category among its categories"].add(
+            g["category"] in f.categories, f"{name}: {g['label']}: gold {g['category']}, found {', '.join(f.categories)}"
+        )
         found_pairs |= {(g["label"], m) for m in f.addressed_by}
     matched = {j for _, j in pairs}
     for j, f in enumerate(found_problems):

@@ -1,4 +1,4 @@
-"""Problems: one entity per item of a problems section, with a label, a category and its remedies."""
+"""Problems: one entity per item of a problems section, with a label, its categories and its remedies."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import re
 from collections import Counter
 
 from kg.extract.base import Document
+from kg.extract.topics import content_words
 from kg.knowledge.vocab import Scheme, measures, problem_categories
 from kg.model import Problem, Report, Section, SectionType, Status
 from kg.text.sections import marker_number
@@ -34,20 +35,27 @@ class ProblemExtractor:
 
     def __call__(self, doc: Document, report: Report) -> None:
         categories = problem_categories()
-        planned = {m.concept for m in report.measures if m.concept and m.status is Status.PLANNED}
+        # the words of each plan item (the paragraph of a sentence) planning a measure of the scheme
+        plans: dict[str, list[set[str]]] = {}
+        for m in report.measures:
+            if m.concept and m.status is Status.PLANNED:
+                plans.setdefault(m.concept, []).append(set(content_words(_paragraph(doc.text, m.evidence.sentence))))
         for start, end in self._items(doc):
             text = doc.text[start:end].strip()
             label = headline(text)
-            category = classify(text, label, categories)
-            remedies = set(categories[category].addressed_by) if category else set()
-            remedies |= measures().phrase_concepts(text)
-            addressed = sorted(c for c in planned if c in remedies)
+            found = classify(text, label, categories)
+            answers = {m for category in found for m in categories[category].addressed_by}
+            named, words = measures().phrase_concepts(text), set(content_words(text))
+            # a planned measure answers the problem when the problem names it, or when it answers such problems
+            # and its plan sentence speaks of what the problem does (调解员队伍不稳定 is not answered by
+            # 加强法治工作人员的培训, though training answers staff problems)
+            addressed = sorted(c for c, sentences in plans.items() if c in named or (c in answers and any(words & s for s in sentences)))
             report.problems.append(
                 Problem(
                     id=f"p{len(report.problems) + 1}",
                     label=label,
                     text=text,
-                    category=category,
+                    categories=found,
                     evidence=doc.evidence(start, end),
                     addressed_by=addressed,
                 )
@@ -74,6 +82,16 @@ class ProblemExtractor:
             else:
                 items.extend(_split_items(doc.text, section.body_start, section.end))
         return [(a, b) for a, b in (_trim(doc.text, a, b) for a, b in items) if b > a]
+
+
+def _paragraph(text: str, sentence: str) -> str:
+    """The paragraph (line) of the clean text holding ``sentence``; the sentence itself if it is not found."""
+    at = text.find(sentence)
+    if at < 0:
+        return sentence
+    start = text.rfind("\n", 0, at) + 1
+    end = text.find("\n", at + len(sentence))
+    return text[start : end if end >= 0 else len(text)]
 
 
 def _split_items(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -134,8 +152,14 @@ def headline(text: str) -> str:
     return label.strip(" ,:")
 
 
-def classify(text: str, label: str, categories: Scheme) -> str | None:
-    """The category with most cue hits; the headline counts twice, its first clause four times; 'other' if none."""
+SECOND_CATEGORY = 0.5  # a further category needs at least this share of the main one's points (and two points)
+
+
+def classify(text: str, label: str, categories: Scheme) -> list[str]:
+    """The item's categories, the main one first: each cue hit scores a point, in the headline two, in its first
+    clause four; the category with most points is the main one, and any other with at least
+    :data:`SECOND_CATEGORY` of its points (two or more) is one too — "法治队伍建设滞后, 案卷公示存在延时现象"
+    is a problem of information and publicity and of enforcement staff. ``["other"]`` if no cue is found."""
     scores: Counter[str] = Counter()
     for match in categories.find(text):
         scores[match.concept] += 1
@@ -145,5 +169,7 @@ def classify(text: str, label: str, categories: Scheme) -> str | None:
     for match in categories.find(re.split(r"[,;]", label)[0]):
         scores[match.concept] += 2
     if not scores:
-        return "other" if "other" in categories else None
-    return min(scores, key=lambda c: (-scores[c], categories.order[c]))
+        return ["other"] if "other" in categories else []
+    ranked = sorted(scores, key=lambda c: (-scores[c], categories.order[c]))
+    top = scores[ranked[0]]
+    return [ranked[0]] + [c for c in ranked[1:] if scores[c] >= max(2, SECOND_CATEGORY * top)]

@@ -169,9 +169,9 @@ class _DeltaBuilder:
                 )
             )
             out.edges.append((report_key, key, STATES, self.evidence(problem.evidence)))
-            if problem.category:
-                category = f"category:{problem.category}"
-                out.nodes.append((category, {"kind": "category", "label": categories[problem.category].label}))
+            for category_id in problem.categories:
+                category = f"category:{category_id}"
+                out.nodes.append((category, {"kind": "category", "label": categories[category_id].label}))
                 out.edges.append((key, category, CATEGORY, None))
             for concept_id in problem.addressed_by:
                 out.edges.append((key, f"measure:{concept_id}", ADDRESSED_BY, None))
@@ -184,7 +184,7 @@ class _DeltaBuilder:
             return key
         self.seen_units.add(key)
         gaz = gazetteer()
-        province, city = _province_city(unit.code if unit.linked else None)
+        province, city = province_city(unit.code if unit.linked else None)
         attrs = _plain(
             {
                 "kind": "unit",
@@ -207,7 +207,7 @@ class _DeltaBuilder:
                 child = key
                 for division in gaz.chain(unit.code)[1:]:
                     parent = division_key(division.code)
-                    province, city = _province_city(division.code)
+                    province, city = province_city(division.code)
                     self.pending_nodes.append(
                         (
                             parent,
@@ -240,7 +240,7 @@ class _DeltaBuilder:
         self.pending_nodes, self.pending_links = [], []
 
 
-def _province_city(code: str | None) -> tuple[str | None, str | None]:
+def province_city(code: str | None) -> tuple[str | None, str | None]:
     """The province and the prefecture-level city of a division, by name."""
     if not code:
         return None, None

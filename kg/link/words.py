@@ -59,6 +59,11 @@ def _crossed(text: str, pos: int) -> bool:
     return False
 
 
+def tokens(text: str) -> list[str]:
+    """jieba's tokens of ``text`` (its own dictionary, no HMM: the same words on every run)."""
+    return list(_tokenizer().cut(text, HMM=False))
+
+
 def _tokens(text: str) -> dict[int, str]:
     """jieba's tokens of ``text`` by where they start."""
     tokens, pos = {}, 0

@@ -1,7 +1,10 @@
 """Analyses of the graph with networkx: adoption, similar units, clusters, distinctive practices, problems.
 
->>> jaccard({"a", "b"}, {"b", "c"})
-0.3333333333333333
+Units are compared by their rarity-weighted measures (:mod:`kg.outputs.similarity`); a cluster is labelled by
+the measures whose presence says most about membership:
+
+>>> round(_mutual_information(both=4, in_cluster=5, with_measure=6, total=100), 3)
+0.105
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import csv
 import html
 import io
+import math
 import os
 import urllib.parse
 from collections import Counter, defaultdict
@@ -21,16 +25,17 @@ import networkx as nx
 from kg.files.atomic import write_text
 from kg.graph.merged import ADDRESSED_BY, CATEGORY, IMPLEMENTS, PLANS, STATES, KnowledgeGraph
 from kg.outputs import site as site_pages
+from kg.outputs.recurring import Item, recurring
+from kg.outputs.similarity import Profiles
 
 SIMILAR_PER_UNIT = 5
 CLUSTER_NEIGHBOURS = 5  # each unit links to its most similar units in the clustering graph
 CLUSTER_SEED = 42
-
-
-def jaccard(a: set, b: set) -> float:
-    """Shared measures over all measures of two units."""
-    union = len(a | b)
-    return len(a & b) / union if union else 0.0
+CLUSTER_LABELS = 3  # measures named per cluster
+RARE_SHARE = 0.05  # a measure at most this share of units states (or one unit alone) is distinctive of each of them
+DISTINCTIVE_PER_UNIT = 10
+PROVINCE_UNITS = 3  # provinces with fewer reporting units are not compared
+PROVINCE_LIFT = 2.0  # a measure distinguishes a province when its share there is at least this times its share overall
 
 
 def unit_measures(graph: KnowledgeGraph, units) -> dict[str, set[str]]:
@@ -46,10 +51,12 @@ class Analysis:
     similar: list[dict] = field(default_factory=list)
     clusters: list[dict] = field(default_factory=list)
     distinctive: list[dict] = field(default_factory=list)
+    distinctive_by_province: list[dict] = field(default_factory=list)
     prevalence: list[dict] = field(default_factory=list)
     prevalence_by_level: list[dict] = field(default_factory=list)
     prevalence_by_province: list[dict] = field(default_factory=list)
     remedies: list[dict] = field(default_factory=list)
+    recurring: list[dict] = field(default_factory=list)
     units: int = 0
     reports: int = 0
 
@@ -60,7 +67,7 @@ def analyze(graph: KnowledgeGraph) -> Analysis:
     g = graph.graph
     units = list(graph.reporting_units())
     result = Analysis(units=len(units), reports=len(graph.reports))
-    profiles = unit_measures(graph, units)
+    profiles = Profiles(unit_measures(graph, units))
 
     implemented: dict[str, set[str]] = defaultdict(set)
     planned: dict[str, set[str]] = defaultdict(set)
@@ -80,22 +87,16 @@ def analyze(graph: KnowledgeGraph) -> Analysis:
                 "theme": node.get("theme") or "",
                 "units_implementing": len(implemented.get(measure, ())),
                 "units_planning": len(planned.get(measure, ())),
-                "share_implementing": round(len(implemented.get(measure, ())) / len(units), 4) if units else 0.0,
+                "share_implementing": round(profiles.share(measure), 4),
+                "weight": round(profiles.weight(measure), 4),
+                "boilerplate": "yes" if profiles.boilerplate(measure) else "",
             }
         )
-        if len(implemented.get(measure, set()) | planned.get(measure, set())) == 1:
-            (owner,) = implemented.get(measure, set()) | planned.get(measure, set())
-            result.distinctive.append(
-                {
-                    "practice": node["label"],
-                    "kind": node["kind"],
-                    "unit": g.nodes[owner]["label"],
-                    "code": g.nodes[owner].get("code") or "",
-                    "status": "implemented" if measure in implemented else "planned",
-                }
-            )
+    stating = {m: implemented.get(m, set()) | planned.get(m, set()) for m in implemented.keys() | planned.keys()}
+    result.distinctive = _distinctive(graph, units, profiles, stating)
+    result.distinctive_by_province = _distinctive_by_province(graph, units, profiles)
 
-    neighbours = _similar_units(profiles)
+    neighbours = profiles.neighbours(max(SIMILAR_PER_UNIT, CLUSTER_NEIGHBOURS))
     for u in sorted(units, key=lambda k: (g.nodes[k]["label"], k)):
         for rank, (score, other) in enumerate(neighbours.get(u, [])[:SIMILAR_PER_UNIT], 1):
             result.similar.append(
@@ -105,8 +106,9 @@ def analyze(graph: KnowledgeGraph) -> Analysis:
                     "rank": rank,
                     "similar_unit": g.nodes[other]["label"],
                     "similar_code": g.nodes[other].get("code") or "",
-                    "jaccard": round(score, 4),
-                    "shared_measures": len(profiles[u] & profiles[other]),
+                    "similarity": score,
+                    "shared_measures": len(profiles.profiles[u] & profiles.profiles[other]),
+                    "shared_distinctive": "; ".join(g.nodes[m]["label"] for m in profiles.shared_distinctive(u, other)),
                 }
             )
     result.clusters = _clusters(graph, units, profiles, neighbours)
@@ -119,9 +121,14 @@ def analyze(graph: KnowledgeGraph) -> Analysis:
         for _, problem, relation in g.out_edges(f"report:{info.id}", keys=True):
             if relation != STATES:
                 continue
-            categories = [c for _, c, rel in g.out_edges(problem, keys=True) if rel == CATEGORY]
+            main = g.nodes[problem].get("category")
+            # multi-label: a problem counts in each of its categories, the main one listed first
+            categories = sorted(
+                {g.nodes[c]["label"] for _, c, rel in g.out_edges(problem, keys=True) if rel == CATEGORY},
+                key=lambda label: (label != g.nodes.get(f"category:{main}", {}).get("label"), label),
+            )
             remedies = sorted(g.nodes[m]["label"] for _, m, rel in g.out_edges(problem, keys=True) if rel == ADDRESSED_BY)
-            category = g.nodes[categories[0]]["label"] if categories else ""
+            category = categories[0] if categories else ""
             unit_node = g.nodes[info.unit] if info.unit else {}
             result.remedies.append(
                 {
@@ -129,18 +136,20 @@ def analyze(graph: KnowledgeGraph) -> Analysis:
                     "year": info.year or "",
                     "problem": g.nodes[problem]["label"],
                     "category": category,
+                    "categories": "; ".join(categories),
                     "addressed": bool(remedies),
                     "planned_measures": "; ".join(remedies),
                 }
             )
-            if categories and info.unit:
-                category_units[category].add(info.unit)
-                category_problems[category] += 1
-                by_level[(unit_node.get("level") or "unknown", category)].add(info.unit)
-                by_province[(unit_node.get("province") or "unknown", category)].add(info.unit)
+            if info.unit:
+                for label in categories:
+                    category_units[label].add(info.unit)
+                    category_problems[label] += 1
+                    by_level[(unit_node.get("level") or "unknown", label)].add(info.unit)
+                    by_province[(unit_node.get("province") or "unknown", label)].add(info.unit)
     units_with_problems = len(set().union(*category_units.values())) if category_units else 0
     for category in sorted(category_units, key=lambda c: (-len(category_units[c]), c)):
-        addressed = [r for r in result.remedies if r["category"] == category]
+        addressed = [r for r in result.remedies if category in r["categories"].split("; ")]
         result.prevalence.append(
             {
                 "category": category,
@@ -156,6 +165,7 @@ def analyze(graph: KnowledgeGraph) -> Analysis:
         {"level": level, "category": c, "units": len(us)}
         for (level, c), us in sorted(by_level.items(), key=lambda x: (x[0][0], -len(x[1]), x[0][1]))
     ]
+    result.recurring = _recurring(graph)
     result.prevalence_by_province = [
         {"province": p, "category": c, "units": len(us)}
         for (p, c), us in sorted(by_province.items(), key=lambda x: (x[0][0], -len(x[1]), x[0][1]))
@@ -163,46 +173,103 @@ def analyze(graph: KnowledgeGraph) -> Analysis:
     return result
 
 
-def _similar_units(profiles: dict[str, set[str]], block: int = 1024) -> dict[str, list[tuple[float, str]]]:
-    """Each unit's most similar units by Jaccard over measures.
+def _recurring(graph: KnowledgeGraph) -> list[dict]:
+    """The problems several reports state (:mod:`kg.outputs.recurring`), one row per report's item."""
+    g = graph.graph
+    items = []
+    for info in sorted(graph.reports.values(), key=lambda i: i.file):
+        unit = g.nodes[info.unit] if info.unit else {}
+        for _, problem, relation in g.out_edges(f"report:{info.id}", keys=True):
+            if relation == STATES:
+                node = g.nodes[problem]
+                others = sorted(c.split(":", 1)[1] for _, c, rel in g.out_edges(problem, keys=True) if rel == CATEGORY)
+                main = node.get("category")
+                categories = tuple(([main] if main else []) + [c for c in others if c != main])
+                name = unit.get("label", info.file) + (f" ({unit['code']})" if unit.get("code") else "")
+                items.append(Item(problem, name, info.year, node["label"], node.get("text", ""), categories))
+    rows = []
+    for number, group in enumerate(recurring(items), 1):
+        for item in group.items:
+            rows.append(
+                {
+                    "recurring": number,
+                    "units": len(group.units),
+                    "reports": len(group.items),
+                    "problem": group.headline,
+                    "words": " ".join(group.words),
+                    "categories": "; ".join(g.nodes[f"category:{c}"]["label"] for c in group.categories),
+                    "unit": item.unit,
+                    "year": item.year or "",
+                    "as_stated": item.headline,
+                }
+            )
+    return rows
 
-    Measure sets form a 0/1 matrix; shared measures of all pairs are its
-    product with itself, taken a block of rows at a time so memory stays
-    bounded (five thousand units: a fraction of a second).
+
+def _distinctive(graph: KnowledgeGraph, units: list[str], profiles: Profiles, stating: dict[str, set[str]]) -> list[dict]:
+    """Each unit's rare measures (one unit alone, or at most :data:`RARE_SHARE` of units), rarest first.
+
+    ``stating`` holds the units implementing or planning each measure. A concept of the scheme (a national
+    programme) and a local practice kg found are told apart by ``kind``; local practices come first among equals.
     """
-    import numpy as np
-
-    keys = sorted(profiles)
-    measures = sorted(set().union(*profiles.values())) if profiles else []
-    if not keys or not measures:
-        return {k: [] for k in keys}
-    column = {m: i for i, m in enumerate(measures)}
-    matrix = np.zeros((len(keys), len(measures)), dtype=np.float32)
-    for row, key in enumerate(keys):
-        matrix[row, [column[m] for m in profiles[key]]] = 1.0
-    sizes = matrix.sum(axis=1)
-    wanted = min(max(SIMILAR_PER_UNIT, CLUSTER_NEIGHBOURS), len(keys) - 1)
-    if wanted < 1:  # one unit: nothing to compare it with
-        return {k: [] for k in keys}
-    best: dict[str, list[tuple[float, str]]] = {}
-    for start in range(0, len(keys), block):
-        shared = (matrix[start : start + block] @ matrix.T).astype(np.float64)  # small integers: exact
-        union = sizes[start : start + block, None] + sizes[None, :] - shared
-        scores = np.divide(shared, union, out=np.zeros_like(shared), where=union > 0)
-        for offset in range(scores.shape[0]):
-            row = start + offset
-            line = scores[offset]
-            line[row] = -1.0  # not similar to itself
-            # the best few: a partition, then an exact order (score down, then key) among them and their ties
-            kth = np.partition(line, len(line) - wanted)[len(line) - wanted]
-            candidates = np.nonzero(line >= kth)[0]
-            order = candidates[np.lexsort((candidates, -line[candidates]))][:wanted]
-            best[keys[row]] = [(float(line[j]), keys[j]) for j in order if line[j] > 0]
-    return best
+    g = graph.graph
+    rare = max(1, int(RARE_SHARE * len(units)))
+    mine: dict[str, list[str]] = defaultdict(list)
+    for m, owners in stating.items():
+        if len(owners) <= rare and not profiles.boilerplate(m):
+            for u in owners:
+                mine[u].append(m)
+    rows = []
+    for u in sorted(mine, key=lambda k: (g.nodes[k]["label"], k)):
+        ranked = sorted(mine[u], key=lambda m: (len(stating[m]), g.nodes[m]["kind"] != "practice", g.nodes[m]["label"], m))
+        for m in ranked[:DISTINCTIVE_PER_UNIT]:
+            rows.append(
+                {
+                    "practice": g.nodes[m]["label"],
+                    "kind": g.nodes[m]["kind"],
+                    "unit": g.nodes[u]["label"],
+                    "code": g.nodes[u].get("code") or "",
+                    "units_stating": len(stating[m]),
+                    "status": "implemented" if m in profiles.profiles[u] else "planned",
+                }
+            )
+    return rows
 
 
-def _clusters(graph: KnowledgeGraph, units: list[str], profiles: dict[str, set[str]], neighbours) -> list[dict]:
-    """Louvain communities of the graph linking each unit to its most similar units."""
+def _distinctive_by_province(graph: KnowledgeGraph, units: list[str], profiles: Profiles) -> list[dict]:
+    """Measures a province's units state at least :data:`PROVINCE_LIFT` times as often as all units (two units or more)."""
+    g = graph.graph
+    members: dict[str, list[str]] = defaultdict(list)
+    for u in units:
+        if g.nodes[u].get("province"):
+            members[g.nodes[u]["province"]].append(u)
+    rows = []
+    for province in sorted(members):
+        inside = Counter(m for u in members[province] for m in profiles.profiles[u])
+        n = len(members[province])
+        if n < PROVINCE_UNITS or n == len(units):
+            continue
+        lifted = [(inside[m] / n / profiles.share(m), m) for m in inside if inside[m] >= 2 and not profiles.boilerplate(m)]
+        for lift, m in sorted((x for x in lifted if x[0] >= PROVINCE_LIFT), key=lambda x: (-inside[x[1]], -x[0], x[1])):
+            rows.append(
+                {
+                    "province": province,
+                    "units": n,
+                    "measure": g.nodes[m]["label"],
+                    "id": m.split(":", 1)[1] if g.nodes[m]["kind"] == "measure" else "",
+                    "units_in_province": inside[m],
+                    "share_in_province": round(inside[m] / n, 4),
+                    "share_overall": round(profiles.share(m), 4),
+                    "lift": round(lift, 2),
+                }
+            )
+    return rows
+
+
+def _clusters(graph: KnowledgeGraph, units: list[str], profiles: Profiles, neighbours) -> list[dict]:
+    """Louvain communities of the graph linking each unit to its most similar units, each labelled by the measures
+    that tell its members from the rest (mutual information of membership and measure, Manning et al. 2008 §17.7),
+    boilerplate left out."""
     g = graph.graph
     similarity = nx.Graph()
     similarity.add_nodes_from(sorted(units))
@@ -214,13 +281,15 @@ def _clusters(graph: KnowledgeGraph, units: list[str], profiles: dict[str, set[s
         return []
     communities = nx.community.louvain_communities(similarity, weight="weight", seed=CLUSTER_SEED)
     communities = sorted((sorted(c) for c in communities), key=lambda c: (-len(c), c))
-    total = Counter(m for u in units for m in profiles[u])
     rows = []
     for number, members in enumerate(communities, 1):
-        inside = Counter(m for u in members for m in profiles[u])
-        # what sets the cluster apart: measures much more common inside than overall
-        lift = sorted(((inside[m] / len(members)) / (total[m] / len(units)), m) for m in inside if inside[m] >= max(2, len(members) // 2))
-        marks = [g.nodes[m]["label"] for score, m in sorted(lift, key=lambda x: (-x[0], x[1]))[:3] if score > 1.2]
+        inside = Counter(m for u in members for m in profiles.profiles[u])
+        scored = [
+            (_mutual_information(inside[m], len(members), profiles.frequency[m], len(units)), m)
+            for m in inside
+            if inside[m] >= 2 and not profiles.boilerplate(m) and inside[m] / len(members) > profiles.share(m)
+        ]
+        marks = [g.nodes[m]["label"] for _, m in sorted(scored, key=lambda x: (-x[0], x[1]))[:CLUSTER_LABELS]]
         for u in members:
             rows.append(
                 {
@@ -234,9 +303,31 @@ def _clusters(graph: KnowledgeGraph, units: list[str], profiles: dict[str, set[s
     return rows
 
 
+def _mutual_information(both: int, in_cluster: int, with_measure: int, total: int) -> float:
+    """I(C; M) of cluster membership and stating a measure, from the four counts of their 2×2 table."""
+    cells = (
+        (both, in_cluster, with_measure),
+        (in_cluster - both, in_cluster, total - with_measure),
+        (with_measure - both, total - in_cluster, with_measure),
+        (total - in_cluster - with_measure + both, total - in_cluster, total - with_measure),
+    )
+    return sum(n / total * math.log(n * total / (row * column)) for n, row, column in cells if n > 0)
+
+
 # ---------------------------------------------------------------------------- writing
 
-TABLES = ("adoption", "similar", "clusters", "distinctive", "prevalence", "prevalence_by_level", "prevalence_by_province", "remedies")
+TABLES = (
+    "adoption",
+    "similar",
+    "clusters",
+    "distinctive",
+    "distinctive_by_province",
+    "prevalence",
+    "prevalence_by_level",
+    "prevalence_by_province",
+    "remedies",
+    "recurring",
+)
 
 
 def to_csv(rows: list[dict]) -> str:
@@ -362,19 +453,38 @@ def render_html(a: Analysis, site: str | None = None) -> str:
             "How many units state problems of each category, and how many of those problems their own report plans a measure against.",
             prevalence_chart + _table(a.prevalence),
         ),
+        (
+            "反复出现的问题 Recurring problems",
+            "Problem items of several reports that say the same thing (content words weighted by rarity, cosine, within shared "
+            "categories), each named by its most central item.",
+            _table(a.recurring, 80),
+        ),
         ("按层级 By level", "Problem categories by the level of the reporting unit.", _table(a.prevalence_by_level, 60)),
         ("按省份 By province", "Problem categories by province.", _table(a.prevalence_by_province, 60, links)),
         (
             "相似单位 Similar units",
-            f"Each unit's {SIMILAR_PER_UNIT} most similar units (Jaccard over the measures they implement).",
+            f"Each unit's {SIMILAR_PER_UNIT} most similar units: cosine of the measures they implement, each weighted by its rarity "
+            f"(IDF), so boilerplate counts for nothing and a short excerpt is not punished for its length; with the rarest measures "
+            f"the two share.",
             _table(a.similar, 60, links),
         ),
         (
             "单位聚类 Clusters",
-            "Communities (Louvain) of the graph linking each unit to its most similar units, with the measures that set each cluster apart.",
+            "Communities (Louvain) of the graph linking each unit to its most similar units, labelled by the measures that tell "
+            "members from the rest (mutual information; boilerplate — measures half the units state — never labels a cluster).",
             _table(a.clusters, 80),
         ),
-        ("特色做法 Distinctive practices", "Measures and local practices only one unit reports.", _table(a.distinctive, 80, links)),
+        (
+            "特色做法 Distinctive practices",
+            f"Each unit's rare measures — stated by one unit, or by at most {RARE_SHARE:.0%} of units — local practices first.",
+            _table(a.distinctive, 80, links),
+        ),
+        (
+            "省份特色 Distinctive by province",
+            f"Measures a province's units state at least {PROVINCE_LIFT:g} times as often as all units (provinces of "
+            f"{PROVINCE_UNITS} units or more).",
+            _table(a.distinctive_by_province, 60, links),
+        ),
         (
             "问题与对策 Problems and remedies",
             "Each problem a report states, and the measures the same report plans against it.",
@@ -418,10 +528,12 @@ def render_markdown(a: Analysis, limit: int = 20) -> str:
     for title, name in (
         ("Adoption of measures", "adoption"),
         ("Problem categories", "prevalence"),
+        ("Recurring problems", "recurring"),
         ("By level", "prevalence_by_level"),
         ("Similar units", "similar"),
         ("Clusters", "clusters"),
         ("Distinctive practices", "distinctive"),
+        ("Distinctive by province", "distinctive_by_province"),
         ("Problems and remedies", "remedies"),
     ):
         parts.append(f"## {title}\n\n" + _markdown_table(getattr(a, name), limit))

@@ -34,12 +34,14 @@ from pathlib import Path
 from kg.extract.measures import carried_as_practice
 from kg.extract.pipeline import process_text
 from kg.files.atomic import write_text
+from kg.graph.merged import province_city
 from kg.knowledge.resources import read_tsv
 from kg.knowledge.user import Vocabulary
 from kg.knowledge.vocab import Scheme, measures
 from kg.link.divisions import gazetteer
 from kg.link.words import ordinary_words
 from kg.model import Report
+from kg.outputs.similarity import BOILERPLATE_SHARE
 from kg.text.read import ReadError, read
 
 QUOTED = re.compile(r"[“\"「『]([^”\"」』\n《》]{2,16})[”\"」』]")
@@ -54,6 +56,8 @@ _VERB_PREFIX = re.compile(
     r"^(?:打造|创建|创新|推行|推广|探索|形成|建立|健全|完善|实施|开展|深化|推进|总结|运用|采取|采用|构建|以|的|和|与|及)+"
 )
 KEYWORDS_PER_REPORT = 20
+TERMS_PER_GROUP = 10  # distinctive terms listed per unit and per province
+EVERYDAY_FREQUENCY = 1000  # a word this frequent in jieba's dictionary is everyday Chinese (进一步 10588, 知识产权 716)
 EVIDENCE = 3
 
 
@@ -89,6 +93,8 @@ class Discovery:
     candidates: list[Candidate]  # proposed, ranked
     covered: list[Candidate]  # found, and named by the scheme already
     reports: int = 0
+    unit_terms: list[dict] = field(default_factory=list)  # what sets each unit's reports apart (jieba TF-IDF)
+    province_terms: list[dict] = field(default_factory=list)  # what sets each province's reports apart
     failures: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -134,13 +140,63 @@ class Keywords:
                 if 2 <= len(phrase) <= 12:
                     self.tokenizer.add_word(phrase, freq=2000)
         self.counts: list[tuple[str, dict[str, int]]] = []  # (unit, term counts) per report
+        self.provinces: dict[str, str] = {}  # unit → its province, where kg linked the unit
 
-    def add(self, unit: str, text: str) -> None:
+    def add(self, unit: str, text: str, province: str | None = None) -> None:
         counts: dict[str, int] = defaultdict(int)
         for token in self.tokenizer.cut(text, HMM=False):
             if len(token) >= 3 and _ONLY_CJK.match(token) and not token.endswith(_ORGAN_ENDINGS):
                 counts[token] += 1
         self.counts.append((unit, counts))
+        if province:
+            self.provinces[unit] = province
+
+    def distinctive(self, scope: str, places: set[str], limit: int = TERMS_PER_GROUP) -> list[dict]:
+        """The terms that set each unit (``scope="unit"``) or province (``"province"``) apart from the others.
+
+        A group's reports are pooled; a term scores its share of the group's tokens times ``log(G / g)``, where
+        ``G`` groups are compared and ``g`` of them use the term (TF-IDF with groups as documents). A term must
+        recur in the group (twice or more: one mention says little of a unit); a term half the groups use is
+        boilerplate (:data:`kg.outputs.similarity.BOILERPLATE_SHARE`), and neither a place name (every
+        report names its own places) nor a word of everyday Chinese (进一步, 委员会: frequent in jieba's
+        dictionary) is kept.
+        """
+        words = ordinary_words()
+        pooled: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        for unit, counts in self.counts:
+            group = unit if scope == "unit" else self.provinces.get(unit)
+            if group is None:
+                continue
+            for term, count in counts.items():
+                pooled[group][term] += count
+        groups = len(pooled)
+        if groups < 2:
+            return []
+        frequency: dict[str, int] = defaultdict(int)
+        for counts in pooled.values():
+            for term in counts:
+                frequency[term] += 1
+        rows = []
+        for group in sorted(pooled):
+            counts = pooled[group]
+            total = sum(counts.values()) or 1
+            scored = sorted(
+                (
+                    (round(count / total * math.log(groups / frequency[term]), 6), term)
+                    for term, count in counts.items()
+                    if count >= 2
+                    and term not in group  # 司法部 in 司法部's reports
+                    and frequency[term] < BOILERPLATE_SHARE * groups
+                    and words.get(term, 0) < EVERYDAY_FREQUENCY
+                    and not _place_name(term, places)
+                ),
+                key=lambda pair: (-pair[0], pair[1]),
+            )
+            for rank, (score, term) in enumerate(scored[:limit], 1):
+                rows.append(
+                    {scope: group, "rank": rank, "term": term, "score": score, "count": counts[term], f"{scope}s_using": frequency[term]}
+                )
+        return rows
 
     def standing_out(self) -> dict[str, set[str]]:
         """Each term among the top :data:`KEYWORDS_PER_REPORT` of some report, with the units whose reports it tops."""
@@ -236,7 +292,8 @@ def discover(paths: list[Path], vocabulary: Vocabulary | None = None, keywords: 
                 candidate.carried |= carried
                 _mention(candidate, report, unit, sentence.strip())
         if extractor is not None:
-            extractor.add(unit, clean.text)
+            code = report.unit.code if report.unit is not None and report.unit.linked else None
+            extractor.add(unit, clean.text, province_city(code)[0])
     if extractor is not None:
         for term, units in extractor.standing_out().items():
             if len(units) >= 2 and term not in found:
@@ -257,7 +314,11 @@ def discover(paths: list[Path], vocabulary: Vocabulary | None = None, keywords: 
             continue  # a word jieba's dictionary lists (优秀, 一站式, 任务书) is quoted for emphasis: it names no practice
         candidate.covered_by = covering(candidate.term, scheme)
         (covered if candidate.covered_by else proposed).append(candidate)
-    return Discovery(_ranked(proposed), _ranked(covered), reports, failures)
+    result = Discovery(_ranked(proposed), _ranked(covered), reports=reports, failures=failures)
+    if extractor is not None:
+        result.unit_terms = extractor.distinctive("unit", places)
+        result.province_terms = extractor.distinctive("province", places)
+    return result
 
 
 def _ranked(candidates: list[Candidate]) -> list[Candidate]:
@@ -311,9 +372,29 @@ def write(discovery: Discovery, out_dir: str | Path) -> list[Path]:
         lines = ["\t".join(header)] + ["\t".join(str(row[k]).replace("\t", " ").replace("\n", " ") for k in header) for row in rows]
         write_text(path, "\n".join(lines) + "\n")
         written.append(path)
+    for name, rows in (("unit_terms", discovery.unit_terms), ("province_terms", discovery.province_terms)):
+        path = out_dir / f"{name}.tsv"
+        write_text(path, _tsv(rows))
+        written.append(path)
     path = out_dir / "discovery.html"
     write_text(path, render_html(discovery))
     return written + [path]
+
+
+def _tsv(rows: list[dict]) -> str:
+    if not rows:
+        return ""
+    header = list(rows[0])
+    return "\n".join(["\t".join(header)] + ["\t".join(str(row[k]) for k in header) for row in rows]) + "\n"
+
+
+def _terms_table(rows: list[dict], scope: str) -> str:
+    """One line per unit (or province): its distinctive terms in rank order."""
+    by_group: dict[str, list[str]] = defaultdict(list)
+    for row in rows:
+        by_group[row[scope]].append(row["term"])
+    body = "".join(f"<tr><td class=term>{html.escape(g)}</td><td>{html.escape('、'.join(t))}</td></tr>" for g, t in by_group.items())
+    return f"<table><tr><th>{scope}</th><th>terms</th></tr>{body}</table>" if rows else "<p class=note>none</p>"
 
 
 def render_html(discovery: Discovery, limit: int = 300) -> str:
@@ -347,5 +428,10 @@ th {{ background: #f3f5f8; position: sticky; top: 0; }} td.term {{ font-weight: 
 {table(discovery.candidates)}
 <h2>Named by the scheme already ({len(discovery.covered)})</h2>
 {table(discovery.covered)}
+<h2>按单位 Terms that set each unit apart</h2>
+<p class=note>jieba tokens of each unit's reports, scored by TF-IDF against the other units (units_using: how many use the term).</p>
+{_terms_table(discovery.unit_terms, "unit")}
+<h2>按省份 Terms that set each province apart</h2>
+{_terms_table(discovery.province_terms, "province")}
 </body></html>
 """

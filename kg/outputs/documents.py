@@ -60,7 +60,10 @@ def record(report: Report) -> dict:
         "unit": unit_record(report.unit),
         "instruments": list(instruments.values()),
         "measures": measures,
-        "problems": [{"label": p.label, "text": p.text, "category": p.category, "addressed_by": p.addressed_by} for p in report.problems],
+        "problems": [
+            {"label": p.label, "text": p.text, "category": p.category, "categories": p.categories, "addressed_by": p.addressed_by}
+            for p in report.problems
+        ],
         "indicators": [
             {
                 "metric": i.metric,

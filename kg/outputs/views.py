@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from kg.graph.merged import ADDRESSED_BY, CATEGORY, CITES, IMPLEMENTS, PART_OF, PLANS, STATES, KnowledgeGraph
-from kg.outputs.analysis import jaccard, unit_measures
+from kg.outputs.analysis import unit_measures
 from kg.outputs.pages import View, count_size, evidence_items, facet_menus
+from kg.outputs.similarity import Profiles
 
 MAX_UNIT_NODES = 150
 MAX_MEASURES = 60
@@ -412,18 +413,15 @@ def unit(graph: KnowledgeGraph, query: str) -> View:
         )
         view.add_edge(child, parent, PART_OF)
         child = parent
-    profiles = unit_measures(graph, units)
-    mine = profiles.get(key, set())
-    scored = sorted(
-        ((jaccard(mine, other), k) for k, other in profiles.items() if k != key and mine and other), key=lambda x: (-x[0], x[1])
-    )
+    profiles = Profiles(unit_measures(graph, units))
+    scored = sorted(((profiles.cosine(key, k), k) for k in profiles.profiles if k != key), key=lambda x: (-x[0], x[1]))
     for score, other in [s for s in scored if s[0] > 0][:SIMILAR_UNITS]:
         o = g.nodes[other]
         if other not in {n["id"] for n in view.nodes}:
             view.add_node(
-                other, "unit", o["label"], size=16, facts=[f"相似度 Jaccard: {score:.2f}"], facets=_facets(o, units.get(other, set()))
+                other, "unit", o["label"], size=16, facts=[f"相似度 similarity: {score:.2f}"], facets=_facets(o, units.get(other, set()))
             )
-        view.add_edge(key, other, "similar", planned=True, facts=[f"相似度 Jaccard: {score:.2f}"])
+        view.add_edge(key, other, "similar", planned=True, facts=[f"相似度 similarity (IDF cosine): {score:.2f}"])
     view.facets = facet_menus(view)
     return view
 

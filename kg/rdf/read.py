@@ -183,11 +183,19 @@ def load(graph: KnowledgeGraph, path: str | Path) -> None:
     remedies: dict[str, list[str]] = defaultdict(list)
     for problem, measure in _rows(store, "SELECT ?p ?m WHERE { ?p a fz:Problem ; fz:addressedBy ?m }"):
         remedies[problem].append(measure)
+    categories: dict[str, dict[str, str]] = defaultdict(dict)  # every category of each problem, the main one too
+    for problem, category, category_label in _rows(
+        store,
+        """SELECT ?p ?c ?clabel WHERE { ?p a fz:Problem ; fz:category ?c . ?c skos:prefLabel ?clabel . FILTER (lang(?clabel) = "zh") }""",
+    ):
+        categories[problem][category[len(PROBLEM) :]] = category_label
     for report, iri, label, text, category, category_label, sentence, start in _rows(
         store,
         """
         SELECT ?r ?p ?label ?text ?c ?clabel ?sentence ?start WHERE { ?r fz:states ?p ; fz:sourceFile ?file . ?p rdfs:label ?label ;
-          fz:text ?text ; fz:category ?c ; fz:evidence ?e . ?e fz:sentence ?sentence ; fz:startOffset ?start .
+          fz:text ?text ; fz:evidence ?e .
+          { ?p fz:primaryCategory ?c } UNION { ?p fz:category ?c FILTER NOT EXISTS { ?p fz:primaryCategory ?main } }  # older graphs: one category
+          ?e fz:sentence ?sentence ; fz:startOffset ?start .
           ?c skos:prefLabel ?clabel . FILTER (lang(?clabel) = "zh") }
         ORDER BY ?file ?p""",
     ):
@@ -197,8 +205,9 @@ def load(graph: KnowledgeGraph, path: str | Path) -> None:
         category_id = category[len(PROBLEM) :]
         graph._node(key, kind="problem", label=label, text=text, category=category_id, report=info.id)
         graph._edge(f"report:{info.id}", key, STATES, info.id, (info.file, int(start), info.id, sentence))
-        graph._node(f"category:{category_id}", kind="category", label=category_label)
-        graph._edge(key, f"category:{category_id}", CATEGORY, info.id, None)
+        for other_id, other_label in sorted(categories.get(iri, {category_id: category_label}).items()):
+            graph._node(f"category:{other_id}", kind="category", label=other_label)
+            graph._edge(key, f"category:{other_id}", CATEGORY, info.id, None)
         for measure in sorted(remedies.get(iri, ())):
             graph._edge(key, f"measure:{measure[len(MEASURE) :]}", ADDRESSED_BY, info.id, None)
 

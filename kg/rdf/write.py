@@ -442,8 +442,9 @@ def report_triples(report: Report, iris: Iris) -> list[tuple]:
             (p, F.report, r),
             *derived(p, problem.evidence),
         ]
+        t += [(p, F.category, str(PROBLEM) + category) for category in problem.categories]
         if problem.category:
-            t.append((p, F.category, str(PROBLEM) + problem.category))
+            t.append((p, F.primaryCategory, str(PROBLEM) + problem.category))
         t += [(p, F.addressedBy, str(MEASURE) + concept) for concept in problem.addressed_by]
     for n, indicator in enumerate(report.indicators, 1):
         i = iris.within(report.id, "indicator", str(n))

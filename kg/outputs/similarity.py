@@ -1,0 +1,98 @@
+"""Fair comparison of units: measures weighted by rarity (IDF), cosine similarity, boilerplate flagged.
+
+Plain Jaccard over measure sets lets what nearly every report says (第一责任人,
+领导干部学法用法) decide who resembles whom, and punishes an excerpt for being
+short. Here a measure weighs its inverse document frequency over units,
+``log(N / df)`` (Spärck Jones 1972), so a measure every unit states weighs
+nothing and one of few units weighs most; units are compared by the cosine of
+their weighted vectors (Salton & McGill 1983), which divides by the length of
+both profiles: an excerpt naming five of a full report's twenty measures scores
+``sqrt(5/20) = 0.5`` against it, where Jaccard gives 0.25. Measures at least
+:data:`BOILERPLATE_SHARE` of units state are *boilerplate*: listed, but never
+what makes a unit or a cluster distinctive.
+
+>>> p = Profiles({"a": {"x", "y"}, "b": {"x", "z"}, "c": {"x", "z"}})
+>>> p.boilerplate("x"), round(p.weight("z"), 3)
+(True, 0.405)
+>>> round(p.cosine("b", "c"), 3), p.cosine("a", "b")
+(1.0, 0.0)
+"""
+
+from __future__ import annotations
+
+import math
+
+BOILERPLATE_SHARE = 0.5  # a measure this share of units states or more is boilerplate
+DIGITS = 6  # similarities are rounded before ranking: the order cannot depend on the last bits of a sum
+
+
+class Profiles:
+    """The measures of each unit, with the rarity of each measure across these units."""
+
+    def __init__(self, profiles: dict[str, set[str]]) -> None:
+        self.profiles = profiles
+        self.units = len(profiles)
+        self.frequency: dict[str, int] = {}
+        for measures in profiles.values():
+            for m in measures:
+                self.frequency[m] = self.frequency.get(m, 0) + 1
+
+    def share(self, measure: str) -> float:
+        """The share of units stating ``measure``."""
+        return self.frequency.get(measure, 0) / self.units if self.units else 0.0
+
+    def boilerplate(self, measure: str) -> bool:
+        """Stated by at least :data:`BOILERPLATE_SHARE` of units (and by more than one)."""
+        return self.frequency.get(measure, 0) > 1 and self.share(measure) >= BOILERPLATE_SHARE
+
+    def weight(self, measure: str) -> float:
+        """Inverse document frequency over units: ``log(N / df)``; 0 for a measure every unit states."""
+        df = self.frequency.get(measure, 0)
+        return math.log(self.units / df) if df else 0.0
+
+    def cosine(self, a: str, b: str) -> float:
+        """Cosine of the IDF-weighted measure vectors of units ``a`` and ``b``."""
+        pa, pb = self.profiles[a], self.profiles[b]
+        dot = sum(self.weight(m) ** 2 for m in pa & pb)
+        norm = math.sqrt(sum(self.weight(m) ** 2 for m in pa) * sum(self.weight(m) ** 2 for m in pb))
+        return round(dot / norm, DIGITS) if norm else 0.0
+
+    def shared_distinctive(self, a: str, b: str, limit: int = 3) -> list[str]:
+        """What two units share that is not boilerplate, rarest first."""
+        shared = [m for m in self.profiles[a] & self.profiles[b] if not self.boilerplate(m)]
+        return sorted(shared, key=lambda m: (-self.weight(m), m))[:limit]
+
+    def neighbours(self, wanted: int, block: int = 1024) -> dict[str, list[tuple[float, str]]]:
+        """Each unit's ``wanted`` most similar units by :meth:`cosine`, best first (ties by key).
+
+        The weighted vectors form a matrix; the similarities of all pairs are its product with its
+        transpose, taken a block of rows at a time so memory stays bounded (five thousand units: about a second).
+        """
+        import numpy as np
+
+        keys = sorted(self.profiles)
+        measures = sorted(self.frequency)
+        wanted = min(wanted, len(keys) - 1)
+        if not keys or not measures or wanted < 1:
+            return {k: [] for k in keys}
+        column = {m: i for i, m in enumerate(measures)}
+        weights = np.array([self.weight(m) for m in measures])
+        matrix = np.zeros((len(keys), len(measures)), dtype=np.float64)
+        for row, key in enumerate(keys):
+            columns = [column[m] for m in self.profiles[key]]
+            matrix[row, columns] = weights[columns]
+        norms = np.linalg.norm(matrix, axis=1)
+        matrix = np.divide(matrix, norms[:, None], out=np.zeros_like(matrix), where=norms[:, None] > 0)
+        best: dict[str, list[tuple[float, str]]] = {}
+        for start in range(0, len(keys), block):
+            scores = np.round(matrix[start : start + block] @ matrix.T, DIGITS)
+            for offset in range(scores.shape[0]):
+                row = start + offset
+                line = scores[offset]
+                line[row] = -1.0  # not similar to itself
+                # the best few: a partition, then an exact order (score down, then key) among them and their ties
+                kth = np.partition(line, len(line) - wanted)[len(line) - wanted]
+                candidates = np.nonzero(line >= kth)[0]
+                order = candidates[np.lexsort((candidates, -line[candidates]))][:wanted]
+                best[keys[row]] = [(float(line[j]), keys[j]) for j in order if line[j] > 0]
+        return best

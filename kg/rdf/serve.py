@@ -1,0 +1,219 @@
+"""kg serve: the Oxigraph SPARQL server, read-only on loopback, over a build's graph, with the build's pages beside it.
+
+The graph file a build wrote is bulk-loaded into an Oxigraph store by Oxigraph's own loader
+(``oxigraph load``, the PyPI package ``oxigraph``) the first time and whenever the file changes; the
+server (``oxigraph serve-read-only``) answers SPARQL 1.1 queries and refuses updates. One address
+serves both: ``/sparql`` is handed to the Oxigraph server, every other path is a file of the build
+folder (graph.html, views/, analysis/, reports/).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.server
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+GRAPH_FILES = ("graph.ttl", "graph.nt", "graph.nq", "graph.trig", "graph.jsonld")
+STORE = ".kg-sparql"  # the served store, inside the build folder
+SOURCE = "source.sha256"  # beside the store: the digest of the graph file it holds
+PATH = "/sparql"
+START_TIMEOUT = 60.0
+
+
+class ServeError(Exception):
+    """The folder holds no graph, or the Oxigraph server could not start."""
+
+
+def oxigraph_binary() -> str:
+    """The ``oxigraph`` command of the PyPI package, next to this Python first."""
+    beside = Path(sys.executable).with_name("oxigraph")
+    found = str(beside) if beside.exists() else shutil.which("oxigraph")
+    if not found:
+        raise ServeError("the Oxigraph server is not installed (the PyPI package oxigraph provides it)")
+    return found
+
+
+def graph_file(folder: Path) -> Path:
+    """The graph a build wrote into ``folder``."""
+    for name in GRAPH_FILES:
+        if (folder / name).is_file():
+            return folder / name
+    raise ServeError(f"{folder}: no graph file ({', '.join(GRAPH_FILES)}); build one with kg build -o {folder}")
+
+
+def _digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return f"{path.name} {digest.hexdigest()}"
+
+
+def prepare_store(folder: Path, log=print) -> Path:
+    """The store holding ``folder``'s graph, loaded again (into a new folder, then swapped in) if the graph changed."""
+    source = graph_file(folder)
+    home = folder / STORE
+    store, stamp = home / "store", home / SOURCE
+    wanted = _digest(source)
+    if store.is_dir() and stamp.is_file() and stamp.read_text(encoding="utf-8") == wanted:
+        return store
+    home.mkdir(exist_ok=True)
+    staging = home / "store.new"
+    shutil.rmtree(staging, ignore_errors=True)
+    log(f"loading {source} into the SPARQL store (oxigraph load)")
+    done = subprocess.run(
+        [oxigraph_binary(), "load", "--location", str(staging), "--file", str(source)], capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise ServeError(f"{source}: oxigraph load failed: {done.stderr.strip().splitlines()[-1:] or done.returncode}")
+    stamp.unlink(missing_ok=True)
+    shutil.rmtree(store, ignore_errors=True)
+    staging.rename(store)
+    stamp.write_text(wanted, encoding="utf-8")
+    return store
+
+
+def free_port(host: str) -> int:
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return probe.getsockname()[1]
+
+
+class Server:
+    """The Oxigraph server process and the HTTP front serving the build folder; :meth:`start`, then :meth:`stop`."""
+
+    def __init__(self, folder: str | Path, host: str = "127.0.0.1", port: int = 8000, sparql_port: int | None = None) -> None:
+        self.folder = Path(folder).resolve()
+        self.host, self.port = host, port
+        self.sparql_port = sparql_port or free_port(host)
+        self.process: subprocess.Popen | None = None
+        self.front: _Front | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self._netloc(self.port)}/"
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://{self._netloc(self.port)}{PATH}"
+
+    @property
+    def oxigraph_endpoint(self) -> str:
+        return f"http://{self._netloc(self.sparql_port)}/query"
+
+    def _netloc(self, port: int) -> str:
+        return f"[{self.host}]:{port}" if ":" in self.host else f"{self.host}:{port}"
+
+    def start(self, log=print) -> None:
+        store = prepare_store(self.folder, log)
+        self.process = subprocess.Popen(
+            [oxigraph_binary(), "serve-read-only", "--location", str(store), "--bind", self._netloc(self.sparql_port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=True,  # Ctrl-C reaches kg, which stops the server in order
+        )
+        self._wait_ready()
+        handler = _handler(self.folder, self.oxigraph_endpoint)
+        try:
+            self.front = _Front((self.host, self.port), handler)
+        except OSError as err:
+            self.stop()
+            raise ServeError(f"cannot listen on {self._netloc(self.port)}: {err.strerror}") from None
+        self.port = self.front.server_address[1]
+        threading.Thread(target=self.front.serve_forever, name="kg-serve", daemon=True).start()
+
+    def _wait_ready(self) -> None:
+        deadline = time.monotonic() + START_TIMEOUT
+        probe = self.oxigraph_endpoint + "?query=" + urllib.request.quote("ASK {}")
+        while time.monotonic() < deadline:
+            assert self.process is not None
+            if self.process.poll() is not None:
+                error = self.process.stderr.read().decode("utf-8", "replace").strip() if self.process.stderr else ""
+                raise ServeError(f"the Oxigraph server stopped at start: {error or self.process.returncode}")
+            try:
+                with urllib.request.urlopen(probe, timeout=2):
+                    return
+            except (urllib.error.URLError, OSError):
+                time.sleep(0.1)
+        self.stop()
+        raise ServeError(f"the Oxigraph server did not answer on {self.oxigraph_endpoint} within {START_TIMEOUT:g} s")
+
+    def stop(self) -> None:
+        if self.front is not None:
+            self.front.shutdown()
+            self.front.server_close()
+            self.front = None
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+
+class _Front(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):  # a reader that went away is no error
+            super().handle_error(request, client_address)
+
+
+def _handler(folder: Path, oxigraph: str) -> type[http.server.SimpleHTTPRequestHandler]:
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        """Files of the build folder; ``/sparql`` handed to the Oxigraph server (queries only: it is read-only)."""
+
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, directory=str(folder), **kwargs)
+
+        def _is_sparql(self) -> bool:
+            return self.path == PATH or self.path.startswith(PATH + "?")
+
+        def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
+            if self._is_sparql():
+                return self._forward(None)
+            if self.path.startswith("/" + STORE):
+                return self.send_error(404)
+            return super().do_GET()
+
+        def do_POST(self) -> None:  # noqa: N802
+            if not self._is_sparql():
+                return self.send_error(405, "only " + PATH + " takes POST")
+            length = int(self.headers.get("Content-Length") or 0)
+            return self._forward(self.rfile.read(length))
+
+        def _forward(self, body: bytes | None) -> None:
+            query = self.path[len(PATH) :]
+            headers = {k: v for k, v in self.headers.items() if k.lower() in ("accept", "content-type")}
+            request = urllib.request.Request(oxigraph + query, data=body, headers=headers, method="POST" if body is not None else "GET")
+            try:
+                response = urllib.request.urlopen(request, timeout=600)
+                status = response.status
+            except urllib.error.HTTPError as err:
+                response, status = err, err.code
+            with response:
+                payload = response.read()
+                self.send_response(status)
+                self.send_header("Content-Type", response.headers.get("Content-Type", "text/plain"))
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+        def log_message(self, format: str, *args) -> None:  # noqa: A002 - the signature http.server gives
+            if os.environ.get("KG_SERVE_LOG"):
+                super().log_message(format, *args)
+
+    return Handler

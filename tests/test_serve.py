@@ -1,0 +1,107 @@
+"""kg serve (the Oxigraph SPARQL server, started for real on loopback) and kg query URL over the SPARQL protocol."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import signal
+import subprocess
+import sys
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import pytest
+from click.testing import CliRunner
+
+from kg.cli import main
+from kg.rdf.query import saved_queries
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory, seed_outputs):
+    """`kg serve` on a copy of the seeds' build folder, as a user starts it; stopped with Ctrl-C (SIGINT) at the end."""
+    folder = tmp_path_factory.mktemp("served")
+    shutil.copy(seed_outputs["rdf"], folder / "graph.ttl")
+    shutil.copy(seed_outputs["html"], folder / "graph.html")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kg", "serve", str(folder), "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    lines = []
+    for line in process.stdout:  # the addresses, once the server answers
+        lines.append(line)
+        if line.startswith("SPARQL endpoint:"):
+            break
+    else:
+        pytest.fail("kg serve stopped: " + "".join(lines) + process.stderr.read())
+    endpoint = lines[-1].split()[2]
+    oxigraph = lines[-1].split("read-only: ")[1].rstrip(")\n")
+    yield {"folder": folder, "endpoint": endpoint, "oxigraph": oxigraph, "site": endpoint.rsplit("/", 1)[0] + "/", "process": process}
+    process.send_signal(signal.SIGINT)
+    assert process.wait(30) == 0
+    with pytest.raises(urllib.error.URLError):  # the Oxigraph server went with it
+        urllib.request.urlopen(oxigraph + "?query=ASK%7B%7D", timeout=5)
+
+
+def _rows(args: list[str]) -> list[str]:
+    done = CliRunner().invoke(main, ["query", *args, "--format", "csv"])
+    assert done.exit_code == 0, done.output
+    header, *rows = done.output.split("\r\n")
+    return [header, *sorted(rows)]
+
+
+@pytest.mark.parametrize("name", sorted(saved_queries()))
+def test_every_saved_query_over_http_gives_the_rows_of_the_file(served, seed_outputs, name):
+    assert _rows([served["endpoint"], name]) == _rows([str(seed_outputs["rdf"]), name])
+
+
+def test_the_server_answers_the_sparql_protocol_and_serves_the_pages(served):
+    query = urllib.parse.quote("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    request = urllib.request.Request(f"{served['endpoint']}?query={query}", headers={"Accept": "application/sparql-results+json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        answer = json.load(response)
+    assert int(answer["results"]["bindings"][0]["n"]["value"]) > 8000
+    with urllib.request.urlopen(served["site"] + "graph.html", timeout=30) as response:
+        assert response.status == 200 and b"<html" in response.read(2000).lower()
+    ask = _rows([served["endpoint"], "ASK { ?s a <https://w3id.org/fzkg/ontology#Report> }"])
+    assert ask == ["true", ""] or ask[0] == "true"
+
+
+@pytest.mark.parametrize(
+    ("where", "content_type", "body"),
+    [
+        ("endpoint", "application/sparql-update", "INSERT DATA { <urn:x:a> <urn:x:b> <urn:x:c> }"),
+        ("endpoint", "application/x-www-form-urlencoded", "update=" + urllib.parse.quote("INSERT DATA { <urn:x:a> <urn:x:b> <urn:x:c> }")),
+        ("oxigraph-update", "application/sparql-update", "INSERT DATA { <urn:x:a> <urn:x:b> <urn:x:c> }"),
+    ],
+)
+def test_the_server_refuses_updates(served, where, content_type, body):
+    url = served["endpoint"] if where == "endpoint" else served["oxigraph"].rsplit("/", 1)[0] + "/update"
+    request = urllib.request.Request(url, data=body.encode(), headers={"Content-Type": content_type}, method="POST")
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=30)
+    assert 400 <= refused.value.code < 500
+    assert _rows([served["endpoint"], "ASK { <urn:x:a> ?p ?o }"])[0] == "false"
+
+
+def test_kg_query_names_an_endpoint_that_does_not_answer():
+    done = CliRunner().invoke(main, ["query", "http://127.0.0.1:9/sparql", "problem-categories"])
+    assert done.exit_code != 0 and "no answer from the endpoint" in done.output
+
+
+def test_a_second_start_serves_the_loaded_store_and_a_changed_graph_is_loaded_again(served, tmp_path):
+    from kg.rdf.serve import prepare_store
+
+    said: list[str] = []
+    store = prepare_store(served["folder"], said.append)
+    assert said == [] and store.is_dir()  # the graph did not change: nothing loaded
+    copy = tmp_path / "site"
+    shutil.copytree(served["folder"], copy, ignore=shutil.ignore_patterns(".kg-sparql"))
+    prepare_store(copy, said.append)
+    with (copy / "graph.ttl").open("a", encoding="utf-8") as graph:
+        graph.write("\n<urn:x:a> <urn:x:b> <urn:x:c> .\n")
+    prepare_store(copy, said.append)
+    assert len(said) == 2 and all(s.startswith("loading ") for s in said)
