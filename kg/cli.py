@@ -84,6 +84,13 @@ def _base_option(_ctx, _param, value: str | None) -> str | None:
     help="Worker processes reading reports (default: one per core). The output is the same for any number.",
 )
 @click.option(
+    "--scheduler",
+    default=None,
+    metavar="ADDRESS",
+    help="Read the reports on a dask.distributed cluster: its scheduler's address (tcp://host:8786), or local:N for N "
+    "local worker processes. The output is the same as a local build (docs/scale.md).",
+)
+@click.option(
     "--cache",
     "cache_dir",
     type=click.Path(file_okay=False, path_type=Path),
@@ -115,6 +122,7 @@ def build(
     rdf_format: str,
     base: str | None,
     jobs: int | None,
+    scheduler: str | None,
     cache_dir: Path | None,
     no_cache: bool,
     store_dir: Path | None,
@@ -157,11 +165,37 @@ def build(
             sources = None
         readable = tuple(stack.enter_context(stdio.readable(p)) for p in paths)
         names = {str(saved): stdio.STDIO for given, saved in zip(paths, readable) if stdio.is_stdio(given)}
-        _build(readable, out_dir, rdf_format, base or DEFAULT_BASE, jobs, cache_dir, no_cache, store_dir, sources, quiet, names, vocabulary)
+        _build(
+            readable,
+            out_dir,
+            rdf_format,
+            base or DEFAULT_BASE,
+            jobs,
+            cache_dir,
+            no_cache,
+            store_dir,
+            sources,
+            quiet,
+            names,
+            vocabulary,
+            scheduler,
+        )
 
 
 def _build(
-    paths, out_dir, rdf_format, base, jobs, cache_dir, no_cache, store_dir, sources, quiet, names: dict[str, str], vocabulary=None
+    paths,
+    out_dir,
+    rdf_format,
+    base,
+    jobs,
+    cache_dir,
+    no_cache,
+    store_dir,
+    sources,
+    quiet,
+    names: dict[str, str],
+    vocabulary=None,
+    scheduler=None,
 ) -> None:
     """Run a build and report it; ``names`` shows some paths under other names (standard input's temporary file)."""
     from kg.builder.engine import BuildError
@@ -183,6 +217,7 @@ def _build(
             progress=Progress(sys.stderr, quiet=quiet),
             sources=sources,
             vocabulary=vocabulary,
+            scheduler=scheduler,
         )
     except BuildError as err:
         click.echo(f"kg: build failed: {err}", err=True)
@@ -365,7 +400,61 @@ def _graph_input(graph: Path):
 
 
 @main.command()
-@click.argument("graph", type=click.Path(path_type=Path, allow_dash=True))
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="The address to listen on: loopback, so only this machine reaches it; another address opens it to the network.",
+)
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="The port of the pages and of /sparql (0: a free one)."
+)
+@click.option(
+    "--sparql-port",
+    type=click.IntRange(1, 65535),
+    default=None,
+    help="The port of the Oxigraph server itself, on the same address (default: a free one).",
+)
+def serve(folder: Path, host: str, port: int, sparql_port: int | None) -> None:
+    """Serve FOLDER (what kg build wrote): its pages, and its graph over SPARQL.
+
+    Starts the Oxigraph SPARQL server (read-only: updates are refused) on
+    the graph of FOLDER, bulk-loaded into FOLDER/.kg-sparql the first time
+    and whenever the graph changed, and serves the pages of FOLDER
+    (graph.html, views/, analysis/, reports/) at the same address, with the
+    SPARQL 1.1 protocol at /sparql. Runs until Ctrl-C.
+
+    \b
+    Example:
+        kg serve output
+        kg query http://127.0.0.1:8000/sparql problem-categories
+    """
+    import signal
+
+    from kg.rdf.serve import ServeError, Server
+
+    server = Server(folder, host, port, sparql_port)
+    try:
+        server.start(log=lambda line: click.echo(line, err=True))
+    except ServeError as err:
+        click.echo(f"kg: error: {err}", err=True)
+        sys.exit(EXIT_BUILD_FAILED)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stopped as by Ctrl-C: the Oxigraph server goes too
+    try:
+        click.echo(f"serving {folder} at {server.url}")
+        click.echo(f"SPARQL endpoint: {server.endpoint} (Oxigraph, read-only: {server.oxigraph_endpoint})", nl=True)
+        sys.stdout.flush()
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+
+
+@main.command()
+@click.argument("graph")
 @click.argument("query", required=False)
 @click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE", help="Set a parameter of a saved query.")
 @click.option(
@@ -397,7 +486,7 @@ def _graph_input(graph: Path):
 )
 @click.option("--list", "list_saved", is_flag=True, help="List the saved queries and their parameters.")
 def query(
-    graph: Path,
+    graph: str,
     query: str | None,
     params: tuple[str, ...],
     output: str,
@@ -406,11 +495,13 @@ def query(
     allow_remote: bool,
     list_saved: bool,
 ) -> None:
-    """Run SPARQL (a saved query, a .rq file or text) on a graph file or store.
+    """Run SPARQL (a saved query, a .rq file or text) on a graph file, a store or an endpoint.
 
     GRAPH is a graph file (.ttl, .nt, .jsonld, .trig, .nq; - for standard
-    input), or the Oxigraph store folder that kg build --store
-    wrote (opened read-only, nothing loaded). QUERY is the name of a saved
+    input), the Oxigraph store folder that kg build --store
+    wrote (opened read-only, nothing loaded), or the URL of a SPARQL
+    endpoint (http:// or https://: the SPARQL 1.1 protocol, as kg serve
+    gives; --engine does not apply). QUERY is the name of a saved
     query (see --list), a .rq file, SPARQL text, or - to read it from standard
     input. SELECT and ASK results print as a table, CSV, TSV or JSON (the
     W3C SPARQL 1.1 results formats); CONSTRUCT and DESCRIBE print RDF.
@@ -426,9 +517,11 @@ def query(
         kg query output/graph.ttl 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }' --timeout 10
         kg query output/graph.ttl 'DESCRIBE <https://w3id.org/fzkg/data/unit/610702008>'
         kg query output/store top-instruments
+        kg query http://127.0.0.1:8000/sparql problem-categories
     """
     from kg.files import stdio
     from kg.rdf.query import QueryError, fill, format_result, resolve, run, saved_queries
+    from kg.rdf.remote import is_endpoint, run_remote
 
     if list_saved or query is None:
         for name, saved in saved_queries().items():
@@ -444,13 +537,16 @@ def query(
         if not sep:
             raise click.BadParameter(f"{item!r} is not NAME=VALUE", param_hint="--param")
         values[name.strip()] = value
-    with _graph_input(graph) as path:
-        try:
-            saved = resolve(sys.stdin.read() if stdio.is_stdio(query) else query)
-            text = format_result(run(path, fill(saved, values), engine, timeout=timeout, allow_remote=allow_remote), output)
-        except QueryError as err:
-            click.echo(f"kg: error: {err}", err=True)
-            sys.exit(EXIT_SOME_FAILED)
+    try:
+        saved = resolve(sys.stdin.read() if stdio.is_stdio(query) else query)
+        if is_endpoint(graph):
+            text = format_result(run_remote(graph, fill(saved, values), timeout=timeout, allow_remote=allow_remote), output)
+        else:
+            with _graph_input(Path(graph)) as path:
+                text = format_result(run(path, fill(saved, values), engine, timeout=timeout, allow_remote=allow_remote), output)
+    except QueryError as err:
+        click.echo(f"kg: error: {err}", err=True)
+        sys.exit(EXIT_SOME_FAILED)
     click.echo(text, nl=False)
 
 

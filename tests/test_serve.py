@@ -49,7 +49,7 @@ def served(tmp_path_factory, seed_outputs):
 def _rows(args: list[str]) -> list[str]:
     done = CliRunner().invoke(main, ["query", *args, "--format", "csv"])
     assert done.exit_code == 0, done.output
-    header, *rows = done.output.split("\r\n")
+    header, *rows = done.output.replace("\r\n", "\n").rstrip("\n").split("\n")
     return [header, *sorted(rows)]
 
 
@@ -66,8 +66,7 @@ def test_the_server_answers_the_sparql_protocol_and_serves_the_pages(served):
     assert int(answer["results"]["bindings"][0]["n"]["value"]) > 8000
     with urllib.request.urlopen(served["site"] + "graph.html", timeout=30) as response:
         assert response.status == 200 and b"<html" in response.read(2000).lower()
-    ask = _rows([served["endpoint"], "ASK { ?s a <https://w3id.org/fzkg/ontology#Report> }"])
-    assert ask == ["true", ""] or ask[0] == "true"
+    assert _rows([served["endpoint"], "ASK { ?s a <https://w3id.org/fzkg/ontology#Report> }"]) == ["true"]
 
 
 @pytest.mark.parametrize(

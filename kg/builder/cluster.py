@@ -12,7 +12,7 @@ worker: a shared file system.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,9 +56,7 @@ def connect(address: str) -> Iterator[Any]:
             count = address[len(LOCAL) :]
             if not count.isdigit() or int(count) < 1:
                 raise ClusterError(f"{address!r}: say local:N with N worker processes, as local:2")
-            cluster = LocalCluster(
-                n_workers=int(count), threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
-            )
+            cluster = LocalCluster(n_workers=int(count), threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=":0")
             client = Client(cluster)
         else:
             client = Client(address, timeout=30)
@@ -74,8 +72,9 @@ def connect(address: str) -> Iterator[Any]:
             cluster.close()
 
 
-def run(client: Any, tasks: list, setup: Setup) -> Iterator:
-    """The answers to ``tasks``, in their order, with at most :data:`WINDOW` tasks submitted ahead."""
+def run(client: Any, work: Callable, tasks: list, setup: Setup) -> Iterator:
+    """``work(task, setup)`` of each task on the cluster, the answers in task order, with at most :data:`WINDOW`
+    tasks submitted ahead. ``work`` is a module-level function: the workers import it by name."""
     submitted: list = []
     position = 0
     for task in tasks:
@@ -86,14 +85,3 @@ def run(client: Any, tasks: list, setup: Setup) -> Iterator:
             position += 1
     for future in submitted[position:]:
         yield future.result()
-
-
-def work(task: tuple, setup: Setup):
-    """One input, on a worker: set the process up on its first task (or when the setup changed), then process it."""
-    from kg.builder import engine
-
-    if engine._TASK.get("setup") != setup.key:
-        user.use(setup.vocabulary)  # the measure scheme the main process uses
-        engine._init_worker(setup.fmt, setup.base, setup.cache_root, setup.keep)
-        engine._TASK["setup"] = setup.key
-    return engine._work(task)

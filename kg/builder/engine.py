@@ -32,6 +32,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
+from kg.builder import cluster
 from kg.builder.cache import Cache, Location, Record
 from kg.builder.inputs import as_paths, collect, input_name
 from kg.extract.pipeline import StageClock, process_text
@@ -234,6 +235,15 @@ def _work(task: tuple[Entry, SourceHint | None, str]) -> Done:
     return Done(entry, payload, location, clock=clock, report=report if _TASK["keep"] else None)
 
 
+def _work_on_cluster(task: tuple[Entry, SourceHint | None, str], setup: cluster.Setup) -> Done:
+    """:func:`_work` on a worker of a Dask cluster, set up on its first task (or when the setup changed)."""
+    if _TASK.get("setup") != setup.key:
+        user.use(setup.vocabulary)  # the measure scheme the main process uses
+        _init_worker(setup.fmt, setup.base, setup.cache_root, setup.keep)
+        _TASK["setup"] = setup.key
+    return _work(task)
+
+
 def _warm_up() -> None:
     """Load every lexicon, then freeze them out of the garbage collector's reach (it would scan them again and again)."""
     from kg.knowledge.vocab import measures, metrics, problem_categories
@@ -270,7 +280,8 @@ def paused_gc() -> Iterator[None]:
 
 
 class Workers:
-    """Done items for the inputs to process, in their order: from worker processes, started at once, or from this one.
+    """Done items for the inputs to process, in their order: from worker processes, started at once, from the workers
+    of a Dask cluster, or from this process.
 
     Worker processes load their lexicons and start reading while the main
     process loads the last build's graph; each is forked without the graph.
@@ -286,15 +297,25 @@ class Workers:
         keep: bool,
         sources: Sources | None = None,
         names: dict[str, str] | None = None,
+        scheduler: str | None = None,
     ):
         self.pool = None
+        self.cluster: contextlib.ExitStack | None = None
+        self.results: Iterator[Done]
         tasks = [
             (entry, sources.get(entry.path) if sources else None, (names or {}).get(entry.path) or input_name(entry.path)) for entry in todo
         ]
-        if todo and jobs > 1:
+        if todo and scheduler:
+            self.cluster = contextlib.ExitStack()
+            try:
+                client = self.cluster.enter_context(cluster.connect(scheduler))
+            except cluster.ClusterError as err:
+                raise BuildError(str(err)) from None
+            self.results = cluster.run(client, _work_on_cluster, tasks, cluster.Setup(fmt, base, cache_root, keep, user.active()))
+        elif todo and jobs > 1:
             context = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
             self.pool = context.Pool(min(jobs, len(todo)), initializer=_start_worker, initargs=(fmt, base, cache_root, keep))
-            self.results: Iterator[Done] = self.pool.imap(_work, tasks, chunksize=max(1, min(8, len(todo) // (jobs * 16))))
+            self.results = self.pool.imap(_work, tasks, chunksize=max(1, min(8, len(todo) // (jobs * 16))))
         else:
             self.results = self._here(tasks, fmt, base, cache_root, keep)
 
@@ -313,6 +334,8 @@ class Workers:
         return next(self.results)
 
     def close(self) -> None:
+        if self.cluster is not None:
+            self.cluster.close()
         if self.pool is not None:
             self.pool.terminate()  # every result is in (or the build failed): nothing to wait for
             self.pool.join()
@@ -395,6 +418,7 @@ def merge(
     use_state: bool = True,
     sources: Sources | None = None,
     names: dict[str, str] | None = None,
+    scheduler: str | None = None,
 ) -> BuildResult:
     """Process the inputs not in the cache and merge every report into one graph, in input order.
 
@@ -405,7 +429,7 @@ def merge(
     """
     result = result or BuildResult(KnowledgeGraph())
     todo = [e for e in entries if keep_reports or cache is None or not cache.valid(e.key)]  # damaged records: made again
-    workers = Workers(todo, jobs, fmt, base, str(cache.root) if cache is not None else None, keep_reports, sources, names)
+    workers = Workers(todo, jobs, fmt, base, str(cache.root) if cache is not None else None, keep_reports, sources, names, scheduler)
     try:
         return _merge(entries, todo, workers, cache, keep_reports, use_state, progress, result, names)
     finally:
@@ -564,6 +588,7 @@ def build(
     progress: Callable[[int, int], None] | None = None,
     sources: Sources | None = None,
     vocabulary: str | Path | None = None,
+    scheduler: str | None = None,
 ) -> BuildResult:
     """Build the graph of ``paths`` into ``out_dir``: the graph file, views, documents.jsonl (and an Oxigraph store).
 
@@ -574,6 +599,8 @@ def build(
     replaced atomically; nothing is written when no input could be read.
     ``sources`` (:func:`kg.text.sources.load`) gives the page address or unit of files. ``vocabulary`` is
     the user's vocabulary file (:mod:`kg.knowledge.user`; default ``out_dir/vocabulary.tsv`` or ``.ttl``).
+    With ``scheduler`` (a Dask scheduler's address, or ``local:N``) the reports are read by the workers of that
+    cluster instead (:mod:`kg.builder.cluster`); the outputs are the same.
     """
     paths = as_paths(paths)
     base = rdf.base_iri(base)
@@ -584,7 +611,9 @@ def build(
     with paused_gc():
         user.use(chosen)  # the measure scheme, the cache keys and the workers (forked from here) see it
         try:
-            return _build(paths, Path(out_dir), fmt, base, jobs or os.cpu_count() or 1, cache_dir, use_cache, store_dir, progress, sources)
+            return _build(
+                paths, Path(out_dir), fmt, base, jobs or os.cpu_count() or 1, cache_dir, use_cache, store_dir, progress, sources, scheduler
+            )
         finally:
             user.use(None)
 
@@ -601,10 +630,20 @@ def user_vocabulary(given: str | Path | None, out_dir: Path) -> user.Vocabulary 
 
 
 def _build(
-    paths, out_dir: Path, fmt: str, base: str, jobs: int, cache_dir, use_cache: bool, store_dir, progress, sources: Sources | None = None
+    paths,
+    out_dir: Path,
+    fmt: str,
+    base: str,
+    jobs: int,
+    cache_dir,
+    use_cache: bool,
+    store_dir,
+    progress,
+    sources: Sources | None = None,
+    scheduler: str | None = None,
 ) -> BuildResult:
     with locked(out_dir):
-        return _build_locked(paths, out_dir, fmt, base, jobs, cache_dir, use_cache, store_dir, progress, sources)
+        return _build_locked(paths, out_dir, fmt, base, jobs, cache_dir, use_cache, store_dir, progress, sources, scheduler)
 
 
 LOCK_FILE = ".kg-build.lock"
@@ -644,7 +683,17 @@ _HELD: list = []  # the lock files this process holds: a forked worker closes it
 
 
 def _build_locked(
-    paths, out_dir: Path, fmt: str, base: str, jobs: int, cache_dir, use_cache: bool, store_dir, progress, sources: Sources | None = None
+    paths,
+    out_dir: Path,
+    fmt: str,
+    base: str,
+    jobs: int,
+    cache_dir,
+    use_cache: bool,
+    store_dir,
+    progress,
+    sources: Sources | None = None,
+    scheduler: str | None = None,
 ) -> BuildResult:
     root = Path(cache_dir or out_dir / ".kg-cache") if use_cache else Path(tempfile.mkdtemp(prefix="kg-cache-"))
     remove_leftovers(out_dir, root)
@@ -656,7 +705,18 @@ def _build_locked(
     result = BuildResult(KnowledgeGraph(), failures=failures)
     staging = out_dir / f"{STAGING_PREFIX}{uuid.uuid4().hex[:12]}"  # every output is written here, then moved into place together
     try:
-        merge(entries, jobs=jobs, fmt=fmt, base=base, cache=cache, progress=progress, result=result, sources=sources, names=names)
+        merge(
+            entries,
+            jobs=jobs,
+            fmt=fmt,
+            base=base,
+            cache=cache,
+            progress=progress,
+            result=result,
+            sources=sources,
+            names=names,
+            scheduler=scheduler,
+        )
         if not result.entries:
             return result
         # with a second core, the graph file and documents.jsonl are copied from the cache while the views are drawn

@@ -301,7 +301,7 @@ _XSD_STRING = XSD + "string"
 _LANG_STRING = RDF + "langString"
 
 
-def _term_oxigraph(term) -> Term | None:
+def term_from_oxigraph(term) -> Term | None:
     if term is None:
         return None
     if isinstance(term, ox.NamedNode):
@@ -316,20 +316,20 @@ def _term_oxigraph(term) -> Term | None:
 
 def _from_oxigraph(solutions) -> Result:
     if isinstance(solutions, (bool, ox.QueryBoolean)):
-        return _boolean(bool(solutions))
+        return boolean_result(bool(solutions))
     if isinstance(solutions, ox.QueryTriples):
-        return Result([], [], triples=[_triple(_term_oxigraph(t) for t in (x.subject, x.predicate, x.object)) for x in solutions])
+        return Result([], [], triples=[triple_of(term_from_oxigraph(t) for t in (x.subject, x.predicate, x.object)) for x in solutions])
     columns = [v.value for v in solutions.variables]
-    return Result(columns, [[_term_oxigraph(solution[c]) for c in columns] for solution in solutions])
+    return Result(columns, [[term_from_oxigraph(solution[c]) for c in columns] for solution in solutions])
 
 
-def _triple(terms: Iterable[Term | None]) -> tuple[Term, Term, Term]:
+def triple_of(terms: Iterable[Term | None]) -> tuple[Term, Term, Term]:
     s, p, o = terms
     assert s is not None and p is not None and o is not None  # the parts of a triple are never missing
     return s, p, o
 
 
-def _boolean(answer: bool) -> Result:
+def boolean_result(answer: bool) -> Result:
     return Result(["result"], [[Term("literal", "true" if answer else "false", None, XSD + "boolean")]], boolean=answer)
 
 
@@ -348,9 +348,9 @@ def _term_rdflib(term) -> Term | None:
 
 def _from_rdflib(result) -> Result:
     if result.type == "ASK":
-        return _boolean(bool(result.askAnswer))
+        return boolean_result(bool(result.askAnswer))
     if result.type in ("CONSTRUCT", "DESCRIBE"):
-        return Result([], [], triples=[_triple(_term_rdflib(t) for t in triple) for triple in result.graph])
+        return Result([], [], triples=[triple_of(_term_rdflib(t) for t in triple) for triple in result.graph])
     columns = [str(v) for v in result.vars]
     return Result(columns, [[_term_rdflib(row[c]) for c in columns] for row in result])
 

@@ -13,7 +13,8 @@ import urllib.request
 
 import pyoxigraph as ox
 
-from kg.rdf.query import QueryError, Result, Term, _boolean, _term_oxigraph, _triple, check
+from kg.knowledge.namespaces import RDF, XSD
+from kg.rdf.query import QueryError, Result, Term, boolean_result, check, term_from_oxigraph, triple_of
 from kg.version import __version__
 
 RESULTS_JSON = "application/sparql-results+json"
@@ -57,7 +58,7 @@ def run_remote(url: str, text: str, timeout: float | None = None, allow_remote: 
         if kind not in (N_TRIPLES, "text/plain"):
             raise QueryError(f"{url}: the endpoint answered {kind}, not N-Triples")
         parsed = ox.parse(body, format=ox.RdfFormat.N_TRIPLES)
-        return Result([], [], triples=[_triple(_term_oxigraph(t) for t in (x.subject, x.predicate, x.object)) for x in parsed])
+        return Result([], [], triples=[triple_of(term_from_oxigraph(t) for t in (x.subject, x.predicate, x.object)) for x in parsed])
     if kind != RESULTS_JSON and kind != "application/json":
         raise QueryError(f"{url}: the endpoint answered {kind}, not SPARQL results JSON")
     return from_results_json(json.loads(body))
@@ -66,7 +67,7 @@ def run_remote(url: str, text: str, timeout: float | None = None, allow_remote: 
 def from_results_json(data: dict) -> Result:
     """A :class:`Result` from SPARQL 1.1 Query Results JSON."""
     if "boolean" in data:
-        return _boolean(bool(data["boolean"]))
+        return boolean_result(bool(data["boolean"]))
     columns = list(data.get("head", {}).get("vars", []))
     rows = [[_term(binding.get(c)) for c in columns] for binding in data.get("results", {}).get("bindings", [])]
     return Result(columns, rows)
@@ -77,7 +78,7 @@ def _term(binding: dict | None) -> Term | None:
         return None
     kind = {"uri": "iri", "bnode": "bnode", "literal": "literal", "typed-literal": "literal", "triple": "triple"}[binding["type"]]
     datatype = binding.get("datatype")
-    if datatype in ("http://www.w3.org/2001/XMLSchema#string", "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"):
+    if datatype in (XSD + "string", RDF + "langString"):
         datatype = None
     return Term(kind, binding["value"] if kind != "triple" else json.dumps(binding["value"]), binding.get("xml:lang"), datatype)
 

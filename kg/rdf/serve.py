@@ -20,6 +20,7 @@ import sys
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -71,9 +72,7 @@ def prepare_store(folder: Path, log=print) -> Path:
     staging = home / "store.new"
     shutil.rmtree(staging, ignore_errors=True)
     log(f"loading {source} into the SPARQL store (oxigraph load)")
-    done = subprocess.run(
-        [oxigraph_binary(), "load", "--location", str(staging), "--file", str(source)], capture_output=True, text=True
-    )
+    done = subprocess.run([oxigraph_binary(), "load", "--location", str(staging), "--file", str(source)], capture_output=True, text=True)
     if done.returncode != 0:
         shutil.rmtree(staging, ignore_errors=True)
         raise ServeError(f"{source}: oxigraph load failed: {done.stderr.strip().splitlines()[-1:] or done.returncode}")
@@ -135,7 +134,7 @@ class Server:
 
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + START_TIMEOUT
-        probe = self.oxigraph_endpoint + "?query=" + urllib.request.quote("ASK {}")
+        probe = self.oxigraph_endpoint + "?query=" + urllib.parse.quote("ASK {}")
         while time.monotonic() < deadline:
             assert self.process is not None
             if self.process.poll() is not None:
