@@ -167,37 +167,24 @@ def build(
         names = {str(saved): stdio.STDIO for given, saved in zip(paths, readable) if stdio.is_stdio(given)}
         _build(
             readable,
-            out_dir,
-            rdf_format,
-            base or DEFAULT_BASE,
-            jobs,
-            cache_dir,
-            no_cache,
-            store_dir,
-            sources,
-            quiet,
             names,
-            vocabulary,
-            scheduler,
+            quiet,
+            out_dir=out_dir,
+            fmt=rdf_format,
+            base=base or DEFAULT_BASE,
+            jobs=jobs,
+            cache_dir=cache_dir,
+            use_cache=not no_cache,
+            store_dir=store_dir,
+            sources=sources,
+            vocabulary=vocabulary,
+            scheduler=scheduler,
         )
 
 
-def _build(
-    paths,
-    out_dir,
-    rdf_format,
-    base,
-    jobs,
-    cache_dir,
-    no_cache,
-    store_dir,
-    sources,
-    quiet,
-    names: dict[str, str],
-    vocabulary=None,
-    scheduler=None,
-) -> None:
-    """Run a build and report it; ``names`` shows some paths under other names (standard input's temporary file)."""
+def _build(paths, names: dict[str, str], quiet: bool, **options) -> None:
+    """Run a build (``options``: those of :func:`kg.builder.engine.build`) and report it; ``names`` shows some paths
+    under other names (standard input's temporary file)."""
     from kg.builder.engine import BuildError
     from kg.builder.engine import build as run_build
     from kg.builder.inputs import shown
@@ -205,20 +192,7 @@ def _build(
 
     clock = time.perf_counter()
     try:
-        result = run_build(
-            paths,
-            out_dir,
-            fmt=rdf_format,
-            base=base,
-            jobs=jobs,
-            cache_dir=cache_dir,
-            use_cache=not no_cache,
-            store_dir=store_dir,
-            progress=Progress(sys.stderr, quiet=quiet),
-            sources=sources,
-            vocabulary=vocabulary,
-            scheduler=scheduler,
-        )
+        result = run_build(paths, progress=Progress(sys.stderr, quiet=quiet), **options)
     except BuildError as err:
         click.echo(f"kg: build failed: {err}", err=True)
         sys.exit(EXIT_BUILD_FAILED)

@@ -611,9 +611,20 @@ def build(
     with paused_gc():
         user.use(chosen)  # the measure scheme, the cache keys and the workers (forked from here) see it
         try:
-            return _build(
-                paths, Path(out_dir), fmt, base, jobs or os.cpu_count() or 1, cache_dir, use_cache, store_dir, progress, sources, scheduler
-            )
+            with locked(Path(out_dir)):
+                return _build_locked(
+                    paths,
+                    Path(out_dir),
+                    fmt,
+                    base,
+                    jobs or os.cpu_count() or 1,
+                    cache_dir,
+                    use_cache,
+                    store_dir,
+                    progress,
+                    sources,
+                    scheduler,
+                )
         finally:
             user.use(None)
 
@@ -627,23 +638,6 @@ def user_vocabulary(given: str | Path | None, out_dir: Path) -> user.Vocabulary 
         return load_vocabulary(path)
     except user.VocabularyError as err:
         raise BuildError(str(err)) from None
-
-
-def _build(
-    paths,
-    out_dir: Path,
-    fmt: str,
-    base: str,
-    jobs: int,
-    cache_dir,
-    use_cache: bool,
-    store_dir,
-    progress,
-    sources: Sources | None = None,
-    scheduler: str | None = None,
-) -> BuildResult:
-    with locked(out_dir):
-        return _build_locked(paths, out_dir, fmt, base, jobs, cache_dir, use_cache, store_dir, progress, sources, scheduler)
 
 
 LOCK_FILE = ".kg-build.lock"
