@@ -849,9 +849,10 @@ def table(graph: Path, out_dir: Path, fmt: str) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["graphml", "gexf", "neo4j"]),
+    type=click.Choice(["graphml", "gexf", "neo4j", "nquads"]),
     required=True,
-    help="GraphML (yEd, igraph, networkx), GEXF (Gephi) or the Neo4j CSV import files.",
+    help="GraphML (yEd, igraph, networkx), GEXF (Gephi), the Neo4j CSV import files, or partitioned gzipped N-Quads "
+    "for the bulk loaders of big stores.",
 )
 @click.option(
     "-o",
@@ -859,18 +860,43 @@ def table(graph: Path, out_dir: Path, fmt: str) -> None:
     "out",
     type=click.Path(path_type=Path, allow_dash=True),
     required=True,
-    help="The file to write, - for standard output (for neo4j: a folder for nodes.csv and relationships.csv).",
+    help="The file to write, - for standard output (for neo4j and nquads: a folder).",
 )
-def export(graph: Path, fmt: str, out: Path) -> None:
-    """Export GRAPH for other graph tools: GraphML, GEXF (Gephi), Neo4j CSV.
+@click.option(
+    "--partitions",
+    type=click.IntRange(min=1),
+    default=16,
+    show_default=True,
+    help="nquads: the number of report partitions (part-NNNNN.nq.gz), beside shared.nq.gz.",
+)
+def export(graph: Path, fmt: str, out: Path, partitions: int) -> None:
+    """Export GRAPH for other graph tools: GraphML, GEXF (Gephi), Neo4j CSV, partitioned N-Quads.
+
+    With --format nquads, each report's statements go to the partition its
+    id hashes to, in a named graph (the report's IRI), and what no report
+    owns to shared.nq.gz; the graph is read as a stream. Load them with
+    oxigraph load --location STORE --file OUT/*.nq.gz (docs/scale.md).
 
     \b
     Example:
         kg export output/graph.ttl --format gexf -o output/graph.gexf
         kg export output/graph.ttl --format neo4j -o output/neo4j
+        kg export output/graph.ttl --format nquads -o output/nquads --partitions 64
     """
     from kg.outputs.export import export as run_export
 
+    if fmt == "nquads":
+        from kg.rdf.partition import partition
+        from kg.rdf.store import GraphError
+
+        try:
+            written = partition(graph, out, partitions)
+        except (GraphError, SyntaxError, OSError) as err:
+            click.echo(f"kg: error: {graph}: {err}", err=True)
+            sys.exit(EXIT_SOME_FAILED)
+        for path in written:
+            click.echo(f"wrote {path}")
+        return
     try:
         written = run_export(_load_graph(graph), fmt, out)
     except ValueError as err:

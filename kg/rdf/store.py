@@ -22,7 +22,8 @@ class GraphError(Exception):
     """A graph file that cannot be loaded; the message says why."""
 
 
-def _format(path: Path) -> tuple[str, ox.RdfFormat]:
+def graph_format(path: Path) -> tuple[str, ox.RdfFormat]:
+    """The rdflib parser name and the Oxigraph format of a graph file, by its suffix."""
     try:
         return FORMATS[path.suffix.lower()]
     except KeyError:
@@ -38,7 +39,7 @@ def load_rdflib(path: str | Path, store: str = "Oxigraph") -> rdflib.Graph:
     path = Path(path)
     if not path.exists():
         raise GraphError(f"{path}: no such file")
-    parser, _ = _format(path)
+    parser, _ = graph_format(path)
     try:
         if parser in ("trig", "nquads"):
             dataset = rdflib.Dataset(store=store, default_union=True)
@@ -56,7 +57,7 @@ def load_oxigraph(path: str | Path, store_dir: str | Path | None = None) -> ox.S
     path = Path(path)
     if not path.exists():
         raise GraphError(f"{path}: no such file")
-    _, rdf_format = _format(path)
+    _, rdf_format = graph_format(path)
     store = ox.Store(str(store_dir)) if store_dir else ox.Store()
     try:
         store.bulk_load(path=str(path), format=rdf_format) if store_dir else store.load(path=str(path), format=rdf_format)
