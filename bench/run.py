@@ -1,9 +1,10 @@
 """`make bench`: build generated corpora of 500, 2,000 and 10,000 reports and print what each stage costs.
 
 Every figure stands next to floors measured in the same run on the same
-text: one ``jieba.lcut`` pass (the least any Chinese text pipeline does), and
-the same pass in two processes at once (how much a second core gives on this
-machine). Each build runs in a fresh process; wall time is the process's,
+text: one ``jieba.lcut`` pass (the least any Chinese text pipeline does); reading,
+decoding and one Aho-Corasick pass of every lexicon term over the text (the least
+any dictionary extractor must do); and the jieba pass in two processes at once
+(how much a second core gives on this machine). Each build runs in a fresh process; wall time is the process's,
 from start to exit; peak memory is the largest proportional set size (PSS:
 shared pages counted once) of the whole process tree, sampled every 250 ms,
 beside the peak resident size of the main process and of its largest child
@@ -54,6 +55,34 @@ def floor(folder: str) -> dict:
     return {"wall": time.perf_counter() - wall, "cpu": time.process_time() - cpu, "chars": sum(map(len, texts))}
 
 
+def lexicon_terms() -> list[str]:
+    """Every term of kg's lexicons: the measure and problem schemes' phrases, division names, organs, laws."""
+    from kg.knowledge.resources import read_tsv
+    from kg.knowledge.vocab import measures, problem_categories
+    from kg.link.divisions import gazetteer
+
+    terms = {p for scheme in (measures(), problem_categories()) for c in scheme.concepts.values() for p in c.phrases}
+    terms |= {d.name for d in gazetteer().by_code.values()}
+    for name, columns in (("organs.tsv", ("name", "aliases")), ("laws.tsv", ("title", "aliases"))):
+        for row in read_tsv("lexicon", name):
+            terms |= {t for column in columns for t in row.get(column, "").split("|") if t}
+    return sorted(t for t in terms if len(t) >= 2)
+
+
+def lexicon_floor(folder: str) -> dict:
+    """Reading, decoding and one Aho-Corasick pass of every lexicon term over every report (the automaton built first)."""
+    import ahocorasick_rs
+
+    terms = lexicon_terms()
+    automaton = ahocorasick_rs.AhoCorasick(terms)
+    paths = sorted(Path(folder).glob("*.txt"))
+    wall, cpu = time.perf_counter(), time.process_time()
+    matches = 0
+    for path in paths:
+        matches += len(automaton.find_matches_as_indexes(path.read_bytes().decode("utf-8")))
+    return {"wall": time.perf_counter() - wall, "cpu": time.process_time() - cpu, "terms": len(terms), "matches": matches}
+
+
 def build(folder: str, out: str, jobs: int, cache: bool) -> dict:
     """One build by the library function ``kg build`` calls, with its stage clocks."""
     from kg.builder.engine import build as run_build
@@ -68,6 +97,7 @@ def build(folder: str, out: str, jobs: int, cache: bool) -> dict:
         "reports": result.stats.reports,
         "processed": result.processed,
         "triples": result.triples,
+        "turtle_bytes": (Path(out) / "graph.ttl").stat().st_size,
         "workers": {"wall": result.workers.wall, "cpu": result.workers.cpu},
         "main": {"wall": result.main.wall, "cpu": result.main.cpu},
         "rss_main_mb": own.ru_maxrss / 1024,
@@ -162,10 +192,11 @@ def bench_size(size: int, work: Path, repeat: int, jobs: int) -> dict:
     """The floor (``repeat`` times), one-process and parallel builds (as often, twice at least), then two additions."""
     folder, extras = corpus(size, work)
     out = work / "out"
-    floors, ones, manys = [], [], []
+    floors, lexicon_floors, ones, manys = [], [], [], []
     for run in range(max(repeat, 2)):  # interleaved, so that a slow minute of the machine touches every kind alike
         if run < repeat:
             floors.append(measure("floor", str(folder)))
+            lexicon_floors.append(measure("lexicon-floor", str(folder)))
         for runs, count in ((ones, 1), (manys, jobs)):
             shutil.rmtree(out, ignore_errors=True)
             runs.append(measure("build", str(folder), str(out), str(count), "cache"))
@@ -183,6 +214,8 @@ def bench_size(size: int, work: Path, repeat: int, jobs: int) -> dict:
         "size": size,
         "chars": best["chars"],
         "floor": best["wall"],
+        "lexicon_floor": min(r["wall"] for r in lexicon_floors),
+        "lexicon_terms": lexicon_floors[0]["terms"],
         "one": one,
         "many": many,
         "incremental": min(additions, key=lambda r: r["process_wall"]),
@@ -217,6 +250,8 @@ def report(info: dict, ceiling: float, jobs: int, results: list[dict]) -> str:
         ("jieba floor, s", lambda r: f"{r['floor']:.1f}"),
         ("`--jobs 1`, s (build only)", lambda r: f"{r['one']['process_wall']:.1f} ({r['one']['wall']:.1f})"),
         ("`--jobs 1` / floor", lambda r: f"{r['one']['wall'] / r['floor']:.2f}"),
+        ("lexicon floor (read, decode, Aho-Corasick of all terms), s", lambda r: f"{r['lexicon_floor']:.2f}"),
+        ("`--jobs 1` / lexicon floor", lambda r: f"{r['one']['wall'] / r['lexicon_floor']:.1f}"),
         (f"`--jobs {jobs}`, s", lambda r: f"{r['many']['process_wall']:.1f}"),
         (f"speedup `--jobs {jobs}`", lambda r: f"{r['one']['process_wall'] / r['many']['process_wall']:.2f}×"),
         (
@@ -224,6 +259,7 @@ def report(info: dict, ceiling: float, jobs: int, results: list[dict]) -> str:
             lambda r: f"{r['size'] / r['one']['process_wall']:.0f} / {r['size'] / r['many']['process_wall']:.0f}",
         ),
         ("triples written", lambda r: f"{r['one']['triples']:,}"),
+        ("Turtle bytes per report", lambda r: f"{r['one']['turtle_bytes'] / r['size']:,.0f}"),
         ("Turtle, triples/s", lambda r: f"{r['triples_per_s']:,.0f}"),
         ("peak memory, PSS of all processes, MB", lambda r: f"{r['pss_mb']:,.0f}"),
         ("peak RSS main / largest child, MB", lambda r: f"{r['rss_main_mb']:,.0f} / {r['rss_child_mb']:,.0f}"),
@@ -263,8 +299,11 @@ def checks(results: list[dict], jobs: int) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if argv and argv[0] in ("floor", "build"):  # a measured child process: print one JSON line
-        result = floor(argv[1]) if argv[0] == "floor" else build(argv[1], argv[2], int(argv[3]), argv[4:] == ["cache"])
+    if argv and argv[0] in ("floor", "lexicon-floor", "build"):  # a measured child process: print one JSON line
+        if argv[0] == "build":
+            result = build(argv[1], argv[2], int(argv[3]), argv[4:] == ["cache"])
+        else:
+            result = (floor if argv[0] == "floor" else lexicon_floor)(argv[1])
         print(json.dumps(result), flush=True)
         os._exit(0)  # as the kg program ends (see kg.cli.entry): the graph is not freed object by object
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n\n")[0])

@@ -35,21 +35,23 @@ class ProblemExtractor:
 
     def __call__(self, doc: Document, report: Report) -> None:
         categories = problem_categories()
-        # the words of each plan item (the paragraph of a sentence) planning a measure of the scheme
-        plans: dict[str, list[set[str]]] = {}
+        # the plan items (the paragraph of each sentence) planning a measure of the scheme
+        plans: dict[str, list[str]] = {}
         for m in report.measures:
             if m.concept and m.status is Status.PLANNED:
-                plans.setdefault(m.concept, []).append(set(content_words(_paragraph(doc.text, m.evidence.sentence))))
+                plans.setdefault(m.concept, []).append(_paragraph(doc.text, m.evidence.sentence))
         for start, end in self._items(doc):
             text = doc.text[start:end].strip()
             label = headline(text)
             found = classify(text, label, categories)
             answers = {m for category in found for m in categories[category].addressed_by}
-            named, words = measures().phrase_concepts(text), set(content_words(text))
+            named = measures().phrase_concepts(text)
             # a planned measure answers the problem when the problem names it, or when it answers such problems
-            # and its plan sentence speaks of what the problem does (调解员队伍不稳定 is not answered by
-            # 加强法治工作人员的培训, though training answers staff problems)
-            addressed = sorted(c for c, sentences in plans.items() if c in named or (c in answers and any(words & s for s in sentences)))
+            # and its plan item speaks of what the problem does, one of its content words in it (调解员队伍不稳定 is
+            # not answered by 加强法治工作人员的培训, though training answers staff problems)
+            to_check = {c: items for c, items in plans.items() if c in answers and c not in named}
+            words = set(content_words(text)) if to_check else set()  # segmented only when a plan is to be checked
+            addressed = sorted((named & plans.keys()) | {c for c, items in to_check.items() if any(w in i for i in items for w in words)})
             report.problems.append(
                 Problem(
                     id=f"p{len(report.problems) + 1}",
