@@ -445,7 +445,8 @@ def render_html(a: Analysis, site: str | None = None) -> str:
     sections = [
         (
             "措施采用 Adoption of measures",
-            "How many reporting units implement and plan each measure.",
+            "How many reporting units implement and plan each measure; weight: its rarity (IDF, log of units over units "
+            "implementing); boilerplate: stated by half the units or more, so it never sets a unit or a cluster apart.",
             adoption_chart + _table(a.adoption, 40, links),
         ),
         (
