@@ -104,3 +104,17 @@ def test_a_second_start_serves_the_loaded_store_and_a_changed_graph_is_loaded_ag
         graph.write("\n<urn:x:a> <urn:x:b> <urn:x:c> .\n")
     prepare_store(copy, said.append)
     assert len(said) == 2 and all(s.startswith("loading ") for s in said)
+
+
+def test_a_trig_build_is_served_as_one_graph(seed_corpus, tmp_path):
+    """A TriG build holds a graph per report; the server answers over their union, as kg query on the file does."""
+    from kg.builder.corpus import write_outputs
+    from kg.rdf.serve import Server
+
+    written = write_outputs(seed_corpus, tmp_path, rdf_format="trig")
+    server = Server(tmp_path, port=0)
+    server.start(log=lambda _: None)
+    try:
+        assert _rows([server.endpoint, "problem-categories"]) == _rows([str(written["rdf"]), "problem-categories"])
+    finally:
+        server.stop()

@@ -117,7 +117,17 @@ class Server:
     def start(self, log=print) -> None:
         store = prepare_store(self.folder, log)
         self.process = subprocess.Popen(
-            [oxigraph_binary(), "serve-read-only", "--location", str(store), "--bind", self._netloc(self.sparql_port)],
+            # the union of all graphs as the default graph: a TriG build's reports (one graph each) answer plain patterns,
+            # as kg query on the file does
+            [
+                oxigraph_binary(),
+                "serve-read-only",
+                "--location",
+                str(store),
+                "--bind",
+                self._netloc(self.sparql_port),
+                "--union-default-graph",
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             start_new_session=True,  # Ctrl-C reaches kg, which stops the server in order
