@@ -27,5 +27,11 @@ def _rules() -> tuple[frozenset[str], dict[str, str]]:
 
 def content_words(text: str) -> list[str]:
     """The words of ``text`` that say what it is about, in order, with repeats (two Chinese characters or more)."""
+    return list(_content_words(text))
+
+
+@lru_cache(maxsize=1 << 16)
+def _content_words(text: str) -> tuple[str, ...]:
+    # the same sentences come again and again (a unit's problems year after year, one template in many reports)
     stop, same = _rules()
-    return [same.get(w, w) for w in tokens(text) if _WORD.match(w) and w not in stop]
+    return tuple(same.get(w, w) for w in tokens(text) if _WORD.match(w) and w not in stop)

@@ -21,6 +21,7 @@ so the work grows with the variety of what reports say, not with their number.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
@@ -30,6 +31,8 @@ from kg.extract.topics import content_words
 
 THRESHOLD = 0.25  # cosine at which two problem items are linked (set on the real items of the seeds and dev corpora)
 TEXT_WEIGHT = 0.5  # a word of the item's text counts half a word of its headline
+TEXT_SENTENCES = 3
+_SENTENCE = re.compile(r"[^。！？!?;；\n]+[。！？!?;；\n]?")
 CANDIDATE_POSTINGS = 2000  # a word shared by more distinct items does not by itself propose pairs
 SEED = 42
 NAMING_WORDS = 3
@@ -66,9 +69,10 @@ class Recurring:
 
 
 def vector(item: Item) -> dict[str, float]:
-    """The item's words with their counts: headline words 1, text words :data:`TEXT_WEIGHT` (each word once)."""
+    """The item's words: headline words 1, words of the first :data:`TEXT_SENTENCES` sentences of its text (where a
+    report says what the problem is; the rest tells causes and cases) :data:`TEXT_WEIGHT`, each word once."""
     weights: dict[str, float] = {}
-    for word in set(content_words(item.text)):
+    for word in set(content_words("".join(_SENTENCE.findall(item.text)[:TEXT_SENTENCES]))):
         weights[word] = TEXT_WEIGHT
     for word in set(content_words(item.headline)):
         weights[word] = 1.0
