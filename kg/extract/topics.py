@@ -30,6 +30,21 @@ def content_words(text: str) -> list[str]:
     return list(_content_words(text))
 
 
+PROBLEM_SENTENCES = 3  # a problem item's text says what the problem is in its first sentences; then causes and cases
+_SENTENCE = re.compile(r"[^。！？!?;；\n]+[。！？!?;；\n]?")
+
+
+def problem_words(headline: str, text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """What a problem item is about: the distinct content words of its headline, and of the first
+    :data:`PROBLEM_SENTENCES` sentences of its text, each in order of first use.
+
+    >>> problem_words("执法队伍薄弱", "执法力量不足,人少案多。")  # 人少案多: four characters jieba does not know as one word
+    (('执法', '队伍'), ('执法', '队伍'))
+    """
+    first = "".join(_SENTENCE.findall(text)[:PROBLEM_SENTENCES])
+    return tuple(dict.fromkeys(_content_words(headline))), tuple(dict.fromkeys(_content_words(first)))
+
+
 @lru_cache(maxsize=1 << 16)
 def _content_words(text: str) -> tuple[str, ...]:
     # the same sentences come again and again (a unit's problems year after year, one template in many reports)

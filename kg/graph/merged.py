@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
+from kg.extract.topics import problem_words
 from kg.knowledge.vocab import measures, problem_categories
 from kg.link.divisions import LEVEL_NAMES, gazetteer
 from kg.model import Report, Unit
@@ -37,6 +38,8 @@ IMPLEMENTS = "implements"
 PLANS = "plans"
 STATES = "states"
 CATEGORY = "category"
+# node attributes derived from others, not written to RDF: a graph read back has them not (its users compute them)
+DERIVED = ("words", "text_words")
 ADDRESSED_BY = "addressedBy"
 MENTIONS = "mentions"
 BASED_ON = "basedOn"
@@ -160,14 +163,9 @@ class _DeltaBuilder:
         categories = problem_categories()
         for problem in report.problems:
             key = f"problem:{report.id}:{problem.id}"
-            out.nodes.append(
-                (
-                    key,
-                    _plain(
-                        {"kind": "problem", "label": problem.label, "text": problem.text, "category": problem.category, "report": report.id}
-                    ),
-                )
-            )
+            headline_words, text_words = problem_words(problem.label, problem.text)  # here, in the worker that has jieba
+            attrs = {"kind": "problem", "label": problem.label, "text": problem.text, "category": problem.category, "report": report.id}
+            out.nodes.append((key, _plain({**attrs, "words": " ".join(headline_words), "text_words": " ".join(text_words)})))
             out.edges.append((report_key, key, STATES, self.evidence(problem.evidence)))
             for category_id in problem.categories:
                 category = f"category:{category_id}"

@@ -186,7 +186,8 @@ def _recurring(graph: KnowledgeGraph) -> list[dict]:
                 main = node.get("category")
                 categories = tuple(([main] if main else []) + [c for c in others if c != main])
                 name = unit.get("label", info.file) + (f" ({unit['code']})" if unit.get("code") else "")
-                items.append(Item(problem, name, info.year, node["label"], node.get("text", ""), categories))
+                words = (tuple(node["words"].split()), tuple(node["text_words"].split())) if "words" in node else None  # a build's
+                items.append(Item(problem, name, info.year, node["label"], node.get("text", ""), categories, words))
     rows = []
     for number, group in enumerate(recurring(items), 1):
         for item in group.items:

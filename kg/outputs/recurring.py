@@ -1,7 +1,7 @@
 """Recurring problems: the problem items of many reports that say the same thing, grouped.
 
 A problem item is read as its content words (:mod:`kg.extract.topics`: jieba's tokens without the
-genre's function words): the words of its headline, and at half weight those of its text. Words are
+genre's function words): the words of its headline, and at half weight those of its text's first sentences. Words are
 weighted by their rarity among all items (IDF), items compared by cosine; two items may belong together
 only when they share a category (multi-label: any of theirs), and are linked when their similarity reaches
 :data:`THRESHOLD`. Louvain communities of these links, found in at least two reports, are the recurring
@@ -21,18 +21,15 @@ so the work grows with the variety of what reports say, not with their number.
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 import networkx as nx
 
-from kg.extract.topics import content_words
+from kg.extract.topics import problem_words
 
 THRESHOLD = 0.25  # cosine at which two problem items are linked (set on the real items of the seeds and dev corpora)
 TEXT_WEIGHT = 0.5  # a word of the item's text counts half a word of its headline
-TEXT_SENTENCES = 3
-_SENTENCE = re.compile(r"[^。！？!?;；\n]+[。！？!?;；\n]?")
 CANDIDATE_POSTINGS = 2000  # a word shared by more distinct items does not by itself propose pairs
 SEED = 42
 NAMING_WORDS = 3
@@ -48,6 +45,7 @@ class Item:
     headline: str
     text: str
     categories: tuple[str, ...]
+    words: tuple[tuple[str, ...], tuple[str, ...]] | None = None  # headline and text words, when already known
 
 
 @dataclass
@@ -69,14 +67,10 @@ class Recurring:
 
 
 def vector(item: Item) -> dict[str, float]:
-    """The item's words: headline words 1, words of the first :data:`TEXT_SENTENCES` sentences of its text (where a
-    report says what the problem is; the rest tells causes and cases) :data:`TEXT_WEIGHT`, each word once."""
-    weights: dict[str, float] = {}
-    for word in set(content_words("".join(_SENTENCE.findall(item.text)[:TEXT_SENTENCES]))):
-        weights[word] = TEXT_WEIGHT
-    for word in set(content_words(item.headline)):
-        weights[word] = 1.0
-    return weights
+    """The item's words (:func:`kg.extract.topics.problem_words`, unless given): headline words weigh 1, words of
+    the first sentences of its text :data:`TEXT_WEIGHT`."""
+    headline, text = item.words if item.words is not None else problem_words(item.headline, item.text)
+    return {**dict.fromkeys(text, TEXT_WEIGHT), **dict.fromkeys(headline, 1.0)}
 
 
 def recurring(items: list[Item], threshold: float = THRESHOLD) -> list[Recurring]:
