@@ -120,14 +120,12 @@ def _named(members: list[int], indices: list[int], items: list[Item], weighted: 
     """A group named by its most central item (greatest similarity to the others, by items) and the words that weigh
     most in it among those two items or more say."""
 
-    def centrality(p: int) -> float:
-        return sum(len(points[keys[q]]) * sum(x * weighted[q].get(w, 0.0) for w, x in weighted[p].items()) for q in members)
-
-    centre = min(members, key=lambda p: (-round(centrality(p), 6), p))
-    weight: Counter[str] = Counter()  # a word's weight summed over the items: headline words and rare words first
+    weight: Counter[str] = Counter()  # the items' vectors summed: a word's weight in the group, headline and rare words first
     for p in members:
         for w, x in weighted[p].items():
             weight[w] += x * len(points[keys[p]])
+    # an item's similarity to all the group's items is its similarity to their sum
+    centre = min(members, key=lambda p: (-round(sum(x * weight[w] for w, x in weighted[p].items()), 6), p))
     said_by = Counter(w for p in members for w, _ in keys[p][0] for _ in points[keys[p]])
     words = [w for w, _ in sorted(weight.items(), key=lambda x: (-round(x[1], 6), x[0])) if said_by[w] >= 2][:NAMING_WORDS]
     categories: Counter[str] = Counter(c for n in indices for c in items[n].categories)
