@@ -388,7 +388,7 @@ def _graph_input(graph: Path):
     "--sparql-port",
     type=click.IntRange(1, 65535),
     default=None,
-    help="The port of the Oxigraph server itself, on the same address (default: a free one).",
+    help="The port of the Oxigraph server itself, on loopback whatever --host says (default: a free one).",
 )
 def serve(folder: Path, host: str, port: int, sparql_port: int | None) -> None:
     """Serve FOLDER (what kg build wrote): its pages, and its graph over SPARQL.

@@ -207,3 +207,9 @@ def test_graphml_and_gexf_are_byte_reproducible(tmp_path, seed_outputs, fmt):
     text = written[0].decode("utf-8")
     assert "lastmodifieddate" not in text and datetime.date.today().isoformat() not in text
     assert text.startswith("<?xml version='1.0' encoding='utf-8'?>\n")
+
+
+def test_the_view_of_a_unit_that_reports_nothing_itself(tmp_path, seed_outputs):
+    # 汉台区 (610702) is the parent of 七里街道: it has a view, with no similar units (it states no measure)
+    done = CliRunner().invoke(main, ["viz", str(seed_outputs["rdf"]), "--view", "unit", "--unit", "610702", "-o", str(tmp_path / "u.html")])
+    assert done.exit_code == 0, done.output

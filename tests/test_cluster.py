@@ -85,3 +85,11 @@ def test_local_n_starts_its_own_cluster_and_a_wrong_address_is_a_clear_error(inp
         build([inputs / "seeds"], tmp_path / "bad", scheduler="local:none")
     with pytest.raises(BuildError, match="cannot reach the Dask scheduler"):
         build([inputs / "seeds"], tmp_path / "bad", scheduler="tcp://127.0.0.1:9")
+
+
+def test_the_same_cluster_builds_again_after_the_cache_is_gone(cluster, inputs, tmp_path):
+    local, _ = cluster
+    build([inputs / "seeds"], tmp_path / "out", scheduler=local.scheduler_address)
+    shutil.rmtree(tmp_path / "out")  # the workers' pack files with it: each build sets them up again
+    result = build([inputs / "seeds"], tmp_path / "out", scheduler=local.scheduler_address)
+    assert not result.failures and result.processed == 5

@@ -64,3 +64,9 @@ def test_a_graph_that_cannot_be_read_leaves_the_earlier_partitions(seed_outputs,
     done = CliRunner().invoke(main, ["export", str(broken), "--format", "nquads", "-o", str(tmp_path / "parts"), "--partitions", "4"])
     assert done.exit_code == 1 and str(broken) in done.output
     assert [p.read_bytes() for p in written] == before and not list((tmp_path / "parts").glob(".*.tmp"))
+
+
+def test_fewer_partitions_than_last_time_leave_no_stale_part(seed_outputs, tmp_path):
+    _export(seed_outputs["rdf"], tmp_path / "parts", parts=6)
+    written = _export(seed_outputs["rdf"], tmp_path / "parts", parts=2)
+    assert sorted(p.name for p in (tmp_path / "parts").iterdir()) == sorted(p.name for p in written)

@@ -32,6 +32,21 @@ def test_planned_measures_answer_a_problem_only_where_the_plan_speaks_of_it(seed
     assert {"enforcement-publicity", "enforcement-recording", "enforcement-legal-review"} <= set(irregular.addressed_by)
 
 
+def test_a_plan_in_other_words_of_the_same_thing_still_answers():
+    # 意识 and 观念 say the same for recurring problems; the plan is searched for the problem's words as written
+    from kg.extract.pipeline import process_text
+    from kg.text.read import read_bytes
+
+    text = (
+        "某街道2023年法治政府建设工作报告\n一、主要工作\n2023年，我街举办法治讲座12场。\n二、存在的问题\n"
+        "一是居民法治意识淡薄。部分居民遇事不找法。\n三、2024年工作打算\n"
+        "（一）加强法治宣传教育。深入开展“八五”普法，增强全社会法治意识。\n"
+    )
+    report, _ = process_text(read_bytes(text.encode("utf-8"), "x.txt"))
+    problem = report.problems[0]
+    assert problem.category == "public-awareness" and "legal-publicity" in problem.addressed_by
+
+
 def test_content_words_leave_out_the_genre():
     assert content_words("执法队伍建设需要进一步加强") == ["执法", "队伍"]
     assert content_words("基层执法力量不足") == ["基层", "执法", "队伍"]  # 力量 and 队伍: the same staff
@@ -67,8 +82,9 @@ def test_recurring_groups_what_several_reports_say_and_nothing_else():
     groups = recurring(items)
     assert [sorted(g.units) for g in groups] == [["u1", "u2", "u3"], ["u4", "u5"]]
     assert groups[0].categories == ["enforcement-capacity"] and "执法" in groups[0].words
-    # one report saying a thing twice is not a recurring problem
+    # one report saying a thing twice is not a recurring problem, nor are items that say nothing but how much
     assert recurring([_item(1, 1, "执法力量不足"), _item(2, 1, "执法力量不足")]) == []
+    assert recurring([_item(1, 1, "存在不足", ("other",)), _item(2, 2, "有待加强", ("other",))]) == []
 
 
 def test_recurring_compares_a_template_once_whatever_the_number_of_reports():

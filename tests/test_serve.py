@@ -118,3 +118,39 @@ def test_a_trig_build_is_served_as_one_graph(seed_corpus, tmp_path):
         assert _rows([server.endpoint, "problem-categories"]) == _rows([str(written["rdf"]), "problem-categories"])
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/.kg-sparql/source.sha256",
+        "/%2Ekg-sparql/source.sha256",
+        "/./.kg-sparql/source.sha256",
+        "/views/../.kg-sparql/source.sha256",
+        "/.kg-build.lock",
+        "/../../etc/passwd",
+        "/",
+        "/views/",
+    ],
+)
+def test_nothing_hidden_is_served_and_no_folder_listed(served, path):
+    (served["folder"] / "views").mkdir(exist_ok=True)
+    (served["folder"] / ".kg-build.lock").touch()
+    for method in ("GET", "HEAD"):
+        request = urllib.request.Request(served["site"].rstrip("/") + path, method=method)
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=30)
+        assert refused.value.code == 404, (method, path)
+
+
+def test_the_oxigraph_server_listens_on_loopback_only(served):
+    assert served["oxigraph"].startswith("http://127.0.0.1:")
+
+
+def test_a_folder_without_a_graph_and_a_bad_host_are_clear_errors(tmp_path):
+    done = CliRunner().invoke(main, ["serve", str(tmp_path), "--port", "0"])
+    assert done.exit_code != 0 and "no graph file" in done.output
+    from kg.rdf.serve import ServeError, family
+
+    with pytest.raises(ServeError, match="cannot listen"):
+        family("no such host.invalid")

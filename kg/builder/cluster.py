@@ -12,8 +12,9 @@ worker: a shared file system.
 from __future__ import annotations
 
 import contextlib
+import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from kg.knowledge import user
@@ -35,11 +36,12 @@ class Setup:
     cache_root: str | None
     keep: bool
     vocabulary: user.Vocabulary | None
+    build: str = field(default_factory=lambda: uuid.uuid4().hex)  # each build sets the workers up again (a new pack file)
 
     @property
     def key(self) -> tuple:
-        """What tells one setup from another (the vocabulary by its digest)."""
-        return self.fmt, self.base, self.cache_root, self.keep, self.vocabulary.digest if self.vocabulary else None
+        """What tells one setup from another: the build, and the vocabulary by its digest."""
+        return self.build, self.fmt, self.base, self.cache_root, self.keep, self.vocabulary.digest if self.vocabulary else None
 
 
 @contextlib.contextmanager
@@ -62,7 +64,9 @@ def connect(address: str) -> Iterator[Any]:
             client = Client(address, timeout=30)
     except ClusterError:
         raise
-    except (OSError, TimeoutError) as err:
+    except (OSError, TimeoutError, ValueError) as err:  # ValueError: an address Dask cannot read (foo:bar, tcp://[::1)
+        if cluster is not None:
+            cluster.close()
         raise ClusterError(f"cannot reach the Dask scheduler at {address}: {err}") from None
     try:
         yield client

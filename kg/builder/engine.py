@@ -168,6 +168,8 @@ _TASK: dict = {}  # set in each worker: its pack writer, the RDF writer, whether
 
 
 def _init_worker(fmt: str, base: str, cache_root: str | None, keep_reports: bool) -> None:
+    if _TASK.get("pack") is not None:  # a worker of a cluster, set up again for another build
+        _TASK["pack"].handle.close()
     _TASK.clear()
     try:
         _warm_up()

@@ -50,7 +50,8 @@ class ProblemExtractor:
             # and its plan item speaks of what the problem does, one of its content words in it (调解员队伍不稳定 is
             # not answered by 加强法治工作人员的培训, though training answers staff problems)
             to_check = {c: items for c, items in plans.items() if c in answers and c not in named}
-            words = set(content_words(text)) if to_check else set()  # segmented only when a plan is to be checked
+            # segmented only when a plan is to be checked; the words as written, as the plan's text is searched for them
+            words = set(content_words(text, as_written=True)) if to_check else set()
             addressed = sorted((named & plans.keys()) | {c for c, items in to_check.items() if any(w in i for i in items for w in words)})
             report.problems.append(
                 Problem(

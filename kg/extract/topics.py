@@ -25,8 +25,12 @@ def _rules() -> tuple[frozenset[str], dict[str, str]]:
     return frozenset(r["value"] for r in rows if r["kind"] == "stop"), {r["value"]: r["as"] for r in rows if r["kind"] == "same"}
 
 
-def content_words(text: str) -> list[str]:
-    """The words of ``text`` that say what it is about, in order, with repeats (two Chinese characters or more)."""
+def content_words(text: str, as_written: bool = False) -> list[str]:
+    """The words of ``text`` that say what it is about, in order, with repeats (two Chinese characters or more);
+    words that say the same thing as one (意识, 观念), unless ``as_written``."""
+    if as_written:
+        stop, _ = _rules()
+        return [w for w in tokens(text) if _WORD.match(w) and w not in stop]
     return list(_content_words(text))
 
 

@@ -2,9 +2,9 @@
 
 A problem item is read as its content words (:mod:`kg.extract.topics`: jieba's tokens without the
 genre's function words): the words of its headline, and at half weight those of its text's first sentences. Words are
-weighted by their rarity among all items (IDF), items compared by cosine; two items may belong together
-only when they share a category (multi-label: any of theirs), and are linked when their similarity reaches
-:data:`THRESHOLD`. Louvain communities of these links, found in at least two reports, are the recurring
+weighted by their rarity among all items (IDF), items compared by cosine; two items are linked when their
+similarity reaches :data:`THRESHOLD` and they share a category (multi-label: any of theirs; a group may
+chain through an item of two categories). Louvain communities of these links, found in at least two reports, are the recurring
 problems; each is named by its most central item's headline and the words its items share most.
 
 Items with the same words are one point of the space (a template said by a thousand reports is
@@ -76,10 +76,12 @@ def vector(item: Item) -> dict[str, float]:
 def recurring(items: list[Item], threshold: float = THRESHOLD) -> list[Recurring]:
     """The problems at least two reports state, largest first."""
     vectors = [vector(i) for i in items]
-    # one point per distinct (words, categories): identical items are compared once
+    # one point per distinct (words, categories): identical items are compared once; an item without content
+    # words (存在不足, 有待加强) says nothing that could recur
     points: dict[tuple, list[int]] = defaultdict(list)
     for n, (item, v) in enumerate(zip(items, vectors)):
-        points[(tuple(sorted(v.items())), tuple(sorted(item.categories)))].append(n)
+        if v:
+            points[(tuple(sorted(v.items())), tuple(sorted(item.categories)))].append(n)
     keys = sorted(points)
     frequency: Counter[str] = Counter()
     for key in keys:

@@ -414,7 +414,10 @@ def unit(graph: KnowledgeGraph, query: str) -> View:
         view.add_edge(child, parent, PART_OF)
         child = parent
     profiles = Profiles(unit_measures(graph, units))
-    scored = sorted(((profiles.cosine(key, k), k) for k in profiles.profiles if k != key), key=lambda x: (-x[0], x[1]))
+    scored = sorted(
+        ((profiles.cosine(key, k), k) for k in profiles.profiles if k != key) if key in profiles.profiles else (),  # a parent: none
+        key=lambda x: (-x[0], x[1]),
+    )
     for score, other in [s for s in scored if s[0] > 0][:SIMILAR_UNITS]:
         o = g.nodes[other]
         if other not in {n["id"] for n in view.nodes}:

@@ -56,12 +56,15 @@ def partition(graph_file: str | Path, out_dir: str | Path, parts: int = 16) -> l
     _, fmt = graph_format(graph_file)
     names = [SHARED] + [part_name(n) for n in range(parts)]
     temporary = {name: out_dir / f".{name}.tmp" for name in names}
-    raw = {name: open(temporary[name], "wb") for name in names}  # noqa: SIM115 - closed below, whatever happens
-    handles = {name: gzip.GzipFile(filename="", mode="wb", fileobj=raw[name], mtime=0) for name in names}
+    raw: dict = {}
+    handles: dict[str, gzip.GzipFile] = {}
     pending: dict[str, list[ox.Quad]] = {name: [] for name in names}
     default = ox.DefaultGraph()
     named: ox.NamedNode | ox.DefaultGraph
     try:
+        for name in names:
+            raw[name] = open(temporary[name], "wb")  # noqa: SIM115 - closed below, whatever happens
+            handles[name] = gzip.GzipFile(filename="", mode="wb", fileobj=raw[name], mtime=0)
         with graph_file.open("rb") as source:
             for item in ox.parse(source, format=fmt):
                 graph = item.graph_name if isinstance(item, ox.Quad) else default
@@ -79,14 +82,19 @@ def partition(graph_file: str | Path, out_dir: str | Path, parts: int = 16) -> l
             _flush(handles[name], pending[name])
     except BaseException:  # nothing half-written is left: the partitions of an earlier run stay as they were
         for name in names:
-            handles[name].close()
-            raw[name].close()
+            if name in handles:
+                handles[name].close()
+            if name in raw:
+                raw[name].close()
             temporary[name].unlink(missing_ok=True)
         raise
     for name in names:
         handles[name].close()
         raw[name].close()  # a GzipFile leaves the file it was given open
         os.replace(temporary[name], out_dir / name)
+    for stale in sorted(out_dir.glob("part-*.nq.gz")):  # of an earlier export in more partitions: loading them would load old quads
+        if stale.name not in names:
+            stale.unlink()
     return [out_dir / name for name in names]
 
 

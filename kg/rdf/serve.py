@@ -28,6 +28,7 @@ GRAPH_FILES = ("graph.ttl", "graph.nt", "graph.nq", "graph.trig", "graph.jsonld"
 STORE = ".kg-sparql"  # the served store, inside the build folder
 SOURCE = "source.sha256"  # beside the store: the digest of the graph file it holds
 PATH = "/sparql"
+MAX_BODY = 16 << 20
 START_TIMEOUT = 60.0
 
 
@@ -45,11 +46,11 @@ def oxigraph_binary() -> str:
 
 
 def graph_file(folder: Path) -> Path:
-    """The graph a build wrote into ``folder``."""
-    for name in GRAPH_FILES:
-        if (folder / name).is_file():
-            return folder / name
-    raise ServeError(f"{folder}: no graph file ({', '.join(GRAPH_FILES)}); build one with kg build -o {folder}")
+    """The graph a build wrote into ``folder``: the newest, if builds in several formats left several."""
+    found = [folder / name for name in GRAPH_FILES if (folder / name).is_file()]
+    if not found:
+        raise ServeError(f"{folder}: no graph file ({', '.join(GRAPH_FILES)}); build one with kg build -o {folder}")
+    return max(found, key=lambda path: (path.stat().st_mtime_ns, path.name))
 
 
 def _digest(path: Path) -> str:
@@ -83,8 +84,19 @@ def prepare_store(folder: Path, log=print) -> Path:
     return store
 
 
+OXIGRAPH_HOST = "127.0.0.1"  # the Oxigraph server itself is reached through the front only, whatever --host says
+
+
+def family(host: str) -> socket.AddressFamily:
+    """The address family of ``host`` (IPv6 for ::1); an address that cannot be resolved is a :class:`ServeError`."""
+    try:
+        return socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)[0][0]
+    except (socket.gaierror, UnicodeError) as err:
+        raise ServeError(f"cannot listen on {host!r}: {err}") from None
+
+
 def free_port(host: str) -> int:
-    with socket.socket() as probe:
+    with socket.socket(family(host)) as probe:
         probe.bind((host, 0))
         return probe.getsockname()[1]
 
@@ -95,7 +107,7 @@ class Server:
     def __init__(self, folder: str | Path, host: str = "127.0.0.1", port: int = 8000, sparql_port: int | None = None) -> None:
         self.folder = Path(folder).resolve()
         self.host, self.port = host, port
-        self.sparql_port = sparql_port or free_port(host)
+        self.sparql_port = sparql_port or free_port(OXIGRAPH_HOST)
         self.process: subprocess.Popen | None = None
         self.front: _Front | None = None
 
@@ -109,12 +121,21 @@ class Server:
 
     @property
     def oxigraph_endpoint(self) -> str:
-        return f"http://{self._netloc(self.sparql_port)}/query"
+        return f"http://{OXIGRAPH_HOST}:{self.sparql_port}/query"
 
     def _netloc(self, port: int) -> str:
         return f"[{self.host}]:{port}" if ":" in self.host else f"{self.host}:{port}"
 
     def start(self, log=print) -> None:
+        """Load the store if need be, start the Oxigraph server and the front; on any failure (Ctrl-C too) stop both."""
+        try:
+            self._start(log)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self, log) -> None:
+        address_family = family(self.host)
         store = prepare_store(self.folder, log)
         self.process = subprocess.Popen(
             # the union of all graphs as the default graph: a TriG build's reports (one graph each) answer plain patterns,
@@ -125,7 +146,7 @@ class Server:
                 "--location",
                 str(store),
                 "--bind",
-                self._netloc(self.sparql_port),
+                f"{OXIGRAPH_HOST}:{self.sparql_port}",
                 "--union-default-graph",
             ],
             stdout=subprocess.DEVNULL,
@@ -133,11 +154,10 @@ class Server:
             start_new_session=True,  # Ctrl-C reaches kg, which stops the server in order
         )
         self._wait_ready()
-        handler = _handler(self.folder, self.oxigraph_endpoint)
+        front = type("Front", (_Front,), {"address_family": address_family})
         try:
-            self.front = _Front((self.host, self.port), handler)
+            self.front = front((self.host, self.port), _handler(self.folder, self.oxigraph_endpoint))
         except OSError as err:
-            self.stop()
             raise ServeError(f"cannot listen on {self._netloc(self.port)}: {err.strerror}") from None
         self.port = self.front.server_address[1]
         threading.Thread(target=self.front.serve_forever, name="kg-serve", daemon=True).start()
@@ -155,7 +175,6 @@ class Server:
                     return
             except (urllib.error.URLError, OSError):
                 time.sleep(0.1)
-        self.stop()
         raise ServeError(f"the Oxigraph server did not answer on {self.oxigraph_endpoint} within {START_TIMEOUT:g} s")
 
     def stop(self) -> None:
@@ -183,7 +202,11 @@ class _Front(http.server.ThreadingHTTPServer):
 
 def _handler(folder: Path, oxigraph: str) -> type[http.server.SimpleHTTPRequestHandler]:
     class Handler(http.server.SimpleHTTPRequestHandler):
-        """Files of the build folder; ``/sparql`` handed to the Oxigraph server (queries only: it is read-only)."""
+        """The pages of the build folder; ``/sparql`` handed to the Oxigraph server (queries only: it is read-only).
+
+        Nothing hidden is served — no path with a part that starts with a dot (the store, the build cache with
+        the reports' texts, the lock), however the address is spelled — and no folder is listed.
+        """
 
         def __init__(self, *args, **kwargs) -> None:
             super().__init__(*args, directory=str(folder), **kwargs)
@@ -194,14 +217,28 @@ def _handler(folder: Path, oxigraph: str) -> type[http.server.SimpleHTTPRequestH
         def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
             if self._is_sparql():
                 return self._forward(None)
-            if self.path.startswith("/" + STORE):
-                return self.send_error(404)
             return super().do_GET()
+
+        def send_head(self):
+            served = Path(self.translate_path(self.path))  # decoded, with . and .. resolved, under the folder
+            try:
+                parts = served.relative_to(folder).parts
+            except ValueError:
+                parts = (".",)
+            if any(part.startswith(".") for part in parts) or (served.is_dir() and not (served / "index.html").is_file()):
+                self.send_error(404)
+                return None
+            return super().send_head()
 
         def do_POST(self) -> None:  # noqa: N802
             if not self._is_sparql():
                 return self.send_error(405, "only " + PATH + " takes POST")
-            length = int(self.headers.get("Content-Length") or 0)
+            try:
+                length = int(self.headers.get("Content-Length") or 0)
+            except ValueError:
+                length = -1
+            if not 0 <= length <= MAX_BODY:
+                return self.send_error(400, "a query of 0 to 16 MB, with its Content-Length")
             return self._forward(self.rfile.read(length))
 
         def _forward(self, body: bytes | None) -> None:
@@ -213,6 +250,8 @@ def _handler(folder: Path, oxigraph: str) -> type[http.server.SimpleHTTPRequestH
                 status = response.status
             except urllib.error.HTTPError as err:
                 response, status = err, err.code
+            except (urllib.error.URLError, OSError):
+                return self.send_error(502, "the Oxigraph server does not answer")
             with response:
                 payload = response.read()
                 self.send_response(status)
