@@ -268,8 +268,49 @@ def report(info: dict, ceiling: float, jobs: int, results: list[dict]) -> str:
     ]
     lines += ["", "| | " + " | ".join(f"{s:,}" for s in sizes) + " |", "|---|" + "---:|" * len(sizes)]
     lines += [f"| {name} | " + " | ".join(cell(r) for r in results) + " |" for name, cell in rows]
+    lines += projections(results, jobs)
     lines += ["", "Targets:"] + [f"- {line}" for line in checks(results, jobs)]
     return "\n".join(lines)
+
+
+PROJECTED = (100_000, 1_000_000)
+
+
+def project(sizes: list[int], values: list[float], size: int) -> float:
+    """A straight line through the measured points (least squares), read at ``size``: the growth measured, not a
+    promise — what the line does not see (memory that stops growing, a store that slows down) it cannot tell.
+
+    >>> project([500, 2000, 10000], [5.0, 16.0, 61.8], 100000)  # --jobs 2 seconds of the run in docs/performance.md
+    592.5
+    """
+    n = len(sizes)
+    mean_x, mean_y = sum(sizes) / n, sum(values) / n
+    spread = sum((x - mean_x) ** 2 for x in sizes)
+    slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(sizes, values)) / spread if spread else 0.0
+    return round(mean_y + slope * (size - mean_x), 1)
+
+
+def projections(results: list[dict], jobs: int) -> list[str]:
+    """Build time, peak memory and Turtle size at :data:`PROJECTED` sizes, from the sizes measured (two or more)."""
+    if len(results) < 2:
+        return []
+    sizes = [r["size"] for r in results]
+    series = [
+        (f"`--jobs {jobs}` build, s", [r["many"]["process_wall"] for r in results], "{:,.0f}"),
+        ("peak memory (PSS), MB", [r["pss_mb"] for r in results], "{:,.0f}"),
+        ("Turtle, GB", [r["one"]["turtle_bytes"] / 1e9 for r in results], "{:,.1f}"),
+        ("add one report, s", [r["incremental"]["process_wall"] for r in results], "{:,.1f}"),
+    ]
+    lines = [
+        "",
+        f"Projected by a straight line through the {len(sizes)} sizes measured (an extrapolation, not a measurement):",
+        "",
+        "| | " + " | ".join(f"{s:,}" for s in PROJECTED) + " |",
+        "|---|" + "---:|" * len(PROJECTED),
+    ]
+    for name, values, form in series:
+        lines.append(f"| {name} | " + " | ".join(form.format(project(sizes, values, s)) for s in PROJECTED) + " |")
+    return lines
 
 
 def checks(results: list[dict], jobs: int) -> list[str]:
