@@ -78,9 +78,13 @@ def test_boilerplate_leads_no_cluster_and_no_distinctive_list(dev_analysis):
     labels = {r["cluster"]: r["characteristic_measures"] for r in analysis.clusters}
     assert len(labels) > 3 and sum(bool(v) for v in labels.values()) >= len(labels) - 1
     assert not any(m in boilerplate for v in labels.values() for m in v.split("; "))
-    assert analysis.distinctive and not any(r["practice"] in boilerplate for r in analysis.distinctive)
+    # distinctive: rare measures only (rare and boilerplate cannot meet), each unit's rarest first
     rare = max(1, int(0.05 * analysis.units))
-    assert all(r["units_stating"] <= rare for r in analysis.distinctive)
+    assert analysis.distinctive and all(r["units_stating"] <= rare for r in analysis.distinctive)
+    by_unit: dict[tuple, list[int]] = {}
+    for r in analysis.distinctive:
+        by_unit.setdefault((r["unit"], r["code"]), []).append(r["units_stating"])
+    assert all(counts == sorted(counts) for counts in by_unit.values()) and any(len(set(c)) > 1 for c in by_unit.values())
     assert not any(r["measure"] in boilerplate for r in analysis.distinctive_by_province)
     assert not any(m in boilerplate for r in analysis.similar for m in r["shared_distinctive"].split("; "))
     assert all((r["similar_unit"], r["similar_code"]) != (r["unit"], r["code"]) for r in analysis.similar)

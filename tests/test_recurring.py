@@ -87,9 +87,22 @@ def test_recurring_groups_what_several_reports_say_and_nothing_else():
     assert recurring([_item(1, 1, "存在不足", ("other",)), _item(2, 2, "有待加强", ("other",))]) == []
 
 
-def test_recurring_compares_a_template_once_whatever_the_number_of_reports():
+def test_recurring_compares_a_template_once_whatever_the_number_of_reports(monkeypatch):
+    import networkx as nx
+
+    from kg.outputs import recurring as module
+
+    compared: list[nx.Graph] = []
+
+    class Seen(nx.Graph):  # the graph of the items compared, as the function makes it
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            compared.append(self)
+
+    monkeypatch.setattr(module.nx, "Graph", Seen)
     items = [_item(n, n, "执法力量不足") for n in range(3000)] + [
         _item(n, n, "普法形式单一", ("publicity-uneven",)) for n in range(3000, 3500)
     ]
     groups = recurring(items)
     assert [len(g.units) for g in groups] == [3000, 500]
+    assert [g.number_of_nodes() for g in compared] == [2]  # 3,500 items, two points compared

@@ -28,10 +28,7 @@ def _rules() -> tuple[frozenset[str], dict[str, str]]:
 def content_words(text: str, as_written: bool = False) -> list[str]:
     """The words of ``text`` that say what it is about, in order, with repeats (two Chinese characters or more);
     words that say the same thing as one (意识, 观念), unless ``as_written``."""
-    if as_written:
-        stop, _ = _rules()
-        return [w for w in tokens(text) if _WORD.match(w) and w not in stop]
-    return list(_content_words(text))
+    return list(_written_words(text) if as_written else _content_words(text))
 
 
 PROBLEM_SENTENCES = 3  # a problem item's text says what the problem is in its first sentences; then causes and cases
@@ -49,8 +46,14 @@ def problem_words(headline: str, text: str) -> tuple[tuple[str, ...], tuple[str,
     return tuple(dict.fromkeys(_content_words(headline))), tuple(dict.fromkeys(_content_words(first)))
 
 
+# both remembered by text: the same sentences come again and again (a unit's problems year after year, a template)
+@lru_cache(maxsize=1 << 16)
+def _written_words(text: str) -> tuple[str, ...]:
+    stop, _ = _rules()
+    return tuple(w for w in tokens(text) if _WORD.match(w) and w not in stop)
+
+
 @lru_cache(maxsize=1 << 16)
 def _content_words(text: str) -> tuple[str, ...]:
-    # the same sentences come again and again (a unit's problems year after year, one template in many reports)
-    stop, same = _rules()
-    return tuple(same.get(w, w) for w in tokens(text) if _WORD.match(w) and w not in stop)
+    _, same = _rules()
+    return tuple(same.get(w, w) for w in _written_words(text))

@@ -66,12 +66,12 @@ def tokens(text: str) -> list[str]:
 
 def _tokens(text: str) -> dict[int, str]:
     """jieba's tokens of ``text`` by where they start."""
-    tokens, pos = {}, 0
-    for token in _tokenizer().cut(text, HMM=False):
-        tokens[pos] = token
+    starts, pos = {}, 0
+    for token in tokens(text):
+        starts[pos] = token
         pos += len(token)
-    tokens[pos] = ""
-    return tokens
+    starts[pos] = ""
+    return starts
 
 
 def warm_up() -> None:

@@ -121,12 +121,8 @@ def analyze(graph: KnowledgeGraph) -> Analysis:
         for _, problem, relation in g.out_edges(f"report:{info.id}", keys=True):
             if relation != STATES:
                 continue
-            main = g.nodes[problem].get("category")
             # multi-label: a problem counts in each of its categories, the main one listed first
-            categories = sorted(
-                {g.nodes[c]["label"] for _, c, rel in g.out_edges(problem, keys=True) if rel == CATEGORY},
-                key=lambda label: (label != g.nodes.get(f"category:{main}", {}).get("label"), label),
-            )
+            categories = [g.nodes[f"category:{c}"]["label"] for c in _categories(g, problem)]
             remedies = sorted(g.nodes[m]["label"] for _, m, rel in g.out_edges(problem, keys=True) if rel == ADDRESSED_BY)
             category = categories[0] if categories else ""
             unit_node = g.nodes[info.unit] if info.unit else {}
@@ -173,6 +169,13 @@ def analyze(graph: KnowledgeGraph) -> Analysis:
     return result
 
 
+def _categories(g, problem: str) -> tuple[str, ...]:
+    """The ids of a problem's categories: the main one, then the others by id."""
+    main = g.nodes[problem].get("category")
+    others = sorted(c.split(":", 1)[1] for _, c, rel in g.out_edges(problem, keys=True) if rel == CATEGORY)
+    return tuple(([main] if main in others else []) + [c for c in others if c != main])
+
+
 def _recurring(graph: KnowledgeGraph) -> list[dict]:
     """The problems several reports state (:mod:`kg.outputs.recurring`), one row per report's item."""
     g = graph.graph
@@ -182,9 +185,7 @@ def _recurring(graph: KnowledgeGraph) -> list[dict]:
         for _, problem, relation in g.out_edges(f"report:{info.id}", keys=True):
             if relation == STATES:
                 node = g.nodes[problem]
-                others = sorted(c.split(":", 1)[1] for _, c, rel in g.out_edges(problem, keys=True) if rel == CATEGORY)
-                main = node.get("category")
-                categories = tuple(([main] if main else []) + [c for c in others if c != main])
+                categories = _categories(g, problem)
                 name = unit.get("label", info.file) + (f" ({unit['code']})" if unit.get("code") else "")
                 words = (tuple(node["words"].split()), tuple(node["text_words"].split())) if "words" in node else None  # a build's
                 items.append(Item(problem, name, info.year, node["label"], node.get("text", ""), categories, words))

@@ -365,27 +365,29 @@ def write(discovery: Discovery, out_dir: str | Path) -> list[Path]:
     """candidates.tsv (proposed, ranked), covered.tsv (named by the scheme already) and discovery.html."""
     out_dir = Path(out_dir)
     written = []
-    for name, candidates in (("candidates", discovery.candidates), ("covered", discovery.covered)):
-        rows = [c.row(rank) for rank, c in enumerate(candidates, 1)]
+    tables = [
+        (name, [c.row(rank) for rank, c in enumerate(candidates, 1)], list(Candidate("").row(0)))
+        for name, candidates in (("candidates", discovery.candidates), ("covered", discovery.covered))
+    ]
+    tables += [
+        (name, rows, list(rows[0]) if rows else [])
+        for name, rows in (("unit_terms", discovery.unit_terms), ("province_terms", discovery.province_terms))
+    ]
+    for name, rows, header in tables:
         path = out_dir / f"{name}.tsv"
-        header = list(Candidate("").row(0))
-        lines = ["\t".join(header)] + ["\t".join(str(row[k]).replace("\t", " ").replace("\n", " ") for k in header) for row in rows]
-        write_text(path, "\n".join(lines) + "\n")
-        written.append(path)
-    for name, rows in (("unit_terms", discovery.unit_terms), ("province_terms", discovery.province_terms)):
-        path = out_dir / f"{name}.tsv"
-        write_text(path, _tsv(rows))
+        write_text(path, _tsv(rows, header))
         written.append(path)
     path = out_dir / "discovery.html"
     write_text(path, render_html(discovery))
     return written + [path]
 
 
-def _tsv(rows: list[dict]) -> str:
-    if not rows:
+def _tsv(rows: list[dict], header: list[str]) -> str:
+    """A header line (if any) and a line per row; tabs and line breaks inside a cell become spaces."""
+    if not header:
         return ""
-    header = list(rows[0])
-    return "\n".join(["\t".join(header)] + ["\t".join(str(row[k]) for k in header) for row in rows]) + "\n"
+    lines = ["\t".join(header)] + ["\t".join(str(row[k]).replace("\t", " ").replace("\n", " ") for k in header) for row in rows]
+    return "\n".join(lines) + "\n"
 
 
 def _terms_table(rows: list[dict], scope: str) -> str:
