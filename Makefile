@@ -25,6 +25,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.encodings
 	$(BIN)/python -m bench.scaling
 	$(BIN)/python -m bench.views
+	$(BIN)/python -m bench.national
 
 docs: $(STAMP)
 	$(BIN)/python tools/cli_reference.py > docs/cli.md.tmp

@@ -57,7 +57,7 @@ def test_turtle_holds_instruments_measures_problems_with_evidence(turtle, seed_c
     unsupported = select(
         turtle,
         """SELECT ?s WHERE { ?s a fz:MeasureStatement . FILTER NOT EXISTS {
-        ?s fz:evidence ?e . ?e fz:quote ?q ; fz:startOffset ?a ; fz:endOffset ?b ; fz:sentence ?t } }""",
+        ?s fz:evidence ?e . ?e fz:inSentence/fz:text ?t ; fz:startOffset ?a ; fz:endOffset ?b } }""",
     )
     assert unsupported == set()
 

@@ -209,7 +209,7 @@ MIXED = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX fz: <https://w3id.org/fzkg/ontology#>
 SELECT ?s ?label ?start ?missing ?odd WHERE {
   { SELECT ?s ?label WHERE { ?s rdfs:label ?label FILTER (lang(?label) = "zh") } ORDER BY ?s ?label LIMIT 20 }
-  UNION { SELECT ?s ?label ?start WHERE { ?s fz:quote ?label ; fz:startOffset ?start } ORDER BY ?s LIMIT 20 }
+  UNION { SELECT ?s ?label ?start WHERE { ?s fz:inSentence/fz:text ?label ; fz:startOffset ?start } ORDER BY ?s LIMIT 20 }
   OPTIONAL { ?s fz:nothing ?missing }
   BIND (IF(BOUND(?start), "a,\\"b\\"\\nc\\td", "plain") AS ?odd)
 } ORDER BY ?s ?label"""

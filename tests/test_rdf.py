@@ -97,3 +97,56 @@ def test_the_shipped_context_is_the_one_the_writer_uses():
 
     shipped = json.loads(ontology_path("context.jsonld").read_text(encoding="utf-8"))
     assert shipped == {"@context": rdf.jsonld_context()}
+
+
+def test_a_sentence_is_one_node_however_many_reports_have_it(tmp_path):
+    """The same seed for another year shares most sentences: each sentence node is written once, outside the reports'
+    blocks, and both reports' evidence points to it; the cached build and the in-memory writer give the same file."""
+    from kg.builder.corpus import build as build_in_memory
+    from kg.builder.corpus import write_outputs
+    from kg.builder.engine import build
+
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    seed = sorted(SEEDS.glob("001_*.txt"))[0]
+    text = seed.read_text(encoding="utf-8")
+    (folder / "2022.txt").write_text(text, encoding="utf-8")
+    (folder / "2023.txt").write_text(text.replace("2022年", "2023年"), encoding="utf-8")
+    out = tmp_path / "out"
+    build([folder], out, jobs=1)
+    turtle = (out / "graph.ttl").read_text(encoding="utf-8")
+
+    heads = [line.split()[0] for line in turtle.splitlines() if line.endswith(" a fz:Sentence ;")]
+    assert len(heads) == len(set(heads)) > 30
+    store = ox.Store()
+    store.load(turtle.encode(), format=ox.RdfFormat.TURTLE)
+    prefixes = {"fz": "https://w3id.org/fzkg/ontology#", "prov": "http://www.w3.org/ns/prov#"}
+    shared = store.query(
+        "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?a fz:inSentence ?s ; prov:wasQuotedFrom ?r1 . ?b fz:inSentence ?s ; "
+        "prov:wasQuotedFrom ?r2 FILTER (?r1 != ?r2) }",
+        prefixes=prefixes,
+    )
+    assert int(next(iter(shared))["n"].value) > 20
+    assert not store.query("ASK { ?e a fz:Evidence FILTER NOT EXISTS { ?e fz:inSentence/fz:text ?t } }", prefixes=prefixes)
+    assert not store.query("ASK { ?e fz:quote ?q ; fz:inSentence/fz:text ?q }", prefixes=prefixes)  # a quote only where it differs
+
+    written = write_outputs(build_in_memory([folder]), tmp_path / "in-memory")
+    assert written["rdf"].read_bytes() == (out / "graph.ttl").read_bytes()
+
+
+def test_the_quote_is_the_file_and_stands_only_where_cleaning_changed_it(seed_corpus):
+    """Every evidence's span of the decoded file is its quote when it has one, and its sentence's text otherwise."""
+    from kg.text.read import read
+
+    iris, quoted, plain = rdf.Iris(), 0, 0
+    for report in seed_corpus.reports:
+        original = read(SEEDS / Path(report.file).name).original
+        texts = {rdf.sentence_triples(text, iris)[1][0]: text for text in rdf.report_sentences(report)}
+        nodes: dict[str, dict] = {}
+        for s, p, o in rdf.report_triples(report, iris):
+            nodes.setdefault(s, {})[p.rsplit("#", 1)[-1]] = o
+        for e in (node for node in nodes.values() if "inSentence" in node):
+            span = original[int(e["startOffset"].value) : int(e["endOffset"].value)]
+            assert span == (e["quote"].value if "quote" in e else texts[e["inSentence"]])
+            quoted, plain = quoted + ("quote" in e), plain + ("quote" not in e)
+    assert quoted > 20 and plain > 100

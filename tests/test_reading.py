@@ -67,7 +67,7 @@ def test_every_evidence_in_the_graph_and_the_views_has_its_sentence_marked_in_th
         """PREFIX fz: <https://w3id.org/fzkg/ontology#> PREFIX prov: <http://www.w3.org/ns/prov#>
         PREFIX dcterms: <http://purl.org/dc/terms/>
         SELECT ?doc ?start ?sentence WHERE {
-            ?e fz:startOffset ?start ; fz:sentence ?sentence ; prov:wasQuotedFrom ?r . ?r dcterms:identifier ?doc }"""
+            ?e fz:startOffset ?start ; fz:inSentence/fz:text ?sentence ; prov:wasQuotedFrom ?r . ?r dcterms:identifier ?doc }"""
     )
     assert len(rows) > 200
     pages: dict[str, str] = {}

@@ -1,8 +1,8 @@
 """The build cache: per-report results in append-only pack files, and the merged graph of the last build.
 
 A record holds what the outputs need of one report — its RDF block, its
-documents.jsonl line, its pickled graph delta and its reading page — under the report's cache
-key. Each worker process appends records to a pack file of its own with one
+documents.jsonl line, its pickled graph delta, its reading page and the RDF blocks of
+its sentences — under the report's cache key. Each worker process appends records to a pack file of its own with one
 write per record (creating a file per report costs more than extracting it on
 a busy disk); opening the cache scans the record headers to index them, and a
 record cut short by a killed build is simply not indexed. When most of the
@@ -39,10 +39,11 @@ from kg.files.atomic import atomic_path
 STATE_FILE = "state.pkl"
 JOURNAL_FILE = "state.journal"
 FILES_FILE = "files.pkl"
-_HEADER = struct.Struct("<32sIIII32s")  # key, the lengths of the block, the JSON line, the entry and the page, then their MAC
-PACK_MAGIC = b"KGPACK04"  # a pack's first bytes: the record layout it holds (packs of another layout are never read, and go)
+_HEADER = struct.Struct("<32sIIIII32s")  # key, the lengths of the record's five parts, then their MAC
+PACK_MAGIC = b"KGPACK05"  # a pack's first bytes: the record layout it holds (packs of another layout are never read, and go)
 _SIGNED = struct.Struct("<32sQ")  # a MAC and the length of what it signs (snapshot, journal and file list)
 MAX_PACKS = 16
+SENTENCES = 4  # the record part of the sentence blocks
 
 
 @lru_cache(maxsize=1)
@@ -94,7 +95,7 @@ def read_signed(handle: BinaryIO) -> bytes | None:
 class Location(NamedTuple):
     pack: str
     offset: int  # of the record header
-    sizes: tuple[int, int, int, int]
+    sizes: tuple[int, ...]  # of the record's parts
     signature: bytes = b""  # the record's MAC
 
 
@@ -105,6 +106,32 @@ class Record(NamedTuple):
     jsonl: bytes  # its documents.jsonl line
     entry: bytes  # pickled (report id, triple count, Stats, GraphDelta)
     page: bytes  # its reading page (kg.outputs.reading)
+    sentences: bytes  # the RDF blocks of its sentences (see :func:`pack_sentences`)
+
+
+_SENTENCE = struct.Struct("<10sI")  # a sentence IRI's digest (20 hex digits) and the length of its block
+
+
+def pack_sentences(blocks: list[tuple[str, bytes]]) -> bytes:
+    """Sentence blocks by digest as one record part: their count, a table of digests and lengths, the blocks.
+
+    >>> part = pack_sentences([("ab" * 10, b"s1 "), ("cd" * 10, b"s2")])
+    >>> [(d[:4], r.offset, r.size) for d, r in sentence_ranges(part, "pack", 100)]
+    [('abab', 132, 3), ('cdcd', 135, 2)]
+    """
+    table = b"".join(_SENTENCE.pack(bytes.fromhex(digest), len(block)) for digest, block in blocks)
+    return len(blocks).to_bytes(4, "little") + table + b"".join(block for _digest, block in blocks)
+
+
+def sentence_ranges(part: bytes, path: str, offset: int) -> list[tuple[str, Range]]:
+    """Where each sentence block of a record part lies, the part being at ``offset`` of the file at ``path``."""
+    count = int.from_bytes(part[:4], "little")
+    at = offset + 4 + count * _SENTENCE.size
+    ranges = []
+    for digest, size in _SENTENCE.iter_unpack(part[4 : 4 + count * _SENTENCE.size]):
+        ranges.append((digest.hex(), Range(path, at, size)))
+        at += size
+    return ranges
 
 
 class PackWriter:
@@ -118,7 +145,7 @@ class PackWriter:
         self.offset = len(PACK_MAGIC)
 
     def append(self, key: str, record: Record) -> Location:
-        sizes = (len(record.block), len(record.jsonl), len(record.entry), len(record.page))
+        sizes = tuple(len(part) for part in record)
         signature = mac(key.encode("ascii"), *record)
         self.handle.write(_HEADER.pack(key.encode("ascii"), *sizes, signature) + b"".join(record))
         location = Location(self.name, self.offset, sizes, signature)
@@ -198,12 +225,17 @@ class Cache:
         return handle.read(location.sizes[part])
 
     def range(self, key: str, part: int) -> Range:
-        """Where one part of a record (0 the RDF block, 1 the JSON line, 3 the reading page) lies in its pack file."""
+        """Where one part of a record (0 the RDF block, 1 the JSON line, 3 the reading page, 4 the sentences) lies in its pack."""
         location = self.index[key]
         return Range(str(self.packs / location.pack), location.offset + _HEADER.size + sum(location.sizes[:part]), location.sizes[part])
 
     def block(self, key: str) -> bytes:
         return self._read(key, 0)
+
+    def sentences(self, key: str) -> list[tuple[str, Range]]:
+        """The digests of a record's sentences and where each one's block lies."""
+        whole = self.range(key, SENTENCES)
+        return sentence_ranges(self._read(key, SENTENCES), whole.path, whole.offset)
 
     def jsonl(self, key: str) -> bytes:
         return self._read(key, 1)

@@ -33,10 +33,10 @@ from pathlib import Path
 from typing import NamedTuple
 
 from kg.builder import cluster
-from kg.builder.cache import Cache, Location, Record
+from kg.builder.cache import Cache, Location, Record, pack_sentences
 from kg.builder.inputs import as_paths, collect, input_name
 from kg.extract.pipeline import StageClock, process_text
-from kg.files.assemble import Assembly, assemble
+from kg.files.assemble import Assembly, Range, assemble
 from kg.graph.merged import KnowledgeGraph, delta
 from kg.knowledge import user
 from kg.knowledge.vocab import load_vocabulary
@@ -224,6 +224,7 @@ def _work(task: tuple[Entry, SourceHint | None, str]) -> Done:
                 (documents.dumps(report) + "\n").encode("utf-8"),
                 payload,
                 reading.page(report, clean).encode("utf-8"),
+                pack_sentences([(digest, text.encode("utf-8")) for digest, text in rdf.sentence_blocks(report, _TASK["writer"])]),
             )
             if pack
             else None
@@ -826,8 +827,13 @@ def write_graph(result: BuildResult, cache: Cache, out_dir: Path, fmt: str, base
         result.entities = rdf.entity_texts(result.graph, writer)
     else:  # the last graph file's entities, with the ones this build's reports touched drawn again
         result.entities.update(rdf.entity_texts(result.graph, writer, sorted(result.touched)))
-    blocks = [cache.range(m.key, 0) for m in sorted(result.entries, key=lambda m: m.report_id)]
-    pieces, triples = rdf.graph_pieces(writer, result.graph, blocks, result.entities)
+    in_order = sorted(result.entries, key=lambda m: m.report_id)
+    blocks = [cache.range(m.key, 0) for m in in_order]
+    sentences: dict[str, Range] = {}  # each sentence once, from the first report that has it (the blocks are equal)
+    for m in in_order:
+        for digest, where in cache.sentences(m.key):
+            sentences.setdefault(digest, where)
+    pieces, triples = rdf.graph_pieces(writer, result.graph, blocks, result.entities, [sentences[d] for d in sorted(sentences)])
     result.triples = triples + sum(m.triples for m in result.entries)
     lines = [cache.range(m.key, 1) for m in sorted(result.entries)]
     pages: dict[Path, list] = {}

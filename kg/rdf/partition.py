@@ -19,11 +19,12 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg.rdf.store import graph_format
+from kg.rdf.write import REPORT_PARTS
 
 SHARED = "shared.nq.gz"
 BATCH = 20_000  # quads held per partition before they are written
-# the IRIs of one report's nodes: …/report/<id>, …/<kind>/<id>-<position>
-_REPORT_NODE = re.compile(r"/(report|[a-z]+)/([0-9a-f]{16})(?:-[^/]*)?$")
+# the IRIs of one report's nodes: …/report/<id>, …/<kind>/<id>-<position> (a sentence is shared: not one report's)
+_REPORT_NODE = re.compile(rf"/(report|{'|'.join(REPORT_PARTS)})/([0-9a-f]{{16}})(?:-[^/]*)?$")
 
 
 def part_name(number: int) -> str:
@@ -36,6 +37,8 @@ def report_of(iri: str) -> str | None:
     >>> report_of("https://w3id.org/fzkg/data/evidence/0019640ee9f68fa3-29-201")
     '0019640ee9f68fa3'
     >>> report_of("https://w3id.org/fzkg/data/unit/622925") is None
+    True
+    >>> report_of("https://w3id.org/fzkg/data/sentence/0019640ee9f68fa3a1b2") is None
     True
     """
     m = _REPORT_NODE.search(iri)

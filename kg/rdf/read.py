@@ -108,11 +108,12 @@ def load(graph: KnowledgeGraph, path: str | Path) -> None:
         if info.unit:
             graph._edge(f"report:{identifier}", info.unit, PUBLISHED_BY, identifier, None)
 
+    # an evidence sentence is fz:inSentence/fz:text; graphs written before sentence nodes have it as fz:sentence
     for report, organ, sentence, start in _rows(
         store,
         """
         SELECT ?r ?o ?sentence ?start WHERE { ?m a fz:Mention ; fz:report ?r ; fz:unit ?o ; fz:evidence ?e .
-          ?e fz:sentence ?sentence ; fz:startOffset ?start . ?r fz:sourceFile ?file } ORDER BY ?file ?start ?m""",
+          ?e (fz:inSentence/fz:text)|fz:sentence ?sentence ; fz:startOffset ?start . ?r fz:sourceFile ?file } ORDER BY ?file ?start ?m""",
     ):
         info = reports[report]
         graph._edge(f"report:{info.id}", units[organ], MENTIONS, info.id, (info.file, int(start), info.id, sentence))
@@ -134,7 +135,7 @@ def load(graph: KnowledgeGraph, path: str | Path) -> None:
         store,
         """
         SELECT ?r ?i ?sentence ?start WHERE { ?c a fz:Citation ; fz:report ?r ; fz:instrument ?i ; fz:evidence ?e .
-          ?e fz:sentence ?sentence ; fz:startOffset ?start . ?r fz:sourceFile ?file } ORDER BY ?file ?start ?c""",
+          ?e (fz:inSentence/fz:text)|fz:sentence ?sentence ; fz:startOffset ?start . ?r fz:sourceFile ?file } ORDER BY ?file ?start ?c""",
     ):
         info = reports[report]
         graph._edge(f"report:{info.id}", instruments[instrument], CITES, info.id, (info.file, int(start), info.id, sentence))
@@ -152,7 +153,7 @@ def load(graph: KnowledgeGraph, path: str | Path) -> None:
             store,
             """
         SELECT ?s ?r ?m ?status ?unit ?sentence ?start ?basis WHERE { ?s a fz:MeasureStatement ; fz:report ?r ; fz:measure ?m ;
-          fz:status ?status ; fz:evidence ?e . ?e fz:sentence ?sentence ; fz:startOffset ?start .
+          fz:status ?status ; fz:evidence ?e . ?e (fz:inSentence/fz:text)|fz:sentence ?sentence ; fz:startOffset ?start .
           ?r fz:sourceFile ?file . OPTIONAL { ?s fz:unit ?unit } OPTIONAL { ?s fz:basedOn ?basis } } ORDER BY ?file ?start ?s ?basis""",
         )
     )
@@ -195,7 +196,7 @@ def load(graph: KnowledgeGraph, path: str | Path) -> None:
         SELECT ?r ?p ?label ?text ?c ?clabel ?sentence ?start WHERE { ?r fz:states ?p ; fz:sourceFile ?file . ?p rdfs:label ?label ;
           fz:text ?text ; fz:evidence ?e .
           { ?p fz:primaryCategory ?c } UNION { ?p fz:category ?c FILTER NOT EXISTS { ?p fz:primaryCategory ?main } }  # older graphs: one category
-          ?e fz:sentence ?sentence ; fz:startOffset ?start .
+          ?e (fz:inSentence/fz:text)|fz:sentence ?sentence ; fz:startOffset ?start .
           ?c skos:prefLabel ?clabel . FILTER (lang(?clabel) = "zh") }
         ORDER BY ?file ?p""",
     ):

@@ -19,7 +19,7 @@ import hashlib
 import itertools
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -59,6 +59,7 @@ INSTRUMENT_CLASSES = ontology_names("instrument", "zh")
 LEVELS = ontology_names("Level", "en")
 UNIT_CLASSES = {"division": "AdministrativeUnit", "department": "Department", "organ": "Organ"}
 REPORT_PARTS = ("evidence", "statement", "citation", "mention", "problem", "indicator")
+SENTENCE_DIGEST = 20  # hex digits of a sentence's IRI: no two of 10⁸ sentences share one (p ≈ 4·10⁻⁹)
 CITATION_KINDS = ontology_names("CitationKind", "en")
 
 A = RDF_TYPE
@@ -195,6 +196,10 @@ class Iris:
         """A node of one report (evidence, statement, problem …): by report and position."""
         return f"{self.base}{kind}/{report_id}-{local}"
 
+    def sentence(self, text: str) -> str:
+        """A sentence by its text: every report that has the same sentence shares the node (80 bits of SHA-256)."""
+        return f"{self.base}sentence/{_digest(text, SENTENCE_DIGEST)}"
+
     def prefixes(self) -> dict[str, str]:
         return {
             **PREFIXES,
@@ -203,6 +208,7 @@ class Iris:
             "report": self.base + "report/",
             "practice": self.base + "practice/",
             "docno": self.base + "docno/",
+            "sentence": self.base + "sentence/",
             **{kind: f"{self.base}{kind}/" for kind in REPORT_PARTS},
         }
 
@@ -345,6 +351,19 @@ def _iso_date(text: str) -> str | None:
     return f"{int(match.group(1)):04d}-{int(match.group(2)):02d}-{int(match.group(3)):02d}" if match else None
 
 
+def _evidence_triples(node: str, e: Evidence, report: str, iris: Iris) -> list[tuple]:
+    """A span of a report's file: the report, the sentence it is, the file's characters where cleaning changed them."""
+    t: list[tuple] = [(node, A, F.Evidence), (node, PROV + "wasQuotedFrom", report)]
+    if e.sentence:  # the words are the sentence node's, written once for all the reports that have it
+        t.append((node, F.inSentence, iris.sentence(e.sentence)))
+    if e.quote != e.sentence:  # glosses, traditional forms, spacing or entities the cleaning changed
+        t.append((node, F.quote, _zh(e.quote)))
+    t += [(node, F.startOffset, _integer(e.start)), (node, F.endOffset, _integer(e.end))]
+    if e.section:
+        t.append((node, F.section, _string(e.section)))
+    return t
+
+
 def report_triples(report: Report, iris: Iris) -> list[tuple]:
     """Every statement of one report, with its evidence, in a fixed order (needs only the report)."""
     r = iris.report(report.id)
@@ -370,18 +389,7 @@ def report_triples(report: Report, iris: Iris) -> list[tuple]:
         node = iris.within(report.id, "evidence", f"{e.start}-{e.end}")
         if (e.start, e.end) not in evidence_done:
             evidence_done.add((e.start, e.end))
-            t.extend(
-                [
-                    (node, A, F.Evidence),
-                    (node, PROV + "wasQuotedFrom", r),
-                    (node, F.quote, _zh(e.quote)),
-                    (node, F.sentence, _zh(e.sentence)),
-                    (node, F.startOffset, _integer(e.start)),
-                    (node, F.endOffset, _integer(e.end)),
-                ]
-            )
-            if e.section:
-                t.append((node, F.section, _string(e.section)))
+            t.extend(_evidence_triples(node, e, r, iris))
         return node
 
     def derived(node: str, e: Evidence) -> tuple[tuple, tuple]:
@@ -470,6 +478,18 @@ def report_triples(report: Report, iris: Iris) -> list[tuple]:
     return t
 
 
+def report_sentences(report: Report) -> list[str]:
+    """The distinct sentences a report's evidence rests on, in order of first use (see :func:`sentence_triples`)."""
+    parts = (report.organs, report.instruments, report.measures, report.problems, report.indicators)
+    return list(dict.fromkeys(item.evidence.sentence for part in parts for item in part if item.evidence.sentence))
+
+
+def sentence_triples(text: str, iris: Iris) -> list[tuple]:
+    """A sentence node: shared by every report with that sentence, so written once per graph, outside the reports."""
+    s = iris.sentence(text)
+    return [(s, A, F.Sentence), (s, F.text, _zh(text))]
+
+
 # ---------------------------------------------------------------------------- files
 
 
@@ -523,15 +543,32 @@ def report_block(report: Report, fmt: str = "turtle", base: str = DEFAULT_BASE, 
     return writer.block(triples, writer.iris.report(report.id)), len(triples)
 
 
+def sentence_blocks(report: Report, writer: Writer) -> list[tuple[str, str]]:
+    """The blocks of a report's sentences, by the sentence IRI's digest (each in the default graph: no report owns it)."""
+    blocks = []
+    for text in report_sentences(report):
+        triples = sentence_triples(text, writer.iris)
+        blocks.append((triples[0][0].rsplit("/", 1)[1], writer.block(triples)))
+    return blocks
+
+
+SENTENCE_TRIPLES = 2  # a sentence node's type and text
+
+
 def graph_pieces(
-    writer: Writer, graph: KnowledgeGraph, report_blocks: Iterable[Piece], entities: dict[str, tuple[str, int]] | None = None
+    writer: Writer,
+    graph: KnowledgeGraph,
+    report_blocks: Iterable[Piece],
+    entities: dict[str, tuple[str, int]] | None = None,
+    sentences: Sequence[Piece] = (),
 ) -> tuple[list[Piece], int]:
-    """A graph file as pieces (see :mod:`kg.files.assemble`): header, vocabulary, entities, then the report blocks in order.
+    """A graph file as pieces (see :mod:`kg.files.assemble`): header, vocabulary, entities, sentences, then the reports.
 
     A report block is its UTF-8 bytes or where they lie in another file.
     ``entities`` are the entity blocks by subject when the caller keeps them
-    (see :func:`entity_texts`). Also returns the number of triples of the
-    vocabulary and entity blocks (the report blocks count their own).
+    (see :func:`entity_texts`); ``sentences`` the blocks of the distinct
+    sentences in IRI order. Also returns the number of triples of the
+    vocabulary, entity and sentence blocks (the report blocks count their own).
     """
     vocabulary = vocabulary_triples()
     if entities is None:
@@ -539,11 +576,12 @@ def graph_pieces(
     entity_block = writer.join(entities[subject][0] for subject in sorted(entities))
     first_joint, joint = writer.joint(True).encode(), writer.joint(False).encode()
     pieces: list[Piece] = [writer.header().encode()]
-    for block in itertools.chain((writer.block(vocabulary).encode(), entity_block.encode()), report_blocks):
+    for block in itertools.chain((writer.block(vocabulary).encode(), entity_block.encode()), sentences, report_blocks):
         if block:  # a Range is never empty: a report has triples
             pieces += [first_joint if len(pieces) == 1 else joint, block]
     pieces.append(writer.footer().encode())
-    return pieces, len(vocabulary) + sum(count for _text, count in entities.values())
+    count = len(vocabulary) + sum(count for _text, count in entities.values()) + SENTENCE_TRIPLES * len(sentences)
+    return pieces, count
 
 
 def write_blocks(
@@ -552,9 +590,10 @@ def write_blocks(
     graph: KnowledgeGraph,
     report_blocks: Iterable[Piece],
     entities: dict[str, tuple[str, int]] | None = None,
+    sentences: Sequence[Piece] = (),
 ) -> int:
-    """Write a graph file atomically from :func:`graph_pieces`; returns the triples of the vocabulary and entities."""
-    pieces, count = graph_pieces(writer, graph, report_blocks, entities)
+    """Write a graph file atomically from :func:`graph_pieces`; returns the triples of the vocabulary, entities and sentences."""
+    pieces, count = graph_pieces(writer, graph, report_blocks, entities, sentences)
     assemble(path, pieces)
     return count
 
@@ -562,15 +601,16 @@ def write_blocks(
 def write(graph: KnowledgeGraph, reports: Iterable[Report], path: str | Path, format: str = "turtle", base: str = DEFAULT_BASE) -> int:
     """Write the graph of reports held in memory; returns the number of triples."""
     writer = Writer(format, base)
-    counted = [0]
-
-    def blocks():
-        for report in sorted(reports, key=lambda r: r.id):
-            text, count = report_block(report, writer=writer)
-            counted[0] += count
-            yield text.encode()
-
-    return write_blocks(path, writer, graph, blocks()) + counted[0]
+    blocks: list[bytes] = []
+    sentences: dict[str, bytes] = {}
+    count = 0
+    for report in sorted(reports, key=lambda r: r.id):
+        text, triples = report_block(report, writer=writer)
+        blocks.append(text.encode())
+        count += triples
+        for digest, block in sentence_blocks(report, writer):
+            sentences.setdefault(digest, block.encode())
+    return write_blocks(path, writer, graph, blocks, sentences=[sentences[d] for d in sorted(sentences)]) + count
 
 
 # ---------------------------------------------------------------------------- JSON-LD context
