@@ -61,6 +61,10 @@ def test_an_excerpt_and_its_report_are_merged_once(tmp_path, order):
         warning = next(w for path, w in result.warnings if path == str(folder / names[0]))
         assert warning.startswith(f"same report as {folder / names[1]}") and "left out" in warning
     assert len((tmp_path / "out" / "documents.jsonl").read_text(encoding="utf-8").splitlines()) == 1
+    (folder / names[1]).rename(tmp_path / "kept-aside.txt")  # the report taken out of the graph: its excerpt comes in
+    result = build([folder], tmp_path / "out", jobs=1)
+    assert [m.path for m in result.entries] == [str(folder / names[0])] and result.retracted and not result.warnings
+    (tmp_path / "kept-aside.txt").rename(folder / names[1])
     from kg.builder.corpus import build as build_in_memory
 
     corpus = build_in_memory([folder])  # the library's in-memory build agrees
@@ -129,8 +133,14 @@ def test_an_edited_or_removed_report_is_redone_or_dropped(inputs, tmp_path):
     edited.write_text(edited.read_text(encoding="utf-8").replace("2021年", "2022年"), encoding="utf-8")
     removed = next(p for p in sorted(folder.iterdir()) if p != edited)
     removed.unlink()
-    again = build([folder], out, jobs=1)
+    loaded = []
+    with pytest.MonkeyPatch.context() as patch:
+        entry = Cache.entry
+        patch.setattr(Cache, "entry", lambda self, key: loaded.append(key) or entry(self, key))
+        again = build([folder], out, jobs=1)
     assert again.processed == 1  # only the edited file; the removed one just leaves the graph
+    # O(change): both taken out of the last graph and the edit put in, not every report merged again
+    assert len(again.retracted) == 2 and len(again.applied) == 1 and len(loaded) < len(again.entries) // 4
     reference = tmp_path / "reference"
     build([folder], reference, jobs=1, use_cache=False)
     assert_same_outputs(reference, out)
@@ -351,3 +361,32 @@ def test_unchanged_files_are_not_read_again(inputs, tmp_path, monkeypatch):
     edited.write_bytes(edited.read_bytes() + b"\n")
     again = build([folder], out, jobs=1)
     assert again.processed == 1 and edited.name in read and len(set(read)) == 1
+
+
+def test_taking_out_the_earliest_report_finds_the_evidence_edges_keep_again(tmp_path, monkeypatch):
+    """Generated reports share measure → instrument edges, which keep the evidence of the earliest files: editing
+    r00001 and removing r00002 makes those edges find their next earliest evidence in the other reports' records.
+    Then an edit journalled and replayed. Every time the outputs are a clean build's, byte for byte."""
+    from bench.generate import generate
+    from kg.graph.merged import KnowledgeGraph
+
+    folder, out, reference = tmp_path / "reports", tmp_path / "out", tmp_path / "reference"
+    paths = generate(60, folder)
+    build([folder], out, jobs=1)
+    found_again = []
+    earliest = KnowledgeGraph._earliest_evidence
+    monkeypatch.setattr(KnowledgeGraph, "_earliest_evidence", lambda *a: found_again.append(a[1:4]) or earliest(*a))
+    paths[0].write_text(paths[0].read_text(encoding="utf-8") + "\n全年共组织法治专题讲座3场。\n", encoding="utf-8")
+    paths[1].unlink()
+    changed = build([folder], out, jobs=1)
+    assert (changed.processed, len(changed.retracted), len(changed.applied)) == (1, 2, 1) and changed.snapshot is not None
+    assert any(relation == "basedOn" for _s, _t, relation in found_again)
+    build([folder], reference, jobs=1, use_cache=False)
+    assert_same_outputs(reference, out)
+    paths[5].write_text(paths[5].read_text(encoding="utf-8").replace("。", "。\n", 1), encoding="utf-8")
+    assert build([folder], out, jobs=1).snapshot is not None  # journalled
+    replayed = build([folder], out, jobs=1)
+    assert replayed.processed == 0 and replayed.journal == 5  # (2 out, 1 in), then (1 out, 1 in)
+    shutil.rmtree(reference)
+    build([folder], reference, jobs=1, use_cache=False)
+    assert_same_outputs(reference, out)

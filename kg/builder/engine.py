@@ -37,7 +37,7 @@ from kg.builder.cache import Cache, Location, Record, pack_sentences
 from kg.builder.inputs import as_paths, collect, input_name
 from kg.extract.pipeline import StageClock, process_text
 from kg.files.assemble import Assembly, Range, assemble
-from kg.graph.merged import KnowledgeGraph, delta
+from kg.graph.merged import GraphDelta, KnowledgeGraph, delta
 from kg.knowledge import user
 from kg.knowledge.vocab import load_vocabulary
 from kg.model import Failure, Report, SourceHint
@@ -140,9 +140,9 @@ class Stats:
             1, int(bool(report.unit and report.unit.linked)), int(report.year is not None), len(report.problems), len(report.indicators)
         )
 
-    def add(self, other: Stats) -> None:
+    def add(self, other: Stats, sign: int = 1) -> None:
         for name in (f.name for f in fields(self)):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
+            setattr(self, name, getattr(self, name) + sign * getattr(other, name))
 
 
 @dataclass
@@ -362,8 +362,9 @@ class BuildResult:
     cached: int = 0  # inputs whose results came from the cache
     triples: int = 0
     applied: list[str] = field(default_factory=list)  # cache keys of the reports merged by this build
+    retracted: list[str] = field(default_factory=list)  # cache keys of the reports this build took out of the last graph
     changed: set[str] = field(default_factory=set)  # inputs edited while this build read them
-    entities: dict[str, tuple[str, int]] | None = None  # entity blocks by subject, as the last graph file had them
+    entities: dict[str, rdf.EntityBlocks] | None = None  # entity blocks by node, as the last graph file had them
     touched: set[str] = field(default_factory=set)  # nodes whose entity blocks are out of date
     snapshot: str | None = None  # the saved merged graph this build started from
     journal: int = 0  # reports merged on top of that snapshot by earlier builds
@@ -452,12 +453,21 @@ def _merge(
 ) -> BuildResult:
     state = _state(cache) if cache is not None and use_state and not keep_reports else None
     merged: dict[Entry, Merged] = {}  # inputs already in the starting graph (each has its record in the cache)
-    if state and {Entry(m.path, m.key) for m in state["entries"]} <= set(entries) - set(todo):
-        merged = {Entry(m.path, m.key): m for m in state["entries"]}
-        result.graph, result.stats = state["graph"], state["stats"]
-        result.warnings.extend(state["warnings"])
-        result.snapshot, result.journal = state["snapshot"], state["journal"]
-        result.entities, result.touched = state["entities"], state["touched"]
+    if state is not None and cache is not None:
+        current, redone = set(entries), set(todo)
+        staying = [m for m in state["entries"] if Entry(m.path, m.key) in current]
+        gone = [m for m in state["entries"] if Entry(m.path, m.key) not in current]  # removed, or edited since
+        if not {Entry(m.path, m.key) for m in staying} & redone and all(cache.valid(m.key) for m in gone):
+            merged = {Entry(m.path, m.key): m for m in staying}
+            result.graph, result.stats = state["graph"], state["stats"]
+            staying_paths = {m.path for m in staying}
+            result.warnings.extend(w for w in state["warnings"] if w[0] in staying_paths)
+            result.snapshot, result.journal = state["snapshot"], state["journal"]
+            result.entities, result.touched = state["entities"], state["touched"]
+            keys = {m.report_id: m.key for m in state["entries"]}
+            for m in gone:
+                _retract(result, cache, m.key, keys)
+                result.retracted.append(m.key)
     result.main.lap("cache")
     in_state = {m.report_id for m in merged.values()}
     pending = set(todo)
@@ -558,23 +568,46 @@ def _same_report(kept: str, length: int, kept_length: int) -> str:
     return f"same report as {kept} (same unit, year and opening; {length} characters against {kept_length}): left out, {kept} kept"
 
 
+def _retract(result: BuildResult, cache: Cache, key: str, keys: dict[str, str]) -> None:
+    """Take one report (by its cache key) out of the merged graph: its delta, its counts; its nodes' blocks are redrawn.
+
+    ``keys`` gives the cache key of any report merged (by id), for the evidence an edge must find again.
+    """
+    _report_id, _triples, stats, change = pickle.loads(cache.entry(key))
+    deltas: dict[str, GraphDelta] = {}
+
+    def delta_of(report_id: str) -> GraphDelta:
+        if report_id not in deltas:
+            deltas[report_id] = pickle.loads(cache.entry(keys[report_id]))[3]
+        return deltas[report_id]
+
+    result.graph.retract(change, delta_of)
+    result.stats.add(stats, -1)
+    result.touched |= change.entity_keys()
+
+
 def _state(cache: Cache) -> dict | None:
     """The last build's merged graph: its snapshot with the journal of later builds replayed."""
     loaded = cache.load_state(pipeline_version())
     if loaded is None:
         return None
     state, journal = loaded
-    state["journal"], state["touched"] = 0, set()
+    replayed = BuildResult(state["graph"], stats=state["stats"])
+    keys = {m.report_id: m.key for m in state["entries"]}
     for record in journal:
-        if not all(cache.valid(key) for key in record["applied"]):
+        if not all(cache.valid(key) for key in record["applied"] + record["retracted"]):
             return None  # a record the journal needs is gone
+        for key in record["retracted"]:  # as the build that wrote the record did: out first, then in
+            _retract(replayed, cache, key, keys)
         for key in record["applied"]:
             _report_id, _triples, stats, change = pickle.loads(cache.entry(key))
-            state["graph"].apply(change)
-            state["stats"].add(stats)
-            state["touched"] |= change.entity_keys()
+            replayed.graph.apply(change)
+            replayed.stats.add(stats)
+            replayed.touched |= change.entity_keys()
         state["entries"], state["warnings"] = record["entries"], record["warnings"]
-        state["journal"] += len(record["applied"])
+        keys.update((m.report_id, m.key) for m in state["entries"])
+        replayed.journal += len(record["applied"]) + len(record["retracted"])
+    state["journal"], state["touched"] = replayed.journal, replayed.touched
     return state
 
 
@@ -802,10 +835,11 @@ def _save_state(cache: Cache, result: BuildResult) -> None:
     the next build replays them.
     """
     warnings = [w for w in result.warnings if not w[1].startswith(("same text as", "same report as"))]  # found again each build
-    merged_since = result.journal + len(result.applied)
+    merged_since = result.journal + len(result.applied) + len(result.retracted)
     if result.snapshot and merged_since <= JOURNAL_SHARE * len(result.entries):
-        if result.applied:
-            cache.append_journal(result.snapshot, {"entries": result.entries, "applied": result.applied, "warnings": warnings})
+        if result.applied or result.retracted:
+            record = {"entries": result.entries, "applied": result.applied, "retracted": result.retracted, "warnings": warnings}
+            cache.append_journal(result.snapshot, record)
         return
     cache.save_state(
         pipeline_version(),
@@ -825,8 +859,10 @@ def write_graph(result: BuildResult, cache: Cache, out_dir: Path, fmt: str, base
     rdf_path, documents_path = out_dir / f"graph{rdf.FORMATS[fmt]}", out_dir / "documents.jsonl"
     if result.entities is None:
         result.entities = rdf.entity_texts(result.graph, writer)
-    else:  # the last graph file's entities, with the ones this build's reports touched drawn again
-        result.entities.update(rdf.entity_texts(result.graph, writer, sorted(result.touched)))
+    else:  # the last graph file's entities, with the ones this build's reports touched drawn again (or gone)
+        for key in result.touched:
+            result.entities.pop(key, None)
+        result.entities.update(rdf.entity_texts(result.graph, writer, sorted(k for k in result.touched if k in result.graph.graph)))
     in_order = sorted(result.entries, key=lambda m: m.report_id)
     blocks = [cache.range(m.key, 0) for m in in_order]
     sentences: dict[str, Range] = {}  # each sentence once, from the first report that has it (the blocks are equal)

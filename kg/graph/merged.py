@@ -17,7 +17,7 @@ which the RDF writer streams.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 import networkx as nx
@@ -257,6 +257,8 @@ class KnowledgeGraph:
     def __init__(self) -> None:
         self.graph = nx.MultiDiGraph()
         self.reports: dict[str, ReportInfo] = {}
+        # how many merged reports bring each node, set value and part-of link: what retracting a report may remove
+        self.held: dict[object, int] = {}
 
     @classmethod
     def from_reports(cls, reports: Iterable[Report]) -> KnowledgeGraph:
@@ -283,7 +285,7 @@ class KnowledgeGraph:
         """Merge what one report contributes; the result does not depend on the order of reports."""
         info = change.report
         self.reports[info.id] = info
-        graph = self.graph
+        graph, held = self.graph, self.held
         for key, attrs in change.nodes:
             if key not in graph._node:
                 graph.add_node(key, **attrs)
@@ -294,6 +296,74 @@ class KnowledgeGraph:
                 graph.add_edge(child, parent, key=PART_OF, relation=PART_OF)
         for source, target, relation, evidence in change.edges:
             self._edge(source, target, relation, info.id, evidence)
+        for hold in _holds(change):
+            held[hold] = held.get(hold, 0) + 1
+
+    def retract(self, change: GraphDelta, delta_of: Callable[[str], GraphDelta]) -> set[str]:
+        """Take back what one report contributed (``change``, as it was applied): the graph is then the one the other
+        reports make, whatever order they were merged in. Returns the nodes the report brought that are gone.
+
+        An edge keeps the earliest evidence of its reports: when this report's is among it, the next earliest is
+        read from the deltas of the edge's other reports in file order (``delta_of`` gives one by report id) — the
+        first few, since every sentence of an earlier file comes first.
+        """
+        info = change.report
+        graph, held = self.graph, self.held
+        del self.reports[info.id]
+        asserted: dict[tuple[str, str, str], int] = {}
+        for source, target, relation, _evidence in change.edges:
+            asserted[(source, target, relation)] = asserted.get((source, target, relation), 0) + 1
+        loose: set[str] = set()  # nodes that may be left with nothing holding them
+        for (source, target, relation), times in asserted.items():
+            data = graph._succ[source][target][relation]
+            data["count"] -= times
+            data["reports"].discard(info.id)
+            if not data["reports"]:
+                graph.remove_edge(source, target, key=relation)
+                loose |= {source, target}
+            elif any(e[2] == info.id for e in data["evidence"]):
+                data["evidence"] = self._earliest_evidence(source, target, relation, data["reports"], delta_of)
+        for hold in _holds(change):
+            if held[hold] > 1:
+                held[hold] -= 1
+                continue
+            del held[hold]
+            if len(hold) == 2:  # a part-of link
+                graph.remove_edge(*hold, key=PART_OF)
+                loose |= set(hold)
+            elif len(hold) == 3:  # a value of a set-valued attribute
+                key, attribute, value = hold
+                values = graph._node[key][attribute]
+                values.discard(value)
+                if not values:
+                    del graph._node[key][attribute]
+            else:  # a node
+                loose.add(hold[0])
+        gone = set()
+        for key in loose:
+            if key in graph._node and (key,) not in held:
+                if graph._succ[key] or graph._pred[key]:
+                    graph._node[key].clear()  # only other reports' edges reach it: as a build without this report has it
+                else:
+                    graph.remove_node(key)
+                    gone.add(key)
+        return gone
+
+    def _earliest_evidence(
+        self, source: str, target: str, relation: str, reports: set[str], delta_of: Callable[[str], GraphDelta]
+    ) -> list[Evidence]:
+        """The evidence :meth:`_edge` keeps for an edge, found again from the deltas of its reports."""
+        kept: list[Evidence] = []
+        sentences: set[str] = set()
+        for report_id in sorted(reports, key=lambda r: (self.reports[r].file, r)):
+            if len(kept) >= EVIDENCE_PER_EDGE:
+                break  # a later file's evidence all sorts after what is kept
+            found = (e for s, t, r, e in delta_of(report_id).edges if e is not None and (s, t, r) == (source, target, relation))
+            for evidence in sorted(found):
+                if evidence[3] not in sentences:  # a sentence's earliest evidence only
+                    sentences.add(evidence[3])
+                    kept.append(evidence)
+        return sorted(kept)[:EVIDENCE_PER_EDGE]
 
     def _node(self, key: str, **attrs) -> dict:
         if key not in self.graph:
@@ -368,6 +438,12 @@ class KnowledgeGraph:
         for _node, kind in self.graph.nodes(data="kind"):
             counts[kind] = counts.get(kind, 0) + 1
         return dict(sorted(counts.items()))
+
+
+def _holds(change: GraphDelta) -> set[tuple]:
+    """What a report holds in the graph, each once: its nodes ``(key,)``, set values ``(key, attribute, value)`` and
+    part-of links ``(child, parent)``."""
+    return {(key,) for key, _ in change.nodes} | set(change.sets) | set(change.links)
 
 
 def _themes(scheme, concept_id: str) -> list[str]:

@@ -257,8 +257,8 @@ def _sort_key(triple: tuple) -> tuple:
 ENTITY_KINDS = ("unit", "instrument", "practice")
 
 
-def entity_subjects(graph: KnowledgeGraph, iris: Iris, keys: Iterable[str] | None = None) -> dict[str, list[tuple]]:
-    """The triples of units, instruments (with their document numbers) and local practices, by subject.
+def entity_subjects(graph: KnowledgeGraph, iris: Iris, keys: Iterable[str] | None = None) -> dict[str, dict[str, list[tuple]]]:
+    """The triples of units, instruments (with their document numbers) and local practices, by node and subject.
 
     ``keys`` limits them to some nodes (the ones a build touched); by default
     every entity node. A subject's triples depend only on its node, the
@@ -281,10 +281,11 @@ def entity_subjects(graph: KnowledgeGraph, iris: Iris, keys: Iterable[str] | Non
         kind, _, name = key.partition(":")
         return str(MEASURE) + name if kind == "measure" else iris.practice(key)
 
-    blocks: dict[str, list[tuple]] = {}
+    blocks: dict[str, dict[str, list[tuple]]] = {}
     for key in nodes if keys is None else keys:
         node = nodes[key]
-        kind = node["kind"]
+        kind = node.get("kind")  # a node no report brings (only others' edges reach it) has no attributes
+        mine: dict[str, list[tuple]] = {}
         if kind == "unit":
             s = unit_iri(key)
             t = [
@@ -307,7 +308,7 @@ def entity_subjects(graph: KnowledgeGraph, iris: Iris, keys: Iterable[str] | Non
             # here (each statement with its evidence stays in the report's block)
             for relation in (IMPLEMENTS, PLANS):
                 t += sorted((s, fz(relation), measure_iri(target)) for target in targets(key, relation))
-            blocks[s] = t
+            mine[s] = t
         elif kind == "instrument":
             s = iris.instrument(key.split(":", 1)[1])
             label = _zh(node["label"])
@@ -321,8 +322,8 @@ def entity_subjects(graph: KnowledgeGraph, iris: Iris, keys: Iterable[str] | Non
             for number in sorted(node.get("numbers", ())):
                 n = iris.document_number(number)
                 t.append((s, F.documentNumber, n))
-                blocks[n] = [(n, A, F.DocumentNumber), (n, LABEL, _zh(number))]
-            blocks[s] = t
+                mine[n] = [(n, A, F.DocumentNumber), (n, LABEL, _zh(number))]
+            mine[s] = t
         elif kind == "practice":
             s = iris.practice(key)
             label = _zh(node["label"])
@@ -334,16 +335,25 @@ def entity_subjects(graph: KnowledgeGraph, iris: Iris, keys: Iterable[str] | Non
                 (s, SKOS + "inScheme", LOCAL_PRACTICES),
             ]
             t += [
-                (s, F.practiceOf, unit_iri(owner) if nodes[owner]["kind"] == "unit" else iris.report(owner.split(":", 1)[1]))
+                (s, F.practiceOf, unit_iri(owner) if nodes[owner].get("kind") == "unit" else iris.report(owner.split(":", 1)[1]))
                 for owner in targets(key, "practiceOf")
             ]
-            blocks[s] = t
+            mine[s] = t
+        if mine:
+            blocks[key] = mine
     return blocks
 
 
-def entity_texts(graph: KnowledgeGraph, writer: Writer, keys: Iterable[str] | None = None) -> dict[str, tuple[str, int]]:
-    """The entities' blocks in the writer's format and their triple counts, by subject (see :func:`entity_subjects`)."""
-    return {subject: (writer.block(triples), len(triples)) for subject, triples in entity_subjects(graph, writer.iris, keys).items()}
+EntityBlocks = tuple[tuple[str, str, int], ...]
+"""A node's blocks: (subject, text, number of triples) — an instrument's own and its document numbers'."""
+
+
+def entity_texts(graph: KnowledgeGraph, writer: Writer, keys: Iterable[str] | None = None) -> dict[str, EntityBlocks]:
+    """The entities' blocks in the writer's format, by node (see :func:`entity_subjects`)."""
+    return {
+        key: tuple((subject, writer.block(triples), len(triples)) for subject, triples in subjects.items())
+        for key, subjects in entity_subjects(graph, writer.iris, keys).items()
+    }
 
 
 def _iso_date(text: str) -> str | None:
@@ -559,13 +569,13 @@ def graph_pieces(
     writer: Writer,
     graph: KnowledgeGraph,
     report_blocks: Iterable[Piece],
-    entities: dict[str, tuple[str, int]] | None = None,
+    entities: dict[str, EntityBlocks] | None = None,
     sentences: Sequence[Piece] = (),
 ) -> tuple[list[Piece], int]:
     """A graph file as pieces (see :mod:`kg.files.assemble`): header, vocabulary, entities, sentences, then the reports.
 
     A report block is its UTF-8 bytes or where they lie in another file.
-    ``entities`` are the entity blocks by subject when the caller keeps them
+    ``entities`` are the entity blocks by node when the caller keeps them
     (see :func:`entity_texts`); ``sentences`` the blocks of the distinct
     sentences in IRI order. Also returns the number of triples of the
     vocabulary, entity and sentence blocks (the report blocks count their own).
@@ -573,14 +583,16 @@ def graph_pieces(
     vocabulary = vocabulary_triples()
     if entities is None:
         entities = entity_texts(graph, writer)
-    entity_block = writer.join(entities[subject][0] for subject in sorted(entities))
+    # by subject: two instruments with one document number give its block twice (the same text)
+    subjects = {subject: (text, count) for blocks in entities.values() for subject, text, count in blocks}
+    entity_block = writer.join(subjects[subject][0] for subject in sorted(subjects))
     first_joint, joint = writer.joint(True).encode(), writer.joint(False).encode()
     pieces: list[Piece] = [writer.header().encode()]
     for block in itertools.chain((writer.block(vocabulary).encode(), entity_block.encode()), sentences, report_blocks):
         if block:  # a Range is never empty: a report has triples
             pieces += [first_joint if len(pieces) == 1 else joint, block]
     pieces.append(writer.footer().encode())
-    count = len(vocabulary) + sum(count for _text, count in entities.values()) + SENTENCE_TRIPLES * len(sentences)
+    count = len(vocabulary) + sum(count for _text, count in subjects.values()) + SENTENCE_TRIPLES * len(sentences)
     return pieces, count
 
 
@@ -589,7 +601,7 @@ def write_blocks(
     writer: Writer,
     graph: KnowledgeGraph,
     report_blocks: Iterable[Piece],
-    entities: dict[str, tuple[str, int]] | None = None,
+    entities: dict[str, EntityBlocks] | None = None,
     sentences: Sequence[Piece] = (),
 ) -> int:
     """Write a graph file atomically from :func:`graph_pieces`; returns the triples of the vocabulary, entities and sentences."""
