@@ -578,6 +578,8 @@ def _retract(result: BuildResult, cache: Cache, key: str, keys: dict[str, str]) 
 
     def delta_of(report_id: str) -> GraphDelta:
         if report_id not in deltas:
+            if not cache.valid(keys[report_id]):  # checked before it is unpickled, as every record is
+                raise LookupError(f"the cache record of report {report_id} is gone")
             deltas[report_id] = pickle.loads(cache.entry(keys[report_id]))[3]
         return deltas[report_id]
 
@@ -597,8 +599,11 @@ def _state(cache: Cache) -> dict | None:
     for record in journal:
         if not all(cache.valid(key) for key in record["applied"] + record["retracted"]):
             return None  # a record the journal needs is gone
-        for key in record["retracted"]:  # as the build that wrote the record did: out first, then in
-            _retract(replayed, cache, key, keys)
+        try:
+            for key in record["retracted"]:  # as the build that wrote the record did: out first, then in
+                _retract(replayed, cache, key, keys)
+        except LookupError:
+            return None  # a record an edge's evidence needs is gone: the graph is merged again
         for key in record["applied"]:
             _report_id, _triples, stats, change = pickle.loads(cache.entry(key))
             replayed.graph.apply(change)
@@ -750,7 +755,7 @@ def _build_locked(
         if not result.entries:
             return result
         # with a second core, the graph file and documents.jsonl are copied from the cache while the views are drawn
-        assembly = write_graph(result, cache, staging, fmt, base, background=jobs > 1)
+        assembly = write_graph(result, cache, staging, fmt, base, background=jobs > 1, published=out_dir)
         try:
             result.written.update(write_views(result.graph, staging))
             result.main.lap("html")
@@ -847,12 +852,17 @@ def _save_state(cache: Cache, result: BuildResult) -> None:
     )
 
 
-def write_graph(result: BuildResult, cache: Cache, out_dir: Path, fmt: str, base: str, background: bool = False) -> Assembly | None:
+def write_graph(
+    result: BuildResult, cache: Cache, out_dir: Path, fmt: str, base: str, background: bool = False, published: Path | None = None
+) -> Assembly | None:
     """Write the graph file, documents.jsonl and the reading pages from the cache and the merged graph (in a
     helper process if ``background``).
 
     Only the entities are drawn here; the report blocks, JSON lines and
-    reading pages are copied from the cache's packs. Returns the helper's
+    reading pages are copied from the cache's packs. A report merged by an
+    earlier build whose page is already in ``published`` (the output folder,
+    when ``out_dir`` is its staging folder) keeps that page: only the pages of
+    the reports this build merged are written. Returns the helper's
     :class:`Assembly` to wait for, if there is one.
     """
     writer = rdf.Writer(fmt, base)
@@ -873,8 +883,12 @@ def write_graph(result: BuildResult, cache: Cache, out_dir: Path, fmt: str, base
     result.triples = triples + sum(m.triples for m in result.entries)
     lines = [cache.range(m.key, 1) for m in sorted(result.entries)]
     pages: dict[Path, list] = {}
+    merged_now = set(result.applied)
     for m in sorted(result.entries, key=lambda m: m.report_id):  # two files of one text are one report, one page
-        pages.setdefault(out_dir / site.report_path(m.report_id), [cache.range(m.key, 3)])
+        where = cache.range(m.key, 3)
+        if m.key not in merged_now and published is not None and _same_size(published / site.report_path(m.report_id), where.size):
+            continue  # written by the build that merged it, from this very record
+        pages.setdefault(out_dir / site.report_path(m.report_id), [where])
     result.written.update(rdf=rdf_path, documents=documents_path, reports=out_dir / site.REPORTS)
     if background:
         assembly = Assembly({rdf_path: pieces, documents_path: lines, **pages})
@@ -887,6 +901,13 @@ def write_graph(result: BuildResult, cache: Cache, out_dir: Path, fmt: str, base
         assemble(path, page)
     result.main.lap("documents")
     return None
+
+
+def _same_size(path: Path, size: int) -> bool:
+    try:
+        return path.stat().st_size == size
+    except OSError:
+        return False
 
 
 def remove_stale_pages(out_dir: Path, entries: list[Merged]) -> None:
