@@ -38,6 +38,27 @@ def test_the_graph_read_back_from_rdf_is_the_graph_that_wrote_it(seed_corpus, se
     assert edges == {(u, v, k): _norm(d) for u, v, k, d in loaded.edges(keys=True, data=True)}
 
 
+def test_a_graph_written_before_sentence_nodes_reads_the_same(seed_outputs, tmp_path):
+    """Older graphs carry each evidence's sentence as an fz:sentence literal; kg still reads them."""
+    import pyoxigraph as ox
+
+    store = ox.Store()
+    store.load(path=str(seed_outputs["rdf"]), format=ox.RdfFormat.TURTLE)
+    store.update(
+        """PREFIX fz: <https://w3id.org/fzkg/ontology#>
+        DELETE { ?e fz:inSentence ?s . ?s ?p ?o } INSERT { ?e fz:sentence ?text }
+        WHERE { ?e fz:inSentence ?s . ?s fz:text ?text ; ?p ?o }"""
+    )
+    assert not store.query("ASK { ?s a <https://w3id.org/fzkg/ontology#Sentence> }")
+    old = tmp_path / "old.ttl"
+    store.dump(output=str(old), format=ox.RdfFormat.TURTLE, from_graph=ox.DefaultGraph())
+    assert "<https://w3id.org/fzkg/ontology#sentence>" in old.read_text(encoding="utf-8")
+    new, before = load_graph(seed_outputs["rdf"]).graph, load_graph(old).graph
+    assert {(u, v, k): _norm(d) for u, v, k, d in new.edges(keys=True, data=True)} == {
+        (u, v, k): _norm(d) for u, v, k, d in before.edges(keys=True, data=True)
+    }
+
+
 def test_adoption_counts_units(seed_corpus, analysis):
     by_id = {row["id"]: row for row in analysis.adoption}
     expected = {u for u in seed_corpus.graph.reporting_units() if seed_corpus.graph.graph.has_edge(u, "measure:legal-advisers", IMPLEMENTS)}

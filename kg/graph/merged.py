@@ -299,9 +299,9 @@ class KnowledgeGraph:
         for hold in _holds(change):
             held[hold] = held.get(hold, 0) + 1
 
-    def retract(self, change: GraphDelta, delta_of: Callable[[str], GraphDelta]) -> set[str]:
+    def retract(self, change: GraphDelta, delta_of: Callable[[str], GraphDelta]) -> None:
         """Take back what one report contributed (``change``, as it was applied): the graph is then the one the other
-        reports make, whatever order they were merged in. Returns the nodes the report brought that are gone.
+        reports make, whatever order they were merged in.
 
         An edge keeps the earliest evidence of its reports: when this report's is among it, the next earliest is
         read from the deltas of the edge's other reports in file order (``delta_of`` gives one by report id) — the
@@ -339,15 +339,12 @@ class KnowledgeGraph:
                     del graph._node[key][attribute]
             else:  # a node
                 loose.add(hold[0])
-        gone = set()
         for key in loose:
             if key in graph._node and (key,) not in held:
                 if graph._succ[key] or graph._pred[key]:
                     graph._node[key].clear()  # only other reports' edges reach it: as a build without this report has it
                 else:
                     graph.remove_node(key)
-                    gone.add(key)
-        return gone
 
     def _earliest_evidence(
         self, source: str, target: str, relation: str, reports: set[str], delta_of: Callable[[str], GraphDelta]
