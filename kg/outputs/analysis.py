@@ -172,7 +172,7 @@ def analyze(graph: KnowledgeGraph) -> Analysis:
 def _categories(g, problem: str) -> tuple[str, ...]:
     """The ids of a problem's categories: the main one, then the others by id."""
     main = g.nodes[problem].get("category")
-    others = sorted(c.split(":", 1)[1] for _, c, rel in g.out_edges(problem, keys=True) if rel == CATEGORY)
+    others = sorted(c.split(":", 1)[1] for c, keyed in g._succ[problem].items() if CATEGORY in keyed)  # networkx's dicts: views cost more
     return tuple(([main] if main in others else []) + [c for c in others if c != main])
 
 
@@ -182,8 +182,8 @@ def _recurring(graph: KnowledgeGraph) -> list[dict]:
     items = []
     for info in sorted(graph.reports.values(), key=lambda i: i.file):
         unit = g.nodes[info.unit] if info.unit else {}
-        for _, problem, relation in g.out_edges(f"report:{info.id}", keys=True):
-            if relation == STATES:
+        for problem, keyed in g._succ[f"report:{info.id}"].items():
+            if STATES in keyed:
                 node = g.nodes[problem]
                 categories = _categories(g, problem)
                 name = unit.get("label", info.file) + (f" ({unit['code']})" if unit.get("code") else "")
@@ -191,15 +191,17 @@ def _recurring(graph: KnowledgeGraph) -> list[dict]:
                 items.append(Item(problem, name, info.year, node["label"], node.get("text", ""), categories, words))
     rows = []
     for number, group in enumerate(recurring(items), 1):
+        units, named = len(group.units), " ".join(group.words)  # once per group: a group may hold thousands of items
+        labels = "; ".join(g.nodes[f"category:{c}"]["label"] for c in group.categories)
         for item in group.items:
             rows.append(
                 {
                     "recurring": number,
-                    "units": len(group.units),
+                    "units": units,
                     "reports": len(group.items),
                     "problem": group.headline,
-                    "words": " ".join(group.words),
-                    "categories": "; ".join(g.nodes[f"category:{c}"]["label"] for c in group.categories),
+                    "words": named,
+                    "categories": labels,
                     "unit": item.unit,
                     "year": item.year or "",
                     "as_stated": item.headline,

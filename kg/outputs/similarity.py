@@ -67,21 +67,24 @@ class Profiles:
 
         The weighted vectors form a matrix; the similarities of all pairs are its product with its
         transpose, taken a block of rows at a time so memory stays bounded (five thousand units: about a second).
+        Only measures two units or more state are columns: one unit's own practices change the lengths of
+        its vector (counted in the norms) but no product, and they are most of the measures (a dense matrix of
+        every practice would need gigabytes at a national corpus).
         """
         import numpy as np
 
         keys = sorted(self.profiles)
-        measures = sorted(self.frequency)
+        shared = sorted(m for m, df in self.frequency.items() if df > 1)
         wanted = min(wanted, len(keys) - 1)
-        if not keys or not measures or wanted < 1:
+        if not keys or not shared or wanted < 1:
             return {k: [] for k in keys}
-        column = {m: i for i, m in enumerate(measures)}
-        weights = np.array([self.weight(m) for m in measures])
-        matrix = np.zeros((len(keys), len(measures)), dtype=np.float64)
+        column = {m: i for i, m in enumerate(shared)}
+        weights = np.array([self.weight(m) for m in shared])
+        norms = np.array([math.sqrt(sum(self.weight(m) ** 2 for m in self.profiles[key])) for key in keys])
+        matrix = np.zeros((len(keys), len(shared)), dtype=np.float64)
         for row, key in enumerate(keys):
-            columns = [column[m] for m in self.profiles[key]]
+            columns = [column[m] for m in self.profiles[key] if m in column]
             matrix[row, columns] = weights[columns]
-        norms = np.linalg.norm(matrix, axis=1)
         matrix = np.divide(matrix, norms[:, None], out=np.zeros_like(matrix), where=norms[:, None] > 0)
         best: dict[str, list[tuple[float, str]]] = {}
         for start in range(0, len(keys), block):
