@@ -215,7 +215,7 @@ class Planted:
 def test_a_crafted_pack_record_is_never_unpickled(tmp_path):
     import pickle
 
-    from kg.builder.cache import _HEADER
+    from kg.builder.cache import _HEADER, Record
 
     folder = _copy_seeds(tmp_path)
     out = tmp_path / "out"
@@ -225,7 +225,8 @@ def test_a_crafted_pack_record_is_never_unpickled(tmp_path):
     evil = pickle.dumps(Planted(str(mark)))
     pack = next((out / ".kg-cache" / "packs").glob("*.pack"))
     with open(pack, "ab") as handle:  # a later record of the same key wins the index: the attacker's
-        handle.write(_HEADER.pack(key.encode("ascii"), 1, 1, len(evil), 1, b"\0" * 32) + b"x" + b"y" + evil + b"z")
+        parts = [evil if field == "entry" else b"x" for field in Record._fields]
+        handle.write(_HEADER.pack(key.encode("ascii"), *map(len, parts), b"\0" * 32) + b"".join(parts))
     (out / ".kg-cache" / "state.pkl").write_bytes(pickle.dumps(Planted(str(mark))))  # and a crafted snapshot
     again = build([folder], out, jobs=1)
     assert not mark.exists()
