@@ -79,7 +79,7 @@ def _stages(run: dict) -> str:
     return ", ".join(f"{stage} {seconds:.1f}" for stage, seconds in sorted(main.items(), key=lambda kv: -kv[1]) if seconds >= 0.05)
 
 
-def report(info: dict, jobs: int, results: list[dict]) -> str:
+def report(info: dict, results: list[dict]) -> str:
     """The figures as a Markdown table, then the issue's bounds checked."""
     lines = [
         f"machine: {info['cpu']}, {info['cores']} cores, {info['memory_gb']} GB, Python {info['python']}, kg {info['kg']}",
@@ -129,13 +129,18 @@ def checks(results: list[dict]) -> list[str]:
         growth = pss(large) / pss(small) - 1
         mark(
             growth <= DONE_WHEN["memory_growth"],
-            f"peak memory at {large['size']:,} is {growth:+.0%} of that at {small['size']:,} (within ±20 %)",
+            f"peak memory at {large['size']:,} is {growth:+.0%} of that at {small['size']:,} (at most +20 %)",
         )
     mark(pss(large) <= DONE_WHEN["memory_mb"], f"peak memory at {large['size']:,}: {pss(large):,.0f} MB (at most 1.5 GB)")
-    mark(
-        large["build"]["process_wall"] <= DONE_WHEN["build_s"] or large["size"] < 100_000,
-        f"{large['size']:,} reports built in {large['build']['process_wall'] / 60:.1f} min (100,000 in at most 20 min)",
-    )
+    for r in results:
+        if r["size"] >= 100_000:  # the issue's bound is for the national corpus: a smaller size passes it trivially
+            minutes = r["build"]["process_wall"] / 60 if "build" in r else None
+            mark(
+                minutes is not None and minutes * 60 <= DONE_WHEN["build_s"],
+                f"{r['size']:,} reports built in {minutes:.1f} min (at most 20)"
+                if minutes is not None
+                else f"{r['size']:,} reports not built",
+            )
     for kind in ("edit", "remove"):
         views = large[kind]["main"]["wall"].get("html", 0.0)
         rest = large[kind]["process_wall"] - views
@@ -156,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{size:,} reports …", flush=True)
         results.append(bench_size(size, args.work, args.jobs))
         print(json.dumps({k: v for k, v in results[-1].items() if not isinstance(v, dict)}), flush=True)
-    text = report(info, args.jobs, results)
+    text = report(info, results)
     (args.work / "national.md").write_text(text + "\n", encoding="utf-8")
     (args.work / "national.json").write_text(json.dumps({"machine": info, "results": results}, indent=1) + "\n")
     print(text)

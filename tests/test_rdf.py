@@ -141,7 +141,7 @@ def test_the_quote_is_the_file_and_stands_only_where_cleaning_changed_it(seed_co
     iris, quoted, plain = rdf.Iris(), 0, 0
     for report in seed_corpus.reports:
         original = read(SEEDS / Path(report.file).name).original
-        texts = {rdf.sentence_triples(text, iris)[1][0]: text for text in rdf.report_sentences(report)}
+        texts = {iris.sentence(text): text for text in rdf.report_sentences(report)}
         nodes: dict[str, dict] = {}
         for s, p, o in rdf.report_triples(report, iris):
             nodes.setdefault(s, {})[p.rsplit("#", 1)[-1]] = o
