@@ -103,7 +103,7 @@ def _base_option(_ctx, _param, value: str | None) -> str | None:
     "store_dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Also load the graph into an on-disk Oxigraph store in this folder (for kg query STORE …).",
+    help="Also keep the graph in an on-disk Oxigraph store in this folder (for kg query STORE …); later builds change it in place.",
 )
 @click.option(
     "--sources",

@@ -406,17 +406,20 @@ def test_taking_out_the_earliest_report_finds_the_evidence_edges_keep_again(tmp_
 
 def test_random_additions_edits_and_removals_match_clean_builds(tmp_path):
     """Five rounds of a few random changes (a fixed seed) on 50 generated reports, each round built incrementally —
-    through snapshots and journals — and compared with a clean build."""
+    through snapshots and journals — and compared with a clean build; the store too, changed in place or loaded."""
     import random
 
+    import pyoxigraph as ox
+
     from bench.generate import generate
+    from kg.rdf.store import load_oxigraph
 
     folder, spare, out, reference = (tmp_path / name for name in ("reports", "spare", "out", "reference"))
     paths = generate(60, folder)
     spare.mkdir()
     for path in paths[50:]:
         path.rename(spare / path.name)
-    build([folder], out, jobs=1)
+    build([folder], out, jobs=1, store_dir=tmp_path / "store")
     rng = random.Random(7)
     for _round in range(5):
         files, extra = sorted(folder.glob("*.txt")), sorted(spare.glob("*.txt"))
@@ -433,8 +436,51 @@ def test_random_additions_edits_and_removals_match_clean_builds(tmp_path):
                 lines = edited.read_text(encoding="utf-8").split("\n")
                 lines.insert(rng.randrange(len(lines)), "全年开展法治宣传活动12场。")
                 edited.write_text("\n".join(lines), encoding="utf-8")
-        result = build([folder], out, jobs=1)
+        result = build([folder], out, jobs=1, store_dir=tmp_path / "store")
         assert result.processed <= 4 and result.cached >= len(result.entries) - 4
         shutil.rmtree(reference, ignore_errors=True)
         build([folder], reference, jobs=1, use_cache=False)
         assert_same_outputs(reference, out)
+        assert set(ox.Store.read_only(str(tmp_path / "store"))) == set(load_oxigraph(reference / "graph.ttl"))
+
+
+@pytest.mark.parametrize("fmt", ["turtle", "trig"])
+def test_the_store_is_changed_in_place_by_what_changed(inputs, tmp_path, fmt):
+    """``--store``: after a small change the store loses the blocks of the reports taken out and gains the new ones —
+    O(change), no reload — and holds what a store loaded from a clean build's graph file holds (also after a build
+    that starts from a journal, whose entity blocks the journal carries)."""
+    import pyoxigraph as ox
+
+    from kg.rdf.store import STAMP, load_oxigraph
+
+    names = sorted(p.name for p in inputs.iterdir())
+    folder, spare = fresh_copy(inputs, tmp_path, set(names[:24])), tmp_path / "spare"
+    spare.mkdir()
+    shutil.copy(inputs / names[24], spare / names[24])
+    out, store_dir = tmp_path / "out", tmp_path / "store"
+    build([folder], out, jobs=1, fmt=fmt, store_dir=store_dir)
+    files = sorted(folder.iterdir())
+
+    def edit(path):  # a law no other report cites: an entity the edit brings, the removal takes away
+        path.write_text(
+            path.read_text(encoding="utf-8") + "\n组织学习《中华人民共和国气象法》，全年共组织法治专题讲座3场。\n", encoding="utf-8"
+        )
+
+    changes = [
+        lambda: edit(files[3]),  # a journal record
+        lambda: files[3].unlink(),  # the next build replays it, then takes the report out with its entity
+        lambda: shutil.copy(spare / names[24], folder / names[24]),
+    ]
+    for number, change in enumerate(changes):
+        change()
+        inode = store_dir.stat().st_ino
+        result = build([folder], out, jobs=1, fmt=fmt, store_dir=store_dir)
+        assert result.previous is not None and store_dir.stat().st_ino == inode, number  # changed, not loaded again
+        reference = tmp_path / f"reference{number}"
+        build([folder], reference, jobs=1, fmt=fmt, use_cache=False)
+        expected = load_oxigraph(reference / f"graph.{'ttl' if fmt == 'turtle' else 'trig'}")
+        store = ox.Store.read_only(str(store_dir))
+        assert set(store) == set(expected), number
+        assert set(store.named_graphs()) == set(expected.named_graphs()), number
+        del store
+    assert (store_dir / STAMP).is_file()

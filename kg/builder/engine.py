@@ -367,6 +367,9 @@ class BuildResult:
     entities: dict[str, rdf.EntityBlocks] | None = None  # entity blocks by node, as the last graph file had them
     touched: set[str] = field(default_factory=set)  # nodes whose entity blocks are out of date
     snapshot: str | None = None  # the saved merged graph this build started from
+    previous: str | None = None  # the identity of the last build's graph, when this build started from it
+    replaced: dict[str, rdf.EntityBlocks | None] = field(default_factory=dict)  # the last graph file's blocks of the touched nodes
+    dropped_sentences: list[Range] = field(default_factory=list)  # sentence blocks no report holds any more
     journal: int = 0  # reports merged on top of that snapshot by earlier builds
     workers: StageClock = field(default_factory=StageClock)  # per-report stages, summed over the workers
     main: StageClock = field(default_factory=StageClock)  # stages of the main process
@@ -463,6 +466,7 @@ def _merge(
             staying_paths = {m.path for m in staying}
             result.warnings.extend(w for w in state["warnings"] if w[0] in staying_paths)
             result.snapshot, result.journal = state["snapshot"], state["journal"]
+            result.previous = graph_identity(state["entries"]) if state["entities"] is not None else None
             result.entities, result.touched = state["entities"], state["touched"]
             keys = {m.report_id: m.key for m in state["entries"]}
             for m in gone:
@@ -557,7 +561,7 @@ def _merge(
             left = next(m for m in result.entries if m.path == path)
             kept = next(m for m in again.entries if m.same_report == left.same_report)
             again.warnings.append((path, _same_report(kept.path, left.length, kept.length)))
-        result.graph, result.stats, result.snapshot, result.journal = again.graph, again.stats, None, 0
+        result.graph, result.stats, result.snapshot, result.journal, result.previous = again.graph, again.stats, None, 0, None
         result.entities, result.touched = None, set()
         result.entries, result.applied, result.warnings = again.entries, again.applied, again.warnings
     return result
@@ -609,6 +613,13 @@ def _state(cache: Cache) -> dict | None:
             replayed.graph.apply(change)
             replayed.stats.add(stats)
             replayed.touched |= change.entity_keys()
+        if "entities" in record and state["entities"] is not None:  # the blocks that build wrote: current again
+            for node, blocks in record["entities"].items():
+                if blocks is None:
+                    state["entities"].pop(node, None)
+                else:
+                    state["entities"][node] = blocks
+            replayed.touched = set()
         state["entries"], state["warnings"] = record["entries"], record["warnings"]
         keys.update((m.report_id, m.key) for m in state["entries"])
         replayed.journal += len(record["applied"]) + len(record["retracted"])
@@ -767,17 +778,15 @@ def _build_locked(
         result.main.lap("writer")  # waiting for the helper, if the views were done first
         result.written = publish(staging, out_dir, result.written)
         remove_stale_pages(out_dir, result.entries)
+        if store_dir:  # before the cache drops the records of the reports taken out: their blocks leave the store
+            result.written["store"] = write_store(result, cache, Path(store_dir), fmt, base)
+            result.main.lap("store")
         if use_cache:
             cache.compact({m.key for m in result.entries})
             _save_state(cache, result)
             cache.save_files(inputs_version, {path: known for path, known in files.items() if path not in result.changed})
             result.main.lap("cache")
         result.warnings.extend((str(root), problem) for problem in cache.problems)  # told, not kept for the next build
-        if store_dir:
-            from kg.rdf.store import replace_store
-
-            result.written["store"] = replace_store(result.written["rdf"], Path(store_dir))
-            result.main.lap("store")
     except OSError as err:
         if err.errno not in _NO_ROOM:
             raise
@@ -843,7 +852,14 @@ def _save_state(cache: Cache, result: BuildResult) -> None:
     merged_since = result.journal + len(result.applied) + len(result.retracted)
     if result.snapshot and merged_since <= JOURNAL_SHARE * len(result.entries):
         if result.applied or result.retracted:
-            record = {"entries": result.entries, "applied": result.applied, "retracted": result.retracted, "warnings": warnings}
+            entities = result.entities or {}
+            record = {
+                "entries": result.entries,
+                "applied": result.applied,
+                "retracted": result.retracted,
+                "warnings": warnings,
+                "entities": {key: entities.get(key) for key in result.touched},  # as the graph file has them now
+            }
             cache.append_journal(result.snapshot, record)
         return
     cache.save_state(
@@ -871,7 +887,7 @@ def write_graph(
         result.entities = rdf.entity_texts(result.graph, writer)
     else:  # the last graph file's entities, with the ones this build's reports touched drawn again (or gone)
         for key in result.touched:
-            result.entities.pop(key, None)
+            result.replaced[key] = result.entities.pop(key, None)
         result.entities.update(rdf.entity_texts(result.graph, writer, sorted(k for k in result.touched if k in result.graph.graph)))
     in_order = sorted(result.entries, key=lambda m: m.report_id)
     blocks = [cache.range(m.key, 0) for m in in_order]
@@ -879,6 +895,9 @@ def write_graph(
     for m in in_order:
         for digest, where in cache.sentences(m.key):
             sentences.setdefault(digest, where)
+    if result.previous is not None:  # a sentence of a report taken out that no report holds now
+        gone = {digest: where for key in result.retracted for digest, where in cache.sentences(key) if digest not in sentences}
+        result.dropped_sentences = [gone[digest] for digest in sorted(gone)]
     pieces, triples = rdf.graph_pieces(writer, result.graph, blocks, result.entities, [sentences[d] for d in sorted(sentences)])
     result.triples = triples + sum(m.triples for m in result.entries)
     lines = [cache.range(m.key, 1) for m in sorted(result.entries)]
@@ -901,6 +920,47 @@ def write_graph(
         assemble(path, page)
     result.main.lap("documents")
     return None
+
+
+STORE_UPDATE_SHARE = 0.10  # reports added, edited or removed, as a share of all, beyond which a store is loaded whole
+
+
+def graph_identity(entries: Iterable[Merged]) -> str:
+    """A name for the graph file a build of these merged inputs writes: it is made from them alone (and the pipeline)."""
+    digest = hashlib.sha256(pipeline_version().encode())
+    for m in sorted(entries, key=lambda m: m.report_id):
+        digest.update(f"\n{m.report_id} {m.key} {m.path}".encode())
+    return digest.hexdigest()
+
+
+def write_store(result: BuildResult, cache: Cache, store_dir: Path, fmt: str, base: str) -> Path:
+    """The on-disk Oxigraph store of the graph just written: changed in place by what this build changed when it holds
+    the last build's graph and little changed (O(change)); else loaded whole from the graph file."""
+    from kg.rdf import store
+
+    identity = graph_identity(result.entries)
+    changed = len(result.applied) + len(result.retracted)
+    if result.previous is not None and changed <= STORE_UPDATE_SHARE * len(result.entries):
+        writer, entities = rdf.Writer(fmt, base), result.entities or {}
+        old = {subject: text for blocks in result.replaced.values() if blocks for subject, text, _count in blocks}
+        # a subject's block may be shared by an untouched node (two instruments, one document number): put back whole
+        subjects = {subject for key in result.replaced for subject, _text, _count in entities.get(key, ())} | set(old)
+        now = {subject: text for blocks in entities.values() for subject, text, _count in blocks if subject in subjects}
+        removed = [*(cache.block(key) for key in result.retracted), *(t.encode() for t in old.values())]
+        removed += [_read(where) for where in result.dropped_sentences]
+        added = [*(cache.block(key) for key in result.applied), *(t.encode() for t in now.values())]
+        added += [_read(where) for key in result.applied for _digest, where in cache.sentences(key)]
+        _suffix, rdf_format = store.graph_format(Path("graph" + rdf.FORMATS[fmt]))
+        wrap = (writer.header().encode(), writer.footer().encode())
+        if store.update_store(store_dir, rdf_format, wrap, removed, added, result.previous, identity):
+            return store_dir
+    return store.replace_store(result.written["rdf"], store_dir, identity)
+
+
+def _read(where: Range) -> bytes:
+    with open(where.path, "rb") as handle:
+        handle.seek(where.offset)
+        return handle.read(where.size)
 
 
 def _same_size(path: Path, size: int) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterable
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -90,8 +91,16 @@ def load_rdflib_store(store_dir: str | Path) -> rdflib.Graph:
     return dataset
 
 
-def replace_store(graph_file: str | Path, store_dir: str | Path) -> Path:
-    """Load a graph file into an on-disk Oxigraph store in ``store_dir``, replacing the old store only once complete."""
+STAMP = "kg-graph"  # a file in the store's folder naming the graph it holds (see kg.builder.engine.graph_identity)
+
+
+def replace_store(graph_file: str | Path, store_dir: str | Path, identity: str | None = None) -> Path:
+    """Load a graph file into an on-disk Oxigraph store in ``store_dir``, replacing the old store only once complete.
+
+    ``identity`` names the graph the file holds; it is written beside the
+    store's data so that a later build can update the store in place
+    (:func:`update_store`) instead of loading everything again.
+    """
     store_dir = Path(store_dir).resolve()
     staging = store_dir.with_name(store_dir.name + ".new")
     old = store_dir.with_name(store_dir.name + ".old")
@@ -99,9 +108,71 @@ def replace_store(graph_file: str | Path, store_dir: str | Path) -> Path:
     store = load_oxigraph(graph_file, staging)
     store.flush()
     del store  # releases the store's lock on its folder
+    if identity:
+        (staging / STAMP).write_text(identity + "\n", encoding="utf-8")
     shutil.rmtree(old, ignore_errors=True)
     if store_dir.exists():
         store_dir.rename(old)
     staging.rename(store_dir)
     shutil.rmtree(old, ignore_errors=True)
     return store_dir
+
+
+def held_graph(store_dir: Path) -> str | None:
+    """The identity of the graph a store written by ``kg build --store`` holds; None when unknown."""
+    try:
+        return (store_dir / STAMP).read_text(encoding="utf-8").strip() or None
+    except OSError:
+        return None
+
+
+def update_store(
+    store_dir: str | Path,
+    fmt: ox.RdfFormat,
+    wrap: tuple[bytes, bytes],
+    removed: Iterable[bytes],
+    added: Iterable[bytes],
+    was: str,
+    now: str,
+) -> bool:
+    """Turn the store holding graph ``was`` into the store of graph ``now``: the triples of the ``removed`` blocks
+    out, then those of the ``added`` blocks in, in one transaction. Returns False, touching nothing, when the store
+    holds another graph or cannot be opened for writing (another process has it): the caller loads it whole.
+
+    The blocks are pieces of graph files in ``fmt``, each parsed between ``wrap`` (the file's header and footer).
+    This is exact because no triple of a graph file is written in two blocks: a triple removed is in no block kept.
+    A named graph (a report's, in TriG) removed is dropped, so no empty graph is left where a clean load has none.
+    While the store changes its stamp is away: a run cut short leaves a store that the next build loads whole.
+    """
+    store_dir = Path(store_dir)
+    if held_graph(store_dir) != was:
+        return False
+    try:
+        store = ox.Store(str(store_dir))
+    except OSError:
+        return False
+    header, footer = wrap
+
+    def quads(blocks: Iterable[bytes]) -> list[ox.Quad]:
+        return [q for block in blocks for q in ox.parse(input=header + block + footer, format=fmt)]
+
+    out, into = quads(removed), quads(added)
+    dropped = {q.graph_name for q in out if isinstance(q.graph_name, ox.NamedNode)} - {q.graph_name for q in into}
+    update = [f"DROP SILENT GRAPH {graph}" for graph in sorted(map(str, dropped))]
+    update.append("DELETE DATA { " + _data(q for q in out if q.graph_name not in dropped) + " }")
+    update.append("INSERT DATA { " + _data(into) + " }")
+    (store_dir / STAMP).unlink()
+    store.update(" ;\n".join(update))
+    store.flush()
+    del store
+    (store_dir / STAMP).write_text(now + "\n", encoding="utf-8")
+    return True
+
+
+def _data(quads: Iterable[ox.Quad]) -> str:
+    """Quads as the body of a SPARQL DELETE DATA or INSERT DATA (terms in N-Triples syntax, as SPARQL reads them)."""
+    lines = []
+    for q in quads:
+        triple = f"{q.subject} {q.predicate} {q.object} ."
+        lines.append(triple if isinstance(q.graph_name, ox.DefaultGraph) else f"GRAPH {q.graph_name} {{ {triple} }}")
+    return "\n".join(lines)
