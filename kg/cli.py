@@ -395,9 +395,10 @@ def serve(folder: Path, host: str, port: int, sparql_port: int | None) -> None:
 
     Starts the Oxigraph SPARQL server (read-only: updates are refused) on
     the graph of FOLDER, bulk-loaded into FOLDER/.kg-sparql the first time
-    and whenever the graph changed, and serves the pages of FOLDER
-    (graph.html, views/, analysis/, reports/) at the same address, with the
-    SPARQL 1.1 protocol at /sparql. Runs until Ctrl-C.
+    and whenever the graph changed (unless kg build changed it in place),
+    and serves the pages of FOLDER (graph.html, views/, analysis/, reports/)
+    at the same address, with the SPARQL 1.1 protocol at /sparql. Runs
+    until Ctrl-C.
 
     \b
     Example:

@@ -123,10 +123,10 @@ def test_a_trig_build_is_served_as_one_graph(seed_corpus, tmp_path):
 @pytest.mark.parametrize(
     "path",
     [
-        "/.kg-sparql/source.sha256",
-        "/%2Ekg-sparql/source.sha256",
-        "/./.kg-sparql/source.sha256",
-        "/views/../.kg-sparql/source.sha256",
+        "/.kg-sparql/source",
+        "/%2Ekg-sparql/source",
+        "/./.kg-sparql/source",
+        "/views/../.kg-sparql/source",
         "/.kg-build.lock",
         "/../../etc/passwd",
         "/",
@@ -154,3 +154,49 @@ def test_a_folder_without_a_graph_and_a_bad_host_are_clear_errors(tmp_path):
 
     with pytest.raises(ServeError, match="cannot listen"):
         family("no such host.invalid")
+
+
+def test_a_build_changes_the_served_store_in_place_unless_it_is_being_served(tmp_path):
+    """After kg serve loaded a folder, an edit built into it changes the store by what changed (no reload at the next
+    start, the same triples as the new graph file); while a server has the store open the build leaves it, and the
+    next start loads it again."""
+    import pyoxigraph as ox
+
+    from conftest import CORPUS, require_corpus
+    from kg.builder.engine import build
+    from kg.rdf.serve import Server, prepare_store, served_store, source_stamp
+    from kg.rdf.store import load_oxigraph
+
+    require_corpus()
+    folder, out = tmp_path / "reports", tmp_path / "out"
+    folder.mkdir()
+    for path in sorted(CORPUS.glob("d*.txt"))[:24]:  # an edit (one report out, one in) is within a tenth
+        shutil.copy(path, folder / path.name)
+    build([folder], out, jobs=1)
+    said: list[str] = []
+    store, stamp = served_store(out)
+    prepare_store(out, said.append)
+    inode = store.stat().st_ino
+
+    def edit(path, sentence):
+        path.write_text(path.read_text(encoding="utf-8") + f"\n{sentence}\n", encoding="utf-8")
+
+    edit(folder / "d003.txt", "组织学习《中华人民共和国气象法》，全年共组织法治专题讲座3场。")
+    build([folder], out, jobs=1)
+    assert stamp.read_text(encoding="utf-8").strip() == source_stamp(out / "graph.ttl") and store.stat().st_ino == inode
+    prepare_store(out, said.append)
+    assert len(said) == 1  # loaded the first time only
+    held = ox.Store.read_only(str(store))
+    assert set(held) == set(load_oxigraph(out / "graph.ttl"))
+    del held
+
+    server = Server(out, port=0)
+    server.start(log=said.append)
+    try:
+        (folder / "d004.txt").unlink()
+        build([folder], out, jobs=1)  # the store is being served: left as it is
+        assert stamp.read_text(encoding="utf-8").strip() != source_stamp(out / "graph.ttl")
+    finally:
+        server.stop()
+    prepare_store(out, said.append)
+    assert len(said) == 2 and said[-1].startswith("loading ")

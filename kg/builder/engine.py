@@ -35,6 +35,7 @@ from typing import NamedTuple
 from kg.builder import cluster
 from kg.builder.cache import Cache, Location, Record, pack_sentences
 from kg.builder.inputs import as_paths, collect, input_name
+from kg.builder.stores import graph_identity, served_store_exists, stamp_of, store_change, update_served_store, write_store
 from kg.extract.pipeline import StageClock, process_text
 from kg.files.assemble import Assembly, Range, assemble
 from kg.graph.merged import GraphDelta, KnowledgeGraph, delta
@@ -466,7 +467,7 @@ def _merge(
             staying_paths = {m.path for m in staying}
             result.warnings.extend(w for w in state["warnings"] if w[0] in staying_paths)
             result.snapshot, result.journal = state["snapshot"], state["journal"]
-            result.previous = graph_identity(state["entries"]) if state["entities"] is not None else None
+            result.previous = graph_identity(state["entries"], pipeline_version()) if state["entities"] is not None else None
             result.entities, result.touched = state["entities"], state["touched"]
             keys = {m.report_id: m.key for m in state["entries"]}
             for m in gone:
@@ -776,11 +777,17 @@ def _build_locked(
             if assembly is not None:
                 assembly.wait()  # also when the views failed: the files are then complete, not cut short
         result.main.lap("writer")  # waiting for the helper, if the views were done first
+        before = stamp_of(out_dir / result.written["rdf"].relative_to(staging))  # the last build's graph file
         result.written = publish(staging, out_dir, result.written)
         remove_stale_pages(out_dir, result.entries)
-        if store_dir:  # before the cache drops the records of the reports taken out: their blocks leave the store
-            result.written["store"] = write_store(result, cache, Path(store_dir), fmt, base)
-            result.main.lap("store")
+        # the stores, before the cache drops the records of the reports taken out: their blocks leave the stores
+        identity = graph_identity(result.entries, pipeline_version())
+        change = store_change(result, cache, fmt, base) if store_dir or (use_cache and served_store_exists(out_dir)) else None
+        if store_dir:
+            result.written["store"] = write_store(result, identity, change, Path(store_dir))
+        if use_cache:
+            update_served_store(result, identity, change, cache, out_dir, before)
+        result.main.lap("store")
         if use_cache:
             cache.compact({m.key for m in result.entries})
             _save_state(cache, result)
@@ -920,47 +927,6 @@ def write_graph(
         assemble(path, page)
     result.main.lap("documents")
     return None
-
-
-STORE_UPDATE_SHARE = 0.10  # reports added, edited or removed, as a share of all, beyond which a store is loaded whole
-
-
-def graph_identity(entries: Iterable[Merged]) -> str:
-    """A name for the graph file a build of these merged inputs writes: it is made from them alone (and the pipeline)."""
-    digest = hashlib.sha256(pipeline_version().encode())
-    for m in sorted(entries, key=lambda m: m.report_id):
-        digest.update(f"\n{m.report_id} {m.key} {m.path}".encode())
-    return digest.hexdigest()
-
-
-def write_store(result: BuildResult, cache: Cache, store_dir: Path, fmt: str, base: str) -> Path:
-    """The on-disk Oxigraph store of the graph just written: changed in place by what this build changed when it holds
-    the last build's graph and little changed (O(change)); else loaded whole from the graph file."""
-    from kg.rdf import store
-
-    identity = graph_identity(result.entries)
-    changed = len(result.applied) + len(result.retracted)
-    if result.previous is not None and changed <= STORE_UPDATE_SHARE * len(result.entries):
-        writer, entities = rdf.Writer(fmt, base), result.entities or {}
-        old = {subject: text for blocks in result.replaced.values() if blocks for subject, text, _count in blocks}
-        # a subject's block may be shared by an untouched node (two instruments, one document number): put back whole
-        subjects = {subject for key in result.replaced for subject, _text, _count in entities.get(key, ())} | set(old)
-        now = {subject: text for blocks in entities.values() for subject, text, _count in blocks if subject in subjects}
-        removed = [*(cache.block(key) for key in result.retracted), *(t.encode() for t in old.values())]
-        removed += [_read(where) for where in result.dropped_sentences]
-        added = [*(cache.block(key) for key in result.applied), *(t.encode() for t in now.values())]
-        added += [_read(where) for key in result.applied for _digest, where in cache.sentences(key)]
-        _suffix, rdf_format = store.graph_format(Path("graph" + rdf.FORMATS[fmt]))
-        wrap = (writer.header().encode(), writer.footer().encode())
-        if store.update_store(store_dir, rdf_format, wrap, removed, added, result.previous, identity):
-            return store_dir
-    return store.replace_store(result.written["rdf"], store_dir, identity)
-
-
-def _read(where: Range) -> bytes:
-    with open(where.path, "rb") as handle:
-        handle.seek(where.offset)
-        return handle.read(where.size)
 
 
 def _same_size(path: Path, size: int) -> bool:

@@ -1,7 +1,8 @@
 """kg serve: the Oxigraph SPARQL server, read-only on loopback, over a build's graph, with the build's pages beside it.
 
 The graph file a build wrote is bulk-loaded into an Oxigraph store by Oxigraph's own loader
-(``oxigraph load``, the PyPI package ``oxigraph``) the first time and whenever the file changes; the
+(``oxigraph load``, the PyPI package ``oxigraph``) the first time and whenever the file changes — unless
+the build changed the store in place, by what it changed, while no server had it open; the
 server (``oxigraph serve-read-only``) answers SPARQL 1.1 queries and refuses updates. One address
 serves both: ``/sparql`` is handed to the Oxigraph server, every other path is a file of the build
 folder (graph.html, views/, analysis/, reports/).
@@ -9,7 +10,8 @@ folder (graph.html, views/, analysis/, reports/).
 
 from __future__ import annotations
 
-import hashlib
+import contextlib
+import fcntl
 import http.server
 import os
 import shutil
@@ -22,11 +24,13 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 GRAPH_FILES = ("graph.ttl", "graph.nt", "graph.nq", "graph.trig", "graph.jsonld")
 STORE = ".kg-sparql"  # the served store, inside the build folder
-SOURCE = "source.sha256"  # beside the store: the digest of the graph file it holds
+SOURCE = "source"  # beside the store: the graph file it holds, by name, size and modification time
+LOCK = "lock"  # held, shared, by every running server: a build changes the store only when it can hold it alone
 PATH = "/sparql"
 MAX_BODY = 16 << 20
 START_TIMEOUT = 60.0
@@ -53,24 +57,47 @@ def graph_file(folder: Path) -> Path:
     return max(found, key=lambda path: (path.stat().st_mtime_ns, path.name))
 
 
-def _digest(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return f"{path.name} {digest.hexdigest()}"
+def source_stamp(path: Path) -> str:
+    """A graph file by name, size and modification time (as git's index knows files): reading 4 GB to hash them
+    would cost more than the change a build made."""
+    status = path.stat()
+    return f"{path.name} {status.st_size} {status.st_mtime_ns}"
+
+
+def served_store(folder: Path) -> tuple[Path, Path]:
+    """The store kg serve keeps for a build folder, and the stamp naming the graph file it holds."""
+    home = folder / STORE
+    return home / "store", home / SOURCE
+
+
+@contextlib.contextmanager
+def store_lock(folder: Path, exclusive: bool) -> Iterator[bool]:
+    """Hold the served store's lock: shared by servers (waiting for a build that changes it), exclusive for a build
+    (not waiting: a store being served is left as it is). Yields whether the lock is held."""
+    home = folder / STORE
+    home.mkdir(exist_ok=True)
+    with open(home / LOCK, "a+b") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB if exclusive else fcntl.LOCK_SH)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def prepare_store(folder: Path, log=print) -> Path:
-    """The store holding ``folder``'s graph, loaded again (into a new folder, then swapped in) if the graph changed."""
+    """The store holding ``folder``'s graph, loaded again (into a new folder, then swapped in) if the graph changed
+    since — unless the build that changed it changed the store too (:func:`kg.builder.engine.update_served_store`)."""
     source = graph_file(folder)
-    home = folder / STORE
-    store, stamp = home / "store", home / SOURCE
-    wanted = _digest(source)
-    if store.is_dir() and stamp.is_file() and stamp.read_text(encoding="utf-8") == wanted:
+    store, stamp = served_store(folder)
+    wanted = source_stamp(source)
+    if store.is_dir() and stamp.is_file() and stamp.read_text(encoding="utf-8").strip() == wanted:
         return store
-    home.mkdir(exist_ok=True)
-    staging = home / "store.new"
+    store.parent.mkdir(exist_ok=True)
+    staging = store.parent / "store.new"
     shutil.rmtree(staging, ignore_errors=True)
     log(f"loading {source} into the SPARQL store (oxigraph load)")
     done = subprocess.run([oxigraph_binary(), "load", "--location", str(staging), "--file", str(source)], capture_output=True, text=True)
@@ -110,6 +137,7 @@ class Server:
         self.sparql_port = sparql_port or free_port(OXIGRAPH_HOST)
         self.process: subprocess.Popen | None = None
         self.front: _Front | None = None
+        self.held = contextlib.ExitStack()  # the store's lock, shared, while the server runs
 
     @property
     def url(self) -> str:
@@ -136,6 +164,7 @@ class Server:
 
     def _start(self, log) -> None:
         address_family = family(self.host)
+        self.held.enter_context(store_lock(self.folder, exclusive=False))
         store = prepare_store(self.folder, log)
         self.process = subprocess.Popen(
             # the union of all graphs as the default graph: a TriG build's reports (one graph each) answer plain patterns,
@@ -190,6 +219,7 @@ class Server:
                 self.process.kill()
                 self.process.wait()
         self.process = None
+        self.held.close()
 
 
 class _Front(http.server.ThreadingHTTPServer):

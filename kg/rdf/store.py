@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterable
 from pathlib import Path
+from typing import NamedTuple
 
 import pyoxigraph as ox
 import rdflib
@@ -120,52 +121,55 @@ def replace_store(graph_file: str | Path, store_dir: str | Path, identity: str |
 
 def held_graph(store_dir: Path) -> str | None:
     """The identity of the graph a store written by ``kg build --store`` holds; None when unknown."""
+    return read_stamp(store_dir / STAMP)
+
+
+def read_stamp(path: Path) -> str | None:
     try:
-        return (store_dir / STAMP).read_text(encoding="utf-8").strip() or None
+        return path.read_text(encoding="utf-8").strip() or None
     except OSError:
         return None
 
 
-def update_store(
-    store_dir: str | Path,
-    fmt: ox.RdfFormat,
-    wrap: tuple[bytes, bytes],
-    removed: Iterable[bytes],
-    added: Iterable[bytes],
-    was: str,
-    now: str,
-) -> bool:
-    """Turn the store holding graph ``was`` into the store of graph ``now``: the triples of the ``removed`` blocks
-    out, then those of the ``added`` blocks in, in one transaction. Returns False, touching nothing, when the store
-    holds another graph or cannot be opened for writing (another process has it): the caller loads it whole.
+class Change(NamedTuple):
+    """What a build changed in its graph file, as blocks of that file: the old ones out, then the new ones in."""
 
-    The blocks are pieces of graph files in ``fmt``, each parsed between ``wrap`` (the file's header and footer).
+    format: ox.RdfFormat
+    wrap: tuple[bytes, bytes]  # the file's header and footer: each block is parsed between them
+    removed: list[bytes]
+    added: list[bytes]
+
+
+def update_store(store_dir: Path, stamp: Path, was: str, now: str, change: Change) -> bool:
+    """Turn the store in ``store_dir``, whose ``stamp`` file says it holds ``was``, into the one of ``now``: the
+    triples of the removed blocks out, then those of the added blocks in, in one transaction. Returns False, touching
+    nothing, when the stamp says otherwise or the store cannot be opened for writing: the caller loads it whole.
+
     This is exact because no triple of a graph file is written in two blocks: a triple removed is in no block kept.
     A named graph (a report's, in TriG) removed is dropped, so no empty graph is left where a clean load has none.
-    While the store changes its stamp is away: a run cut short leaves a store that the next build loads whole.
+    While the store changes its stamp is away: a run cut short leaves a store that is loaded whole next time.
     """
-    store_dir = Path(store_dir)
-    if held_graph(store_dir) != was:
+    if read_stamp(stamp) != was:
         return False
     try:
         store = ox.Store(str(store_dir))
     except OSError:
         return False
-    header, footer = wrap
+    header, footer = change.wrap
 
     def quads(blocks: Iterable[bytes]) -> list[ox.Quad]:
-        return [q for block in blocks for q in ox.parse(input=header + block + footer, format=fmt)]
+        return [q for block in blocks for q in ox.parse(input=header + block + footer, format=change.format)]
 
-    out, into = quads(removed), quads(added)
+    out, into = quads(change.removed), quads(change.added)
     dropped = {q.graph_name for q in out if isinstance(q.graph_name, ox.NamedNode)} - {q.graph_name for q in into}
     update = [f"DROP SILENT GRAPH {graph}" for graph in sorted(map(str, dropped))]
     update.append("DELETE DATA { " + _data(q for q in out if q.graph_name not in dropped) + " }")
     update.append("INSERT DATA { " + _data(into) + " }")
-    (store_dir / STAMP).unlink()
+    stamp.unlink()
     store.update(" ;\n".join(update))
     store.flush()
     del store
-    (store_dir / STAMP).write_text(now + "\n", encoding="utf-8")
+    stamp.write_text(now + "\n", encoding="utf-8")
     return True
 
 
