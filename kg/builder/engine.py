@@ -467,7 +467,7 @@ def _merge(
             staying_paths = {m.path for m in staying}
             result.warnings.extend(w for w in state["warnings"] if w[0] in staying_paths)
             result.snapshot, result.journal = state["snapshot"], state["journal"]
-            result.previous = graph_identity(state["entries"], pipeline_version()) if state["entities"] is not None else None
+            result.previous = graph_identity(state["entries"], pipeline_version()) if state["exact"] else None
             result.entities, result.touched = state["entities"], state["touched"]
             keys = {m.report_id: m.key for m in state["entries"]}
             for m in gone:
@@ -625,6 +625,8 @@ def _state(cache: Cache) -> dict | None:
         keys.update((m.report_id, m.key) for m in state["entries"])
         replayed.journal += len(record["applied"]) + len(record["retracted"])
     state["journal"], state["touched"] = replayed.journal, replayed.touched
+    # the last graph file's entity blocks are known exactly when every record carried them (older ones did not)
+    state["exact"] = state["entities"] is not None and all("entities" in record for record in journal)
     return state
 
 
