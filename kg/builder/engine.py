@@ -782,6 +782,7 @@ def _build_locked(
         before = stamp_of(out_dir / result.written["rdf"].relative_to(staging))  # the last build's graph file
         result.written = publish(staging, out_dir, result.written)
         remove_stale_pages(out_dir, result.entries)
+        result.main.lap("publish")
         # the stores, before the cache drops the records of the reports taken out: their blocks leave the stores
         identity = graph_identity(result.entries, pipeline_version())
         change = store_change(result, cache, fmt, base) if store_dir or (use_cache and served_store_exists(out_dir)) else None
@@ -953,9 +954,12 @@ def write_views(graph: KnowledgeGraph, out_dir: Path) -> dict[str, Path]:
     """graph.html (the overview) and views/*.html (the main views): each page links the others (kg.outputs.site)."""
     written = {"html": out_dir / site.PATHS["overview"], **{name: out_dir / site.PATHS[name] for name in MAIN_VIEWS}}
     digest = views.Digest(graph)
+    drawn = {name: views.build_view(graph, "overview" if name == "html" else name, digest=digest, with_who=False) for name in written}
+    digest.who_rows({node["id"] for view in drawn.values() for node in view.nodes})  # one pass for every page
     for name, path in written.items():
         here = path.relative_to(out_dir).as_posix()
-        view = views.build_view(graph, "overview" if name == "html" else name, digest=digest)
+        view = drawn[name]
+        view.who = views.who(graph, view, digest)
         viz.write(view, path, site.links(here), site.relative(site.REPORTS, here) + "/")
     return written
 

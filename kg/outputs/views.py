@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import NamedTuple
 
 from kg.graph.merged import ADDRESSED_BY, CATEGORY, CITES, IMPLEMENTS, PART_OF, PLANS, STATES, KnowledgeGraph
 from kg.outputs.analysis import unit_measures
@@ -151,6 +152,8 @@ class Digest:
         self.graph = graph
         self._members: dict[str, dict[tuple[str, str], Aggregate]] = {}
         self._reports: dict[str, dict[tuple[str, str], Aggregate]] = {}
+        self._who: dict[str, list[WhoRow]] = {}
+        self._who_asked: set[str] = set()
 
     @cached_property
     def units(self) -> dict[str, set[int]]:
@@ -179,6 +182,31 @@ class Digest:
     @cached_property
     def by_unit(self) -> dict[str, list[str]]:
         return self.graph.reports_by_unit()
+
+    def who_rows(self, targets: set[str]) -> dict[str, list[WhoRow]]:
+        """The rows behind each of ``targets`` that has any (see :func:`who`): every unit and report is read once
+        for all the targets asked together, and a target's rows are kept for the next view that draws it."""
+        missing = targets - self._who_asked
+        if missing:
+            graph = self.graph
+            found: dict[str, list[tuple[str, str, dict]]] = defaultdict(list)
+            for key in self.units:  # sorted: the same rows whatever the merge order
+                for target, relation, data in graph.out(key, (IMPLEMENTS, PLANS)):
+                    if target in missing:
+                        found[target].append((key, relation, data))
+                for report_id in self.by_unit.get(key, ()):
+                    for target, relation, data in graph.out(f"report:{report_id}", (CITES, STATES)):
+                        shown = [target] if relation == CITES else [c for c, _, _ in graph.out(target, (CATEGORY,))]
+                        for node in shown:
+                            if node in missing:
+                                found[node].append((key, relation, data))
+            for target, links in found.items():
+                self._who[target] = [
+                    WhoRow(key, relation, sorted(graph.years(data)), _who_evidence(graph, data) if n < WHO_EVIDENCE else None)
+                    for n, (key, relation, data) in enumerate(links)
+                ]
+            self._who_asked |= missing
+        return {target: self._who[target] for target in sorted(targets) if target in self._who}
 
 
 def _strongest(edges: dict[tuple[str, str], Aggregate], group: Group) -> list[tuple[tuple[str, str], Aggregate]]:
@@ -477,8 +505,13 @@ def overview(graph: KnowledgeGraph, digest: Digest | None = None) -> View:
     return view
 
 
-def build_view(graph: KnowledgeGraph, name: str, unit_query: str | None = None, digest: Digest | None = None) -> View:
-    """The view called ``name`` (one of :data:`VIEWS`); views drawn from one ``digest`` share their work."""
+def build_view(
+    graph: KnowledgeGraph, name: str, unit_query: str | None = None, digest: Digest | None = None, with_who: bool = True
+) -> View:
+    """The view called ``name`` (one of :data:`VIEWS`); views drawn from one ``digest`` share their work.
+
+    Without ``with_who`` the view's :func:`who` is left to the caller, who may ask the digest for the rows
+    of several views' nodes at once (:meth:`Digest.who_rows`)."""
     digest = digest or Digest(graph)
     if name == "unit":
         if not unit_query:
@@ -490,7 +523,8 @@ def build_view(graph: KnowledgeGraph, name: str, unit_query: str | None = None, 
             raise ValueError(f"unknown view {name!r}; views: {', '.join(VIEWS)}")
         view = builders[name](graph, digest)
         _connect_every_node(graph, view, digest)
-    view.who = who(graph, view, digest)
+    if with_who:
+        view.who = who(graph, view, digest)
     return view
 
 
@@ -520,6 +554,24 @@ _WHO_SENTENCE = 160  # characters of an evidence sentence kept in the page
 WHO_RELATIONS = (IMPLEMENTS, PLANS, CITES, STATES, "member")
 
 
+class WhoRow(NamedTuple):
+    """A unit behind a node: how (relation), in which years, and the evidence (sentence, report, source, offset)."""
+
+    unit: str
+    relation: str
+    years: list[int]
+    evidence: tuple[str, str, str, int] | None
+
+
+def _who_evidence(graph: KnowledgeGraph, data: dict) -> tuple[str, str, str, int] | None:
+    items = evidence_items(graph, data)[:1]
+    if not items:
+        return None
+    sentence = items[0]["sentence"]
+    short = sentence if len(sentence) <= _WHO_SENTENCE else sentence[: _WHO_SENTENCE - 1] + "…"
+    return short, items[0]["report"], items[0]["source"], items[0]["start"]
+
+
 def who(graph: KnowledgeGraph, view: View, digest: Digest) -> dict:
     """Who is behind every drawn node: each reporting unit that implements or plans a measure, cites an
     instrument or states a problem of a category, with its years and evidence; and the members of groups.
@@ -531,12 +583,11 @@ def who(graph: KnowledgeGraph, view: View, digest: Digest) -> dict:
     sentence, source index, offset of the sentence in its file (the reading page's anchor)].
     """
     g = graph.graph
-    drawn = {node["id"] for node in view.nodes}
+    found = digest.who_rows({node["id"] for node in view.nodes})
     units: list[list[str]] = []
     index: dict[str, int] = {}
     sources: list[list[str]] = []
     source_index: dict[str, int] = {}
-    found: dict[str, list[tuple[int, str, dict]]] = defaultdict(list)
 
     def unit_index(key: str) -> int:
         if key not in index:
@@ -547,38 +598,26 @@ def who(graph: KnowledgeGraph, view: View, digest: Digest) -> dict:
             )
         return index[key]
 
-    def row(unit: int, relation: str, years: list[int], data: dict | None, with_sentence: bool) -> list:
-        cells: list = [unit, WHO_RELATIONS.index(relation), years[0] if len(years) == 1 else years]
-        items = evidence_items(graph, data)[:1] if data is not None and with_sentence else []
-        if items:
-            item = items[0]
-            sentence = item["sentence"]
-            cells += [
-                sentence if len(sentence) <= _WHO_SENTENCE else sentence[: _WHO_SENTENCE - 1] + "…",
-                source_index.setdefault(item["report"], len(sources)),
-                item["start"],
-            ]
-            if cells[-2] == len(sources):
-                sources.append([item["source"], item["report"]])
-        return cells
-
-    for key in digest.units:  # sorted: the same rows whatever the merge order
-        for target, relation, data in graph.out(key, (IMPLEMENTS, PLANS)):
-            if target in drawn:
-                found[target].append((unit_index(key), relation, data))
-        for report_id in digest.by_unit.get(key, ()):
-            for target, relation, data in graph.out(f"report:{report_id}", (CITES, STATES)):
-                targets = [target] if relation == CITES else [c for c, _, _ in graph.out(target, (CATEGORY,))]
-                for shown in targets:
-                    if shown in drawn:
-                        found[shown].append((unit_index(key), relation, data))
+    for key in sorted({row.unit for rows in found.values() for row in rows}):  # in the order of the units
+        unit_index(key)
     rows: dict[str, list[list]] = {}
-    for target in sorted(found):
-        rows[target] = [
-            row(i, relation, sorted(graph.years(data)), data, n < WHO_EVIDENCE) for n, (i, relation, data) in enumerate(found[target])
-        ]
+    for target, behind in found.items():
+        rows[target] = []
+        for row in behind:
+            cells: list = [index[row.unit], WHO_RELATIONS.index(row.relation), _years_cell(row.years)]
+            if row.evidence is not None:
+                sentence, report, source, start = row.evidence
+                cells += [sentence, source_index.setdefault(report, len(sources)), start]
+                if cells[-2] == len(sources):
+                    sources.append([source, report])
+            rows[target].append(cells)
     groups, _ = digest.grouping
+    drawn = {node["id"] for node in view.nodes}
     for group in groups:
         if group.key in drawn and len(group.members) > 1:
-            rows[group.key] = [row(unit_index(m), "member", sorted(digest.units[m]), None, False) for m in group.members]
+            rows[group.key] = [[unit_index(m), WHO_RELATIONS.index("member"), _years_cell(sorted(digest.units[m]))] for m in group.members]
     return {"units": units, "relations": list(WHO_RELATIONS), "sources": sources, "rows": rows}
+
+
+def _years_cell(years: list[int]) -> int | list[int]:
+    return years[0] if len(years) == 1 else years
