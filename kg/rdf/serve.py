@@ -90,7 +90,7 @@ def store_lock(folder: Path, exclusive: bool) -> Iterator[bool]:
 
 def prepare_store(folder: Path, log=print) -> Path:
     """The store holding ``folder``'s graph, loaded again (into a new folder, then swapped in) if the graph changed
-    since — unless the build that changed it changed the store too (:func:`kg.builder.engine.update_served_store`)."""
+    since — unless the build that changed it changed the store too (:func:`kg.builder.stores.update_served_store`)."""
     source = graph_file(folder)
     store, stamp = served_store(folder)
     wanted = source_stamp(source)

@@ -92,7 +92,7 @@ def load_rdflib_store(store_dir: str | Path) -> rdflib.Graph:
     return dataset
 
 
-STAMP = "kg-graph"  # a file in the store's folder naming the graph it holds (see kg.builder.engine.graph_identity)
+STAMP = "kg-graph"  # a file in the store's folder naming the graph it holds (see kg.builder.stores.graph_identity)
 
 
 def replace_store(graph_file: str | Path, store_dir: str | Path, identity: str | None = None) -> Path:
@@ -119,11 +119,6 @@ def replace_store(graph_file: str | Path, store_dir: str | Path, identity: str |
     return store_dir
 
 
-def held_graph(store_dir: Path) -> str | None:
-    """The identity of the graph a store written by ``kg build --store`` holds; None when unknown."""
-    return read_stamp(store_dir / STAMP)
-
-
 def read_stamp(path: Path) -> str | None:
     try:
         return path.read_text(encoding="utf-8").strip() or None
@@ -142,8 +137,8 @@ class Change(NamedTuple):
 
 def update_store(store_dir: Path, stamp: Path, was: str, now: str, change: Change) -> bool:
     """Turn the store in ``store_dir``, whose ``stamp`` file says it holds ``was``, into the one of ``now``: the
-    triples of the removed blocks out, then those of the added blocks in, in one transaction. Returns False, touching
-    nothing, when the stamp says otherwise or the store cannot be opened for writing: the caller loads it whole.
+    triples of the removed blocks out, then those of the added blocks in, in one transaction. Returns False when the
+    stamp says otherwise, or the store cannot be opened (another process has it) or changed: the caller loads it whole.
 
     This is exact because no triple of a graph file is written in two blocks: a triple removed is in no block kept.
     A named graph (a report's, in TriG) removed is dropped, so no empty graph is left where a clean load has none.
@@ -160,15 +155,22 @@ def update_store(store_dir: Path, stamp: Path, was: str, now: str, change: Chang
     def quads(blocks: Iterable[bytes]) -> list[ox.Quad]:
         return [q for block in blocks for q in ox.parse(input=header + block + footer, format=change.format)]
 
-    out, into = quads(change.removed), quads(change.added)
+    try:
+        out, into = quads(change.removed), quads(change.added)
+    except (SyntaxError, ValueError):  # not expected of kg's own blocks; the store is then loaded whole
+        return False
     dropped = {q.graph_name for q in out if isinstance(q.graph_name, ox.NamedNode)} - {q.graph_name for q in into}
     update = [f"DROP SILENT GRAPH {graph}" for graph in sorted(map(str, dropped))]
     update.append("DELETE DATA { " + _data(q for q in out if q.graph_name not in dropped) + " }")
     update.append("INSERT DATA { " + _data(into) + " }")
     stamp.unlink()
-    store.update(" ;\n".join(update))
-    store.flush()
-    del store
+    try:
+        store.update(" ;\n".join(update))  # one transaction: all of it or nothing
+        store.flush()
+    except OSError:
+        return False
+    finally:
+        del store
     stamp.write_text(now + "\n", encoding="utf-8")
     return True
 
