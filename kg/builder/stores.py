@@ -49,7 +49,7 @@ def graph_identity(entries: Iterable[Merged], pipeline: str) -> str:
     """A name for the graph file a build of these merged inputs writes: it is made from them alone (and the pipeline)."""
     digest = hashlib.sha256(pipeline.encode())
     for m in sorted(entries, key=lambda m: m.report_id):
-        digest.update(f"\n{m.report_id} {m.key} {m.path}".encode())
+        digest.update(f"\n{m.report_id} {m.key} {m.path}".encode("utf-8", "surrogateescape"))  # a path's bytes as given
     return digest.hexdigest()
 
 
