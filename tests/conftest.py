@@ -46,6 +46,14 @@ def seed_outputs(tmp_path_factory, seed_corpus):
     return write_outputs(seed_corpus, out)
 
 
+def interruptible() -> None:
+    """``preexec_fn`` for a program a test stops with SIGINT: Ctrl-C's default action restored, since a suite run as a
+    background job (``make test &``, nohup) hands its children SIGINT ignored — as a shell does, and Python keeps it so."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def require_corpus():
     if not CORPUS.is_dir():
         pytest.skip(f"the corpus copy is missing ({CORPUS})")

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 import kg
-from conftest import ROOT, SEED
+from conftest import ROOT, SEED, interruptible
 from kg.builder import engine
 from kg.builder.engine import BuildError, build
 from kg.cli import EXIT_BUILD_FAILED, EXIT_SOME_FAILED, EXIT_USAGE, main
@@ -409,6 +409,7 @@ def test_ctrl_c_stops_a_build_and_its_workers_in_one_line(tmp_path):
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        preexec_fn=interruptible,
     )
     packs = out / ".kg-cache" / "packs"
     cached = sum(p.stat().st_size for p in packs.glob("*.pack"))  # the first build's

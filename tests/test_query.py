@@ -17,6 +17,7 @@ import pytest
 import rdflib
 from click.testing import CliRunner
 
+from conftest import interruptible
 from kg.cli import main
 from kg.rdf.query import QueryError, fill, resolve, run, saved_queries
 
@@ -385,6 +386,7 @@ def test_ctrl_c_stops_a_query_and_its_engine(seed_outputs):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=interruptible,
     )
     time.sleep(4)  # loaded and querying
     children = _children(process.pid)

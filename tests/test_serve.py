@@ -14,6 +14,7 @@ import urllib.request
 import pytest
 from click.testing import CliRunner
 
+from conftest import interruptible
 from kg.cli import main
 from kg.rdf.query import saved_queries
 
@@ -29,6 +30,7 @@ def served(tmp_path_factory, seed_outputs):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=interruptible,
     )
     lines = []
     for line in process.stdout:  # the addresses, once the server answers
