@@ -562,7 +562,7 @@ def sentence_blocks(report: Report, writer: Writer) -> list[tuple[str, str]]:
     return blocks
 
 
-SENTENCE_TRIPLES = 2  # a sentence node's type and text
+SENTENCE_TRIPLES = len(sentence_triples("", Iris()))  # a sentence node's triples: the same number for every sentence
 
 
 def graph_pieces(
