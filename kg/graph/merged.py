@@ -17,6 +17,7 @@ which the RDF writer streams.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -352,7 +353,10 @@ class KnowledgeGraph:
         """The evidence :meth:`_edge` keeps for an edge, found again from the deltas of its reports."""
         kept: list[Evidence] = []
         sentences: set[str] = set()
-        for report_id in sorted(reports, key=lambda r: (self.reports[r].file, r)):
+        order = [(self.reports[r].file, r) for r in reports]
+        heapq.heapify(order)  # the first few files, not all of a popular edge's reports sorted
+        while order:
+            _file, report_id = heapq.heappop(order)
             if len(kept) >= EVIDENCE_PER_EDGE:
                 break  # a later file's evidence all sorts after what is kept
             found = (e for s, t, r, e in delta_of(report_id).edges if e is not None and (s, t, r) == (source, target, relation))
