@@ -583,7 +583,8 @@ def who(graph: KnowledgeGraph, view: View, digest: Digest) -> dict:
     sentence, source index, offset of the sentence in its file (the reading page's anchor)].
     """
     g = graph.graph
-    found = digest.who_rows({node["id"] for node in view.nodes})
+    drawn = {node["id"] for node in view.nodes}
+    found = digest.who_rows(drawn)
     units: list[list[str]] = []
     index: dict[str, int] = {}
     sources: list[list[str]] = []
@@ -612,7 +613,6 @@ def who(graph: KnowledgeGraph, view: View, digest: Digest) -> dict:
                     sources.append([source, report])
             rows[target].append(cells)
     groups, _ = digest.grouping
-    drawn = {node["id"] for node in view.nodes}
     for group in groups:
         if group.key in drawn and len(group.members) > 1:
             rows[group.key] = [[unit_index(m), WHO_RELATIONS.index("member"), _years_cell(sorted(digest.units[m]))] for m in group.members]
