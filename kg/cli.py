@@ -638,7 +638,7 @@ def coverage(graph: Path, unit: str, fmt: str) -> None:
     except UnitNotFound as err:
         click.echo(f"kg: error: {err}", err=True)
         sys.exit(1)
-    node = knowledge.graph.nodes[key]
+    node = knowledge.node(key)
     name = f"{node['label']} {node.get('code') or '(unlinked)'}"
     labels = {c.id: c.label for c in measure_scheme().concepts.values()}
     years = coverage(knowledge, key)
@@ -710,7 +710,7 @@ def diff(graph: Path, unit: str | None, measure: str | None) -> None:
         click.echo(f"kg: error: {err}", err=True)
         sys.exit(1)
     steps = unit_diff(knowledge, key)
-    node = knowledge.graph.nodes[key]
+    node = knowledge.node(key)
     if not steps:
         click.echo(f"{node['label']}: reports of one year only ({', '.join(map(str, sorted(knowledge.reporting_units()[key])))})")
         return

@@ -898,7 +898,7 @@ def write_graph(
     else:  # the last graph file's entities, with the ones this build's reports touched drawn again (or gone)
         for key in result.touched:
             result.replaced[key] = result.entities.pop(key, None)
-        result.entities.update(rdf.entity_texts(result.graph, writer, sorted(k for k in result.touched if k in result.graph.graph)))
+        result.entities.update(rdf.entity_texts(result.graph, writer, sorted(k for k in result.touched if k in result.graph)))
     in_order = sorted(result.entries, key=lambda m: m.report_id)
     blocks = [cache.range(m.key, 0) for m in in_order]
     sentences: dict[str, Range] = {}  # each sentence once, from the first report that has it (the blocks are equal)

@@ -398,7 +398,27 @@ class KnowledgeGraph:
                 kept.sort()
                 del kept[EVIDENCE_PER_EDGE:]
 
-    # ------------------------------------------------------------------ reading
+    # ------------------------------------------------------------------ reading (kg.graph.reading.GraphReader)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.graph._node
+
+    def node(self, key: str) -> dict:
+        """A node's attributes (KeyError if there is no such node)."""
+        return self.graph._node[key]
+
+    def successors(self, key: str) -> dict[str, dict[str, dict]]:
+        """A node's outgoing edges: target → relation → edge data."""
+        return self.graph._succ[key]
+
+    def nodes(self) -> Iterator[tuple[str, dict]]:
+        """(key, attributes) of every node, sorted by key."""
+        return iter(sorted(self.graph._node.items()))
+
+    def edges(self) -> Iterator[tuple[str, str, str, dict]]:
+        """(source, target, relation, data) of every edge, sorted."""
+        succ = self.graph._succ
+        return iter((s, t, r, succ[s][t][r]) for s, t, r in sorted(self.graph.edges(keys=True)))
 
     def nodes_of(self, kind: str) -> Iterator[str]:
         """Keys of the nodes of one kind, in sorted order."""

@@ -23,7 +23,8 @@ from pathlib import Path
 import networkx as nx
 
 from kg.files.atomic import write_text
-from kg.graph.merged import ADDRESSED_BY, CATEGORY, IMPLEMENTS, PLANS, STATES, KnowledgeGraph
+from kg.graph.merged import ADDRESSED_BY, CATEGORY, IMPLEMENTS, PLANS, STATES
+from kg.graph.reading import GraphReader
 from kg.outputs import site as site_pages
 from kg.outputs.recurring import Item, recurring
 from kg.outputs.similarity import Profiles
@@ -38,9 +39,9 @@ PROVINCE_UNITS = 3  # provinces with fewer reporting units are not compared
 PROVINCE_LIFT = 2.0  # a measure distinguishes a province when its share there is at least this times its share overall
 
 
-def unit_measures(graph: KnowledgeGraph, units) -> dict[str, set[str]]:
+def unit_measures(graph: GraphReader, units) -> dict[str, set[str]]:
     """The measures (concepts and local practices) each unit implements."""
-    return {u: {t for _, t, rel in graph.graph.out_edges(u, keys=True) if rel == IMPLEMENTS} for u in units}
+    return {u: {t for t, keyed in graph.successors(u).items() if IMPLEMENTS in keyed} for u in units}
 
 
 @dataclass
@@ -61,10 +62,9 @@ class Analysis:
     reports: int = 0
 
 
-def analyze(graph: KnowledgeGraph) -> Analysis:
+def analyze(graph: GraphReader) -> Analysis:
     """Run every analysis on a graph."""
 
-    g = graph.graph
     units = list(graph.reporting_units())
     result = Analysis(units=len(units), reports=len(graph.reports))
     profiles = Profiles(unit_measures(graph, units))
@@ -72,13 +72,13 @@ def analyze(graph: KnowledgeGraph) -> Analysis:
     implemented: dict[str, set[str]] = defaultdict(set)
     planned: dict[str, set[str]] = defaultdict(set)
     for u in units:
-        for _, target, relation in g.out_edges(u, keys=True):
-            if relation == IMPLEMENTS:
+        for target, keyed in graph.successors(u).items():
+            if IMPLEMENTS in keyed:
                 implemented[target].add(u)
-            elif relation == PLANS:
+            if PLANS in keyed:
                 planned[target].add(u)
     for measure in sorted(implemented.keys() | planned.keys(), key=lambda m: (-len(implemented.get(m, ())), m)):
-        node = g.nodes[measure]
+        node = graph.node(measure)
         result.adoption.append(
             {
                 "measure": node["label"],
@@ -97,18 +97,18 @@ def analyze(graph: KnowledgeGraph) -> Analysis:
     result.distinctive_by_province = _distinctive_by_province(graph, units, profiles)
 
     neighbours = profiles.neighbours(max(SIMILAR_PER_UNIT, CLUSTER_NEIGHBOURS))
-    for u in sorted(units, key=lambda k: (g.nodes[k]["label"], k)):
+    for u in sorted(units, key=lambda k: (graph.node(k)["label"], k)):
         for rank, (score, other) in enumerate(neighbours.get(u, [])[:SIMILAR_PER_UNIT], 1):
             result.similar.append(
                 {
-                    "unit": g.nodes[u]["label"],
-                    "code": g.nodes[u].get("code") or "",
+                    "unit": graph.node(u)["label"],
+                    "code": graph.node(u).get("code") or "",
                     "rank": rank,
-                    "similar_unit": g.nodes[other]["label"],
-                    "similar_code": g.nodes[other].get("code") or "",
+                    "similar_unit": graph.node(other)["label"],
+                    "similar_code": graph.node(other).get("code") or "",
                     "similarity": score,
                     "shared_measures": len(profiles.profiles[u] & profiles.profiles[other]),
-                    "shared_distinctive": "; ".join(g.nodes[m]["label"] for m in profiles.shared_distinctive(u, other)),
+                    "shared_distinctive": "; ".join(graph.node(m)["label"] for m in profiles.shared_distinctive(u, other)),
                 }
             )
     result.clusters = _clusters(graph, units, profiles, neighbours)
@@ -118,19 +118,19 @@ def analyze(graph: KnowledgeGraph) -> Analysis:
     by_level: dict[tuple[str, str], set[str]] = defaultdict(set)
     by_province: dict[tuple[str, str], set[str]] = defaultdict(set)
     for info in sorted(graph.reports.values(), key=lambda i: i.file):
-        for _, problem, relation in g.out_edges(f"report:{info.id}", keys=True):
-            if relation != STATES:
+        for problem, keyed in graph.successors(f"report:{info.id}").items():
+            if STATES not in keyed:
                 continue
             # multi-label: a problem counts in each of its categories, the main one listed first
-            categories = [g.nodes[f"category:{c}"]["label"] for c in _categories(g, problem)]
-            remedies = sorted(g.nodes[m]["label"] for _, m, rel in g.out_edges(problem, keys=True) if rel == ADDRESSED_BY)
+            categories = [graph.node(f"category:{c}")["label"] for c in _categories(graph, problem)]
+            remedies = sorted(graph.node(m)["label"] for m, keyed in graph.successors(problem).items() if ADDRESSED_BY in keyed)
             category = categories[0] if categories else ""
-            unit_node = g.nodes[info.unit] if info.unit else {}
+            unit_node = graph.node(info.unit) if info.unit else {}
             result.remedies.append(
                 {
                     "unit": unit_node.get("label", ""),
                     "year": info.year or "",
-                    "problem": g.nodes[problem]["label"],
+                    "problem": graph.node(problem)["label"],
                     "category": category,
                     "categories": "; ".join(categories),
                     "addressed": bool(remedies),
@@ -169,30 +169,29 @@ def analyze(graph: KnowledgeGraph) -> Analysis:
     return result
 
 
-def _categories(g, problem: str) -> tuple[str, ...]:
+def _categories(graph: GraphReader, problem: str) -> tuple[str, ...]:
     """The ids of a problem's categories: the main one, then the others by id."""
-    main = g.nodes[problem].get("category")
-    others = sorted(c.split(":", 1)[1] for c, keyed in g._succ[problem].items() if CATEGORY in keyed)  # networkx's dicts: views cost more
+    main = graph.node(problem).get("category")
+    others = sorted(c.split(":", 1)[1] for c, keyed in graph.successors(problem).items() if CATEGORY in keyed)
     return tuple(([main] if main in others else []) + [c for c in others if c != main])
 
 
-def _recurring(graph: KnowledgeGraph) -> list[dict]:
+def _recurring(graph: GraphReader) -> list[dict]:
     """The problems several reports state (:mod:`kg.outputs.recurring`), one row per report's item."""
-    g = graph.graph
     items = []
     for info in sorted(graph.reports.values(), key=lambda i: i.file):
-        unit = g.nodes[info.unit] if info.unit else {}
-        for problem, keyed in g._succ[f"report:{info.id}"].items():
+        unit = graph.node(info.unit) if info.unit else {}
+        for problem, keyed in graph.successors(f"report:{info.id}").items():
             if STATES in keyed:
-                node = g.nodes[problem]
-                categories = _categories(g, problem)
+                node = graph.node(problem)
+                categories = _categories(graph, problem)
                 name = unit.get("label", info.file) + (f" ({unit['code']})" if unit.get("code") else "")
                 words = (tuple(node["words"].split()), tuple(node["text_words"].split())) if "words" in node else None  # a build's
                 items.append(Item(problem, name, info.year, node["label"], node.get("text", ""), categories, words))
     rows = []
     for number, group in enumerate(recurring(items), 1):
         units, named = len(group.units), " ".join(group.words)  # once per group: a group may hold thousands of items
-        labels = "; ".join(g.nodes[f"category:{c}"]["label"] for c in group.categories)
+        labels = "; ".join(graph.node(f"category:{c}")["label"] for c in group.categories)
         for item in group.items:
             rows.append(
                 {
@@ -210,13 +209,12 @@ def _recurring(graph: KnowledgeGraph) -> list[dict]:
     return rows
 
 
-def _distinctive(graph: KnowledgeGraph, units: list[str], profiles: Profiles, stating: dict[str, set[str]]) -> list[dict]:
+def _distinctive(graph: GraphReader, units: list[str], profiles: Profiles, stating: dict[str, set[str]]) -> list[dict]:
     """Each unit's rare measures (one unit alone, or at most :data:`RARE_SHARE` of units), rarest first.
 
     ``stating`` holds the units implementing or planning each measure. A concept of the scheme (a national
     programme) and a local practice kg found are told apart by ``kind``; local practices come first among equals.
     """
-    g = graph.graph
     rare = max(1, int(RARE_SHARE * len(units)))
     mine: dict[str, list[str]] = defaultdict(list)
     for m, owners in stating.items():
@@ -224,15 +222,15 @@ def _distinctive(graph: KnowledgeGraph, units: list[str], profiles: Profiles, st
             for u in owners:
                 mine[u].append(m)
     rows = []
-    for u in sorted(mine, key=lambda k: (g.nodes[k]["label"], k)):
-        ranked = sorted(mine[u], key=lambda m: (len(stating[m]), g.nodes[m]["kind"] != "practice", g.nodes[m]["label"], m))
+    for u in sorted(mine, key=lambda k: (graph.node(k)["label"], k)):
+        ranked = sorted(mine[u], key=lambda m: (len(stating[m]), graph.node(m)["kind"] != "practice", graph.node(m)["label"], m))
         for m in ranked[:DISTINCTIVE_PER_UNIT]:
             rows.append(
                 {
-                    "practice": g.nodes[m]["label"],
-                    "kind": g.nodes[m]["kind"],
-                    "unit": g.nodes[u]["label"],
-                    "code": g.nodes[u].get("code") or "",
+                    "practice": graph.node(m)["label"],
+                    "kind": graph.node(m)["kind"],
+                    "unit": graph.node(u)["label"],
+                    "code": graph.node(u).get("code") or "",
                     "units_stating": len(stating[m]),
                     "status": "implemented" if m in profiles.profiles[u] else "planned",
                 }
@@ -240,13 +238,12 @@ def _distinctive(graph: KnowledgeGraph, units: list[str], profiles: Profiles, st
     return rows
 
 
-def _distinctive_by_province(graph: KnowledgeGraph, units: list[str], profiles: Profiles) -> list[dict]:
+def _distinctive_by_province(graph: GraphReader, units: list[str], profiles: Profiles) -> list[dict]:
     """Measures a province's units state at least :data:`PROVINCE_LIFT` times as often as all units (two units or more)."""
-    g = graph.graph
     members: dict[str, list[str]] = defaultdict(list)
     for u in units:
-        if g.nodes[u].get("province"):
-            members[g.nodes[u]["province"]].append(u)
+        if graph.node(u).get("province"):
+            members[graph.node(u)["province"]].append(u)
     rows = []
     for province in sorted(members):
         inside = Counter(m for u in members[province] for m in profiles.profiles[u])
@@ -259,8 +256,8 @@ def _distinctive_by_province(graph: KnowledgeGraph, units: list[str], profiles: 
                 {
                     "province": province,
                     "units": n,
-                    "measure": g.nodes[m]["label"],
-                    "id": m.split(":", 1)[1] if g.nodes[m]["kind"] == "measure" else "",
+                    "measure": graph.node(m)["label"],
+                    "id": m.split(":", 1)[1] if graph.node(m)["kind"] == "measure" else "",
                     "units_in_province": inside[m],
                     "share_in_province": round(inside[m] / n, 4),
                     "share_overall": round(profiles.share(m), 4),
@@ -270,11 +267,10 @@ def _distinctive_by_province(graph: KnowledgeGraph, units: list[str], profiles: 
     return rows
 
 
-def _clusters(graph: KnowledgeGraph, units: list[str], profiles: Profiles, neighbours) -> list[dict]:
+def _clusters(graph: GraphReader, units: list[str], profiles: Profiles, neighbours) -> list[dict]:
     """Louvain communities of the graph linking each unit to its most similar units, each labelled by the measures
     that tell its members from the rest (mutual information of membership and measure, Manning et al. 2008 §17.7),
     boilerplate left out."""
-    g = graph.graph
     similarity = nx.Graph()
     similarity.add_nodes_from(sorted(units))
     for u in sorted(units):
@@ -293,14 +289,14 @@ def _clusters(graph: KnowledgeGraph, units: list[str], profiles: Profiles, neigh
             for m in inside
             if inside[m] >= 2 and not profiles.boilerplate(m) and inside[m] / len(members) > profiles.share(m)
         ]
-        marks = [g.nodes[m]["label"] for _, m in sorted(scored, key=lambda x: (-x[0], x[1]))[:CLUSTER_LABELS]]
+        marks = [graph.node(m)["label"] for _, m in sorted(scored, key=lambda x: (-x[0], x[1]))[:CLUSTER_LABELS]]
         for u in members:
             rows.append(
                 {
                     "cluster": number,
                     "size": len(members),
-                    "unit": g.nodes[u]["label"],
-                    "code": g.nodes[u].get("code") or "",
+                    "unit": graph.node(u)["label"],
+                    "code": graph.node(u).get("code") or "",
                     "characteristic_measures": "; ".join(marks),
                 }
             )

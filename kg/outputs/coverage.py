@@ -14,7 +14,8 @@ from functools import lru_cache
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import SKOS
 
-from kg.graph.merged import IMPLEMENTS, PLANS, KnowledgeGraph
+from kg.graph.merged import IMPLEMENTS, PLANS
+from kg.graph.reading import GraphReader
 from kg.knowledge.namespaces import FZ, MEASURE_IRI
 from kg.knowledge.resources import ontology_path
 from kg.knowledge.vocab import measure_graph
@@ -80,7 +81,7 @@ def outline_for(year: int) -> tuple[str, list[str]]:
     return applying[-1] if applying else (outlines()[0][1], outlines()[0][2])
 
 
-def coverage(graph: KnowledgeGraph, unit: str) -> list[YearCoverage]:
+def coverage(graph: GraphReader, unit: str) -> list[YearCoverage]:
     """Year by year, each chapter of the applicable outline with the measures the unit's reports state and those they never do."""
     years = graph.reporting_units().get(unit, set())
     stated: dict[int, set[str]] = {year: set() for year in years}
@@ -108,21 +109,20 @@ class UnitNotFound(ValueError):
     """A unit that is not in the graph, or a name several units share: the message lists what there is."""
 
 
-def resolve(graph: KnowledgeGraph, given: str) -> str:
+def resolve(graph: GraphReader, given: str) -> str:
     """The reporting unit a division code (of a division) or an exact name names; never a part of a name.
 
     A name several reporting units share is an error that lists them with their codes and parents.
     """
-    nodes = graph.graph.nodes
     units = graph.reporting_units()
-    by_code = [u for u in units if nodes[u].get("code") == given and nodes[u].get("unit_kind") == "division"]
-    found = by_code or [u for u in units if nodes[u].get("label") == given]
+    by_code = [u for u in units if graph.node(u).get("code") == given and graph.node(u).get("unit_kind") == "division"]
+    found = by_code or [u for u in units if graph.node(u).get("label") == given]
     if len(found) == 1:
         return found[0]
     if not found:
         raise UnitNotFound(f"no reporting unit with the division code or name {given!r} (a name must be whole: 七里街道, not 七里)")
     listed = "; ".join(
-        f"{nodes[u]['label']} ({nodes[u].get('code') or 'unlinked'}, {' '.join(filter(None, (nodes[u].get('province'), nodes[u].get('city'))))})"
+        f"{graph.node(u)['label']} ({graph.node(u).get('code') or 'unlinked'}, {' '.join(filter(None, (graph.node(u).get('province'), graph.node(u).get('city'))))})"
         for u in sorted(found)
     )
     raise UnitNotFound(f"{given!r} names {len(found)} reporting units: {listed} — give the division code")

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from kg.graph.merged import CATEGORY, IMPLEMENTS, PLANS, STATES, KnowledgeGraph
+from kg.graph.merged import CATEGORY, IMPLEMENTS, PLANS, STATES
+from kg.graph.reading import GraphReader
 from kg.knowledge.vocab import problem_categories
 
 
@@ -35,7 +36,7 @@ class Step:
     answers: list[Answer] = field(default_factory=list)
 
 
-def _by_year(graph: KnowledgeGraph, unit: str) -> dict[int, set[str]]:
+def _by_year(graph: GraphReader, unit: str) -> dict[int, set[str]]:
     """The measures (concepts and the unit's own practices) each year's reports state, implemented or planned."""
     stated: dict[int, set[str]] = defaultdict(set)
     for target, _relation, data in graph.out(unit, (IMPLEMENTS, PLANS)):
@@ -44,13 +45,13 @@ def _by_year(graph: KnowledgeGraph, unit: str) -> dict[int, set[str]]:
     return stated
 
 
-def unit_diff(graph: KnowledgeGraph, unit: str) -> list[Step]:
+def unit_diff(graph: GraphReader, unit: str) -> list[Step]:
     """Each pair of consecutive years of ``unit``'s reports: measures started, dropped and kept, and answers to problems."""
     years = sorted(graph.reporting_units().get(unit, set()))
     if len(years) < 2:
         return []
     stated = _by_year(graph, unit)
-    label = lambda node: graph.graph.nodes[node]["label"]  # noqa: E731 - a short local lookup
+    label = lambda node: graph.node(node)["label"]  # noqa: E731 - a short local lookup
     categories = problem_categories()
     reports = graph.reports_by_unit().get(unit, [])
     steps = []
@@ -79,10 +80,9 @@ class Spread:
     provinces: dict[str, int]
 
 
-def diffusion(graph: KnowledgeGraph, measure: str) -> list[Spread]:
+def diffusion(graph: GraphReader, measure: str) -> list[Spread]:
     """Year by year, how many reporting units state ``measure`` (a node key such as ``measure:legal-advisers``), which do so
     first that year (the first adopters in the earliest year), and in which provinces."""
-    nodes = graph.graph.nodes
     first: dict[str, int] = {}
     by_year: dict[int, set[str]] = defaultdict(set)
     for unit in graph.reporting_units():
@@ -95,7 +95,7 @@ def diffusion(graph: KnowledgeGraph, measure: str) -> list[Spread]:
     for year in sorted(by_year):
         provinces: dict[str, int] = defaultdict(int)
         for unit in by_year[year]:
-            provinces[nodes[unit].get("province") or "(unknown)"] += 1
-        new = sorted(nodes[u]["label"] for u in by_year[year] if first[u] == year)
+            provinces[graph.node(unit).get("province") or "(unknown)"] += 1
+        new = sorted(graph.node(u)["label"] for u in by_year[year] if first[u] == year)
         spread.append(Spread(year, len(by_year[year]), new, dict(sorted(provinces.items()))))
     return spread

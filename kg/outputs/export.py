@@ -11,7 +11,7 @@ import networkx as nx
 
 from kg.files import stdio
 from kg.files.atomic import write_text
-from kg.graph.merged import KnowledgeGraph
+from kg.graph.reading import GraphReader
 
 FORMATS = ("graphml", "gexf", "neo4j")
 _LABELS = {
@@ -26,15 +26,15 @@ _LABELS = {
 NODE_FIELDS = ("kind", "label", "unit_kind", "code", "level", "province", "city", "organ", "type", "theme", "category", "year", "file")
 
 
-def simple_graph(graph: KnowledgeGraph) -> nx.MultiDiGraph:
+def simple_graph(graph: GraphReader) -> nx.MultiDiGraph:
     """A copy with only plain attribute values (strings, numbers, booleans), as file formats need."""
     out = nx.MultiDiGraph()
-    for node, data in sorted(graph.graph.nodes(data=True)):
+    for node, data in graph.nodes():
         attrs = {k: data[k] for k in NODE_FIELDS if data.get(k) not in (None, "")}
         if "linked" in data:
             attrs["linked"] = bool(data["linked"])
         out.add_node(node, **attrs)
-    for source, target, relation, data in sorted(graph.graph.edges(keys=True, data=True), key=lambda e: e[:3]):
+    for source, target, relation, data in graph.edges():
         attrs = {
             "relation": relation,
             "count": int(data.get("count", 1)),
@@ -49,18 +49,18 @@ _XML_DECLARATION = "<?xml version='1.0' encoding='utf-8'?>\n"
 _GEXF_DATE = re.compile(r'(<meta[^>]*?) lastmodifieddate="[^"]*"')
 
 
-def graphml_text(graph: KnowledgeGraph) -> str:
+def graphml_text(graph: GraphReader) -> str:
     """The graph as GraphML (yEd, Cytoscape, igraph)."""
     return _XML_DECLARATION + "\n".join(nx.generate_graphml(simple_graph(graph))) + "\n"
 
 
-def gexf_text(graph: KnowledgeGraph) -> str:
+def gexf_text(graph: GraphReader) -> str:
     """The graph as GEXF 1.2 (Gephi), without the day it was written (the attribute is optional) so it is reproducible."""
     lines = "\n".join(nx.generate_gexf(simple_graph(graph)))
     return _XML_DECLARATION + _GEXF_DATE.sub(r"\1", lines, count=1) + "\n"
 
 
-def write_neo4j(graph: KnowledgeGraph, out_dir: str | Path) -> list[Path]:
+def write_neo4j(graph: GraphReader, out_dir: str | Path) -> list[Path]:
     """nodes.csv and relationships.csv in the header format of ``neo4j-admin database import``.
 
     Example: ``neo4j-admin database import full --nodes=nodes.csv --relationships=relationships.csv``.
@@ -88,7 +88,7 @@ def _snake(name: str) -> str:
     return "".join("_" + c.lower() if c.isupper() else c for c in name)
 
 
-def export(graph: KnowledgeGraph, fmt: str, path: str | Path) -> list[Path]:
+def export(graph: GraphReader, fmt: str, path: str | Path) -> list[Path]:
     """Write ``graph`` in ``fmt`` to ``path`` (a file, ``-`` for standard output; for neo4j a folder)."""
     if fmt in ("graphml", "gexf"):
         stdio.write(Path(path), graphml_text(graph) if fmt == "graphml" else gexf_text(graph))

@@ -23,7 +23,8 @@ from jinja2 import Environment, FileSystemLoader
 from pyvis.network import Network
 
 from kg.files.atomic import write_text
-from kg.graph.merged import ADDRESSED_BY, CITES, IMPLEMENTS, PART_OF, PLANS, STATES, KnowledgeGraph
+from kg.graph.merged import ADDRESSED_BY, CITES, IMPLEMENTS, PART_OF, PLANS, STATES
+from kg.graph.reading import GraphReader
 from kg.knowledge.namespaces import ORG
 from kg.knowledge.vocab import term_label
 
@@ -87,7 +88,7 @@ def _short(label: str, limit: int = 18) -> str:
     return label if len(label) <= limit else label[: limit - 1] + "…"
 
 
-def evidence_items(graph: KnowledgeGraph, data: dict) -> list[dict]:
+def evidence_items(graph: GraphReader, data: dict) -> list[dict]:
     """Evidence sentences of an aggregated edge, with the report they come from and where in its file they start
     (the reading page's anchor)."""
     items = []

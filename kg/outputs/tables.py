@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kg.files.atomic import atomic_path, write_text
-from kg.graph.merged import CATEGORY, IMPLEMENTS, PLANS, STATES, KnowledgeGraph
+from kg.graph.merged import CATEGORY, IMPLEMENTS, PLANS, STATES
+from kg.graph.reading import GraphReader
 from kg.outputs.analysis import to_csv
 
 UNIT_COLUMNS = ["unit", "code", "level", "province", "city", "years"]
@@ -30,8 +31,8 @@ class Matrix:
     keys: int
 
 
-def _unit_key(graph: KnowledgeGraph, unit: str, years: set[int]) -> dict:
-    node = graph.graph.nodes[unit]
+def _unit_key(graph: GraphReader, unit: str, years: set[int]) -> dict:
+    node = graph.node(unit)
     return {
         "unit": node["label"],
         "code": node.get("code") or "",
@@ -42,8 +43,8 @@ def _unit_key(graph: KnowledgeGraph, unit: str, years: set[int]) -> dict:
     }
 
 
-def _label(graph: KnowledgeGraph, node: str) -> str:
-    return graph.graph.nodes[node]["label"]
+def _label(graph: GraphReader, node: str) -> str:
+    return graph.node(node)["label"]
 
 
 def _columns(counts: Counter) -> list[str]:
@@ -51,7 +52,7 @@ def _columns(counts: Counter) -> list[str]:
     return sorted(counts, key=lambda key: (-counts[key], key))
 
 
-def matrices(graph: KnowledgeGraph) -> list[Matrix]:
+def matrices(graph: GraphReader) -> list[Matrix]:
     """unit × measure (implements / plans), province × measure (units implementing), unit × problem category (problems)."""
     units = graph.reporting_units()
     status: dict[str, dict[str, str]] = {}
@@ -59,7 +60,7 @@ def matrices(graph: KnowledgeGraph) -> list[Matrix]:
     for unit in units:
         marks: dict[str, str] = {}
         for target, relation, _ in graph.out(unit, (IMPLEMENTS, PLANS)):
-            if graph.graph.nodes[target].get("kind") == "measure":  # the scheme's concepts; a unit's own practice is its own
+            if graph.node(target).get("kind") == "measure":  # the scheme's concepts; a unit's own practice is its own
                 marks[target] = "implements" if relation == IMPLEMENTS or marks.get(target) == "implements" else "plans"
         status[unit] = marks
         adopters.update(marks.keys())
@@ -70,7 +71,7 @@ def matrices(graph: KnowledgeGraph) -> list[Matrix]:
     provinces: dict[str, Counter] = defaultdict(Counter)
     members: Counter = Counter()
     for unit in units:
-        province = graph.graph.nodes[unit].get("province") or "(unknown)"
+        province = graph.node(unit).get("province") or "(unknown)"
         members[province] += 1
         provinces[province].update(m for m, mark in status[unit].items() if mark == "implements")
     by_province = [

@@ -1,6 +1,6 @@
 """What each interactive view shows: shared practices, problems, one unit, instruments, the overview.
 
-A view picks nodes and edges from the :class:`~kg.graph.merged.KnowledgeGraph`; the
+A view picks nodes and edges from a merged graph (:class:`~kg.graph.reading.GraphReader`); the
 page is drawn by :mod:`kg.outputs.pages`. Views stay readable and fast on large corpora:
 beyond :data:`MAX_UNIT_NODES` reporting units, units are drawn as groups (by
 city, or by province when there are too many cities) whose edges count their
@@ -11,11 +11,13 @@ kept; the page says what was grouped and capped.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import NamedTuple
 
-from kg.graph.merged import ADDRESSED_BY, CATEGORY, CITES, IMPLEMENTS, PART_OF, PLANS, STATES, KnowledgeGraph
+from kg.graph.merged import ADDRESSED_BY, CATEGORY, CITES, IMPLEMENTS, PART_OF, PLANS, STATES
+from kg.graph.reading import GraphReader
 from kg.outputs.analysis import unit_measures
 from kg.outputs.pages import View, count_size, evidence_items, facet_menus
 from kg.outputs.similarity import Profiles
@@ -40,25 +42,24 @@ class Group:
     facts: list[str] = field(default_factory=list)
 
 
-def unit_groups(graph: KnowledgeGraph, units: dict[str, set[int]]) -> tuple[list[Group], str]:
+def unit_groups(graph: GraphReader, units: dict[str, set[int]]) -> tuple[list[Group], str]:
     """Units as themselves, or grouped by city or province when there are too many."""
-    g = graph.graph
     if len(units) <= MAX_UNIT_NODES:
         groups = []
         for key, years in units.items():
-            node = g.nodes[key]
+            node = graph.node(key)
             facts = [f"区划代码 code: {node['code']}" if node.get("code") else "未链接 unlinked", f"层级 level: {node.get('level') or '?'}"]
             groups.append(Group(key, node["label"], [key], _facets(node, years), facts))
         return groups, ""
     for attribute, word in (("city", "city"), ("province", "province")):
         buckets: dict[str, list[str]] = defaultdict(list)
         for key in units:
-            buckets[g.nodes[key].get(attribute) or g.nodes[key].get("province") or "未链接 unlinked"].append(key)
+            buckets[graph.node(key).get(attribute) or graph.node(key).get("province") or "未链接 unlinked"].append(key)
         if len(buckets) <= MAX_UNIT_NODES or attribute == "province":
             groups = []
             for name, members in sorted(buckets.items()):
                 years = set().union(*(units[m] for m in members))
-                province = g.nodes[members[0]].get("province") or ""
+                province = graph.node(members[0]).get("province") or ""
                 facets = {"province": province, "city": name if attribute == "city" else "", "level": "", "year": sorted(years)}
                 groups.append(
                     Group(
@@ -80,10 +81,10 @@ def _facets(node: dict, years: set[int]) -> dict:
     return {"province": node.get("province") or "", "city": node.get("city") or "", "level": node.get("level") or "", "year": sorted(years)}
 
 
-def _add_groups(view: View, groups: list[Group], graph: KnowledgeGraph) -> None:
+def _add_groups(view: View, groups: list[Group], graph: GraphReader) -> None:
     for group in groups:
         size = count_size(len(group.members)) if len(group.members) > 1 else count_size(1) + 8
-        names = " ".join(graph.graph.nodes[m]["label"] + " " + (graph.graph.nodes[m].get("code") or "") for m in group.members)
+        names = " ".join(graph.node(m)["label"] + " " + (graph.node(m).get("code") or "") for m in group.members)
         view.add_node(group.key, "unit", group.label, size=size, facts=group.facts, facets=group.facets, search=names)
 
 
@@ -102,7 +103,7 @@ class Aggregate:
     def reports(self) -> set[str]:
         return set().union(*(data["reports"] for data in self.edges))
 
-    def evidence(self, graph: KnowledgeGraph, limit: int = 3) -> list[dict]:
+    def evidence(self, graph: GraphReader, limit: int = 3) -> list[dict]:
         items: list[dict] = []
         for data in self.edges:
             if len(items) >= limit:
@@ -111,26 +112,28 @@ class Aggregate:
         return items
 
 
-def _member_edges(graph: KnowledgeGraph, group: Group, relations: tuple[str, ...]) -> dict[tuple[str, str], Aggregate]:
+def _member_edges(graph: GraphReader, group: Group, relations: tuple[str, ...]) -> dict[tuple[str, str], Aggregate]:
     """Edges from a group's members, merged by (target, relation)."""
     merged: dict[tuple[str, str], Aggregate] = {}
     for member in group.members:
-        _merge(merged, member, graph.graph._succ[member], relations)
+        _merge(merged, member, graph.successors(member), relations)
     return merged
 
 
 def _report_edges(
-    graph: KnowledgeGraph, group: Group, relations: tuple[str, ...], by_unit: dict[str, list[str]]
+    graph: GraphReader, group: Group, relations: tuple[str, ...], by_unit: dict[str, list[str]]
 ) -> dict[tuple[str, str], Aggregate]:
     """Like :func:`_member_edges` for what the members' reports assert (cites, states)."""
     merged: dict[tuple[str, str], Aggregate] = {}
     for member in group.members:
         for report_id in by_unit.get(member, ()):
-            _merge(merged, member, graph.graph._succ[f"report:{report_id}"], relations)
+            _merge(merged, member, graph.successors(f"report:{report_id}"), relations)
     return merged
 
 
-def _merge(merged: dict[tuple[str, str], Aggregate], member: str, successors: dict, relations: tuple[str, ...]) -> None:
+def _merge(
+    merged: dict[tuple[str, str], Aggregate], member: str, successors: Mapping[str, Mapping[str, dict]], relations: tuple[str, ...]
+) -> None:
     for target, keyed in successors.items():
         for relation, data in keyed.items():
             if relation in relations:
@@ -148,7 +151,7 @@ class Digest:
     the time of drawing each on its own.
     """
 
-    def __init__(self, graph: KnowledgeGraph):
+    def __init__(self, graph: GraphReader):
         self.graph = graph
         self._members: dict[str, dict[tuple[str, str], Aggregate]] = {}
         self._reports: dict[str, dict[tuple[str, str], Aggregate]] = {}
@@ -214,7 +217,7 @@ def _strongest(edges: dict[tuple[str, str], Aggregate], group: Group) -> list[tu
     return items if len(group.members) == 1 else items[:MAX_EDGES_PER_GROUP]
 
 
-def _edge_attrs(graph: KnowledgeGraph, group: Group, aggregate: Aggregate) -> dict:
+def _edge_attrs(graph: GraphReader, group: Group, aggregate: Aggregate) -> dict:
     shared = len(aggregate.units)
     years = sorted(graph.years({"reports": aggregate.reports()}))
     attrs = {"years": years, "evidence": aggregate.evidence(graph), "width": 1 + min(shared, 10) * 0.6}
@@ -223,8 +226,8 @@ def _edge_attrs(graph: KnowledgeGraph, group: Group, aggregate: Aggregate) -> di
     return attrs
 
 
-def _measure_node(view: View, graph: KnowledgeGraph, key: str, adoption: Adoption) -> None:
-    node = graph.graph.nodes[key]
+def _measure_node(view: View, graph: GraphReader, key: str, adoption: Adoption) -> None:
+    node = graph.node(key)
     units, planned = adoption.implemented.get(key, 0), adoption.planned.get(key, 0)
     facts = [f"实施单位 units implementing: {units}"] + ([f"计划单位 units planning: {planned}"] if planned else [])
     if node.get("theme"):
@@ -234,7 +237,7 @@ def _measure_node(view: View, graph: KnowledgeGraph, key: str, adoption: Adoptio
     view.add_node(key, node["kind"], node["label"], size=count_size(units), facts=facts, evidence=evidence, search=node.get("label_en", ""))
 
 
-def shared_practices(graph: KnowledgeGraph, digest: Digest | None = None) -> View:
+def shared_practices(graph: GraphReader, digest: Digest | None = None) -> View:
     """Units and the measures two or more of them implement; size = number of units; planned edges dashed."""
     digest = digest or Digest(graph)
     units, adoption = digest.units, digest.adoption
@@ -272,12 +275,12 @@ class Adoption:
     evidence: dict[str, list[dict]]
 
 
-def _adoption(graph: KnowledgeGraph, units) -> Adoption:
+def _adoption(graph: GraphReader, units) -> Adoption:
     implemented: dict[str, set[str]] = defaultdict(set)
     planned: dict[str, set[str]] = defaultdict(set)
     evidence: dict[str, list[dict]] = defaultdict(list)
     for unit in units:  # sorted: the evidence kept is the same whatever the merge order
-        for target, keyed in graph.graph._succ[unit].items():
+        for target, keyed in graph.successors(unit).items():
             for relation, units_of in ((IMPLEMENTS, implemented), (PLANS, planned)):
                 data = keyed.get(relation)
                 if data is not None:
@@ -287,7 +290,7 @@ def _adoption(graph: KnowledgeGraph, units) -> Adoption:
     return Adoption({m: len(u) for m, u in implemented.items()}, {m: len(u) for m, u in planned.items()}, dict(evidence))
 
 
-def problems(graph: KnowledgeGraph, digest: Digest | None = None) -> View:
+def problems(graph: GraphReader, digest: Digest | None = None) -> View:
     """Units, the categories of the problems they state, and the planned measures that answer them."""
     digest = digest or Digest(graph)
     groups, grouping = digest.grouping
@@ -297,7 +300,6 @@ def problems(graph: KnowledgeGraph, digest: Digest | None = None) -> View:
         "单位、问题类别与对应的计划措施 — units, problem categories and the planned measures that answer them"
         + (f". {grouping}" if grouping else ""),
     )
-    g = graph.graph
     category_units: dict[str, set[str]] = defaultdict(set)
     category_problems: dict[str, int] = defaultdict(int)
     remedies: dict[tuple[str, str], int] = defaultdict(int)
@@ -320,7 +322,7 @@ def problems(graph: KnowledgeGraph, digest: Digest | None = None) -> View:
         view.add_node(
             category,
             "category",
-            g.nodes[category]["label"],
+            graph.node(category)["label"],
             size=count_size(len(category_units[category])),
             facts=[f"单位数 units: {len(category_units[category])}", f"问题数 problems: {category_problems[category]}"],
         )
@@ -328,14 +330,14 @@ def problems(graph: KnowledgeGraph, digest: Digest | None = None) -> View:
         view.add_edge(group.key, category, STATES, **_edge_attrs(graph, group, entry))
     for (category, measure), count in sorted(remedies.items()):
         if measure not in {n["id"] for n in view.nodes}:
-            node = g.nodes[measure]
+            node = graph.node(measure)
             view.add_node(measure, node["kind"], node["label"], size=8, facts=[f"主题 theme: {node.get('theme') or '-'}"])
         view.add_edge(category, measure, ADDRESSED_BY, planned=True, facts=[f"{count} 个问题 problems"], width=1 + min(count, 10) * 0.5)
     view.facets = facet_menus(view)
     return view
 
 
-def instruments(graph: KnowledgeGraph, digest: Digest | None = None) -> View:
+def instruments(graph: GraphReader, digest: Digest | None = None) -> View:
     """Which units cite which instruments (the most cited ones)."""
     digest = digest or Digest(graph)
     groups, grouping = digest.grouping
@@ -366,9 +368,9 @@ def instruments(graph: KnowledgeGraph, digest: Digest | None = None) -> View:
     return view
 
 
-def _instrument_node(view: View, graph: KnowledgeGraph, key: str, citing: int) -> None:
+def _instrument_node(view: View, graph: GraphReader, key: str, citing: int) -> None:
     """An instrument sized by the units citing it, found by the forms its title is written in."""
-    node = graph.graph.nodes[key]
+    node = graph.node(key)
     view.add_node(
         key,
         "instrument",
@@ -379,25 +381,23 @@ def _instrument_node(view: View, graph: KnowledgeGraph, key: str, citing: int) -
     )
 
 
-def find_unit(graph: KnowledgeGraph, query: str) -> str:
+def find_unit(graph: GraphReader, query: str) -> str:
     """The node key of the unit named or coded ``query`` (reporting units first)."""
-    g = graph.graph
-    candidates = [key for key in graph.reporting_units()] + sorted(n for n, k in g.nodes(data="kind") if k == "unit")
+    candidates = [key for key in graph.reporting_units()] + sorted(n for n, attrs in graph.nodes() if attrs.get("kind") == "unit")
     for key in candidates:
-        node = g.nodes[key]
+        node = graph.node(key)
         if query in (node.get("code"), node.get("label")):
             return key
     for key in candidates:
-        if query in g.nodes[key]["label"]:
+        if query in graph.node(key)["label"]:
             return key
     raise KeyError(f"no unit named or coded {query!r} in the graph")
 
 
-def unit(graph: KnowledgeGraph, query: str) -> View:
+def unit(graph: GraphReader, query: str) -> View:
     """One unit's neighbourhood: measures, problems, instruments, parents, the most similar units."""
-    g = graph.graph
     key = find_unit(graph, query)
-    node = g.nodes[key]
+    node = graph.node(key)
     units = graph.reporting_units()
     view = View(
         "unit",
@@ -414,13 +414,13 @@ def unit(graph: KnowledgeGraph, query: str) -> View:
     _add_groups(view, [group], graph)
     for (target, relation), entry in sorted(_member_edges(graph, group, (IMPLEMENTS, PLANS)).items()):
         if target not in {n["id"] for n in view.nodes}:
-            t = g.nodes[target]
+            t = graph.node(target)
             view.add_node(target, t["kind"], t["label"], size=10, facts=[f"主题 theme: {t.get('theme') or '-'}"])
         view.add_edge(key, target, relation, planned=relation == PLANS, **_edge_attrs(graph, group, entry))
     for (target, relation), entry in sorted(_report_edges(graph, group, (CITES, STATES), graph.reports_by_unit()).items()):
-        t = g.nodes[target]
+        t = graph.node(target)
         if relation == STATES:
-            category = g.nodes.get(f"category:{t.get('category')}", {}).get("label", "")
+            category = (graph.node(f"category:{t.get('category')}") if f"category:{t.get('category')}" in graph else {}).get("label", "")
             view.add_node(target, "problem", t["label"], size=10, facts=[f"类别 category: {category}"], evidence=entry.evidence(graph))
         elif target not in {n["id"] for n in view.nodes}:
             view.add_node(target, "instrument", t["label"], size=8, facts=[f"类型 type: {t.get('type')}"])
@@ -434,10 +434,10 @@ def unit(graph: KnowledgeGraph, query: str) -> View:
         view.add_node(
             parent,
             "unit",
-            g.nodes[parent]["label"],
+            graph.node(parent)["label"],
             size=18,
-            facts=[f"区划代码 code: {g.nodes[parent].get('code')}"],
-            facets=_facets(g.nodes[parent], set()),
+            facts=[f"区划代码 code: {graph.node(parent).get('code')}"],
+            facets=_facets(graph.node(parent), set()),
         )
         view.add_edge(child, parent, PART_OF)
         child = parent
@@ -447,7 +447,7 @@ def unit(graph: KnowledgeGraph, query: str) -> View:
         key=lambda x: (-x[0], x[1]),
     )
     for score, other in [s for s in scored if s[0] > 0][:SIMILAR_UNITS]:
-        o = g.nodes[other]
+        o = graph.node(other)
         if other not in {n["id"] for n in view.nodes}:
             view.add_node(
                 other, "unit", o["label"], size=16, facts=[f"相似度 similarity: {score:.2f}"], facets=_facets(o, units.get(other, set()))
@@ -457,7 +457,7 @@ def unit(graph: KnowledgeGraph, query: str) -> View:
     return view
 
 
-def overview(graph: KnowledgeGraph, digest: Digest | None = None) -> View:
+def overview(graph: GraphReader, digest: Digest | None = None) -> View:
     """Reporting units with their measures, instruments and problems (graph.html)."""
     digest = digest or Digest(graph)
     units, adoption = digest.units, digest.adoption
@@ -474,7 +474,6 @@ def overview(graph: KnowledgeGraph, digest: Digest | None = None) -> View:
         key=lambda m: (-(adoption.implemented.get(m, 0) + adoption.planned.get(m, 0)), m),
     )
     kept = set(measures[:MAX_MEASURES]) if len(groups) > 1 or len(units) > MAX_UNIT_NODES else set(measures)
-    g = graph.graph
     for measure in [m for m in measures if m in kept]:
         _measure_node(view, graph, measure, adoption)
     cited: dict[str, set[str]] = defaultdict(set)
@@ -487,8 +486,10 @@ def overview(graph: KnowledgeGraph, digest: Digest | None = None) -> View:
                 cited[target] |= entry.units
                 view.add_edge(group.key, target, CITES, **_edge_attrs(graph, group, entry))
             elif len(units) <= MAX_UNIT_NODES:
-                problem = g.nodes[target]
-                category = g.nodes.get(f"category:{problem.get('category')}", {}).get("label", "")
+                problem = graph.node(target)
+                category = (
+                    graph.node(f"category:{problem.get('category')}") if f"category:{problem.get('category')}" in graph else {}
+                ).get("label", "")
                 view.add_node(
                     target, "problem", problem["label"], size=8, facts=[f"类别 category: {category}"], evidence=entry.evidence(graph)
                 )
@@ -505,9 +506,7 @@ def overview(graph: KnowledgeGraph, digest: Digest | None = None) -> View:
     return view
 
 
-def build_view(
-    graph: KnowledgeGraph, name: str, unit_query: str | None = None, digest: Digest | None = None, with_who: bool = True
-) -> View:
+def build_view(graph: GraphReader, name: str, unit_query: str | None = None, digest: Digest | None = None, with_who: bool = True) -> View:
     """The view called ``name`` (one of :data:`VIEWS`); views drawn from one ``digest`` share their work.
 
     Without ``with_who`` the view's :func:`who` is left to the caller, who may ask the digest for the rows
@@ -528,7 +527,7 @@ def build_view(
     return view
 
 
-def _connect_every_node(graph: KnowledgeGraph, view: View, digest: Digest) -> None:
+def _connect_every_node(graph: GraphReader, view: View, digest: Digest) -> None:
     """Give each drawn measure, practice or instrument that units adopt but the edge cap left unconnected
     its strongest edge: from the group with the most units behind it (a node never floats free)."""
     groups = [group for group in digest.grouping[0] if group.key in {n["id"] for n in view.nodes}]
@@ -563,7 +562,7 @@ class WhoRow(NamedTuple):
     evidence: tuple[str, str, str, int] | None
 
 
-def _who_evidence(graph: KnowledgeGraph, data: dict) -> tuple[str, str, str, int] | None:
+def _who_evidence(graph: GraphReader, data: dict) -> tuple[str, str, str, int] | None:
     items = evidence_items(graph, data)[:1]
     if not items:
         return None
@@ -572,7 +571,7 @@ def _who_evidence(graph: KnowledgeGraph, data: dict) -> tuple[str, str, str, int
     return short, items[0]["report"], items[0]["source"], items[0]["start"]
 
 
-def who(graph: KnowledgeGraph, view: View, digest: Digest) -> dict:
+def who(graph: GraphReader, view: View, digest: Digest) -> dict:
     """Who is behind every drawn node: each reporting unit that implements or plans a measure, cites an
     instrument or states a problem of a category, with its years and evidence; and the members of groups.
 
@@ -582,7 +581,6 @@ def who(graph: KnowledgeGraph, view: View, digest: Digest) -> dict:
     ``relations``, year or years], and for the first :data:`WHO_EVIDENCE` rows of a node also [evidence
     sentence, source index, offset of the sentence in its file (the reading page's anchor)].
     """
-    g = graph.graph
     drawn = {node["id"] for node in view.nodes}
     found = digest.who_rows(drawn)
     units: list[list[str]] = []
@@ -592,7 +590,7 @@ def who(graph: KnowledgeGraph, view: View, digest: Digest) -> dict:
 
     def unit_index(key: str) -> int:
         if key not in index:
-            node = g.nodes[key]
+            node = graph.node(key)
             index[key] = len(units)
             units.append(
                 [key, node["label"], node.get("code") or "", node.get("level") or "", node.get("province") or "", node.get("city") or ""]

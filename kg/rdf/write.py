@@ -24,7 +24,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from kg.files.assemble import Piece, assemble
-from kg.graph.merged import IMPLEMENTS, PART_OF, PLANS, KnowledgeGraph
+from kg.graph.merged import IMPLEMENTS, PART_OF, PLANS
+from kg.graph.reading import GraphReader
 from kg.knowledge.namespaces import (
     DATA,
     DCTERMS,
@@ -257,7 +258,7 @@ def _sort_key(triple: tuple) -> tuple:
 ENTITY_KINDS = ("unit", "instrument", "practice")
 
 
-def entity_subjects(graph: KnowledgeGraph, iris: Iris, keys: Iterable[str] | None = None) -> dict[str, dict[str, list[tuple]]]:
+def entity_subjects(graph: GraphReader, iris: Iris, keys: Iterable[str] | None = None) -> dict[str, dict[str, list[tuple]]]:
     """The triples of units, instruments (with their document numbers) and local practices, by node and subject.
 
     ``keys`` limits them to some nodes (the ones a build touched); by default
@@ -265,25 +266,24 @@ def entity_subjects(graph: KnowledgeGraph, iris: Iris, keys: Iterable[str] | Non
     node's own sets and its outgoing part-of and practice-of edges, and come
     in a fixed order.
     """
-    nodes, successors = graph.graph._node, graph.graph._succ  # networkx's own dicts: its views cost more than the work here
+    node_of, successors = graph.node, graph.successors
     unit_iris: dict[str, str] = {}
 
     def unit_iri(key: str) -> str:  # a unit is the parent of many: its IRI (a digest for organs) once
         iri = unit_iris.get(key)
         if iri is None:
-            iri = unit_iris[key] = iris.of_node(nodes[key])
+            iri = unit_iris[key] = iris.of_node(node_of(key))
         return iri
 
     def targets(key: str, relation: str) -> list[str]:
-        return sorted(target for target, keyed in successors[key].items() if relation in keyed)
+        return sorted(target for target, keyed in successors(key).items() if relation in keyed)
 
     def measure_iri(key: str) -> str:  # a concept of the scheme, or a unit's own practice
         kind, _, name = key.partition(":")
         return str(MEASURE) + name if kind == "measure" else iris.practice(key)
 
     blocks: dict[str, dict[str, list[tuple]]] = {}
-    for key in nodes if keys is None else keys:
-        node = nodes[key]
+    for key, node in graph.nodes() if keys is None else ((key, node_of(key)) for key in keys):
         kind = node.get("kind")  # a node no report brings (only others' edges reach it) has no attributes
         mine: dict[str, list[tuple]] = {}
         if kind == "unit":
@@ -314,7 +314,7 @@ def entity_subjects(graph: KnowledgeGraph, iris: Iris, keys: Iterable[str] | Non
             label = _zh(node["label"])
             t = [
                 (s, A, F.LegalInstrument),
-                (s, A, fz(INSTRUMENT_CLASSES.get(node.get("type"), "OtherDocument"))),
+                (s, A, fz(INSTRUMENT_CLASSES.get(node.get("type") or "", "OtherDocument"))),
                 (s, LABEL, label),
                 (s, DCTERMS + "title", label),
             ]
@@ -335,7 +335,7 @@ def entity_subjects(graph: KnowledgeGraph, iris: Iris, keys: Iterable[str] | Non
                 (s, SKOS + "inScheme", LOCAL_PRACTICES),
             ]
             t += [
-                (s, F.practiceOf, unit_iri(owner) if nodes[owner].get("kind") == "unit" else iris.report(owner.split(":", 1)[1]))
+                (s, F.practiceOf, unit_iri(owner) if node_of(owner).get("kind") == "unit" else iris.report(owner.split(":", 1)[1]))
                 for owner in targets(key, "practiceOf")
             ]
             mine[s] = t
@@ -348,7 +348,7 @@ EntityBlocks = tuple[tuple[str, str, int], ...]
 """A node's blocks: (subject, text, number of triples) — an instrument's own and its document numbers'."""
 
 
-def entity_texts(graph: KnowledgeGraph, writer: Writer, keys: Iterable[str] | None = None) -> dict[str, EntityBlocks]:
+def entity_texts(graph: GraphReader, writer: Writer, keys: Iterable[str] | None = None) -> dict[str, EntityBlocks]:
     """The entities' blocks in the writer's format, by node (see :func:`entity_subjects`)."""
     return {
         key: tuple((subject, writer.block(triples), len(triples)) for subject, triples in subjects.items())
@@ -567,7 +567,7 @@ SENTENCE_TRIPLES = len(sentence_triples("", Iris()))  # a sentence node's triple
 
 def graph_pieces(
     writer: Writer,
-    graph: KnowledgeGraph,
+    graph: GraphReader,
     report_blocks: Iterable[Piece],
     entities: dict[str, EntityBlocks] | None = None,
     sentences: Sequence[Piece] = (),
@@ -599,7 +599,7 @@ def graph_pieces(
 def write_blocks(
     path: str | Path,
     writer: Writer,
-    graph: KnowledgeGraph,
+    graph: GraphReader,
     report_blocks: Iterable[Piece],
     entities: dict[str, EntityBlocks] | None = None,
     sentences: Sequence[Piece] = (),
@@ -610,7 +610,7 @@ def write_blocks(
     return count
 
 
-def write(graph: KnowledgeGraph, reports: Iterable[Report], path: str | Path, format: str = "turtle", base: str = DEFAULT_BASE) -> int:
+def write(graph: GraphReader, reports: Iterable[Report], path: str | Path, format: str = "turtle", base: str = DEFAULT_BASE) -> int:
     """Write the graph of reports held in memory; returns the number of triples."""
     writer = Writer(format, base)
     blocks: list[bytes] = []
