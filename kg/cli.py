@@ -217,7 +217,7 @@ def _summary(result, seconds: float, names: dict[str, str]) -> None:
     stats = result.stats
     click.echo(f"documents read: {stats.reports} ({len(result.failures)} failed; {result.cached} from the cache) in {seconds:.1f} s")
     click.echo(f"reporting units linked: {stats.linked}/{stats.reports}; years found: {stats.dated}/{stats.reports}")
-    click.echo("entities: " + ", ".join(f"{kind} {n}" for kind, n in result.graph.summary().items() if kind != "report"))
+    click.echo("entities: " + ", ".join(f"{kind} {n}" for kind, n in result.summary.items() if kind != "report"))
     click.echo(f"problems: {stats.problems}; indicators: {stats.indicators}; triples written: {result.triples}")
     warnings = result.warnings
     click.echo(f"warnings: {len(warnings)}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import shutil
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -11,7 +12,7 @@ from click.testing import CliRunner
 import kg.files.assemble
 from conftest import CORPUS, SEEDS, require_corpus
 from kg.builder.cache import Cache
-from kg.builder.engine import build
+from kg.builder.engine import BuildError, build
 from kg.builder.progress import Progress
 from kg.cli import main
 
@@ -163,6 +164,31 @@ def test_a_cache_cut_short_or_damaged_is_rebuilt_not_trusted(inputs, tmp_path):
     assert again.processed == 1
     reference = tmp_path / "reference"
     build([folder], reference, jobs=1, use_cache=False)
+    assert_same_outputs(reference, out)
+
+
+def test_a_damaged_graph_database_is_merged_again_and_one_in_use_stops_the_build(inputs, tmp_path):
+    import sqlite3
+
+    from kg.builder.engine import GRAPH_DATABASE
+
+    folder = fresh_copy(inputs, tmp_path, {p.name for p in sorted(inputs.iterdir())[:6]})
+    out, reference = tmp_path / "out", tmp_path / "reference"
+    build([folder], out, jobs=1)
+    build([folder], reference, jobs=1, use_cache=False)
+    database = out / ".kg-cache" / GRAPH_DATABASE
+    database.write_bytes(b"not a database" * 100)
+    again = build([folder], out, jobs=1)
+    assert again.processed == 0 and any("database graph.sqlite is damaged" in w for _, w in again.warnings)
+    assert_same_outputs(reference, out)
+    other = sqlite3.connect(database, isolation_level=None)  # another build, in the middle of its changes
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(BuildError, match="another build is using the cache .*: wait for it to end, or give another --cache"):
+            build([folder], out, jobs=1)
+    finally:
+        other.close()
+    assert build([folder], out, jobs=1).processed == 0
     assert_same_outputs(reference, out)
 
 
@@ -367,24 +393,39 @@ def test_unchanged_files_are_not_read_again(inputs, tmp_path, monkeypatch):
     assert again.processed == 1 and edited.name in read and len(set(read)) == 1
 
 
-def test_taking_out_the_earliest_report_finds_the_evidence_edges_keep_again(tmp_path, monkeypatch):
+def test_taking_out_the_earliest_report_finds_the_evidence_edges_keep_again(tmp_path):
     """Generated reports share measure → instrument edges, which keep the evidence of the earliest files: editing
-    r00001 and removing r00002 makes those edges find their next earliest evidence in the other reports' records.
-    Then an edit journalled and replayed. Every time the outputs are a clean build's, byte for byte."""
+    r00001 and removing r00002 makes those edges show their next earliest evidence, from the other reports' rows.
+    Then an edit journalled and replayed; then a graph database that is not the saved state's, set aside. Every time
+    the outputs are a clean build's, byte for byte."""
     from bench.generate import generate
-    from kg.graph.merged import KnowledgeGraph
+    from kg.builder.engine import GRAPH_DATABASE
+    from kg.graph.facts import Facts
 
     folder, out, reference = tmp_path / "reports", tmp_path / "out", tmp_path / "reference"
     paths = generate(60, folder)
     build([folder], out, jobs=1)
-    found_again = []
-    earliest = KnowledgeGraph._earliest_evidence
-    monkeypatch.setattr(KnowledgeGraph, "_earliest_evidence", lambda *a: found_again.append(a[1:4]) or earliest(*a))
+
+    def based_on() -> dict[tuple[str, str], tuple[int, list[str]]]:  # each measure → instrument edge: reports, evidence files
+        graph = Facts(out / ".kg-cache" / GRAPH_DATABASE)
+        try:
+            return {
+                (s, t): (len(data["reports"]), [Path(e[0]).name for e in data["evidence"]])
+                for s, t, r, data in graph.edges()
+                if r == "basedOn"
+            }
+        finally:
+            graph.close()
+
+    before = based_on()
+    refilled = [edge for edge, (reports, files) in before.items() if paths[1].name in files and reports > 1]
+    assert refilled
     paths[0].write_text(paths[0].read_text(encoding="utf-8") + "\n全年共组织法治专题讲座3场。\n", encoding="utf-8")
     paths[1].unlink()
     changed = build([folder], out, jobs=1)
     assert (changed.processed, len(changed.retracted), len(changed.applied)) == (1, 2, 1) and changed.snapshot is not None
-    assert any(relation == "basedOn" for _s, _t, relation in found_again)
+    after = based_on()
+    assert all(after[edge][1] and paths[1].name not in after[edge][1] for edge in refilled)
     build([folder], reference, jobs=1, use_cache=False)
     assert_same_outputs(reference, out)
     paths[5].write_text(paths[5].read_text(encoding="utf-8").replace("。", "。\n", 1), encoding="utf-8")
@@ -395,13 +436,14 @@ def test_taking_out_the_earliest_report_finds_the_evidence_edges_keep_again(tmp_
     build([folder], reference, jobs=1, use_cache=False)
     assert_same_outputs(reference, out)
 
-    def gone(*_args):
-        raise LookupError("the cache record of report … is gone")
-
-    monkeypatch.setattr("kg.builder.engine._retract", gone)  # a record the journal's retraction needs is missing
+    graph = Facts(out / ".kg-cache" / GRAPH_DATABASE)  # as a build stopped between saving its state and committing
+    graph.begin()
+    graph.commit("another state")
+    graph.close()
     merged_again = build([folder], out, jobs=1)
-    assert merged_again.snapshot is None and merged_again.processed == 0  # the saved graph set aside, every record merged
+    assert merged_again.snapshot is None and merged_again.processed == 0  # the database set aside, every record merged
     assert_same_outputs(reference, out)
+    assert build([folder], out, jobs=1).snapshot is not None  # and trusted again
 
 
 def test_random_additions_edits_and_removals_match_clean_builds(tmp_path):

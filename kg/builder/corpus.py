@@ -44,6 +44,7 @@ def build(
         raise ValueError(f"jobs must be a positive whole number, not {jobs!r}")
     entries, failures, _files, names = plan(as_paths(paths), sources=sources)
     result = merge(entries, jobs=jobs, keep_reports=True, progress=progress, sources=sources, names=names)
+    assert isinstance(result.graph, KnowledgeGraph)  # a build without a cache merges in memory
     return Corpus(result.graph, result.reports, failures + result.failures, result.warnings)
 
 

@@ -23,6 +23,7 @@ import pickle
 import re
 import shutil
 import signal
+import sqlite3
 import sys
 import tempfile
 import uuid
@@ -34,11 +35,14 @@ from typing import NamedTuple
 
 from kg.builder import cluster
 from kg.builder.cache import Cache, Location, Record, pack_sentences
+from kg.builder.entities import EntityTable
 from kg.builder.inputs import as_paths, collect, input_name
 from kg.builder.stores import graph_identity, served_store_exists, stamp_of, store_change, update_served_store, write_store
 from kg.extract.pipeline import StageClock, process_text
 from kg.files.assemble import Assembly, Range, assemble
+from kg.graph.facts import Facts
 from kg.graph.merged import GraphDelta, KnowledgeGraph, delta
+from kg.graph.reading import GraphReader, MergeTarget
 from kg.knowledge import user
 from kg.knowledge.vocab import load_vocabulary
 from kg.model import Failure, Report, SourceHint
@@ -60,7 +64,7 @@ PER_REPORT_CODE = (
     "text",
     "extract",
     "link",
-    "graph",
+    "graph/merged.py",  # the deltas; the merged graph's readers and stores are not per report
     "rdf/write.py",
     "rdf/syntax.py",
     "outputs/documents.py",
@@ -352,7 +356,7 @@ class Workers:
 class BuildResult:
     """What a build did: the merged graph, failures and warnings, what it wrote, how long each stage took."""
 
-    graph: KnowledgeGraph
+    graph: MergeTarget  # in memory (a library build keeping its reports) or on disk, in the cache (closed when build returns)
     failures: list[Failure] = field(default_factory=list)
     warnings: list[tuple[str, str]] = field(default_factory=list)
     entries: list[Merged] = field(default_factory=list)  # in input order
@@ -365,13 +369,15 @@ class BuildResult:
     applied: list[str] = field(default_factory=list)  # cache keys of the reports merged by this build
     retracted: list[str] = field(default_factory=list)  # cache keys of the reports this build took out of the last graph
     changed: set[str] = field(default_factory=set)  # inputs edited while this build read them
-    entities: dict[str, rdf.EntityBlocks] | None = None  # entity blocks by node, as the last graph file had them
+    entities_known: bool = False  # the graph database holds the last graph file's entity blocks (kg.builder.entities)
     touched: set[str] = field(default_factory=set)  # nodes whose entity blocks are out of date
     snapshot: str | None = None  # the saved merged graph this build started from
     previous: str | None = None  # the identity of the last build's graph, when this build started from it
     replaced: dict[str, rdf.EntityBlocks | None] = field(default_factory=dict)  # the last graph file's blocks of the touched nodes
     dropped_sentences: list[Range] = field(default_factory=list)  # sentence blocks no report holds any more
     journal: int = 0  # reports merged on top of that snapshot by earlier builds
+    records: int = 0  # journal records on top of that snapshot
+    summary: dict[str, int] = field(default_factory=dict)  # nodes by kind, as the graph's summary() counts them
     workers: StageClock = field(default_factory=StageClock)  # per-report stages, summed over the workers
     main: StageClock = field(default_factory=StageClock)  # stages of the main process
 
@@ -455,24 +461,11 @@ def _merge(
     result: BuildResult,
     names: dict[str, str] | None = None,
 ) -> BuildResult:
-    state = _state(cache) if cache is not None and use_state and not keep_reports else None
-    merged: dict[Entry, Merged] = {}  # inputs already in the starting graph (each has its record in the cache)
-    if state is not None and cache is not None:
-        current, redone = set(entries), set(todo)
-        staying = [m for m in state["entries"] if Entry(m.path, m.key) in current]
-        gone = [m for m in state["entries"] if Entry(m.path, m.key) not in current]  # removed, or edited since
-        if not {Entry(m.path, m.key) for m in staying} & redone and all(cache.valid(m.key) for m in gone):
-            merged = {Entry(m.path, m.key): m for m in staying}
-            result.graph, result.stats = state["graph"], state["stats"]
-            staying_paths = {m.path for m in staying}
-            result.warnings.extend(w for w in state["warnings"] if w[0] in staying_paths)
-            result.snapshot, result.journal = state["snapshot"], state["journal"]
-            result.previous = graph_identity(state["entries"], pipeline_version()) if state["exact"] else None
-            result.entities, result.touched = state["entities"], state["touched"]
-            keys = {m.report_id: m.key for m in state["entries"]}
-            for m in gone:
-                _retract(result, cache, m.key, keys)
-                result.retracted.append(m.key)
+    state = _state(cache, result.graph) if cache is not None and use_state and not keep_reports else None
+    resumed = _resume(result, cache, state, entries, todo) if state is not None and cache is not None else None
+    if resumed is None and isinstance(result.graph, Facts):
+        result.graph.clear()  # the saved graph is not this build's starting point: every report is merged again
+    merged = resumed or {}  # inputs already in the starting graph (each has its record in the cache)
     result.main.lap("cache")
     in_state = {m.report_id for m in merged.values()}
     pending = set(todo)
@@ -556,16 +549,39 @@ def _merge(
         result.reports = kept_reports
     elif conflict:  # everything readable is in the cache now: only the merge is done again, without the state
         failed = {failure.path for failure in result.failures} | superseded
-        again = merge([e for e in entries if e.path not in failed], cache=cache, use_state=False, names=names)
+        start = BuildResult(result.graph.clear() if isinstance(result.graph, Facts) else KnowledgeGraph())
+        again = merge([e for e in entries if e.path not in failed], cache=cache, use_state=False, names=names, result=start)
     if conflict:
         for path in sorted(superseded):
             left = next(m for m in result.entries if m.path == path)
             kept = next(m for m in again.entries if m.same_report == left.same_report)
             again.warnings.append((path, _same_report(kept.path, left.length, kept.length)))
         result.graph, result.stats, result.snapshot, result.journal, result.previous = again.graph, again.stats, None, 0, None
-        result.entities, result.touched = None, set()
+        result.records = 0
+        result.entities_known, result.touched = False, set()
         result.entries, result.applied, result.warnings = again.entries, again.applied, again.warnings
     return result
+
+
+def _resume(result: BuildResult, cache: Cache, state: dict, entries: list[Entry], todo: list[Entry]) -> dict[Entry, Merged] | None:
+    """Start from the last build's graph when every input it merged is still an input, unchanged, or gone: the gone
+    ones are taken out. Returns the inputs it holds, or None when it cannot be the start."""
+    current, redone = set(entries), set(todo)
+    staying = [m for m in state["entries"] if Entry(m.path, m.key) in current]
+    gone = [m for m in state["entries"] if Entry(m.path, m.key) not in current]  # removed, or edited since
+    if {Entry(m.path, m.key) for m in staying} & redone or not all(cache.valid(m.key) for m in gone):
+        return None
+    result.stats = state["stats"]  # the graph is the last build's: its database holds it already
+    staying_paths = {m.path for m in staying}
+    result.warnings.extend(w for w in state["warnings"] if w[0] in staying_paths)
+    result.snapshot, result.journal, result.records = state["snapshot"], state["journal"], state["records"]
+    result.previous = graph_identity(state["entries"], pipeline_version())
+    result.entities_known = True
+    keys = {m.report_id: m.key for m in state["entries"]}
+    for m in gone:
+        _retract(result, cache, m.key, keys)
+        result.retracted.append(m.key)
+    return {Entry(m.path, m.key): m for m in staying}
 
 
 def _same_report(kept: str, length: int, kept_length: int) -> str:
@@ -593,41 +609,31 @@ def _retract(result: BuildResult, cache: Cache, key: str, keys: dict[str, str]) 
     result.touched |= change.entity_keys()
 
 
-def _state(cache: Cache) -> dict | None:
-    """The last build's merged graph: its snapshot with the journal of later builds replayed."""
+def _state(cache: Cache, graph: MergeTarget) -> dict | None:
+    """What the last build saved beside its merged graph (the database ``graph``, with the entity blocks of its
+    graph file): its snapshot with the journal of later builds replayed — when the database holds the graph of that
+    very state."""
     loaded = cache.load_state(pipeline_version())
-    if loaded is None:
+    if loaded is None or not isinstance(graph, Facts):
         return None
     state, journal = loaded
-    replayed = BuildResult(state["graph"], stats=state["stats"])
-    keys = {m.report_id: m.key for m in state["entries"]}
+    if graph.generation() != generation(state["snapshot"], len(journal)):
+        return None  # a build stopped between saving its state and committing its graph: merged again
     for record in journal:
         if not all(cache.valid(key) for key in record["applied"] + record["retracted"]):
             return None  # a record the journal needs is gone
-        try:
-            for key in record["retracted"]:  # as the build that wrote the record did: out first, then in
-                _retract(replayed, cache, key, keys)
-        except LookupError:
-            return None  # a record an edge's evidence needs is gone: the graph is merged again
-        for key in record["applied"]:
-            _report_id, _triples, stats, change = pickle.loads(cache.entry(key))
-            replayed.graph.apply(change)
-            replayed.stats.add(stats)
-            replayed.touched |= change.entity_keys()
-        if "entities" in record and state["entities"] is not None:  # the blocks that build wrote: current again
-            for node, blocks in record["entities"].items():
-                if blocks is None:
-                    state["entities"].pop(node, None)
-                else:
-                    state["entities"][node] = blocks
-            replayed.touched = set()
+        for direction, keys in ((-1, record["retracted"]), (1, record["applied"])):
+            for key in keys:
+                state["stats"].add(pickle.loads(cache.entry(key))[2], direction)
         state["entries"], state["warnings"] = record["entries"], record["warnings"]
-        keys.update((m.report_id, m.key) for m in state["entries"])
-        replayed.journal += len(record["applied"]) + len(record["retracted"])
-    state["journal"], state["touched"] = replayed.journal, replayed.touched
-    # the last graph file's entity blocks are known exactly when every record carried them (older ones did not)
-    state["exact"] = state["entities"] is not None and all("entities" in record for record in journal)
+    state["journal"] = sum(len(record["applied"]) + len(record["retracted"]) for record in journal)
+    state["records"] = len(journal)
     return state
+
+
+def generation(snapshot: str, records: int) -> str:
+    """The name of a saved state: its snapshot and the journal records on top of it (what the graph database is of)."""
+    return f"{snapshot}+{records}"
 
 
 def build(
@@ -751,7 +757,8 @@ def _build_locked(
     entries, failures, files, names = plan(
         paths, fmt, base, cache.load_files(inputs_version) if use_cache else None, sources, exclude=[out_dir, root]
     )
-    result = BuildResult(KnowledgeGraph(), failures=failures)
+    graph = open_graph(root, cache)
+    result = BuildResult(graph, failures=failures)
     staging = out_dir / f"{STAGING_PREFIX}{uuid.uuid4().hex[:12]}"  # every output is written here, then moved into place together
     try:
         merge(
@@ -785,7 +792,11 @@ def _build_locked(
         result.main.lap("publish")
         # the stores, before the cache drops the records of the reports taken out: their blocks leave the stores
         identity = graph_identity(result.entries, pipeline_version())
-        change = store_change(result, cache, fmt, base) if store_dir or (use_cache and served_store_exists(out_dir)) else None
+        change = (
+            store_change(result, cache, entity_table(result), fmt, base)
+            if store_dir or (use_cache and served_store_exists(out_dir))
+            else None
+        )
         if store_dir:
             result.written["store"] = write_store(result, identity, change, Path(store_dir))
         if use_cache:
@@ -797,6 +808,13 @@ def _build_locked(
             cache.save_files(inputs_version, {path: known for path, known in files.items() if path not in result.changed})
             result.main.lap("cache")
         result.warnings.extend((str(root), problem) for problem in cache.problems)  # told, not kept for the next build
+        result.summary = graph.summary()
+    except sqlite3.OperationalError as err:
+        # the graph database's writes fail as the files' do: the disk is full, the folder read-only
+        code = _SQLITE_NO_ROOM.get(getattr(err, "sqlite_errorcode", 0) & 0xFF)
+        if code is None:
+            raise
+        raise BuildError(f"cannot write into {out_dir} ({os.strerror(code)})") from None
     except OSError as err:
         if err.errno not in _NO_ROOM:
             raise
@@ -804,6 +822,8 @@ def _build_locked(
         where = err.filename if isinstance(err.filename, str) and not Path(err.filename).is_relative_to(staging) else out_dir
         raise BuildError(f"cannot write into {where} ({err.strerror or err})") from None
     finally:
+        graph.close()  # what _save_state did not commit is rolled back
+        (root / ENTITY_PIECE).unlink(missing_ok=True)
         cache.close()
         shutil.rmtree(staging, ignore_errors=True)
         if not use_cache:
@@ -812,6 +832,8 @@ def _build_locked(
 
 
 STAGING_PREFIX = ".kg-new-"
+GRAPH_DATABASE = "graph.sqlite"  # in the cache folder: the merged graph (kg.graph.facts)
+_SQLITE_NO_ROOM = {13: errno.ENOSPC, 8: errno.EROFS}  # SQLITE_FULL, SQLITE_READONLY
 _NO_ROOM = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES, errno.EPERM}  # what stops every write
 _ATOMIC_TEMPORARY = re.compile(r"\..+\.[a-z0-9_]{8}\.tmp\Z")  # kg.files.atomic.atomic_path's names: .graph.ttl.k3j_x9a2.tmp
 
@@ -852,30 +874,28 @@ JOURNAL_SHARE = 0.10  # reports merged on top of a snapshot, as a share of all, 
 
 
 def _save_state(cache: Cache, result: BuildResult) -> None:
-    """Keep the merged graph for the next build: a journal record of what was added, or a new snapshot.
+    """Keep what the next build starts from: the merged graph's database, committed, and beside it a journal record
+    of what was added, or a new snapshot of the build's entries, counts and entity blocks.
 
-    Writing the whole graph costs seconds at 10,000 reports; a build that
+    Writing the snapshot costs seconds at 10,000 reports; a build that
     added a few reports to a snapshot records their cache keys instead, and
-    the next build replays them.
+    the next build replays them. The state is saved first and the database
+    committed under its name after: a build stopped between the two leaves a
+    database the next build does not trust.
     """
     warnings = [w for w in result.warnings if not w[1].startswith(("same text as", "same report as"))]  # found again each build
     merged_since = result.journal + len(result.applied) + len(result.retracted)
     if result.snapshot and merged_since <= JOURNAL_SHARE * len(result.entries):
         if result.applied or result.retracted:
-            entities = result.entities or {}
-            record = {
-                "entries": result.entries,
-                "applied": result.applied,
-                "retracted": result.retracted,
-                "warnings": warnings,
-                "entities": {key: entities.get(key) for key in result.touched},  # as the graph file has them now
-            }
+            record = {"entries": result.entries, "applied": result.applied, "retracted": result.retracted, "warnings": warnings}
             cache.append_journal(result.snapshot, record)
-        return
-    cache.save_state(
-        pipeline_version(),
-        {"entries": result.entries, "graph": result.graph, "stats": result.stats, "warnings": warnings, "entities": result.entities},
-    )
+            result.records += 1
+        name = generation(result.snapshot, result.records)
+    else:
+        state = {"entries": result.entries, "stats": result.stats, "warnings": warnings}
+        name = generation(cache.save_state(pipeline_version(), state), 0)
+    if isinstance(result.graph, Facts):
+        result.graph.commit(name)
 
 
 def write_graph(
@@ -893,12 +913,19 @@ def write_graph(
     """
     writer = rdf.Writer(fmt, base)
     rdf_path, documents_path = out_dir / f"graph{rdf.FORMATS[fmt]}", out_dir / "documents.jsonl"
-    if result.entities is None:
-        result.entities = rdf.entity_texts(result.graph, writer)
+    table = entity_table(result)
+    if not result.entities_known:
+        table.clear()
+        table.put(rdf.iter_entity_texts(result.graph, writer))
     else:  # the last graph file's entities, with the ones this build's reports touched drawn again (or gone)
-        for key in result.touched:
-            result.replaced[key] = result.entities.pop(key, None)
-        result.entities.update(rdf.entity_texts(result.graph, writer, sorted(k for k in result.touched if k in result.graph)))
+        for key in sorted(result.touched):
+            result.replaced[key] = table.remove(key)
+        table.put(rdf.iter_entity_texts(result.graph, writer, sorted(k for k in result.touched if k in result.graph)))
+    result.entities_known = True
+    entities = cache.root / ENTITY_PIECE  # the entity blocks in subject order, streamed from the table
+    with open(entities, "wb") as handle:
+        entity_triples = table.write(handle, writer.separator)
+    entity_piece = (Range(str(entities), 0, entities.stat().st_size) if entities.stat().st_size else b"", entity_triples)
     in_order = sorted(result.entries, key=lambda m: m.report_id)
     blocks = [cache.range(m.key, 0) for m in in_order]
     sentences: dict[str, Range] = {}  # each sentence once, from the first report that has it (the blocks are equal)
@@ -908,7 +935,9 @@ def write_graph(
     if result.previous is not None:  # a sentence of a report taken out that no report holds now
         gone = {digest: where for key in result.retracted for digest, where in cache.sentences(key) if digest not in sentences}
         result.dropped_sentences = [gone[digest] for digest in sorted(gone)]
-    pieces, triples = rdf.graph_pieces(writer, result.graph, blocks, result.entities, [sentences[d] for d in sorted(sentences)])
+    pieces, triples = rdf.graph_pieces(
+        writer, result.graph, blocks, sentences=[sentences[d] for d in sorted(sentences)], entity_piece=entity_piece
+    )
     result.triples = triples + sum(m.triples for m in result.entries)
     lines = [cache.range(m.key, 1) for m in sorted(result.entries)]
     pages: dict[Path, list] = {}
@@ -932,6 +961,39 @@ def write_graph(
     return None
 
 
+ENTITY_PIECE = "entities.part"  # in the cache folder: read by the graph file's assembly, removed after the build
+
+
+def open_graph(root: Path, cache: Cache) -> Facts:
+    """The merged graph's database in the cache folder, its changes begun as one transaction; a damaged one is set
+    aside (the graph is merged again) and one another build is changing stops this build with the reason."""
+    root.mkdir(parents=True, exist_ok=True)
+    path = root / GRAPH_DATABASE
+    for attempt in (1, 2):
+        try:
+            graph = Facts(path)
+        except sqlite3.DatabaseError:
+            if attempt == 2:
+                raise
+            cache.problems.append(f"the merged graph's database {path.name} is damaged: merged again")
+            for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+                leftover.unlink(missing_ok=True)
+            continue
+        try:
+            graph.begin()
+        except sqlite3.OperationalError:
+            graph.close()
+            raise BuildError(f"another build is using the cache {root}: wait for it to end, or give another --cache") from None
+        return graph
+    raise AssertionError("unreachable")
+
+
+def entity_table(result: BuildResult) -> EntityTable:
+    """The entity blocks kept in the build's graph database."""
+    assert isinstance(result.graph, Facts)  # a build writing its graph file from the cache merges on disk
+    return EntityTable(result.graph.db)
+
+
 def _same_size(path: Path, size: int) -> bool:
     try:
         return path.stat().st_size == size
@@ -950,7 +1012,7 @@ def remove_stale_pages(out_dir: Path, entries: list[Merged]) -> None:
                     (folder / name).unlink()
 
 
-def write_views(graph: KnowledgeGraph, out_dir: Path) -> dict[str, Path]:
+def write_views(graph: GraphReader, out_dir: Path) -> dict[str, Path]:
     """graph.html (the overview) and views/*.html (the main views): each page links the others (kg.outputs.site)."""
     written = {"html": out_dir / site.PATHS["overview"], **{name: out_dir / site.PATHS[name] for name in MAIN_VIEWS}}
     digest = views.Digest(graph)
@@ -964,7 +1026,7 @@ def write_views(graph: KnowledgeGraph, out_dir: Path) -> dict[str, Path]:
     return written
 
 
-def write_analysis(graph: KnowledgeGraph, out_dir: Path) -> dict[str, Path]:
+def write_analysis(graph: GraphReader, out_dir: Path) -> dict[str, Path]:
     """analysis/analysis.html (with its Markdown and CSV tables), linked with the views as one site."""
     folder = out_dir / Path(site.PATHS["analysis"]).parent
     analysis.write(analysis.analyze(graph), folder, site=out_dir)

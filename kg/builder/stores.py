@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from kg.builder.cache import Cache
+from kg.builder.entities import EntityTable
 from kg.files.assemble import Range
 from kg.files.atomic import atomic_path
 from kg.rdf import serve
@@ -36,7 +37,6 @@ class Built(Protocol):
     retracted: list[str]
     previous: str | None
     replaced: dict[str, rdf.EntityBlocks | None]
-    entities: dict[str, rdf.EntityBlocks] | None
     dropped_sentences: list[Range]
     written: dict[str, Path]
 
@@ -53,7 +53,7 @@ def graph_identity(entries: Iterable[Merged], pipeline: str) -> str:
     return digest.hexdigest()
 
 
-def store_change(result: Built, cache: Cache, fmt: str, base: str) -> Change | None:
+def store_change(result: Built, cache: Cache, entities: EntityTable, fmt: str, base: str) -> Change | None:
     """What this build changed in the graph file, as blocks, for a store holding the last build's graph; None when
     the build did not start from that graph or changed more than a store takes in place (it is then loaded whole)."""
     from kg.rdf import store
@@ -61,11 +61,10 @@ def store_change(result: Built, cache: Cache, fmt: str, base: str) -> Change | N
     changed = len(result.applied) + len(result.retracted)
     if result.previous is None or changed > STORE_UPDATE_SHARE * len(result.entries):
         return None
-    writer, entities = rdf.Writer(fmt, base), result.entities or {}
+    writer = rdf.Writer(fmt, base)
     old = {subject: text for blocks in result.replaced.values() if blocks for subject, text, _count in blocks}
     # a subject's block may be shared by an untouched node (two instruments, one document number): put back whole
-    subjects = {subject for key in result.replaced for subject, _text, _count in entities.get(key, ())} | set(old)
-    now = {subject: text for blocks in entities.values() for subject, text, _count in blocks if subject in subjects}
+    now = entities.texts(sorted(entities.subjects_of(result.replaced) | set(old)))
     removed = [*(cache.block(key) for key in result.retracted), *(t.encode() for t in old.values())]
     removed += [_read(where) for where in result.dropped_sentences]
     added = [*(cache.block(key) for key in result.applied), *(t.encode() for t in now.values())]

@@ -3,7 +3,7 @@
 The views, the analysis, the tables and the RDF writer read a merged graph
 through these methods only, so that the graph may live in memory
 (:class:`~kg.graph.merged.KnowledgeGraph`) or in a database on disk
-(the out-of-core plan of docs/performance.md) without them telling the difference.
+(:class:`~kg.graph.facts.Facts`) without them telling the difference.
 
 >>> from kg.graph.merged import KnowledgeGraph
 >>> isinstance(KnowledgeGraph(), GraphReader)
@@ -12,10 +12,10 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Protocol, runtime_checkable
 
-from kg.graph.merged import ReportInfo
+from kg.graph.merged import GraphDelta, ReportInfo
 
 
 @runtime_checkable
@@ -57,3 +57,13 @@ class GraphReader(Protocol):
 
     def summary(self) -> dict[str, int]:
         """Counts of nodes by kind."""
+
+
+class MergeTarget(GraphReader, Protocol):
+    """A merged graph a build merges reports into and takes them out of."""
+
+    def apply(self, change: GraphDelta) -> None:
+        """Merge what one report contributes."""
+
+    def retract(self, change: GraphDelta, delta_of: Callable[[str], GraphDelta]) -> None:
+        """Take back what one report contributed (``delta_of`` gives any other merged report's delta, by id)."""

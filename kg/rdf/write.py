@@ -19,7 +19,7 @@ import hashlib
 import itertools
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -259,7 +259,13 @@ ENTITY_KINDS = ("unit", "instrument", "practice")
 
 
 def entity_subjects(graph: GraphReader, iris: Iris, keys: Iterable[str] | None = None) -> dict[str, dict[str, list[tuple]]]:
-    """The triples of units, instruments (with their document numbers) and local practices, by node and subject.
+    """The triples of units, instruments (with their document numbers) and local practices, by node and subject
+    (see :func:`iter_entity_subjects`)."""
+    return dict(iter_entity_subjects(graph, iris, keys))
+
+
+def iter_entity_subjects(graph: GraphReader, iris: Iris, keys: Iterable[str] | None = None) -> Iterator[tuple[str, dict[str, list[tuple]]]]:
+    """The triples of units, instruments (with their document numbers) and local practices, node by node, by subject.
 
     ``keys`` limits them to some nodes (the ones a build touched); by default
     every entity node. A subject's triples depend only on its node, the
@@ -282,7 +288,6 @@ def entity_subjects(graph: GraphReader, iris: Iris, keys: Iterable[str] | None =
         kind, _, name = key.partition(":")
         return str(MEASURE) + name if kind == "measure" else iris.practice(key)
 
-    blocks: dict[str, dict[str, list[tuple]]] = {}
     for key, node in graph.nodes() if keys is None else ((key, node_of(key)) for key in keys):
         kind = node.get("kind")  # a node no report brings (only others' edges reach it) has no attributes
         mine: dict[str, list[tuple]] = {}
@@ -340,8 +345,7 @@ def entity_subjects(graph: GraphReader, iris: Iris, keys: Iterable[str] | None =
             ]
             mine[s] = t
         if mine:
-            blocks[key] = mine
-    return blocks
+            yield key, mine
 
 
 EntityBlocks = tuple[tuple[str, str, int], ...]
@@ -350,10 +354,13 @@ EntityBlocks = tuple[tuple[str, str, int], ...]
 
 def entity_texts(graph: GraphReader, writer: Writer, keys: Iterable[str] | None = None) -> dict[str, EntityBlocks]:
     """The entities' blocks in the writer's format, by node (see :func:`entity_subjects`)."""
-    return {
-        key: tuple((subject, writer.block(triples), len(triples)) for subject, triples in subjects.items())
-        for key, subjects in entity_subjects(graph, writer.iris, keys).items()
-    }
+    return dict(iter_entity_texts(graph, writer, keys))
+
+
+def iter_entity_texts(graph: GraphReader, writer: Writer, keys: Iterable[str] | None = None) -> Iterator[tuple[str, EntityBlocks]]:
+    """The entities' blocks in the writer's format, node by node: a whole graph's need not be held at once."""
+    for key, subjects in iter_entity_subjects(graph, writer.iris, keys):
+        yield key, tuple((subject, writer.block(triples), len(triples)) for subject, triples in subjects.items())
 
 
 def _iso_date(text: str) -> str | None:
@@ -533,9 +540,14 @@ class Writer:
             return self.turtle.named_graph(graph_name, triples)
         return self.turtle.block(triples)
 
+    @property
+    def separator(self) -> str:
+        """What goes between two blocks of one section (JSON-LD node objects need commas between them)."""
+        return ",\n  " if self.fmt == "jsonld" else ""
+
     def join(self, blocks: Iterable[str]) -> str:
-        """Blocks of one section as one block (JSON-LD node objects need commas between them)."""
-        return (",\n  " if self.fmt == "jsonld" else "").join(blocks)
+        """Blocks of one section as one block."""
+        return self.separator.join(blocks)
 
     def joint(self, first: bool) -> str:
         if self.fmt == "jsonld":
@@ -571,28 +583,32 @@ def graph_pieces(
     report_blocks: Iterable[Piece],
     entities: dict[str, EntityBlocks] | None = None,
     sentences: Sequence[Piece] = (),
+    entity_piece: tuple[Piece, int] | None = None,
 ) -> tuple[list[Piece], int]:
     """A graph file as pieces (see :mod:`kg.files.assemble`): header, vocabulary, entities, sentences, then the reports.
 
     A report block is its UTF-8 bytes or where they lie in another file.
     ``entities`` are the entity blocks by node when the caller keeps them
-    (see :func:`entity_texts`); ``sentences`` the blocks of the distinct
+    (see :func:`entity_texts`), ``entity_piece`` all of them written already
+    (a piece and its number of triples); ``sentences`` the blocks of the distinct
     sentences in IRI order. Also returns the number of triples of the
     vocabulary, entity and sentence blocks (the report blocks count their own).
     """
     vocabulary = vocabulary_triples()
-    if entities is None:
-        entities = entity_texts(graph, writer)
-    # by subject: two instruments with one document number give its block twice (the same text)
-    subjects = {subject: (text, count) for blocks in entities.values() for subject, text, count in blocks}
-    entity_block = writer.join(subjects[subject][0] for subject in sorted(subjects))
+    if entity_piece is None:
+        if entities is None:
+            entities = entity_texts(graph, writer)
+        # by subject: two instruments with one document number give its block twice (the same text)
+        subjects = {subject: (text, count) for blocks in entities.values() for subject, text, count in blocks}
+        entity_piece = (writer.join(subjects[s][0] for s in sorted(subjects)).encode(), sum(count for _, count in subjects.values()))
+    entity_block, entity_triples = entity_piece
     first_joint, joint = writer.joint(True).encode(), writer.joint(False).encode()
     pieces: list[Piece] = [writer.header().encode()]
-    for block in itertools.chain((writer.block(vocabulary).encode(), entity_block.encode()), sentences, report_blocks):
+    for block in itertools.chain((writer.block(vocabulary).encode(), entity_block), sentences, report_blocks):
         if block:  # a Range is never empty: a report has triples
             pieces += [first_joint if len(pieces) == 1 else joint, block]
     pieces.append(writer.footer().encode())
-    count = len(vocabulary) + sum(count for _text, count in subjects.values()) + SENTENCE_TRIPLES * len(sentences)
+    count = len(vocabulary) + entity_triples + SENTENCE_TRIPLES * len(sentences)
     return pieces, count
 
 

@@ -1,0 +1,322 @@
+"""The merged graph on disk: every report's nodes, values, links and edges as rows of a SQLite database, keyed by report.
+
+:class:`Facts` merges the same :class:`~kg.graph.merged.GraphDelta` records as
+:class:`~kg.graph.merged.KnowledgeGraph` and reads back the same graph through
+:class:`~kg.graph.reading.GraphReader`, but holds none of it in memory: what a
+report brought is found again by its delta, so taking a report out is a ``DELETE``; what
+many reports bring together is computed when read — an edge's reports and count
+are its rows, its evidence the earliest sentences of its rows by (file,
+offset), a node's attributes those of the first report (by id) that brings it.
+Memory is a page cache and a bounded cache of recently read nodes, whatever the
+size of the corpus.
+
+>>> from kg.model import Report, Unit
+>>> from kg.graph.merged import delta
+>>> facts = Facts()
+>>> change = delta(Report(id="r1", file="a.txt", year=2021, unit=Unit("七里街道", "division", code="610702008", level="township", linked=True, parents=[("汉台区", "610702")])))
+>>> facts.apply(change)
+>>> facts.node("unit:division:610702008")["label"], sorted(facts.successors("unit:division:610702008"))
+('七里街道', ['unit:division:610702'])
+>>> facts.retract(change)
+>>> "unit:division:610702008" in facts, len(facts.reports)
+(False, 0)
+"""
+
+from __future__ import annotations
+
+import marshal
+import sqlite3
+from collections.abc import Callable, Iterator, Mapping
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from kg.graph.merged import EVIDENCE_PER_EDGE, PART_OF, GraphDelta, ReportInfo
+
+NODE_CACHE = 65_536  # nodes whose attributes are kept after a read: labels are asked for again and again
+EDGE_CACHE = 65_536  # nodes whose outgoing edges are kept after a read: the views and the analysis pass over them several times
+PAGE_CACHE_KB = 128 * 1024  # SQLite's page cache, whatever the size of the database
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS report (id TEXT PRIMARY KEY, file BLOB NOT NULL, title TEXT, year INTEGER, unit TEXT) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS report_by_unit ON report (unit, id);
+CREATE TABLE IF NOT EXISTS node (key TEXT NOT NULL, report TEXT NOT NULL, kind TEXT, attrs BLOB NOT NULL,
+    PRIMARY KEY (key, report)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS value (key TEXT NOT NULL, attribute TEXT NOT NULL, value TEXT NOT NULL, report TEXT NOT NULL,
+    PRIMARY KEY (key, attribute, value, report)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS edge (source TEXT NOT NULL, target TEXT NOT NULL, relation TEXT NOT NULL, file BLOB NOT NULL,
+    start INTEGER NOT NULL, report TEXT NOT NULL, seq INTEGER NOT NULL, sentence TEXT,
+    PRIMARY KEY (source, target, relation, file, start, report, seq)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS edge_by_target ON edge (target);
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+"""
+_TABLES = ("report", "node", "value", "edge")
+# An edge's rows are stored in the order of its evidence: (file, offset, report), so that reading a node's edges is one
+# range of the table, sorted already. A part-of link is a row of relation partOf without a sentence (offset -1, seq -1:
+# a report's link is held once). Rows are found again by the report's delta, not by an index of reports.
+
+_SUCCESSORS = "SELECT target, relation, report, file, start, sentence FROM edge WHERE source = ?"
+_NO_OFFSET = -1
+
+
+def _path_text(file: bytes) -> str:
+    return file.decode("utf-8", "surrogatepass")
+
+
+def _path_bytes(file: str) -> bytes:
+    # a file name undecodable in UTF-8 carries lone surrogates (surrogateescape); these bytes sort as its code points do
+    return file.encode("utf-8", "surrogatepass")
+
+
+class Facts:
+    """The merged graph of a set of reports, in a SQLite database (``path``, or in memory)."""
+
+    def __init__(self, path: str | Path = ":memory:") -> None:
+        self.path = path
+        self.db = sqlite3.connect(path, isolation_level=None, timeout=0)  # a database another build holds: told at once
+        self.db.execute("PRAGMA journal_mode = WAL" if path != ":memory:" else "PRAGMA journal_mode = MEMORY")
+        self.db.execute("PRAGMA synchronous = NORMAL")
+        self.db.execute(f"PRAGMA cache_size = -{PAGE_CACHE_KB}")  # random inserts into B-trees: the default 2 MB thrashes
+        self.db.executescript(_SCHEMA)
+        self.reports = _Reports(self.db)
+        self._attributes = lru_cache(maxsize=NODE_CACHE)(self._read_node)
+        self._successors = lru_cache(maxsize=EDGE_CACHE)(self._read_successors)
+        self._year = lru_cache(maxsize=NODE_CACHE)(lambda report_id: self.reports[report_id].year)
+
+    def close(self) -> None:
+        """Close the database; changes not committed are rolled back."""
+        self.db.close()
+
+    # ------------------------------------------------------------------ building
+
+    def apply(self, change: GraphDelta) -> None:
+        """Merge what one report contributes (a report not merged yet)."""
+        info = change.report
+        file = _path_bytes(info.file)
+        with self._transaction():
+            db = self.db
+            db.execute("INSERT INTO report VALUES (?, ?, ?, ?, ?)", (info.id, file, info.title, info.year, info.unit))
+            db.executemany(
+                "INSERT OR IGNORE INTO node VALUES (?, ?, ?, ?)",
+                ((key, info.id, attrs.get("kind"), marshal.dumps(attrs)) for key, attrs in change.nodes),
+            )
+            db.executemany("INSERT OR IGNORE INTO value VALUES (?, ?, ?, ?)", ((*item, info.id) for item in change.sets))
+            db.executemany(
+                "INSERT OR IGNORE INTO edge VALUES (?, ?, ?, ?, ?, ?, ?, NULL)",
+                ((child, parent, PART_OF, file, _NO_OFFSET, info.id, _NO_OFFSET) for child, parent in change.links),
+            )
+            db.executemany(
+                "INSERT INTO edge VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    (
+                        source,
+                        target,
+                        relation,
+                        file,
+                        *((evidence[1], info.id, seq, evidence[3]) if evidence else (_NO_OFFSET, info.id, seq, None)),
+                    )
+                    for seq, (source, target, relation, evidence) in enumerate(change.edges)
+                ),
+            )
+            self._changed()
+
+    def retract(self, change: GraphDelta, delta_of: Callable[[str], GraphDelta] | None = None) -> None:
+        """Take back what one report contributed (``change``, as it was applied): the graph is then the one the other
+        reports make. (The evidence an edge keeps is read when asked for: ``delta_of`` is not needed.)"""
+        report = change.report.id
+        with self._transaction():
+            db = self.db
+            db.execute("DELETE FROM report WHERE id = ?", (report,))
+            db.executemany("DELETE FROM node WHERE key = ? AND report = ?", ((key, report) for key in {key for key, _ in change.nodes}))
+            db.executemany(
+                "DELETE FROM value WHERE key = ? AND attribute = ? AND value = ? AND report = ?",
+                ((*item, report) for item in set(change.sets)),
+            )
+            edges = {(source, target, relation) for source, target, relation, _ in change.edges} | {
+                (c, p, PART_OF) for c, p in change.links
+            }
+            db.executemany(
+                "DELETE FROM edge WHERE source = ? AND target = ? AND relation = ? AND report = ?",
+                ((*edge, report) for edge in sorted(edges)),
+            )
+            self._changed()
+
+    def _changed(self) -> None:
+        self._attributes.cache_clear()
+        self._successors.cache_clear()
+        self._year.cache_clear()
+
+    def clear(self) -> Facts:
+        """Take every report out at once; returns the now empty graph."""
+        with self._transaction():
+            for table in _TABLES:
+                self.db.execute(f"DELETE FROM {table}")
+            self._changed()
+        return self
+
+    def _transaction(self) -> _Transaction:
+        return _Transaction(self.db)
+
+    def batch(self) -> _Transaction:
+        """A transaction around many :meth:`apply` and :meth:`retract` calls (one commit instead of one each)."""
+        return self._transaction()
+
+    def begin(self) -> None:
+        """Start the changes of a build: nothing of them is kept unless :meth:`commit` is called (closing rolls back).
+        Raises :class:`sqlite3.OperationalError` at once when another connection is changing the database."""
+        self.db.execute("BEGIN IMMEDIATE")
+
+    def commit(self, generation: str | None = None) -> None:
+        """Keep the changes since :meth:`begin`, with the name of the saved state they belong to."""
+        if generation is not None:
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('generation', ?)", (generation,))
+        if self.db.in_transaction:
+            self.db.execute("COMMIT")
+
+    def generation(self) -> str | None:
+        """The name :meth:`commit` was last given (the saved state this graph is the graph of)."""
+        row = self.db.execute("SELECT value FROM meta WHERE name = 'generation'").fetchone()
+        return row[0] if row else None
+
+    # ------------------------------------------------------------------ reading (kg.graph.reading.GraphReader)
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self._exists(key)
+
+    def _exists(self, key: str) -> bool:
+        return self.db.execute(
+            "SELECT EXISTS (SELECT 1 FROM node WHERE key = ?1) OR EXISTS (SELECT 1 FROM edge WHERE source = ?1)"
+            " OR EXISTS (SELECT 1 FROM edge WHERE target = ?1)",
+            (key,),
+        ).fetchone()[0]
+
+    def node(self, key: str) -> dict[str, Any]:
+        """A node's attributes (KeyError if there is no such node). Not to be changed: it may be read again from a cache."""
+        attrs = self._attributes(key)
+        if attrs is None:
+            raise KeyError(key)
+        return attrs
+
+    def _read_node(self, key: str) -> dict[str, Any] | None:
+        row = self.db.execute("SELECT attrs FROM node WHERE key = ? ORDER BY report LIMIT 1", (key,)).fetchone()
+        if row is None:  # only other nodes' edges reach it, as in a graph built without the reports that bring it
+            return {} if self._exists(key) else None
+        attrs = marshal.loads(row[0])  # written by apply, from a delta this machine made
+        for attribute, value in self.db.execute("SELECT DISTINCT attribute, value FROM value WHERE key = ?", (key,)):
+            attrs.setdefault(attribute, set()).add(value)
+        return attrs
+
+    def successors(self, key: str) -> dict[str, dict[str, dict]]:
+        """A node's outgoing edges: target → relation → edge data, sorted by target and relation. Not to be changed:
+        it may be read again from a cache."""
+        return self._successors(key)
+
+    def _read_successors(self, key: str) -> dict[str, dict[str, dict]]:
+        found: dict[str, dict[str, dict]] = {}
+        # the rows of an edge come by (file, offset): its evidence is the first row of each sentence, the first few
+        rows = self.db.execute(_SUCCESSORS, (key,)).fetchall()
+        data: dict = {}
+        edge = None
+        for target, relation, report, file, start, sentence in rows:
+            if relation == PART_OF:
+                found.setdefault(target, {})[PART_OF] = {"relation": PART_OF}
+                continue
+            if (target, relation) != edge:
+                edge = (target, relation)
+                data = found.setdefault(target, {})[relation] = {"relation": relation, "reports": set(), "evidence": [], "count": 0}
+            data["count"] += 1
+            data["reports"].add(report)
+            kept = data["evidence"]
+            if sentence is not None and len(kept) < EVIDENCE_PER_EDGE and all(e[3] != sentence for e in kept):
+                kept.append((_path_text(file), start, report, sentence))
+        return found
+
+    def nodes(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        """(key, attributes) of every node, sorted by key."""
+        keys = self.db.execute("SELECT key FROM node UNION SELECT source FROM edge UNION SELECT target FROM edge ORDER BY 1").fetchall()
+        return ((key, self.node(key)) for (key,) in keys)
+
+    def edges(self) -> Iterator[tuple[str, str, str, dict]]:
+        """(source, target, relation, data) of every edge, sorted."""
+        sources = self.db.execute("SELECT DISTINCT source FROM edge ORDER BY 1").fetchall()
+        for (source,) in sources:
+            for target, keyed in self.successors(source).items():
+                for relation, data in sorted(keyed.items()):
+                    yield source, target, relation, data
+
+    def out(self, node: str, relations: tuple[str, ...] | None = None) -> list[tuple[str, str, dict]]:
+        """(target, relation, data) of a node's outgoing edges, sorted."""
+        return sorted(
+            (target, relation, data)
+            for target, keyed in self.successors(node).items()
+            for relation, data in keyed.items()
+            if relations is None or relation in relations
+        )
+
+    def reporting_units(self) -> dict[str, set[int]]:
+        """Units that published a report, with the years they reported on, sorted by key."""
+        units: dict[str, set[int]] = {}
+        for unit, year in self.db.execute("SELECT unit, year FROM report WHERE unit IS NOT NULL ORDER BY unit"):
+            units.setdefault(unit, set()).update({year} if year else set())
+        return units
+
+    def reports_by_unit(self) -> dict[str, list[str]]:
+        """Report ids by the node of the unit that published them, sorted."""
+        by_unit: dict[str, list[str]] = {}
+        for unit, report_id in self.db.execute("SELECT unit, id FROM report WHERE unit IS NOT NULL ORDER BY unit, id"):
+            by_unit.setdefault(unit, []).append(report_id)
+        return dict(sorted(by_unit.items(), key=lambda item: item[1][0]))
+
+    def years(self, data: dict) -> set[int]:
+        """The years of the reports that assert an edge (from its data)."""
+        return {year for r in data.get("reports", ()) if (year := self._year(r))}
+
+    def summary(self) -> dict[str, int]:
+        """Counts of nodes by kind."""
+        kinds = self.db.execute(
+            "SELECT (SELECT kind FROM node WHERE node.key = k.key ORDER BY report LIMIT 1) AS kind, count(*)"
+            " FROM (SELECT key FROM node UNION SELECT source FROM edge UNION SELECT target FROM edge) AS k"
+            " GROUP BY kind HAVING kind IS NOT NULL ORDER BY kind"
+        )
+        return dict(kinds.fetchall())
+
+
+class _Reports(Mapping[str, ReportInfo]):
+    """The merged reports by id, read from the database when asked."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def __getitem__(self, report_id: str) -> ReportInfo:
+        row = self.db.execute("SELECT id, file, title, year, unit FROM report WHERE id = ?", (report_id,)).fetchone()
+        if row is None:
+            raise KeyError(report_id)
+        return ReportInfo(row[0], _path_text(row[1]), *row[2:])
+
+    def __iter__(self) -> Iterator[str]:
+        return (report_id for (report_id,) in self.db.execute("SELECT id FROM report ORDER BY id").fetchall())
+
+    def __len__(self) -> int:
+        return self.db.execute("SELECT count(*) FROM report").fetchone()[0]
+
+    def values(self) -> Iterator[ReportInfo]:  # type: ignore[override]  # one query, not one per report
+        rows = self.db.execute("SELECT id, file, title, year, unit FROM report ORDER BY id").fetchall()
+        return (ReportInfo(row[0], _path_text(row[1]), *row[2:]) for row in rows)
+
+
+class _Transaction:
+    """BEGIN … COMMIT (ROLLBACK on an error); nested ones join the outer one."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+        self.outer = False
+
+    def __enter__(self) -> _Transaction:
+        self.outer = not self.db.in_transaction
+        if self.outer:
+            self.db.execute("BEGIN")
+        return self
+
+    def __exit__(self, kind, _value, _traceback) -> None:
+        if self.outer:
+            self.db.execute("COMMIT" if kind is None else "ROLLBACK")

@@ -1,0 +1,66 @@
+"""The merged graph on disk (kg.graph.facts) reads back as the merged graph in memory, and draws the same outputs."""
+
+from __future__ import annotations
+
+import filecmp
+
+import pytest
+
+from kg.builder.engine import write_analysis, write_views
+from kg.graph.facts import Facts
+from kg.graph.merged import KnowledgeGraph, delta
+from kg.rdf import write as rdf
+
+
+def same_graph(memory: KnowledgeGraph, disk: Facts) -> None:
+    assert list(disk.nodes()) == list(memory.nodes())
+    assert list(disk.edges()) == list(memory.edges())
+    assert dict(disk.reports) == memory.reports and len(disk.reports) == len(memory.reports)
+    assert disk.reporting_units() == memory.reporting_units()
+    assert list(disk.reports_by_unit().items()) == list(memory.reports_by_unit().items())
+    assert disk.summary() == memory.summary()
+    for key, _ in memory.nodes():
+        assert key in disk and disk.out(key) == memory.out(key)
+    assert "unit:division:000000" not in disk
+    with pytest.raises(KeyError):
+        disk.node("unit:division:000000")
+
+
+def same_outputs(memory: KnowledgeGraph, disk: Facts, tmp_path, name: str) -> None:
+    folders = []
+    for graph, side in ((memory, "memory"), (disk, "disk")):
+        out = tmp_path / f"{name}-{side}"
+        written = {**write_views(graph, out), **write_analysis(graph, out)}
+        folders.append((out, sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file())))
+        writer = rdf.Writer("turtle", rdf.DEFAULT_BASE)
+        (out / "entities.ttl").write_text("".join(text for blocks in rdf.entity_texts(graph, writer).values() for _, text, _ in blocks))
+        assert written
+    (first, files), (second, others) = folders
+    assert files == others and len(files) > 5
+    _match, mismatch, errors = filecmp.cmpfiles(first, second, [str(f) for f in files], shallow=False)
+    assert not mismatch and not errors
+
+
+def test_the_facts_on_disk_are_the_graph_in_memory_before_and_after_reports_are_taken_out(dev_corpus, tmp_path):
+    deltas = {report.id: delta(report) for report in dev_corpus.reports}
+    memory, disk = KnowledgeGraph(), Facts(tmp_path / "facts.sqlite")
+    with disk.batch():
+        for change in deltas.values():
+            memory.apply(change)
+            disk.apply(change)
+    same_graph(memory, disk)
+    same_outputs(memory, disk, tmp_path, "all")
+    # the earliest files first: their evidence is what edges keep, and must be found again from the others
+    gone = sorted(deltas, key=lambda r: deltas[r].report.file)[: len(deltas) // 3]
+    for report_id in gone:
+        memory.retract(deltas[report_id], deltas.__getitem__)
+        disk.retract(deltas[report_id])
+    same_graph(memory, disk)
+    same_outputs(memory, disk, tmp_path, "fewer")
+    for report_id in gone[::2]:  # merged again, in another order
+        memory.apply(deltas[report_id])
+        disk.apply(deltas[report_id])
+    same_graph(memory, disk)
+    disk.close()
+    again = Facts(tmp_path / "facts.sqlite")  # what was committed is there for the next process
+    same_graph(memory, again)
