@@ -24,7 +24,7 @@ size of the corpus.
 
 from __future__ import annotations
 
-import marshal
+import json
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping
 from functools import lru_cache
@@ -40,7 +40,7 @@ PAGE_CACHE_KB = 128 * 1024  # SQLite's page cache, whatever the size of the data
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS report (id TEXT PRIMARY KEY, file BLOB NOT NULL, title TEXT, year INTEGER, unit TEXT) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS report_by_unit ON report (unit, id);
-CREATE TABLE IF NOT EXISTS node (key TEXT NOT NULL, report TEXT NOT NULL, kind TEXT, attrs BLOB NOT NULL,
+CREATE TABLE IF NOT EXISTS node (key TEXT NOT NULL, report TEXT NOT NULL, kind TEXT, attrs TEXT NOT NULL,
     PRIMARY KEY (key, report)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS value (key TEXT NOT NULL, attribute TEXT NOT NULL, value TEXT NOT NULL, report TEXT NOT NULL,
     PRIMARY KEY (key, attribute, value, report)) WITHOUT ROWID;
@@ -57,6 +57,8 @@ _TABLES = ("report", "node", "value", "edge")
 
 _SUCCESSORS = "SELECT target, relation, report, file, start, sentence FROM edge WHERE source = ?"
 _NO_OFFSET = -1
+# JSON, not pickle or marshal: a database in a shared folder is read as data only. One encoder for every node.
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def _path_text(file: bytes) -> str:
@@ -98,7 +100,7 @@ class Facts:
             db.execute("INSERT INTO report VALUES (?, ?, ?, ?, ?)", (info.id, file, info.title, info.year, info.unit))
             db.executemany(
                 "INSERT OR IGNORE INTO node VALUES (?, ?, ?, ?)",
-                ((key, info.id, attrs.get("kind"), marshal.dumps(attrs)) for key, attrs in change.nodes),
+                ((key, info.id, attrs.get("kind"), _encode(attrs)) for key, attrs in change.nodes),
             )
             db.executemany("INSERT OR IGNORE INTO value VALUES (?, ?, ?, ?)", ((*item, info.id) for item in change.sets))
             db.executemany(
@@ -201,7 +203,7 @@ class Facts:
         row = self.db.execute("SELECT attrs FROM node WHERE key = ? ORDER BY report LIMIT 1", (key,)).fetchone()
         if row is None:  # only other nodes' edges reach it, as in a graph built without the reports that bring it
             return {} if self._exists(key) else None
-        attrs = marshal.loads(row[0])  # written by apply, from a delta this machine made
+        attrs = json.loads(row[0])
         for attribute, value in self.db.execute("SELECT DISTINCT attribute, value FROM value WHERE key = ?", (key,)):
             attrs.setdefault(attribute, set()).add(value)
         return attrs
