@@ -34,8 +34,8 @@ from typing import Any
 from kg.graph.merged import EVIDENCE_PER_EDGE, PART_OF, GraphDelta, ReportInfo
 
 NODE_CACHE = 65_536  # nodes whose attributes are kept after a read: labels are asked for again and again
-EDGE_CACHE = 65_536  # nodes whose outgoing edges are kept after a read: the views and the analysis pass over them several times
-PAGE_CACHE_KB = 128 * 1024  # SQLite's page cache, whatever the size of the database
+EDGE_CACHE = 16_384  # nodes whose outgoing edges are kept after a read (about 6 KB each): the views and the analysis pass over them several times
+PAGE_CACHE_KB = 32 * 1024  # SQLite's page cache, whatever the size of the database
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS report (id TEXT PRIMARY KEY, file BLOB NOT NULL, title TEXT, year INTEGER, unit TEXT) WITHOUT ROWID;

@@ -88,9 +88,14 @@ def _add_groups(view: View, groups: list[Group], graph: GraphReader) -> None:
         view.add_node(group.key, "unit", group.label, size=size, facts=group.facts, facets=group.facets, search=names)
 
 
+EVIDENCE_SHOWN = 3  # sentences shown on a drawn edge
+
+
 @dataclass
 class Aggregate:
-    """Edges merged into one drawn edge: the units behind it, and their edges' data in a fixed order.
+    """Edges merged into one drawn edge: the units behind it, the years of their reports, and the first of their
+    edges' data in a fixed order — as many as the evidence shown needs, so that a view holds no more of a large
+    graph's edges than it draws.
 
     The data are those of the members in order (each member adds at most one
     edge per target and relation), so the evidence shown does not depend on
@@ -98,12 +103,28 @@ class Aggregate:
     """
 
     units: set[str] = field(default_factory=set)
+    years: set[int] = field(default_factory=set)
     edges: list[dict] = field(default_factory=list)
+    sentences: int = 0  # the evidence sentences of ``edges``
 
-    def reports(self) -> set[str]:
-        return set().union(*(data["reports"] for data in self.edges))
+    def add(self, unit: str, data: dict, years: set[int]) -> None:
+        self.units.add(unit)
+        self.years |= years
+        self._keep(data)
 
-    def evidence(self, graph: GraphReader, limit: int = 3) -> list[dict]:
+    def absorb(self, other: Aggregate) -> None:
+        """Another aggregate's edges, after these."""
+        self.units |= other.units
+        self.years |= other.years
+        for data in other.edges:
+            self._keep(data)
+
+    def _keep(self, data: dict) -> None:
+        if self.sentences < EVIDENCE_SHOWN:
+            self.edges.append(data)
+            self.sentences += len(data.get("evidence", ()))
+
+    def evidence(self, graph: GraphReader, limit: int = EVIDENCE_SHOWN) -> list[dict]:
         items: list[dict] = []
         for data in self.edges:
             if len(items) >= limit:
@@ -116,7 +137,7 @@ def _member_edges(graph: GraphReader, group: Group, relations: tuple[str, ...]) 
     """Edges from a group's members, merged by (target, relation)."""
     merged: dict[tuple[str, str], Aggregate] = {}
     for member in group.members:
-        _merge(merged, member, graph.successors(member), relations)
+        _merge(graph, merged, member, graph.successors(member), relations)
     return merged
 
 
@@ -127,12 +148,16 @@ def _report_edges(
     merged: dict[tuple[str, str], Aggregate] = {}
     for member in group.members:
         for report_id in by_unit.get(member, ()):
-            _merge(merged, member, graph.successors(f"report:{report_id}"), relations)
+            _merge(graph, merged, member, graph.successors(f"report:{report_id}"), relations)
     return merged
 
 
 def _merge(
-    merged: dict[tuple[str, str], Aggregate], member: str, successors: Mapping[str, Mapping[str, dict]], relations: tuple[str, ...]
+    graph: GraphReader,
+    merged: dict[tuple[str, str], Aggregate],
+    member: str,
+    successors: Mapping[str, Mapping[str, dict]],
+    relations: tuple[str, ...],
 ) -> None:
     for target, keyed in successors.items():
         for relation, data in keyed.items():
@@ -140,8 +165,7 @@ def _merge(
                 aggregate = merged.get((target, relation))
                 if aggregate is None:
                     aggregate = merged[(target, relation)] = Aggregate()
-                aggregate.units.add(member)
-                aggregate.edges.append(data)
+                aggregate.add(member, data, graph.years(data))
 
 
 class Digest:
@@ -192,22 +216,24 @@ class Digest:
         missing = targets - self._who_asked
         if missing:
             graph = self.graph
-            found: dict[str, list[tuple[str, str, dict]]] = defaultdict(list)
+            found: dict[str, list[WhoRow]] = defaultdict(list)
+
+            def add(node: str, key: str, relation: str, data: dict) -> None:  # a row as it is found: no edge data kept
+                rows = found[node]
+                evidence = _who_evidence(graph, data) if len(rows) < WHO_EVIDENCE else None
+                rows.append(WhoRow(key, relation, sorted(graph.years(data)), evidence))
+
             for key in self.units:  # sorted: the same rows whatever the merge order
                 for target, relation, data in graph.out(key, (IMPLEMENTS, PLANS)):
                     if target in missing:
-                        found[target].append((key, relation, data))
+                        add(target, key, relation, data)
                 for report_id in self.by_unit.get(key, ()):
                     for target, relation, data in graph.out(f"report:{report_id}", (CITES, STATES)):
                         shown = [target] if relation == CITES else [c for c, _, _ in graph.out(target, (CATEGORY,))]
                         for node in shown:
                             if node in missing:
-                                found[node].append((key, relation, data))
-            for target, links in found.items():
-                self._who[target] = [
-                    WhoRow(key, relation, sorted(graph.years(data)), _who_evidence(graph, data) if n < WHO_EVIDENCE else None)
-                    for n, (key, relation, data) in enumerate(links)
-                ]
+                                add(node, key, relation, data)
+            self._who.update(found)
             self._who_asked |= missing
         return {target: self._who[target] for target in sorted(targets) if target in self._who}
 
@@ -219,7 +245,7 @@ def _strongest(edges: dict[tuple[str, str], Aggregate], group: Group) -> list[tu
 
 def _edge_attrs(graph: GraphReader, group: Group, aggregate: Aggregate) -> dict:
     shared = len(aggregate.units)
-    years = sorted(graph.years({"reports": aggregate.reports()}))
+    years = sorted(aggregate.years)
     attrs = {"years": years, "evidence": aggregate.evidence(graph), "width": 1 + min(shared, 10) * 0.6}
     if len(group.members) > 1:
         attrs["facts"] = [f"{shared}/{len(group.members)} 个单位 units"]
@@ -311,8 +337,7 @@ def problems(graph: GraphReader, digest: Digest | None = None) -> View:
                 category_units[category] |= entry.units
                 category_problems[category] += 1
                 merged = per_category.setdefault(category, Aggregate())
-                merged.units |= entry.units
-                merged.edges += entry.edges
+                merged.absorb(entry)
                 for measure, _, _ in graph.out(problem, (ADDRESSED_BY,)):
                     remedies[(category, measure)] += 1
         for category, entry in per_category.items():
