@@ -560,6 +560,8 @@ def _merge(
         result.records = 0
         result.entities_known, result.touched = False, set()
         result.entries, result.applied, result.warnings = again.entries, again.applied, again.warnings
+    if isinstance(result.graph, Facts):
+        result.graph.index()  # a graph emptied for this merge is indexed once its reports are in
     return result
 
 

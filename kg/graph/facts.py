@@ -34,28 +34,39 @@ from typing import Any
 from kg.graph.merged import EVIDENCE_PER_EDGE, PART_OF, GraphDelta, ReportInfo
 
 NODE_CACHE = 65_536  # nodes whose attributes are kept after a read: labels are asked for again and again
-EDGE_CACHE = 16_384  # nodes whose outgoing edges are kept after a read (about 6 KB each): the views and the analysis pass over them several times
+EDGE_CACHE = (
+    16_384  # nodes whose outgoing edges are kept after a read (about 6 KB each): the views and the analysis pass over them several times
+)
 PAGE_CACHE_KB = 32 * 1024  # SQLite's page cache, whatever the size of the database
+
+SCHEMA_VERSION = 2  # PRAGMA user_version: a database of another layout is emptied and made again
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS report (id TEXT PRIMARY KEY, file BLOB NOT NULL, title TEXT, year INTEGER, unit TEXT) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS report_by_unit ON report (unit, id);
-CREATE TABLE IF NOT EXISTS node (key TEXT NOT NULL, report TEXT NOT NULL, kind TEXT, attrs TEXT NOT NULL,
-    PRIMARY KEY (key, report)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS value (key TEXT NOT NULL, attribute TEXT NOT NULL, value TEXT NOT NULL, report TEXT NOT NULL,
-    PRIMARY KEY (key, attribute, value, report)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS node (key TEXT NOT NULL, report TEXT NOT NULL, kind TEXT, attrs TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS value (key TEXT NOT NULL, attribute TEXT NOT NULL, value TEXT NOT NULL, report TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS edge (source TEXT NOT NULL, target TEXT NOT NULL, relation TEXT NOT NULL, file BLOB NOT NULL,
-    start INTEGER NOT NULL, report TEXT NOT NULL, seq INTEGER NOT NULL, sentence TEXT,
-    PRIMARY KEY (source, target, relation, file, start, report, seq)) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS edge_by_target ON edge (target);
+    start INTEGER NOT NULL, report TEXT NOT NULL, seq INTEGER NOT NULL, sentence TEXT);
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 """
 _TABLES = ("report", "node", "value", "edge")
-# An edge's rows are stored in the order of its evidence: (file, offset, report), so that reading a node's edges is one
-# range of the table, sorted already. A part-of link is a row of relation partOf without a sentence (offset -1, seq -1:
-# a report's link is held once). Rows are found again by the report's delta, not by an index of reports.
+# The rows are appended; these indexes find them. An emptied graph drops them and makes them again after its reports
+# are merged (:meth:`Facts.index`): one sort instead of millions of inserts at random places of large trees.
+_INDEXES = {
+    "node_by_key": "node (key, report)",
+    "value_by_key": "value (key, attribute, value, report)",
+    # an edge's rows in the order of its evidence, (file, offset, report): reading a node's edges is one range
+    "edge_by_source": "edge (source, target, relation, file, start, report, seq)",
+    "edge_by_target": "edge (target)",
+}
+# A part-of link is a row of relation partOf without a sentence (offset and seq -1). Rows are found again by the
+# report's delta, not by an index of reports. A report brings a node, a value or a link once (deduplicated on merge).
 
-_SUCCESSORS = "SELECT target, relation, report, file, start, sentence FROM edge WHERE source = ?"
+_SUCCESSORS = (
+    "SELECT target, relation, report, file, start, sentence FROM edge INDEXED BY edge_by_source WHERE source = ?"
+    " ORDER BY target, relation, file, start, report, seq"
+)
 _NO_OFFSET = -1
 # JSON, not pickle or marshal: a database in a shared folder is read as data only. One encoder for every node.
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
@@ -79,7 +90,11 @@ class Facts:
         self.db.execute("PRAGMA journal_mode = WAL" if path != ":memory:" else "PRAGMA journal_mode = MEMORY")
         self.db.execute("PRAGMA synchronous = NORMAL")
         self.db.execute(f"PRAGMA cache_size = -{PAGE_CACHE_KB}")  # random inserts into B-trees: the default 2 MB thrashes
+        if self.db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+            self.db.executescript("".join(f"DROP TABLE IF EXISTS {table};" for table in (*_TABLES, "meta")))
+            self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         self.db.executescript(_SCHEMA)
+        self.index()
         self.reports = _Reports(self.db)
         self._attributes = lru_cache(maxsize=NODE_CACHE)(self._read_node)
         self._successors = lru_cache(maxsize=EDGE_CACHE)(self._read_successors)
@@ -98,14 +113,14 @@ class Facts:
         with self._transaction():
             db = self.db
             db.execute("INSERT INTO report VALUES (?, ?, ?, ?, ?)", (info.id, file, info.title, info.year, info.unit))
+            nodes = {key: attrs for key, attrs in reversed(change.nodes)}  # a node's first attributes, as a graph keeps them
             db.executemany(
-                "INSERT OR IGNORE INTO node VALUES (?, ?, ?, ?)",
-                ((key, info.id, attrs.get("kind"), _encode(attrs)) for key, attrs in change.nodes),
+                "INSERT INTO node VALUES (?, ?, ?, ?)", ((key, info.id, attrs.get("kind"), _encode(attrs)) for key, attrs in nodes.items())
             )
-            db.executemany("INSERT OR IGNORE INTO value VALUES (?, ?, ?, ?)", ((*item, info.id) for item in change.sets))
+            db.executemany("INSERT INTO value VALUES (?, ?, ?, ?)", ((*item, info.id) for item in dict.fromkeys(change.sets)))
             db.executemany(
-                "INSERT OR IGNORE INTO edge VALUES (?, ?, ?, ?, ?, ?, ?, NULL)",
-                ((child, parent, PART_OF, file, _NO_OFFSET, info.id, _NO_OFFSET) for child, parent in change.links),
+                "INSERT INTO edge VALUES (?, ?, ?, ?, ?, ?, ?, NULL)",
+                ((child, parent, PART_OF, file, _NO_OFFSET, info.id, _NO_OFFSET) for child, parent in dict.fromkeys(change.links)),
             )
             db.executemany(
                 "INSERT INTO edge VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -149,12 +164,21 @@ class Facts:
         self._year.cache_clear()
 
     def clear(self) -> Facts:
-        """Take every report out at once; returns the now empty graph."""
+        """Take every report out at once; returns the now empty graph. Its indexes are dropped until :meth:`index`:
+        reports merged into an emptied graph are appended, and indexed once, together."""
         with self._transaction():
+            for name in _INDEXES:
+                self.db.execute(f"DROP INDEX IF EXISTS {name}")
             for table in _TABLES:
                 self.db.execute(f"DELETE FROM {table}")
             self._changed()
         return self
+
+    def index(self) -> None:
+        """Make the indexes :meth:`clear` dropped (none is missing otherwise): before the graph is read."""
+        with self._transaction():
+            for name, on in _INDEXES.items():
+                self.db.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {on}")
 
     def _transaction(self) -> _Transaction:
         return _Transaction(self.db)
