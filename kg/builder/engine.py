@@ -877,7 +877,7 @@ JOURNAL_SHARE = 0.10  # reports merged on top of a snapshot, as a share of all, 
 
 def _save_state(cache: Cache, result: BuildResult) -> None:
     """Keep what the next build starts from: the merged graph's database, committed, and beside it a journal record
-    of what was added, or a new snapshot of the build's entries, counts and entity blocks.
+    of what was added, or a new snapshot of the build's entries, counts and warnings.
 
     Writing the snapshot costs seconds at 10,000 reports; a build that
     added a few reports to a snapshot records their cache keys instead, and
