@@ -7,6 +7,7 @@ import filecmp
 import pytest
 
 from kg.builder.engine import write_analysis, write_views
+from kg.graph import facts as facts_module
 from kg.graph.facts import Facts
 from kg.graph.merged import KnowledgeGraph, delta
 from kg.rdf import write as rdf
@@ -21,6 +22,10 @@ def same_graph(memory: KnowledgeGraph, disk: Facts) -> None:
     assert disk.summary() == memory.summary()
     for key, _ in memory.nodes():
         assert key in disk and disk.out(key) == memory.out(key)
+    keys = [key for key, _ in memory.nodes()]
+    asked = keys[::-1] + keys[:3]  # any order, a key twice, in batches of a few keys (BATCH is made small below)
+    assert [(k, dict(s)) for k, s in disk.successors_of(asked)] == [(k, dict(s)) for k, s in memory.successors_of(asked)]
+    assert list(disk.attributes_of(asked)) == list(memory.attributes_of(asked))
     assert "unit:division:000000" not in disk
     with pytest.raises(KeyError):
         disk.node("unit:division:000000")
@@ -41,7 +46,8 @@ def same_outputs(memory: KnowledgeGraph, disk: Facts, tmp_path, name: str) -> No
     assert not mismatch and not errors
 
 
-def test_the_facts_on_disk_are_the_graph_in_memory_before_and_after_reports_are_taken_out(dev_corpus, tmp_path):
+def test_the_facts_on_disk_are_the_graph_in_memory_before_and_after_reports_are_taken_out(dev_corpus, tmp_path, monkeypatch):
+    monkeypatch.setattr(facts_module, "BATCH", 7)
     deltas = {report.id: delta(report) for report in dev_corpus.reports}
     memory, disk = KnowledgeGraph(), Facts(tmp_path / "facts.sqlite")
     with disk.batch():

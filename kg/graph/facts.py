@@ -7,8 +7,10 @@ report brought is found again by its delta, so taking a report out is a ``DELETE
 many reports bring together is computed when read — an edge's reports and count
 are its rows, its evidence the earliest sentences of its rows by (file,
 offset), a node's attributes those of the first report (by id) that brings it.
-Memory is a page cache and a bounded cache of recently read nodes, whatever the
-size of the corpus.
+Memory is a page cache, bounded caches of recently read nodes and the year of
+each report (about 60 bytes a report). A pass over many nodes reads them a batch
+at a time (:meth:`Facts.successors_of`, :meth:`Facts.attributes_of`), one
+query per batch and past the caches.
 
 >>> from kg.model import Report, Unit
 >>> from kg.graph.merged import delta
@@ -26,8 +28,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import lru_cache
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -64,9 +68,16 @@ _INDEXES = {
 # report's delta, not by an index of reports. A report brings a node, a value or a link once (deduplicated on merge).
 
 _SUCCESSORS = (
-    "SELECT target, relation, report, file, start, sentence FROM edge INDEXED BY edge_by_source WHERE source = ?"
+    "SELECT source, target, relation, report, file, start, sentence FROM edge INDEXED BY edge_by_source WHERE source = ?"
     " ORDER BY target, relation, file, start, report, seq"
 )
+_SUCCESSORS_OF = (
+    "SELECT source, target, relation, report, file, start, sentence FROM edge INDEXED BY edge_by_source WHERE source IN ({})"
+    " ORDER BY source, target, relation, file, start, report, seq"
+)
+_NODES_OF = "SELECT key, attrs FROM node WHERE key IN ({}) ORDER BY key, report"
+_VALUES_OF = "SELECT DISTINCT key, attribute, value FROM value WHERE key IN ({})"
+BATCH = 500  # keys read by one query of a pass over many nodes
 _NO_OFFSET = -1
 # JSON, not pickle or marshal: a database in a shared folder is read as data only. One encoder for every node.
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
@@ -98,7 +109,7 @@ class Facts:
         self.reports = _Reports(self.db)
         self._attributes = lru_cache(maxsize=NODE_CACHE)(self._read_node)
         self._successors = lru_cache(maxsize=EDGE_CACHE)(self._read_successors)
-        self._year = lru_cache(maxsize=NODE_CACHE)(lambda report_id: self.reports[report_id].year)
+        self._report_years: dict[str, int] | None = None  # read whole when first asked: every edge asks for a few
 
     def close(self) -> None:
         """Close the database; changes not committed are rolled back."""
@@ -161,7 +172,7 @@ class Facts:
     def _changed(self) -> None:
         self._attributes.cache_clear()
         self._successors.cache_clear()
-        self._year.cache_clear()
+        self._report_years = None
 
     def clear(self) -> Facts:
         """Take every report out at once; returns the now empty graph. Its indexes are dropped until :meth:`index`:
@@ -238,24 +249,30 @@ class Facts:
         return self._successors(key)
 
     def _read_successors(self, key: str) -> dict[str, dict[str, dict]]:
-        found: dict[str, dict[str, dict]] = {}
-        # the rows of an edge come by (file, offset): its evidence is the first row of each sentence, the first few
-        rows = self.db.execute(_SUCCESSORS, (key,)).fetchall()
-        data: dict = {}
-        edge = None
-        for target, relation, report, file, start, sentence in rows:
-            if relation == PART_OF:
-                found.setdefault(target, {})[PART_OF] = {"relation": PART_OF}
-                continue
-            if (target, relation) != edge:
-                edge = (target, relation)
-                data = found.setdefault(target, {})[relation] = {"relation": relation, "reports": set(), "evidence": [], "count": 0}
-            data["count"] += 1
-            data["reports"].add(report)
-            kept = data["evidence"]
-            if sentence is not None and len(kept) < EVIDENCE_PER_EDGE and all(e[3] != sentence for e in kept):
-                kept.append((_path_text(file), start, report, sentence))
-        return found
+        return _successors_from(self.db.execute(_SUCCESSORS, (key,)).fetchall())
+
+    def successors_of(self, keys: Iterable[str]) -> Iterator[tuple[str, dict[str, dict[str, dict]]]]:
+        """(key, successors) of each of ``keys``, in their order: a pass over many nodes, read a batch at a time
+        (one query per :data:`BATCH` keys) and not kept in the read cache, which it would only flush."""
+        for batch in _batches(keys):
+            distinct = tuple(dict.fromkeys(batch))
+            rows = self.db.execute(_SUCCESSORS_OF.format(",".join("?" * len(distinct))), distinct)
+            found = {source: _successors_from(edges) for source, edges in groupby(rows, key=itemgetter(0))}
+            yield from ((key, found.get(key) or {}) for key in batch)
+
+    def attributes_of(self, keys: Iterable[str]) -> Iterator[tuple[str, dict[str, Any]]]:
+        """(key, attributes) of each of ``keys``, in their order, a batch at a time (KeyError at a key that is no node)."""
+        for batch in _batches(keys):
+            distinct = tuple(dict.fromkeys(batch))
+            marks = ",".join("?" * len(distinct))
+            found: dict[str, dict[str, Any]] = {}
+            for key, attrs in self.db.execute(_NODES_OF.format(marks), distinct):
+                if key not in found:  # the first report's (by id), as :meth:`node`
+                    found[key] = json.loads(attrs)
+            for key, attribute, value in self.db.execute(_VALUES_OF.format(marks), distinct):
+                if key in found:  # a node only edges reach has no attributes, as in :meth:`node`
+                    found[key].setdefault(attribute, set()).add(value)
+            yield from ((key, found[key] if key in found else self.node(key)) for key in batch)
 
     def nodes(self) -> Iterator[tuple[str, dict[str, Any]]]:
         """(key, attributes) of every node, sorted by key."""
@@ -295,7 +312,9 @@ class Facts:
 
     def years(self, data: dict) -> set[int]:
         """The years of the reports that assert an edge (from its data)."""
-        return {year for r in data.get("reports", ()) if (year := self._year(r))}
+        if self._report_years is None:  # about 60 bytes a report; one query instead of one per report asked
+            self._report_years = dict(self.db.execute("SELECT id, year FROM report WHERE year IS NOT NULL"))
+        return {year for r in data.get("reports", ()) if (year := self._report_years.get(r))}
 
     def summary(self) -> dict[str, int]:
         """Counts of nodes by kind."""
@@ -305,6 +324,44 @@ class Facts:
             " GROUP BY kind HAVING kind IS NOT NULL ORDER BY kind"
         )
         return dict(kinds.fetchall())
+
+
+def _successors_from(rows: Iterable[tuple]) -> dict[str, dict[str, dict]]:
+    """A node's outgoing edges from its rows (source, target, relation, report, file, offset, sentence) in index
+    order: an edge's evidence is the first row of each sentence, the first few."""
+    found: dict[str, dict[str, dict]] = {}
+    last_target = last_relation = None
+    reports: set[str] = set()
+    kept: list[tuple] = []
+    data: dict = {}
+    for _, target, relation, report, file, start, sentence in rows:
+        if relation == PART_OF:
+            found.setdefault(target, {})[PART_OF] = {"relation": PART_OF}
+            continue
+        if relation != last_relation or target != last_target:
+            last_target, last_relation = target, relation
+            reports, kept = set(), []
+            data = found.setdefault(target, {})[relation] = {"relation": relation, "reports": reports, "evidence": kept, "count": 0}
+        data["count"] += 1
+        reports.add(report)
+        if sentence is not None and len(kept) < EVIDENCE_PER_EDGE:
+            for earlier in kept:
+                if earlier[3] == sentence:
+                    break
+            else:
+                kept.append((_path_text(file), start, report, sentence))
+    return found
+
+
+def _batches(keys: Iterable[str]) -> Iterator[list[str]]:
+    batch: list[str] = []
+    for key in keys:
+        batch.append(key)
+        if len(batch) == BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 class _Reports(Mapping[str, ReportInfo]):

@@ -411,6 +411,14 @@ class KnowledgeGraph:
         """A node's outgoing edges: target → relation → edge data."""
         return self.graph._succ[key]
 
+    def successors_of(self, keys: Iterable[str]) -> Iterator[tuple[str, dict[str, dict[str, dict]]]]:
+        """(key, successors) of each of ``keys``, in their order."""
+        return ((key, self.graph._succ[key]) for key in keys)
+
+    def attributes_of(self, keys: Iterable[str]) -> Iterator[tuple[str, dict]]:
+        """(key, attributes) of each of ``keys``, in their order."""
+        return ((key, self.graph._node[key]) for key in keys)
+
     def nodes(self) -> Iterator[tuple[str, dict]]:
         """(key, attributes) of every node, sorted by key."""
         return iter(sorted(self.graph._node.items()))

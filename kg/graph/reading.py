@@ -12,7 +12,7 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Protocol, runtime_checkable
 
 from kg.graph.merged import GraphDelta, ReportInfo
@@ -36,6 +36,13 @@ class GraphReader(Protocol):
 
     def successors(self, key: str) -> Mapping[str, Mapping[str, dict]]:
         """A node's outgoing edges: target → relation → edge data."""
+
+    def successors_of(self, keys: Iterable[str]) -> Iterator[tuple[str, Mapping[str, Mapping[str, dict]]]]:
+        """(key, successors) of each of ``keys``, in their order: what a pass over many nodes asks for, read in
+        batches where the graph is on disk."""
+
+    def attributes_of(self, keys: Iterable[str]) -> Iterator[tuple[str, dict[str, Any]]]:
+        """(key, attributes) of each of ``keys``, in their order."""
 
     def nodes(self) -> Iterator[tuple[str, dict[str, Any]]]:
         """(key, attributes) of every node, sorted by key."""

@@ -16,14 +16,14 @@ import math
 import os
 import urllib.parse
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import networkx as nx
 
 from kg.files.atomic import write_text
-from kg.graph.merged import ADDRESSED_BY, CATEGORY, IMPLEMENTS, PLANS, STATES
+from kg.graph.merged import ADDRESSED_BY, CATEGORY, IMPLEMENTS, PLANS, STATES, ReportInfo
 from kg.graph.reading import GraphReader
 from kg.outputs import site as site_pages
 from kg.outputs.recurring import Item, recurring
@@ -39,9 +39,17 @@ PROVINCE_UNITS = 3  # provinces with fewer reporting units are not compared
 PROVINCE_LIFT = 2.0  # a measure distinguishes a province when its share there is at least this times its share overall
 
 
+UNIT_ATTRIBUTES = ("label", "code", "level", "province", "city")  # what the tables and the views show of a unit
+
+
 def unit_measures(graph: GraphReader, units) -> dict[str, set[str]]:
     """The measures (concepts and local practices) each unit implements."""
-    return {u: {t for t, keyed in graph.successors(u).items() if IMPLEMENTS in keyed} for u in units}
+    return {u: {t for t, keyed in successors.items() if IMPLEMENTS in keyed} for u, successors in graph.successors_of(units)}
+
+
+def unit_nodes(graph: GraphReader, units) -> dict[str, dict]:
+    """The attributes of :data:`UNIT_ATTRIBUTES` each unit has: read once for a pass that names many units."""
+    return {u: {a: attrs[a] for a in UNIT_ATTRIBUTES if a in attrs} for u, attrs in graph.attributes_of(units)}
 
 
 @dataclass
@@ -67,16 +75,19 @@ def analyze(graph: GraphReader) -> Analysis:
 
     units = list(graph.reporting_units())
     result = Analysis(units=len(units), reports=len(graph.reports))
-    profiles = Profiles(unit_measures(graph, units))
-
+    named = unit_nodes(graph, units)
     implemented: dict[str, set[str]] = defaultdict(set)
     planned: dict[str, set[str]] = defaultdict(set)
-    for u in units:
-        for target, keyed in graph.successors(u).items():
+    measures: dict[str, set[str]] = {}
+    for u, successors in graph.successors_of(units):  # one pass: a unit's profile and what it implements and plans
+        measures[u] = set()
+        for target, keyed in successors.items():
             if IMPLEMENTS in keyed:
                 implemented[target].add(u)
+                measures[u].add(target)
             if PLANS in keyed:
                 planned[target].add(u)
+    profiles = Profiles(measures)
     for measure in sorted(implemented.keys() | planned.keys(), key=lambda m: (-len(implemented.get(m, ())), m)):
         node = graph.node(measure)
         result.adoption.append(
@@ -93,56 +104,58 @@ def analyze(graph: GraphReader) -> Analysis:
             }
         )
     stating = {m: implemented.get(m, set()) | planned.get(m, set()) for m in implemented.keys() | planned.keys()}
-    result.distinctive = _distinctive(graph, units, profiles, stating)
-    result.distinctive_by_province = _distinctive_by_province(graph, units, profiles)
+    result.distinctive = _distinctive(graph, named, profiles, stating)
+    result.distinctive_by_province = _distinctive_by_province(graph, named, profiles)
 
     neighbours = profiles.neighbours(max(SIMILAR_PER_UNIT, CLUSTER_NEIGHBOURS))
-    for u in sorted(units, key=lambda k: (graph.node(k)["label"], k)):
+    for u in sorted(units, key=lambda k: (named[k]["label"], k)):
         for rank, (score, other) in enumerate(neighbours.get(u, [])[:SIMILAR_PER_UNIT], 1):
             result.similar.append(
                 {
-                    "unit": graph.node(u)["label"],
-                    "code": graph.node(u).get("code") or "",
+                    "unit": named[u]["label"],
+                    "code": named[u].get("code") or "",
                     "rank": rank,
-                    "similar_unit": graph.node(other)["label"],
-                    "similar_code": graph.node(other).get("code") or "",
+                    "similar_unit": named[other]["label"],
+                    "similar_code": named[other].get("code") or "",
                     "similarity": score,
                     "shared_measures": len(profiles.profiles[u] & profiles.profiles[other]),
                     "shared_distinctive": "; ".join(graph.node(m)["label"] for m in profiles.shared_distinctive(u, other)),
                 }
             )
-    result.clusters = _clusters(graph, units, profiles, neighbours)
+    result.clusters = _clusters(graph, named, profiles, neighbours)
 
     category_units: dict[str, set[str]] = defaultdict(set)
     category_problems: Counter[str] = Counter()
     by_level: dict[tuple[str, str], set[str]] = defaultdict(set)
     by_province: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for info in sorted(graph.reports.values(), key=lambda i: i.file):
-        for problem, keyed in graph.successors(f"report:{info.id}").items():
-            if STATES not in keyed:
-                continue
-            # multi-label: a problem counts in each of its categories, the main one listed first
-            categories = [graph.node(f"category:{c}")["label"] for c in _categories(graph, problem)]
-            remedies = sorted(graph.node(m)["label"] for m, keyed in graph.successors(problem).items() if ADDRESSED_BY in keyed)
-            category = categories[0] if categories else ""
-            unit_node = graph.node(info.unit) if info.unit else {}
-            result.remedies.append(
-                {
-                    "unit": unit_node.get("label", ""),
-                    "year": info.year or "",
-                    "problem": graph.node(problem)["label"],
-                    "category": category,
-                    "categories": "; ".join(categories),
-                    "addressed": bool(remedies),
-                    "planned_measures": "; ".join(remedies),
-                }
-            )
-            if info.unit:
-                for label in categories:
-                    category_units[label].add(info.unit)
-                    category_problems[label] += 1
-                    by_level[(unit_node.get("level") or "unknown", label)].add(info.unit)
-                    by_province[(unit_node.get("province") or "unknown", label)].add(info.unit)
+    items = []  # the problems stated, for the recurring problems
+    for info, problem, node, successors in _stated(graph):
+        # multi-label: a problem counts in each of its categories, the main one listed first
+        ids = _categories(node, successors)
+        categories = [graph.node(f"category:{c}")["label"] for c in ids]
+        remedies = sorted(graph.node(m)["label"] for m, keyed in successors.items() if ADDRESSED_BY in keyed)
+        category = categories[0] if categories else ""
+        unit_node = named[info.unit] if info.unit else {}
+        name = unit_node.get("label", info.file) + (f" ({unit_node['code']})" if unit_node.get("code") else "")
+        words = (tuple(node["words"].split()), tuple(node["text_words"].split())) if "words" in node else None  # a build's
+        items.append(Item(problem, name, info.year, node["label"], node.get("text", ""), ids, words))
+        result.remedies.append(
+            {
+                "unit": unit_node.get("label", ""),
+                "year": info.year or "",
+                "problem": node["label"],
+                "category": category,
+                "categories": "; ".join(categories),
+                "addressed": bool(remedies),
+                "planned_measures": "; ".join(remedies),
+            }
+        )
+        if info.unit:
+            for label in categories:
+                category_units[label].add(info.unit)
+                category_problems[label] += 1
+                by_level[(unit_node.get("level") or "unknown", label)].add(info.unit)
+                by_province[(unit_node.get("province") or "unknown", label)].add(info.unit)
     units_with_problems = len(set().union(*category_units.values())) if category_units else 0
     for category in sorted(category_units, key=lambda c: (-len(category_units[c]), c)):
         addressed = [r for r in result.remedies if category in r["categories"].split("; ")]
@@ -161,7 +174,7 @@ def analyze(graph: GraphReader) -> Analysis:
         {"level": level, "category": c, "units": len(us)}
         for (level, c), us in sorted(by_level.items(), key=lambda x: (x[0][0], -len(x[1]), x[0][1]))
     ]
-    result.recurring = _recurring(graph)
+    result.recurring = _recurring(graph, items)
     result.prevalence_by_province = [
         {"province": p, "category": c, "units": len(us)}
         for (p, c), us in sorted(by_province.items(), key=lambda x: (x[0][0], -len(x[1]), x[0][1]))
@@ -169,25 +182,29 @@ def analyze(graph: GraphReader) -> Analysis:
     return result
 
 
-def _categories(graph: GraphReader, problem: str) -> tuple[str, ...]:
-    """The ids of a problem's categories: the main one, then the others by id."""
-    main = graph.node(problem).get("category")
-    others = sorted(c.split(":", 1)[1] for c, keyed in graph.successors(problem).items() if CATEGORY in keyed)
+def _stated(graph: GraphReader) -> Iterator[tuple[ReportInfo, str, dict, Mapping[str, Mapping[str, dict]]]]:
+    """(report, problem, its attributes, its edges) of every problem a report states, the reports by file: one
+    pass that reads each report and each problem once."""
+    reports = sorted(graph.reports.values(), key=lambda i: i.file)
+    found = []
+    for info, (_, successors) in zip(reports, graph.successors_of(f"report:{i.id}" for i in reports), strict=True):
+        found += [(info, problem) for problem, keyed in successors.items() if STATES in keyed]
+    problems = [problem for _, problem in found]
+    for (info, problem), (_, node), (_, successors) in zip(
+        found, graph.attributes_of(problems), graph.successors_of(problems), strict=True
+    ):
+        yield info, problem, node, successors
+
+
+def _categories(node: dict, successors: Mapping[str, Mapping[str, dict]]) -> tuple[str, ...]:
+    """The ids of a problem's categories (from its attributes and edges): the main one, then the others by id."""
+    main = node.get("category")
+    others = sorted(c.split(":", 1)[1] for c, keyed in successors.items() if CATEGORY in keyed)
     return tuple(([main] if main in others else []) + [c for c in others if c != main])
 
 
-def _recurring(graph: GraphReader) -> list[dict]:
+def _recurring(graph: GraphReader, items: list[Item]) -> list[dict]:
     """The problems several reports state (:mod:`kg.outputs.recurring`), one row per report's item."""
-    items = []
-    for info in sorted(graph.reports.values(), key=lambda i: i.file):
-        unit = graph.node(info.unit) if info.unit else {}
-        for problem, keyed in graph.successors(f"report:{info.id}").items():
-            if STATES in keyed:
-                node = graph.node(problem)
-                categories = _categories(graph, problem)
-                name = unit.get("label", info.file) + (f" ({unit['code']})" if unit.get("code") else "")
-                words = (tuple(node["words"].split()), tuple(node["text_words"].split())) if "words" in node else None  # a build's
-                items.append(Item(problem, name, info.year, node["label"], node.get("text", ""), categories, words))
     rows = []
     for number, group in enumerate(recurring(items), 1):
         units, named = len(group.units), " ".join(group.words)  # once per group: a group may hold thousands of items
@@ -209,28 +226,28 @@ def _recurring(graph: GraphReader) -> list[dict]:
     return rows
 
 
-def _distinctive(graph: GraphReader, units: list[str], profiles: Profiles, stating: dict[str, set[str]]) -> list[dict]:
+def _distinctive(graph: GraphReader, named: dict[str, dict], profiles: Profiles, stating: dict[str, set[str]]) -> list[dict]:
     """Each unit's rare measures (one unit alone, or at most :data:`RARE_SHARE` of units), rarest first.
 
-    ``stating`` holds the units implementing or planning each measure. A concept of the scheme (a national
+    ``named`` holds the units' attributes (:func:`unit_nodes`), ``stating`` the units implementing or planning each measure. A concept of the scheme (a national
     programme) and a local practice kg found are told apart by ``kind``; local practices come first among equals.
     """
-    rare = max(1, int(RARE_SHARE * len(units)))
+    rare = max(1, int(RARE_SHARE * len(named)))
     mine: dict[str, list[str]] = defaultdict(list)
     for m, owners in stating.items():
         if len(owners) <= rare and not profiles.boilerplate(m):
             for u in owners:
                 mine[u].append(m)
     rows = []
-    for u in sorted(mine, key=lambda k: (graph.node(k)["label"], k)):
+    for u in sorted(mine, key=lambda k: (named[k]["label"], k)):
         ranked = sorted(mine[u], key=lambda m: (len(stating[m]), graph.node(m)["kind"] != "practice", graph.node(m)["label"], m))
         for m in ranked[:DISTINCTIVE_PER_UNIT]:
             rows.append(
                 {
                     "practice": graph.node(m)["label"],
                     "kind": graph.node(m)["kind"],
-                    "unit": graph.node(u)["label"],
-                    "code": graph.node(u).get("code") or "",
+                    "unit": named[u]["label"],
+                    "code": named[u].get("code") or "",
                     "units_stating": len(stating[m]),
                     "status": "implemented" if m in profiles.profiles[u] else "planned",
                 }
@@ -238,17 +255,17 @@ def _distinctive(graph: GraphReader, units: list[str], profiles: Profiles, stati
     return rows
 
 
-def _distinctive_by_province(graph: GraphReader, units: list[str], profiles: Profiles) -> list[dict]:
+def _distinctive_by_province(graph: GraphReader, named: dict[str, dict], profiles: Profiles) -> list[dict]:
     """Measures a province's units state at least :data:`PROVINCE_LIFT` times as often as all units (two units or more)."""
     members: dict[str, list[str]] = defaultdict(list)
-    for u in units:
-        if graph.node(u).get("province"):
-            members[graph.node(u)["province"]].append(u)
+    for u in named:
+        if named[u].get("province"):
+            members[named[u]["province"]].append(u)
     rows = []
     for province in sorted(members):
         inside = Counter(m for u in members[province] for m in profiles.profiles[u])
         n = len(members[province])
-        if n < PROVINCE_UNITS or n == len(units):
+        if n < PROVINCE_UNITS or n == len(named):
             continue
         lifted = [(inside[m] / n / profiles.share(m), m) for m in inside if inside[m] >= 2 and not profiles.boilerplate(m)]
         for lift, m in sorted((x for x in lifted if x[0] >= PROVINCE_LIFT), key=lambda x: (-inside[x[1]], -x[0], x[1])):
@@ -267,13 +284,13 @@ def _distinctive_by_province(graph: GraphReader, units: list[str], profiles: Pro
     return rows
 
 
-def _clusters(graph: GraphReader, units: list[str], profiles: Profiles, neighbours) -> list[dict]:
+def _clusters(graph: GraphReader, named: dict[str, dict], profiles: Profiles, neighbours) -> list[dict]:
     """Louvain communities of the graph linking each unit to its most similar units, each labelled by the measures
     that tell its members from the rest (mutual information of membership and measure, Manning et al. 2008 §17.7),
     boilerplate left out."""
     similarity = nx.Graph()
-    similarity.add_nodes_from(sorted(units))
-    for u in sorted(units):
+    similarity.add_nodes_from(sorted(named))
+    for u in sorted(named):
         for score, other in neighbours.get(u, [])[:CLUSTER_NEIGHBOURS]:
             if score > 0:
                 similarity.add_edge(u, other, weight=score)
@@ -285,7 +302,7 @@ def _clusters(graph: GraphReader, units: list[str], profiles: Profiles, neighbou
     for number, members in enumerate(communities, 1):
         inside = Counter(m for u in members for m in profiles.profiles[u])
         scored = [
-            (_mutual_information(inside[m], len(members), profiles.frequency[m], len(units)), m)
+            (_mutual_information(inside[m], len(members), profiles.frequency[m], len(named)), m)
             for m in inside
             if inside[m] >= 2 and not profiles.boilerplate(m) and inside[m] / len(members) > profiles.share(m)
         ]
@@ -295,8 +312,8 @@ def _clusters(graph: GraphReader, units: list[str], profiles: Profiles, neighbou
                 {
                     "cluster": number,
                     "size": len(members),
-                    "unit": graph.node(u)["label"],
-                    "code": graph.node(u).get("code") or "",
+                    "unit": named[u]["label"],
+                    "code": named[u].get("code") or "",
                     "characteristic_measures": "; ".join(marks),
                 }
             )

@@ -24,6 +24,8 @@ import math
 
 BOILERPLATE_SHARE = 0.5  # a measure this share of units states or more is boilerplate
 DIGITS = 6  # similarities are rounded before ranking: the order cannot depend on the last bits of a sum
+SCORE_CELLS = 1 << 22  # similarity scores computed at once (32 MB): a block of rows of a units × units product
+MAX_BLOCK = 1024  # rows of a block, at most
 
 
 class Profiles:
@@ -62,11 +64,12 @@ class Profiles:
         shared = [m for m in self.profiles[a] & self.profiles[b] if not self.boilerplate(m)]
         return sorted(shared, key=lambda m: (-self.weight(m), m))[:limit]
 
-    def neighbours(self, wanted: int, block: int = 1024) -> dict[str, list[tuple[float, str]]]:
+    def neighbours(self, wanted: int, cells: int = SCORE_CELLS) -> dict[str, list[tuple[float, str]]]:
         """Each unit's ``wanted`` most similar units by :meth:`cosine`, best first (ties by key).
 
         The weighted vectors form a matrix; the similarities of all pairs are its product with its
-        transpose, taken a block of rows at a time so memory stays bounded (five thousand units: about a second).
+        transpose, taken a block of rows at a time — as many rows as make ``cells`` scores — so memory stays
+        bounded whatever the number of units (five thousand units: about a second).
         Only measures two units or more state are columns: one unit's own practices change the lengths of
         its vector (counted in the norms) but no product, and they are most of the measures (a dense matrix of
         every practice would need gigabytes at a national corpus).
@@ -85,10 +88,12 @@ class Profiles:
         for row, key in enumerate(keys):
             columns = [column[m] for m in self.profiles[key] if m in column]
             matrix[row, columns] = weights[columns]
-        matrix = np.divide(matrix, norms[:, None], out=np.zeros_like(matrix), where=norms[:, None] > 0)
+        np.divide(matrix, norms[:, None], out=matrix, where=norms[:, None] > 0)  # in place: a unit without measures stays 0
         best: dict[str, list[tuple[float, str]]] = {}
+        block = max(1, min(MAX_BLOCK, cells // len(keys)))
         for start in range(0, len(keys), block):
-            scores = np.round(matrix[start : start + block] @ matrix.T, DIGITS)
+            scores = matrix[start : start + block] @ matrix.T
+            np.round(scores, DIGITS, out=scores)
             for offset in range(scores.shape[0]):
                 row = start + offset
                 line = scores[offset]

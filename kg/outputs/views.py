@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 from kg.graph.merged import ADDRESSED_BY, CATEGORY, CITES, IMPLEMENTS, PART_OF, PLANS, STATES
 from kg.graph.reading import GraphReader
-from kg.outputs.analysis import unit_measures
+from kg.outputs.analysis import unit_measures, unit_nodes
 from kg.outputs.pages import View, count_size, evidence_items, facet_menus
 from kg.outputs.similarity import Profiles
 
@@ -40,26 +40,28 @@ class Group:
     members: list[str]
     facets: dict
     facts: list[str] = field(default_factory=list)
+    search: str = ""  # the members' names and codes, for the page's search
 
 
-def unit_groups(graph: GraphReader, units: dict[str, set[int]]) -> tuple[list[Group], str]:
-    """Units as themselves, or grouped by city or province when there are too many."""
+def unit_groups(units: dict[str, set[int]], nodes: Mapping[str, dict]) -> tuple[list[Group], str]:
+    """Units (with their years, sorted by key) as themselves, or grouped by city or province when there are too
+    many; ``nodes`` holds each unit's attributes (:func:`~kg.outputs.analysis.unit_nodes`)."""
     if len(units) <= MAX_UNIT_NODES:
         groups = []
         for key, years in units.items():
-            node = graph.node(key)
+            node = nodes[key]
             facts = [f"区划代码 code: {node['code']}" if node.get("code") else "未链接 unlinked", f"层级 level: {node.get('level') or '?'}"]
-            groups.append(Group(key, node["label"], [key], _facets(node, years), facts))
+            groups.append(Group(key, node["label"], [key], _facets(node, years), facts, _search(nodes, [key])))
         return groups, ""
     for attribute, word in (("city", "city"), ("province", "province")):
         buckets: dict[str, list[str]] = defaultdict(list)
-        for key in units:
-            buckets[graph.node(key).get(attribute) or graph.node(key).get("province") or "未链接 unlinked"].append(key)
+        for key in units:  # sorted: so are a group's members
+            buckets[nodes[key].get(attribute) or nodes[key].get("province") or "未链接 unlinked"].append(key)
         if len(buckets) <= MAX_UNIT_NODES or attribute == "province":
             groups = []
             for name, members in sorted(buckets.items()):
                 years = set().union(*(units[m] for m in members))
-                province = graph.node(members[0]).get("province") or ""
+                province = nodes[members[0]].get("province") or ""
                 facets = {"province": province, "city": name if attribute == "city" else "", "level": "", "year": sorted(years)}
                 groups.append(
                     Group(
@@ -68,6 +70,7 @@ def unit_groups(graph: GraphReader, units: dict[str, set[int]]) -> tuple[list[Gr
                         members,
                         facets,
                         [f"{len(members)} 个报告单位 reporting units", f"按{'地市' if word == 'city' else '省份'}分组 grouped by {word}"],
+                        _search(nodes, members),
                     )
                 )
             return (
@@ -81,11 +84,14 @@ def _facets(node: dict, years: set[int]) -> dict:
     return {"province": node.get("province") or "", "city": node.get("city") or "", "level": node.get("level") or "", "year": sorted(years)}
 
 
-def _add_groups(view: View, groups: list[Group], graph: GraphReader) -> None:
+def _search(nodes: Mapping[str, dict], members: list[str]) -> str:
+    return " ".join(nodes[m]["label"] + " " + (nodes[m].get("code") or "") for m in members)
+
+
+def _add_groups(view: View, groups: list[Group]) -> None:
     for group in groups:
         size = count_size(len(group.members)) if len(group.members) > 1 else count_size(1) + 8
-        names = " ".join(graph.node(m)["label"] + " " + (graph.node(m).get("code") or "") for m in group.members)
-        view.add_node(group.key, "unit", group.label, size=size, facts=group.facts, facets=group.facets, search=names)
+        view.add_node(group.key, "unit", group.label, size=size, facts=group.facts, facets=group.facets, search=group.search)
 
 
 EVIDENCE_SHOWN = 3  # sentences shown on a drawn edge
@@ -169,7 +175,8 @@ def _merge(
 
 
 class Digest:
-    """What the views of one graph share, each part computed once, when first needed.
+    """What the views of one graph share, each part computed once, when first needed, in passes over the
+    reporting units and their reports that read each node once (a batch at a time from a graph on disk).
 
     Drawing all the views of a 10,000-report graph from one digest takes half
     the time of drawing each on its own.
@@ -177,8 +184,6 @@ class Digest:
 
     def __init__(self, graph: GraphReader):
         self.graph = graph
-        self._members: dict[str, dict[tuple[str, str], Aggregate]] = {}
-        self._reports: dict[str, dict[tuple[str, str], Aggregate]] = {}
         self._who: dict[str, list[WhoRow]] = {}
         self._who_asked: set[str] = set()
 
@@ -187,28 +192,77 @@ class Digest:
         return self.graph.reporting_units()
 
     @cached_property
-    def grouping(self) -> tuple[list[Group], str]:
-        return unit_groups(self.graph, self.units)
+    def nodes(self) -> dict[str, dict]:
+        """The reporting units' attributes the views show."""
+        return unit_nodes(self.graph, self.units)
 
     @cached_property
-    def adoption(self) -> Adoption:
-        return _adoption(self.graph, self.units)
-
-    def member_edges(self, group: Group) -> dict[tuple[str, str], Aggregate]:
-        """What the group's units implement and plan."""
-        if group.key not in self._members:
-            self._members[group.key] = _member_edges(self.graph, group, (IMPLEMENTS, PLANS))
-        return self._members[group.key]
-
-    def report_edges(self, group: Group, relations: tuple[str, ...] = (CITES, STATES)) -> dict[tuple[str, str], Aggregate]:
-        """What the reports of the group's units cite and state (or one of the two)."""
-        if group.key not in self._reports:
-            self._reports[group.key] = _report_edges(self.graph, group, (CITES, STATES), self.by_unit)
-        return {key: aggregate for key, aggregate in self._reports[group.key].items() if key[1] in relations}
+    def grouping(self) -> tuple[list[Group], str]:
+        return unit_groups(self.units, self.nodes)
 
     @cached_property
     def by_unit(self) -> dict[str, list[str]]:
         return self.graph.reports_by_unit()
+
+    @cached_property
+    def _unit_pass(self) -> tuple[Adoption, dict[str, dict[tuple[str, str], Aggregate]]]:
+        """What each unit implements and plans: counted per measure, and merged per group."""
+        groups, _ = self.grouping
+        merged: dict[str, dict[tuple[str, str], Aggregate]] = {group.key: {} for group in groups}
+        group_of = {member: group.key for group in groups for member in group.members}
+        implemented: dict[str, set[str]] = defaultdict(set)
+        planned: dict[str, set[str]] = defaultdict(set)
+        evidence: dict[str, list[dict]] = defaultdict(list)
+        for unit, successors in self.graph.successors_of(self.units):  # sorted: the evidence kept does not depend on merge order
+            for target, keyed in successors.items():
+                for relation, units_of in ((IMPLEMENTS, implemented), (PLANS, planned)):
+                    data = keyed.get(relation)
+                    if data is not None:
+                        units_of[target].add(unit)
+                        if data.get("evidence") and len(evidence[target]) < 3:
+                            evidence[target].append(data)
+            _merge(self.graph, merged[group_of[unit]], unit, successors, (IMPLEMENTS, PLANS))
+        adoption = Adoption({m: len(u) for m, u in implemented.items()}, {m: len(u) for m, u in planned.items()}, dict(evidence))
+        return adoption, merged
+
+    @property
+    def adoption(self) -> Adoption:
+        return self._unit_pass[0]
+
+    def member_edges(self, group: Group) -> dict[tuple[str, str], Aggregate]:
+        """What the group's units implement and plan."""
+        return self._unit_pass[1][group.key]
+
+    @cached_property
+    def _report_pass(self) -> tuple[dict[str, dict[tuple[str, str], Aggregate]], dict[str, tuple[list[str], list[str]]]]:
+        """What the units' reports cite and state, merged per group; and each problem stated, its categories and
+        the measures that answer it."""
+        groups, _ = self.grouping
+        merged: dict[str, dict[tuple[str, str], Aggregate]] = {group.key: {} for group in groups}
+        group_of = {member: group.key for group in groups for member in group.members}
+        owners = [unit for unit in self.units for _ in self.by_unit.get(unit, ())]
+        keys = (f"report:{report_id}" for unit in self.units for report_id in self.by_unit.get(unit, ()))
+        stated: dict[str, None] = {}
+        for unit, (_, successors) in zip(owners, self.graph.successors_of(keys), strict=True):
+            _merge(self.graph, merged[group_of[unit]], unit, successors, (CITES, STATES))
+            stated.update((target, None) for target, keyed in successors.items() if STATES in keyed)
+        links = {
+            problem: (_targets(successors, CATEGORY), _targets(successors, ADDRESSED_BY))
+            for problem, successors in self.graph.successors_of(sorted(stated))
+        }
+        return merged, links
+
+    def report_edges(self, group: Group, relations: tuple[str, ...] = (CITES, STATES)) -> dict[tuple[str, str], Aggregate]:
+        """What the reports of the group's units cite and state (or one of the two)."""
+        return {key: aggregate for key, aggregate in self._report_pass[0][group.key].items() if key[1] in relations}
+
+    def categories(self, problem: str) -> list[str]:
+        """The category nodes of a problem the units' reports state, sorted."""
+        return self._report_pass[1][problem][0]
+
+    def remedies(self, problem: str) -> list[str]:
+        """The measures that answer a problem the units' reports state, sorted."""
+        return self._report_pass[1][problem][1]
 
     def who_rows(self, targets: set[str]) -> dict[str, list[WhoRow]]:
         """The rows behind each of ``targets`` that has any (see :func:`who`): every unit and report is read once
@@ -223,19 +277,32 @@ class Digest:
                 evidence = _who_evidence(graph, data) if len(rows) < WHO_EVIDENCE else None
                 rows.append(WhoRow(key, relation, sorted(graph.years(data)), evidence))
 
-            for key in self.units:  # sorted: the same rows whatever the merge order
-                for target, relation, data in graph.out(key, (IMPLEMENTS, PLANS)):
+            reports = graph.successors_of(f"report:{report_id}" for unit in self.units for report_id in self.by_unit.get(unit, ()))
+            for key, successors in graph.successors_of(self.units):  # sorted: the same rows whatever the merge order
+                for target, relation, data in _out(successors, (IMPLEMENTS, PLANS)):
                     if target in missing:
                         add(target, key, relation, data)
-                for report_id in self.by_unit.get(key, ()):
-                    for target, relation, data in graph.out(f"report:{report_id}", (CITES, STATES)):
-                        shown = [target] if relation == CITES else [c for c, _, _ in graph.out(target, (CATEGORY,))]
-                        for node in shown:
+                for _ in self.by_unit.get(key, ()):
+                    _, asserted = next(reports)
+                    for target, relation, data in _out(asserted, (CITES, STATES)):
+                        for node in [target] if relation == CITES else self.categories(target):
                             if node in missing:
                                 add(node, key, relation, data)
             self._who.update(found)
             self._who_asked |= missing
         return {target: self._who[target] for target in sorted(targets) if target in self._who}
+
+
+def _out(successors: Mapping[str, Mapping[str, dict]], relations: tuple[str, ...]) -> list[tuple[str, str, dict]]:
+    """(target, relation, data) of the edges of ``relations``, sorted (as :meth:`GraphReader.out`)."""
+    return sorted(
+        ((target, relation, data) for target, keyed in successors.items() for relation, data in keyed.items() if relation in relations),
+        key=lambda edge: edge[:2],
+    )
+
+
+def _targets(successors: Mapping[str, Mapping[str, dict]], relation: str) -> list[str]:
+    return sorted(target for target, keyed in successors.items() if relation in keyed)
 
 
 def _strongest(edges: dict[tuple[str, str], Aggregate], group: Group) -> list[tuple[tuple[str, str], Aggregate]]:
@@ -281,7 +348,7 @@ def shared_practices(graph: GraphReader, digest: Digest | None = None) -> View:
         "共享措施 Shared practices",
         f"{len(units)} 个单位实施的、至少 {threshold} 个单位共有的措施 — measures {threshold}+ units share. " + "; ".join(notes),
     )
-    _add_groups(view, groups, graph)
+    _add_groups(view, groups)
     for measure in sorted(shared, key=lambda m: (-adoption.implemented[m], m)):
         _measure_node(view, graph, measure, adoption)
     for group in groups:
@@ -301,21 +368,6 @@ class Adoption:
     evidence: dict[str, list[dict]]
 
 
-def _adoption(graph: GraphReader, units) -> Adoption:
-    implemented: dict[str, set[str]] = defaultdict(set)
-    planned: dict[str, set[str]] = defaultdict(set)
-    evidence: dict[str, list[dict]] = defaultdict(list)
-    for unit in units:  # sorted: the evidence kept is the same whatever the merge order
-        for target, keyed in graph.successors(unit).items():
-            for relation, units_of in ((IMPLEMENTS, implemented), (PLANS, planned)):
-                data = keyed.get(relation)
-                if data is not None:
-                    units_of[target].add(unit)
-                    if data.get("evidence") and len(evidence[target]) < 3:
-                        evidence[target].append(data)
-    return Adoption({m: len(u) for m, u in implemented.items()}, {m: len(u) for m, u in planned.items()}, dict(evidence))
-
-
 def problems(graph: GraphReader, digest: Digest | None = None) -> View:
     """Units, the categories of the problems they state, and the planned measures that answer them."""
     digest = digest or Digest(graph)
@@ -333,16 +385,16 @@ def problems(graph: GraphReader, digest: Digest | None = None) -> View:
     for group in groups:
         per_category: dict[str, Aggregate] = {}
         for (problem, _), entry in sorted(digest.report_edges(group, (STATES,)).items()):
-            for category, _, _ in graph.out(problem, (CATEGORY,)):
+            for category in digest.categories(problem):
                 category_units[category] |= entry.units
                 category_problems[category] += 1
                 merged = per_category.setdefault(category, Aggregate())
                 merged.absorb(entry)
-                for measure, _, _ in graph.out(problem, (ADDRESSED_BY,)):
+                for measure in digest.remedies(problem):
                     remedies[(category, measure)] += 1
         for category, entry in per_category.items():
             edges.append((group, category, entry))
-    _add_groups(view, [group for group in groups if any(e[0] is group for e in edges)], graph)
+    _add_groups(view, [group for group in groups if any(e[0] is group for e in edges)])
     for category in sorted(category_units, key=lambda c: (-len(category_units[c]), c)):
         view.add_node(
             category,
@@ -382,7 +434,7 @@ def instruments(graph: GraphReader, digest: Digest | None = None) -> View:
         "法律文件 Instruments cited",
         "单位引用的法律文件 — which units cite which instruments" + (". " + "; ".join(notes) if notes else ""),
     )
-    _add_groups(view, groups, graph)
+    _add_groups(view, groups)
     for instrument in ranked[:MAX_INSTRUMENTS]:
         _instrument_node(view, graph, instrument, len(citing[instrument]))
     for group in groups:
@@ -435,8 +487,9 @@ def unit(graph: GraphReader, query: str) -> View:
         [key],
         _facets(node, units.get(key, set())),
         [f"区划代码 code: {node.get('code') or '-'}", f"层级 level: {node.get('level') or '?'}"],
+        _search({key: node}, [key]),
     )
-    _add_groups(view, [group], graph)
+    _add_groups(view, [group])
     for (target, relation), entry in sorted(_member_edges(graph, group, (IMPLEMENTS, PLANS)).items()):
         if target not in {n["id"] for n in view.nodes}:
             t = graph.node(target)
@@ -493,7 +546,7 @@ def overview(graph: GraphReader, digest: Digest | None = None) -> View:
         f"{len(graph.reports)} 份报告 reports: 单位、措施、法律文件与问题 — units, measures, instruments, problems"
         + (f". {grouping}" if grouping else ""),
     )
-    _add_groups(view, groups, graph)
+    _add_groups(view, groups)
     measures = sorted(
         adoption.implemented.keys() | adoption.planned.keys(),
         key=lambda m: (-(adoption.implemented.get(m, 0) + adoption.planned.get(m, 0)), m),
@@ -519,7 +572,7 @@ def overview(graph: GraphReader, digest: Digest | None = None) -> View:
                     target, "problem", problem["label"], size=8, facts=[f"类别 category: {category}"], evidence=entry.evidence(graph)
                 )
                 view.add_edge(group.key, target, STATES, **_edge_attrs(graph, group, entry))
-                for measure, _, _ in graph.out(target, (ADDRESSED_BY,)):
+                for measure in digest.remedies(target):
                     if measure in kept:
                         view.add_edge(target, measure, ADDRESSED_BY, planned=True)
     ranked = sorted(cited, key=lambda i: (-len(cited[i]), i))[:MAX_INSTRUMENTS]
@@ -615,7 +668,7 @@ def who(graph: GraphReader, view: View, digest: Digest) -> dict:
 
     def unit_index(key: str) -> int:
         if key not in index:
-            node = graph.node(key)
+            node = digest.nodes[key]
             index[key] = len(units)
             units.append(
                 [key, node["label"], node.get("code") or "", node.get("level") or "", node.get("province") or "", node.get("city") or ""]
