@@ -10,8 +10,9 @@ kept; the page says what was grouped and capped.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Mapping
+import bisect
+from collections import Counter, defaultdict
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import NamedTuple
@@ -234,35 +235,75 @@ class Digest:
         return self._unit_pass[1][group.key]
 
     @cached_property
-    def _report_pass(self) -> tuple[dict[str, dict[tuple[str, str], Aggregate]], dict[str, tuple[list[str], list[str]]]]:
-        """What the units' reports cite and state, merged per group; and each problem stated, its categories and
-        the measures that answer it."""
+    def _report_pass(self) -> _ReportPass:
+        """What the units' reports cite, merged per group; the problems they state rolled up per group and
+        category; and, for a graph of few units (whose overview draws problems), each problem merged per group
+        with the measures that answer it."""
         groups, _ = self.grouping
-        merged: dict[str, dict[tuple[str, str], Aggregate]] = {group.key: {} for group in groups}
+        found = _ReportPass({group.key: {} for group in groups}, {group.key: {} for group in groups})
         group_of = {member: group.key for group in groups for member in group.members}
-        owners = [unit for unit in self.units for _ in self.by_unit.get(unit, ())]
+        problems_drawn = len(self.units) <= MAX_UNIT_NODES
+        for unit, successors, stated in self._reports_read():
+            group = group_of[unit]
+            _merge(self.graph, found.reports[group], unit, successors, (CITES, STATES) if problems_drawn else (CITES,))
+            for problem, data, categories, remedies in stated:
+                years = self.graph.years(data)
+                for category in categories:
+                    found.categories[group].setdefault(category, _Rollup()).add(problem, unit, data, years)
+                    found.problems[category] += 1
+                    for measure in remedies:
+                        found.remedies[(category, measure)] += 1
+                if problems_drawn:
+                    found.answers[problem] = remedies
+        return found
+
+    def _reports_read(self) -> Iterator[tuple[str, Mapping[str, Mapping[str, dict]], list[tuple[str, dict, list[str], list[str]]]]]:
+        """(unit, its report's edges, [(problem, the statement's edge data, categories, answering measures)]) of
+        every report of the units, in the order of the units: reports and problems read a batch at a time."""
         keys = (f"report:{report_id}" for unit in self.units for report_id in self.by_unit.get(unit, ()))
-        stated: dict[str, None] = {}
-        for unit, (_, successors) in zip(owners, self.graph.successors_of(keys), strict=True):
-            _merge(self.graph, merged[group_of[unit]], unit, successors, (CITES, STATES))
-            stated.update((target, None) for target, keyed in successors.items() if STATES in keyed)
-        links = {
-            problem: (_targets(successors, CATEGORY), _targets(successors, ADDRESSED_BY))
-            for problem, successors in self.graph.successors_of(sorted(stated))
-        }
-        return merged, links
+        owners = (unit for unit in self.units for _ in self.by_unit.get(unit, ()))
+        waiting: list[tuple[str, Mapping[str, Mapping[str, dict]], list[tuple[str, dict]]]] = []
+        stated = 0
+
+        def ready() -> Iterator:
+            problems = self.graph.successors_of(problem for _, _, statements in waiting for problem, _ in statements)
+            for unit, successors, statements in waiting:
+                yield (
+                    unit,
+                    successors,
+                    [
+                        (problem, data, _targets(edges, CATEGORY), _targets(edges, ADDRESSED_BY))
+                        for (problem, data), (_, edges) in zip(statements, problems)
+                    ],
+                )
+
+        for unit, (_, successors) in zip(owners, self.graph.successors_of(keys)):
+            statements = [(problem, keyed[STATES]) for problem, keyed in successors.items() if STATES in keyed]
+            waiting.append((unit, successors, statements))
+            stated += len(statements)
+            if stated >= BATCH_PROBLEMS:
+                yield from ready()
+                waiting, stated = [], 0
+        yield from ready()
 
     def report_edges(self, group: Group, relations: tuple[str, ...] = (CITES, STATES)) -> dict[tuple[str, str], Aggregate]:
-        """What the reports of the group's units cite and state (or one of the two)."""
-        return {key: aggregate for key, aggregate in self._report_pass[0][group.key].items() if key[1] in relations}
+        """What the reports of the group's units cite and state (or one of the two); what they state only in a
+        graph of at most :data:`MAX_UNIT_NODES` units (else see :meth:`category_edges`)."""
+        return {key: aggregate for key, aggregate in self._report_pass.reports[group.key].items() if key[1] in relations}
 
-    def categories(self, problem: str) -> list[str]:
-        """The category nodes of a problem the units' reports state, sorted."""
-        return self._report_pass[1][problem][0]
+    def category_edges(self, group: Group) -> list[tuple[str, Aggregate]]:
+        """The categories of the problems the group's units state, each with its problems merged (their evidence
+        that of the first problems by key), in the order of their first problem."""
+        rollups = self._report_pass.categories[group.key]
+        return [(category, rollups[category].aggregate()) for category in sorted(rollups, key=lambda c: rollups[c].first)]
+
+    def problem_counts(self) -> tuple[Counter[str], Counter[tuple[str, str]]]:
+        """Problems stated per category, and per (category, measure answering them)."""
+        return self._report_pass.problems, self._report_pass.remedies
 
     def remedies(self, problem: str) -> list[str]:
-        """The measures that answer a problem the units' reports state, sorted."""
-        return self._report_pass[1][problem][1]
+        """The measures that answer a problem (of a graph of few units), sorted."""
+        return self._report_pass.answers[problem]
 
     def who_rows(self, targets: set[str]) -> dict[str, list[WhoRow]]:
         """The rows behind each of ``targets`` that has any (see :func:`who`): every unit and report is read once
@@ -277,15 +318,16 @@ class Digest:
                 evidence = _who_evidence(graph, data) if len(rows) < WHO_EVIDENCE else None
                 rows.append(WhoRow(key, relation, sorted(graph.years(data)), evidence))
 
-            reports = graph.successors_of(f"report:{report_id}" for unit in self.units for report_id in self.by_unit.get(unit, ()))
+            reports = self._reports_read()
             for key, successors in graph.successors_of(self.units):  # sorted: the same rows whatever the merge order
                 for target, relation, data in _out(successors, (IMPLEMENTS, PLANS)):
                     if target in missing:
                         add(target, key, relation, data)
                 for _ in self.by_unit.get(key, ()):
-                    _, asserted = next(reports)
+                    _, asserted, stated = next(reports)
+                    categories = {problem: shown for problem, _, shown, _ in stated}
                     for target, relation, data in _out(asserted, (CITES, STATES)):
-                        for node in [target] if relation == CITES else self.categories(target):
+                        for node in [target] if relation == CITES else categories[target]:
                             if node in missing:
                                 add(node, key, relation, data)
             self._who.update(found)
@@ -303,6 +345,49 @@ def _out(successors: Mapping[str, Mapping[str, dict]], relations: tuple[str, ...
 
 def _targets(successors: Mapping[str, Mapping[str, dict]], relation: str) -> list[str]:
     return sorted(target for target, keyed in successors.items() if relation in keyed)
+
+
+BATCH_PROBLEMS = 2_000  # problems stated whose edges a pass over the reports reads together
+
+
+@dataclass
+class _Rollup:
+    """The problems of one category a group's units state, merged as :class:`Aggregate` would merge them in the
+    order of their keys, but fed in any order: only the first problems that the evidence shown needs are kept."""
+
+    units: set[str] = field(default_factory=set)
+    years: set[int] = field(default_factory=set)
+    first: str = ""  # the first problem's key
+    kept: list[tuple[str, dict]] = field(default_factory=list)  # (problem, data), by problem
+
+    def add(self, problem: str, unit: str, data: dict, years: set[int]) -> None:
+        self.units.add(unit)
+        self.years |= years
+        self.first = min(self.first, problem) if self.first else problem
+        bisect.insort(self.kept, (problem, data), key=lambda item: item[0])
+        shown = 0
+        for number, (_, kept) in enumerate(self.kept):
+            if shown >= EVIDENCE_SHOWN:  # an Aggregate fed these in order would stop keeping here
+                del self.kept[number:]
+                break
+            shown += len(kept.get("evidence", ()))
+
+    def aggregate(self) -> Aggregate:
+        merged = Aggregate(set(self.units), set(self.years))
+        for _, data in self.kept:
+            merged._keep(data)
+        return merged
+
+
+@dataclass
+class _ReportPass:
+    """What :meth:`Digest._report_pass` finds."""
+
+    reports: dict[str, dict[tuple[str, str], Aggregate]]  # by group: (target, relation) → merged
+    categories: dict[str, dict[str, _Rollup]]  # by group: category → its problems
+    problems: Counter[str] = field(default_factory=Counter)  # problems stated, per category
+    remedies: Counter[tuple[str, str]] = field(default_factory=Counter)  # per (category, measure answering them)
+    answers: dict[str, list[str]] = field(default_factory=dict)  # problem → measures answering it (few units only)
 
 
 def _strongest(edges: dict[tuple[str, str], Aggregate], group: Group) -> list[tuple[tuple[str, str], Aggregate]]:
@@ -379,20 +464,11 @@ def problems(graph: GraphReader, digest: Digest | None = None) -> View:
         + (f". {grouping}" if grouping else ""),
     )
     category_units: dict[str, set[str]] = defaultdict(set)
-    category_problems: dict[str, int] = defaultdict(int)
-    remedies: dict[tuple[str, str], int] = defaultdict(int)
+    category_problems, remedies = digest.problem_counts()
     edges: list[tuple[Group, str, Aggregate]] = []
     for group in groups:
-        per_category: dict[str, Aggregate] = {}
-        for (problem, _), entry in sorted(digest.report_edges(group, (STATES,)).items()):
-            for category in digest.categories(problem):
-                category_units[category] |= entry.units
-                category_problems[category] += 1
-                merged = per_category.setdefault(category, Aggregate())
-                merged.absorb(entry)
-                for measure in digest.remedies(problem):
-                    remedies[(category, measure)] += 1
-        for category, entry in per_category.items():
+        for category, entry in digest.category_edges(group):
+            category_units[category] |= entry.units
             edges.append((group, category, entry))
     _add_groups(view, [group for group in groups if any(e[0] is group for e in edges)])
     for category in sorted(category_units, key=lambda c: (-len(category_units[c]), c)):
