@@ -276,8 +276,8 @@ class Facts:
 
     def nodes(self) -> Iterator[tuple[str, dict[str, Any]]]:
         """(key, attributes) of every node, sorted by key."""
-        keys = self.db.execute("SELECT key FROM node UNION SELECT source FROM edge UNION SELECT target FROM edge ORDER BY 1").fetchall()
-        return ((key, self.node(key)) for (key,) in keys)
+        keys = self.db.execute("SELECT key FROM node UNION SELECT source FROM edge UNION SELECT target FROM edge ORDER BY 1")
+        return self.attributes_of(key for (key,) in keys)  # streamed: the keys of a national graph are gigabytes
 
     def edges(self) -> Iterator[tuple[str, str, str, dict]]:
         """(source, target, relation, data) of every edge, sorted."""

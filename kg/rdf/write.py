@@ -19,7 +19,7 @@ import hashlib
 import itertools
 import json
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -272,7 +272,7 @@ def iter_entity_subjects(graph: GraphReader, iris: Iris, keys: Iterable[str] | N
     node's own sets and its outgoing part-of and practice-of edges, and come
     in a fixed order.
     """
-    node_of, successors = graph.node, graph.successors
+    node_of = graph.node
     unit_iris: dict[str, str] = {}
 
     def unit_iri(key: str) -> str:  # a unit is the parent of many: its IRI (a digest for organs) once
@@ -281,18 +281,21 @@ def iter_entity_subjects(graph: GraphReader, iris: Iris, keys: Iterable[str] | N
             iri = unit_iris[key] = iris.of_node(node_of(key))
         return iri
 
+    edges: dict[str, Mapping[str, Mapping[str, dict]]] = {}  # of the units and practices of the nodes at hand
+
     def targets(key: str, relation: str) -> list[str]:
-        return sorted(target for target, keyed in successors(key).items() if relation in keyed)
+        return sorted(target for target, keyed in edges[key].items() if relation in keyed)
 
     def measure_iri(key: str) -> str:  # a concept of the scheme, or a unit's own practice
         kind, _, name = key.partition(":")
         return str(MEASURE) + name if kind == "measure" else iris.practice(key)
 
-    for key, node in graph.nodes() if keys is None else ((key, node_of(key)) for key in keys):
+    nodes = graph.nodes() if keys is None else graph.attributes_of(keys)
+    for key, node in _read_ahead(nodes, lambda key, node: node.get("kind") in ("unit", "practice"), graph, edges):
         kind = node.get("kind")  # a node no report brings (only others' edges reach it) has no attributes
         mine: dict[str, list[tuple]] = {}
         if kind == "unit":
-            s = unit_iri(key)
+            s = unit_iris.setdefault(key, iris.of_node(node))  # its node is at hand: not read again
             t = [
                 (s, A, fz(UNIT_CLASSES[node["unit_kind"]])),
                 (s, A, ORG + "Organization"),
@@ -346,6 +349,17 @@ def iter_entity_subjects(graph: GraphReader, iris: Iris, keys: Iterable[str] | N
             mine[s] = t
         if mine:
             yield key, mine
+
+
+def _read_ahead(
+    nodes: Iterator[tuple[str, dict]], wanted: Callable[[str, dict], bool], graph: GraphReader, edges: dict, ahead: int = 1_000
+) -> Iterator[tuple[str, dict]]:
+    """``nodes`` as they come, with ``edges`` holding the outgoing edges of the ``wanted`` ones among the next
+    ``ahead``: read together (a batch at a time from a graph on disk), not node by node."""
+    while chunk := list(itertools.islice(nodes, ahead)):
+        edges.clear()
+        edges.update(graph.successors_of(key for key, node in chunk if wanted(key, node)))
+        yield from chunk
 
 
 EntityBlocks = tuple[tuple[str, str, int], ...]
