@@ -76,19 +76,21 @@ def analyze(graph: GraphReader) -> Analysis:
     units = list(graph.reporting_units())
     result = Analysis(units=len(units), reports=len(graph.reports))
     named = unit_nodes(graph, units)
-    implemented: dict[str, set[str]] = defaultdict(set)
-    planned: dict[str, set[str]] = defaultdict(set)
+    # one pass: what each unit implements (its profile) and plans; per measure only counts (a unit's edges have
+    # each target once), not the units — those are the profiles, read again where needed
     measures: dict[str, set[str]] = {}
-    for u, successors in graph.successors_of(units):  # one pass: a unit's profile and what it implements and plans
-        measures[u] = set()
-        for target, keyed in successors.items():
-            if IMPLEMENTS in keyed:
-                implemented[target].add(u)
-                measures[u].add(target)
-            if PLANS in keyed:
-                planned[target].add(u)
+    plans: dict[str, set[str]] = {}
+    implemented: Counter[str] = Counter()
+    planned: Counter[str] = Counter()
+    stating: Counter[str] = Counter()
+    for u, successors in graph.successors_of(units):
+        measures[u] = {target for target, keyed in successors.items() if IMPLEMENTS in keyed}
+        plans[u] = {target for target, keyed in successors.items() if PLANS in keyed}
+        implemented.update(measures[u])
+        planned.update(plans[u])
+        stating.update(measures[u] | plans[u])
     profiles = Profiles(measures)
-    for measure in sorted(implemented.keys() | planned.keys(), key=lambda m: (-len(implemented.get(m, ())), m)):
+    for measure in sorted(stating, key=lambda m: (-implemented[m], m)):
         node = graph.node(measure)
         result.adoption.append(
             {
@@ -96,15 +98,14 @@ def analyze(graph: GraphReader) -> Analysis:
                 "id": measure.split(":", 1)[1] if node["kind"] == "measure" else "",
                 "kind": node["kind"],
                 "theme": node.get("theme") or "",
-                "units_implementing": len(implemented.get(measure, ())),
-                "units_planning": len(planned.get(measure, ())),
+                "units_implementing": implemented[measure],
+                "units_planning": planned[measure],
                 "share_implementing": round(profiles.share(measure), 4),
                 "weight": round(profiles.weight(measure), 4),
                 "boilerplate": "yes" if profiles.boilerplate(measure) else "",
             }
         )
-    stating = {m: implemented.get(m, set()) | planned.get(m, set()) for m in implemented.keys() | planned.keys()}
-    result.distinctive = _distinctive(graph, named, profiles, stating)
+    result.distinctive = _distinctive(graph, named, profiles, plans, stating)
     result.distinctive_by_province = _distinctive_by_province(graph, named, profiles)
 
     neighbours = profiles.neighbours(max(SIMILAR_PER_UNIT, CLUSTER_NEIGHBOURS))
@@ -226,21 +227,24 @@ def _recurring(graph: GraphReader, items: list[Item]) -> list[dict]:
     return rows
 
 
-def _distinctive(graph: GraphReader, named: dict[str, dict], profiles: Profiles, stating: dict[str, set[str]]) -> list[dict]:
+def _distinctive(
+    graph: GraphReader, named: dict[str, dict], profiles: Profiles, plans: dict[str, set[str]], stating: Counter[str]
+) -> list[dict]:
     """Each unit's rare measures (one unit alone, or at most :data:`RARE_SHARE` of units), rarest first.
 
-    ``named`` holds the units' attributes (:func:`unit_nodes`), ``stating`` the units implementing or planning each measure. A concept of the scheme (a national
-    programme) and a local practice kg found are told apart by ``kind``; local practices come first among equals.
+    ``named`` holds the units' attributes (:func:`unit_nodes`), ``plans`` what each plans, ``stating`` the number
+    of units implementing or planning each measure. A concept of the scheme (a national programme) and a local
+    practice kg found are told apart by ``kind``; local practices come first among equals.
     """
     rare = max(1, int(RARE_SHARE * len(named)))
-    mine: dict[str, list[str]] = defaultdict(list)
-    for m, owners in stating.items():
-        if len(owners) <= rare and not profiles.boilerplate(m):
-            for u in owners:
-                mine[u].append(m)
+    mine: dict[str, list[str]] = {}
+    for u in named:
+        owned = [m for m in profiles.profiles[u] | plans[u] if stating[m] <= rare and not profiles.boilerplate(m)]
+        if owned:
+            mine[u] = owned
     rows = []
     for u in sorted(mine, key=lambda k: (named[k]["label"], k)):
-        ranked = sorted(mine[u], key=lambda m: (len(stating[m]), graph.node(m)["kind"] != "practice", graph.node(m)["label"], m))
+        ranked = sorted(mine[u], key=lambda m: (stating[m], graph.node(m)["kind"] != "practice", graph.node(m)["label"], m))
         for m in ranked[:DISTINCTIVE_PER_UNIT]:
             rows.append(
                 {
@@ -248,7 +252,7 @@ def _distinctive(graph: GraphReader, named: dict[str, dict], profiles: Profiles,
                     "kind": graph.node(m)["kind"],
                     "unit": named[u]["label"],
                     "code": named[u].get("code") or "",
-                    "units_stating": len(stating[m]),
+                    "units_stating": stating[m],
                     "status": "implemented" if m in profiles.profiles[u] else "planned",
                 }
             )

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import bisect
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import NamedTuple
@@ -100,44 +100,36 @@ EVIDENCE_SHOWN = 3  # sentences shown on a drawn edge
 
 @dataclass
 class Aggregate:
-    """Edges merged into one drawn edge: the units behind it, the years of their reports, and the first of their
-    edges' data in a fixed order — as many as the evidence shown needs, so that a view holds no more of a large
+    """Edges merged into one drawn edge: the units behind it, the years of their reports, and the first evidence
+    sentences of their edges in a fixed order — as many as are shown, so that a view holds no more of a large
     graph's edges than it draws.
 
-    The data are those of the members in order (each member adds at most one
+    The edges are those of the members in order (each member adds at most one
     edge per target and relation), so the evidence shown does not depend on
     the order in which reports were merged.
     """
 
     units: set[str] = field(default_factory=set)
     years: set[int] = field(default_factory=set)
-    edges: list[dict] = field(default_factory=list)
-    sentences: int = 0  # the evidence sentences of ``edges``
+    shown: list[tuple] = field(default_factory=list)  # (file, offset, report, sentence): at most EVIDENCE_SHOWN
 
     def add(self, unit: str, data: dict, years: set[int]) -> None:
         self.units.add(unit)
         self.years |= years
-        self._keep(data)
+        self._keep(data.get("evidence", ()))
 
     def absorb(self, other: Aggregate) -> None:
         """Another aggregate's edges, after these."""
         self.units |= other.units
         self.years |= other.years
-        for data in other.edges:
-            self._keep(data)
+        self._keep(other.shown)
 
-    def _keep(self, data: dict) -> None:
-        if self.sentences < EVIDENCE_SHOWN:
-            self.edges.append(data)
-            self.sentences += len(data.get("evidence", ()))
+    def _keep(self, evidence: Sequence[tuple]) -> None:
+        if len(self.shown) < EVIDENCE_SHOWN:
+            self.shown += evidence[: EVIDENCE_SHOWN - len(self.shown)]
 
-    def evidence(self, graph: GraphReader, limit: int = EVIDENCE_SHOWN) -> list[dict]:
-        items: list[dict] = []
-        for data in self.edges:
-            if len(items) >= limit:
-                break
-            items += evidence_items(graph, data)[: limit - len(items)]
-        return items
+    def evidence(self, graph: GraphReader) -> list[dict]:
+        return evidence_items(graph, {"evidence": self.shown})
 
 
 def _member_edges(graph: GraphReader, group: Group, relations: tuple[str, ...]) -> dict[tuple[str, str], Aggregate]:
@@ -211,19 +203,16 @@ class Digest:
         groups, _ = self.grouping
         merged: dict[str, dict[tuple[str, str], Aggregate]] = {group.key: {} for group in groups}
         group_of = {member: group.key for group in groups for member in group.members}
-        implemented: dict[str, set[str]] = defaultdict(set)
-        planned: dict[str, set[str]] = defaultdict(set)
-        evidence: dict[str, list[dict]] = defaultdict(list)
+        adoption = Adoption({}, {}, {})
         for unit, successors in self.graph.successors_of(self.units):  # sorted: the evidence kept does not depend on merge order
             for target, keyed in successors.items():
-                for relation, units_of in ((IMPLEMENTS, implemented), (PLANS, planned)):
+                for relation, units_of in ((IMPLEMENTS, adoption.implemented), (PLANS, adoption.planned)):
                     data = keyed.get(relation)
                     if data is not None:
-                        units_of[target].add(unit)
-                        if data.get("evidence") and len(evidence[target]) < 3:
-                            evidence[target].append(data)
+                        units_of[target] = units_of.get(target, 0) + 1  # a unit's edges have each target once
+                        if data.get("evidence") and len(kept := adoption.evidence.setdefault(target, [])) < 3:
+                            kept.append(data["evidence"][0])
             _merge(self.graph, merged[group_of[unit]], unit, successors, (IMPLEMENTS, PLANS))
-        adoption = Adoption({m: len(u) for m, u in implemented.items()}, {m: len(u) for m, u in planned.items()}, dict(evidence))
         return adoption, merged
 
     @property
@@ -358,24 +347,24 @@ class _Rollup:
     units: set[str] = field(default_factory=set)
     years: set[int] = field(default_factory=set)
     first: str = ""  # the first problem's key
-    kept: list[tuple[str, dict]] = field(default_factory=list)  # (problem, data), by problem
+    kept: list[tuple[str, list[tuple]]] = field(default_factory=list)  # (problem, its evidence), by problem
 
     def add(self, problem: str, unit: str, data: dict, years: set[int]) -> None:
         self.units.add(unit)
         self.years |= years
         self.first = min(self.first, problem) if self.first else problem
-        bisect.insort(self.kept, (problem, data), key=lambda item: item[0])
+        bisect.insort(self.kept, (problem, data.get("evidence", [])), key=lambda item: item[0])
         shown = 0
-        for number, (_, kept) in enumerate(self.kept):
-            if shown >= EVIDENCE_SHOWN:  # an Aggregate fed these in order would stop keeping here
+        for number, (_, evidence) in enumerate(self.kept):
+            if shown >= EVIDENCE_SHOWN:  # the problems after these show no evidence
                 del self.kept[number:]
                 break
-            shown += len(kept.get("evidence", ()))
+            shown += len(evidence)
 
     def aggregate(self) -> Aggregate:
         merged = Aggregate(set(self.units), set(self.years))
-        for _, data in self.kept:
-            merged._keep(data)
+        for _, evidence in self.kept:
+            merged._keep(evidence)
         return merged
 
 
@@ -411,7 +400,7 @@ def _measure_node(view: View, graph: GraphReader, key: str, adoption: Adoption) 
     if node.get("theme"):
         facts.append(f"主题 theme: {node['theme']}")
     # a few sentences, each from a different unit, say what the measure looks like in practice
-    evidence = [evidence_items(graph, data)[0] for data in adoption.evidence.get(key, [])]
+    evidence = evidence_items(graph, {"evidence": adoption.evidence.get(key, [])})
     view.add_node(key, node["kind"], node["label"], size=count_size(units), facts=facts, evidence=evidence, search=node.get("label_en", ""))
 
 
@@ -450,7 +439,7 @@ class Adoption:
 
     implemented: dict[str, int]
     planned: dict[str, int]
-    evidence: dict[str, list[dict]]
+    evidence: dict[str, list[tuple]]  # the first sentence of the first few edges with any: (file, offset, report, sentence)
 
 
 def problems(graph: GraphReader, digest: Digest | None = None) -> View:
