@@ -1022,9 +1022,10 @@ def write_views(graph: GraphReader, out_dir: Path) -> dict[str, Path]:
     digest.who_rows({node["id"] for view in drawn.values() for node in view.nodes})  # one pass for every page
     for name, path in written.items():
         here = path.relative_to(out_dir).as_posix()
-        view = drawn[name]
+        view = drawn.pop(name)  # written, then let go: a page's rows are large at national scale
         view.who = views.who(graph, view, digest)
         viz.write(view, path, site.links(here), site.relative(site.REPORTS, here) + "/")
+        del view
     return written
 
 

@@ -305,7 +305,7 @@ class Digest:
             def add(node: str, key: str, relation: str, data: dict) -> None:  # a row as it is found: no edge data kept
                 rows = found[node]
                 evidence = _who_evidence(graph, data) if len(rows) < WHO_EVIDENCE else None
-                rows.append(WhoRow(key, relation, sorted(graph.years(data)), evidence))
+                rows.append(WhoRow(key, WHO_RELATIONS.index(relation), _years_cell(sorted(graph.years(data))), evidence))
 
             reports = self._reports_read()
             for key, successors in graph.successors_of(self.units):  # sorted: the same rows whatever the merge order
@@ -697,11 +697,13 @@ WHO_RELATIONS = (IMPLEMENTS, PLANS, CITES, STATES, "member")
 
 
 class WhoRow(NamedTuple):
-    """A unit behind a node: how (relation), in which years, and the evidence (sentence, report, source, offset)."""
+    """A unit behind a node: how (index in :data:`WHO_RELATIONS`), in which years (the page's cell: a year, or a
+    list of them), and the evidence (sentence, report, source, offset). Kept as the page writes it: a national
+    graph's pages list millions."""
 
     unit: str
-    relation: str
-    years: list[int]
+    relation: int
+    years: int | list[int]
     evidence: tuple[str, str, str, int] | None
 
 
@@ -746,7 +748,7 @@ def who(graph: GraphReader, view: View, digest: Digest) -> dict:
     for target, behind in found.items():
         rows[target] = []
         for row in behind:
-            cells: list = [index[row.unit], WHO_RELATIONS.index(row.relation), _years_cell(row.years)]
+            cells: list = [index[row.unit], row.relation, row.years]
             if row.evidence is not None:
                 sentence, report, source, start = row.evidence
                 cells += [sentence, source_index.setdefault(report, len(sources)), start]
