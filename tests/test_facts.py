@@ -26,6 +26,7 @@ def same_graph(memory: KnowledgeGraph, disk: Facts) -> None:
     asked = keys[::-1] + keys[:3]  # any order, a key twice, in batches of a few keys (BATCH is made small below)
     assert [(k, dict(s)) for k, s in disk.successors_of(asked)] == [(k, dict(s)) for k, s in memory.successors_of(asked)]
     assert list(disk.attributes_of(asked)) == list(memory.attributes_of(asked))
+    assert list(disk.targets_of(asked)) == list(memory.targets_of(asked))
     assert "unit:division:000000" not in disk
     with pytest.raises(KeyError):
         disk.node("unit:division:000000")

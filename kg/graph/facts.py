@@ -75,6 +75,9 @@ _SUCCESSORS_OF = (
     "SELECT source, target, relation, report, file, start, sentence FROM edge INDEXED BY edge_by_source WHERE source IN ({})"
     " ORDER BY source, target, relation, file, start, report, seq"
 )
+_TARGETS_OF = (
+    "SELECT DISTINCT source, target, relation FROM edge INDEXED BY edge_by_source WHERE source IN ({}) ORDER BY source, target, relation"
+)
 _NODES_OF = "SELECT key, attrs FROM node WHERE key IN ({}) ORDER BY key, report"
 _VALUES_OF = "SELECT DISTINCT key, attribute, value FROM value WHERE key IN ({})"
 BATCH = 500  # keys read by one query of a pass over many nodes
@@ -258,6 +261,16 @@ class Facts:
             distinct = tuple(dict.fromkeys(batch))
             rows = self.db.execute(_SUCCESSORS_OF.format(",".join("?" * len(distinct))), distinct)
             found = {source: _successors_from(edges) for source, edges in groupby(rows, key=itemgetter(0))}
+            yield from ((key, found.get(key) or {}) for key in batch)
+
+    def targets_of(self, keys: Iterable[str]) -> Iterator[tuple[str, dict[str, set[str]]]]:
+        """(key, target → relations) of each of ``keys``, in their order: :meth:`successors_of` without the edges'
+        data, read from the index alone."""
+        for batch in _batches(keys):
+            distinct = tuple(dict.fromkeys(batch))
+            found: dict[str, dict[str, set[str]]] = {}
+            for source, target, relation in self.db.execute(_TARGETS_OF.format(",".join("?" * len(distinct))), distinct):
+                found.setdefault(source, {}).setdefault(target, set()).add(relation)
             yield from ((key, found.get(key) or {}) for key in batch)
 
     def attributes_of(self, keys: Iterable[str]) -> Iterator[tuple[str, dict[str, Any]]]:

@@ -415,6 +415,10 @@ class KnowledgeGraph:
         """(key, successors) of each of ``keys``, in their order."""
         return ((key, self.graph._succ[key]) for key in keys)
 
+    def targets_of(self, keys: Iterable[str]) -> Iterator[tuple[str, dict[str, set[str]]]]:
+        """(key, target → relations) of each of ``keys``, in their order."""
+        return ((key, {target: set(keyed) for target, keyed in self.graph._succ[key].items()}) for key in keys)
+
     def attributes_of(self, keys: Iterable[str]) -> Iterator[tuple[str, dict]]:
         """(key, attributes) of each of ``keys``, in their order."""
         return ((key, self.graph._node[key]) for key in keys)

@@ -16,7 +16,7 @@ import math
 import os
 import urllib.parse
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Container, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,7 +44,7 @@ UNIT_ATTRIBUTES = ("label", "code", "level", "province", "city")  # what the tab
 
 def unit_measures(graph: GraphReader, units) -> dict[str, set[str]]:
     """The measures (concepts and local practices) each unit implements."""
-    return {u: {t for t, keyed in successors.items() if IMPLEMENTS in keyed} for u, successors in graph.successors_of(units)}
+    return {u: {t for t, keyed in successors.items() if IMPLEMENTS in keyed} for u, successors in graph.targets_of(units)}
 
 
 def unit_nodes(graph: GraphReader, units) -> dict[str, dict]:
@@ -83,7 +83,7 @@ def analyze(graph: GraphReader) -> Analysis:
     implemented: Counter[str] = Counter()
     planned: Counter[str] = Counter()
     stating: Counter[str] = Counter()
-    for u, successors in graph.successors_of(units):
+    for u, successors in graph.targets_of(units):
         measures[u] = {target for target, keyed in successors.items() if IMPLEMENTS in keyed}
         plans[u] = {target for target, keyed in successors.items() if PLANS in keyed}
         implemented.update(measures[u])
@@ -183,21 +183,19 @@ def analyze(graph: GraphReader) -> Analysis:
     return result
 
 
-def _stated(graph: GraphReader) -> Iterator[tuple[ReportInfo, str, dict, Mapping[str, Mapping[str, dict]]]]:
+def _stated(graph: GraphReader) -> Iterator[tuple[ReportInfo, str, dict, dict[str, set[str]]]]:
     """(report, problem, its attributes, its edges) of every problem a report states, the reports by file: one
     pass that reads each report and each problem once."""
     reports = sorted(graph.reports.values(), key=lambda i: i.file)
     found = []
-    for info, (_, successors) in zip(reports, graph.successors_of(f"report:{i.id}" for i in reports), strict=True):
+    for info, (_, successors) in zip(reports, graph.targets_of(f"report:{i.id}" for i in reports), strict=True):
         found += [(info, problem) for problem, keyed in successors.items() if STATES in keyed]
     problems = [problem for _, problem in found]
-    for (info, problem), (_, node), (_, successors) in zip(
-        found, graph.attributes_of(problems), graph.successors_of(problems), strict=True
-    ):
+    for (info, problem), (_, node), (_, successors) in zip(found, graph.attributes_of(problems), graph.targets_of(problems), strict=True):
         yield info, problem, node, successors
 
 
-def _categories(node: dict, successors: Mapping[str, Mapping[str, dict]]) -> tuple[str, ...]:
+def _categories(node: dict, successors: Mapping[str, Container[str]]) -> tuple[str, ...]:
     """The ids of a problem's categories (from its attributes and edges): the main one, then the others by id."""
     main = node.get("category")
     others = sorted(c.split(":", 1)[1] for c, keyed in successors.items() if CATEGORY in keyed)

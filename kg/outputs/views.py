@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import bisect
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Container, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import NamedTuple
@@ -255,7 +255,7 @@ class Digest:
         stated = 0
 
         def ready() -> Iterator:
-            problems = self.graph.successors_of(problem for _, _, statements in waiting for problem, _ in statements)
+            problems = self.graph.targets_of(problem for _, _, statements in waiting for problem, _ in statements)
             for unit, successors, statements in waiting:
                 yield (
                     unit,
@@ -332,7 +332,7 @@ def _out(successors: Mapping[str, Mapping[str, dict]], relations: tuple[str, ...
     )
 
 
-def _targets(successors: Mapping[str, Mapping[str, dict]], relation: str) -> list[str]:
+def _targets(successors: Mapping[str, Container[str]], relation: str) -> list[str]:
     return sorted(target for target, keyed in successors.items() if relation in keyed)
 
 
