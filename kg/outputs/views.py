@@ -198,11 +198,15 @@ class Digest:
         return self.graph.reports_by_unit()
 
     @cached_property
+    def _group_of(self) -> dict[str, str]:
+        """The key of each unit's group (a unit is in one)."""
+        return {member: group.key for group in self.grouping[0] for member in group.members}
+
+    @cached_property
     def _unit_pass(self) -> tuple[Adoption, dict[str, dict[tuple[str, str], Aggregate]]]:
         """What each unit implements and plans: counted per measure, and merged per group."""
         groups, _ = self.grouping
         merged: dict[str, dict[tuple[str, str], Aggregate]] = {group.key: {} for group in groups}
-        group_of = {member: group.key for group in groups for member in group.members}
         adoption = Adoption({}, {}, {})
         for unit, successors in self.graph.successors_of(self.units):  # sorted: the evidence kept does not depend on merge order
             for target, keyed in successors.items():
@@ -212,7 +216,7 @@ class Digest:
                         units_of[target] = units_of.get(target, 0) + 1  # a unit's edges have each target once
                         if data.get("evidence") and len(kept := adoption.evidence.setdefault(target, [])) < 3:
                             kept.append(data["evidence"][0])
-            _merge(self.graph, merged[group_of[unit]], unit, successors, (IMPLEMENTS, PLANS))
+            _merge(self.graph, merged[self._group_of[unit]], unit, successors, (IMPLEMENTS, PLANS))
         return adoption, merged
 
     @property
@@ -230,10 +234,9 @@ class Digest:
         with the measures that answer it."""
         groups, _ = self.grouping
         found = _ReportPass({group.key: {} for group in groups}, {group.key: {} for group in groups})
-        group_of = {member: group.key for group in groups for member in group.members}
         problems_drawn = len(self.units) <= MAX_UNIT_NODES
         for unit, successors, stated in self._reports_read():
-            group = group_of[unit]
+            group = self._group_of[unit]
             _merge(self.graph, found.reports[group], unit, successors, (CITES, STATES) if problems_drawn else (CITES,))
             for problem, data, categories, remedies in stated:
                 years = self.graph.years(data)
