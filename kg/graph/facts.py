@@ -9,7 +9,7 @@ are its rows, its evidence the earliest sentences of its rows by (file,
 offset), a node's attributes those of the first report (by id) that brings it.
 Memory is a page cache, bounded caches of recently read nodes and the year of
 each report (about 60 bytes a report). A pass over many nodes reads them a batch
-at a time (:meth:`Facts.successors_of`, :meth:`Facts.attributes_of`), one
+at a time (:meth:`Facts.successors_of`, :meth:`Facts.targets_of`, :meth:`Facts.attributes_of`), one
 query per batch and past the caches.
 
 >>> from kg.model import Report, Unit
@@ -258,8 +258,7 @@ class Facts:
         """(key, successors) of each of ``keys``, in their order: a pass over many nodes, read a batch at a time
         (one query per :data:`BATCH` keys) and not kept in the read cache, which it would only flush."""
         for batch in _batches(keys):
-            distinct = tuple(dict.fromkeys(batch))
-            rows = self.db.execute(_SUCCESSORS_OF.format(",".join("?" * len(distinct))), distinct)
+            rows = self._each_of(_SUCCESSORS_OF, batch)
             found = {source: _successors_from(edges) for source, edges in groupby(rows, key=itemgetter(0))}
             yield from ((key, found.get(key) or {}) for key in batch)
 
@@ -267,25 +266,27 @@ class Facts:
         """(key, target → relations) of each of ``keys``, in their order: :meth:`successors_of` without the edges'
         data, read from the index alone."""
         for batch in _batches(keys):
-            distinct = tuple(dict.fromkeys(batch))
             found: dict[str, dict[str, set[str]]] = {}
-            for source, target, relation in self.db.execute(_TARGETS_OF.format(",".join("?" * len(distinct))), distinct):
+            for source, target, relation in self._each_of(_TARGETS_OF, batch):
                 found.setdefault(source, {}).setdefault(target, set()).add(relation)
             yield from ((key, found.get(key) or {}) for key in batch)
 
     def attributes_of(self, keys: Iterable[str]) -> Iterator[tuple[str, dict[str, Any]]]:
         """(key, attributes) of each of ``keys``, in their order, a batch at a time (KeyError at a key that is no node)."""
         for batch in _batches(keys):
-            distinct = tuple(dict.fromkeys(batch))
-            marks = ",".join("?" * len(distinct))
             found: dict[str, dict[str, Any]] = {}
-            for key, attrs in self.db.execute(_NODES_OF.format(marks), distinct):
+            for key, attrs in self._each_of(_NODES_OF, batch):
                 if key not in found:  # the first report's (by id), as :meth:`node`
                     found[key] = json.loads(attrs)
-            for key, attribute, value in self.db.execute(_VALUES_OF.format(marks), distinct):
+            for key, attribute, value in self._each_of(_VALUES_OF, batch):
                 if key in found:  # a node only edges reach has no attributes, as in :meth:`node`
                     found[key].setdefault(attribute, set()).add(value)
             yield from ((key, found[key] if key in found else self.node(key)) for key in batch)
+
+    def _each_of(self, query: str, batch: list[str]) -> sqlite3.Cursor:
+        """The rows of ``query`` whose ``IN ({})`` is each distinct key of ``batch``."""
+        distinct = tuple(dict.fromkeys(batch))
+        return self.db.execute(query.format(",".join("?" * len(distinct))), distinct)
 
     def nodes(self) -> Iterator[tuple[str, dict[str, Any]]]:
         """(key, attributes) of every node, sorted by key."""
