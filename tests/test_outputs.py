@@ -195,3 +195,29 @@ def test_no_node_with_adopters_floats_free_at_scale(name):
     for node in view.nodes:  # and who lists the whole group behind every edge drawn for it
         if node["kind"] == "unit" and node["id"].startswith("group:"):
             assert len(view.who["rows"][node["id"]]) == int(node["label"].rsplit("·", 1)[1])
+
+
+def test_groups_of_a_large_graph_keep_only_what_the_views_draw(monkeypatch):
+    """A group lets go of the edges no view draws (beyond its strongest, those to measures and instruments no
+    view draws) as soon as it is read: the pages are the same as when every edge is kept, and fewer are held."""
+    from synthetic import five_thousand_units
+
+    from kg.outputs import pages, views
+
+    graph = five_thousand_units()
+
+    def drawn(digest):
+        return [
+            pages.render(views.build_view(graph, name, digest=digest))
+            for name in ("overview", "shared-practices", "instruments", "problems")
+        ]
+
+    def held(digest):
+        return sum(len(digest.member_edges(g)) + len(digest.report_edges(g)) for g in digest.grouping[0])
+
+    pruned = views.Digest(graph)
+    pages_pruned = drawn(pruned)
+    monkeypatch.setattr(views.Digest, "_pruned", property(lambda self: False))
+    whole = views.Digest(graph)
+    assert drawn(whole) == pages_pruned
+    assert held(pruned) < held(whole)

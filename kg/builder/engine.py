@@ -1022,9 +1022,8 @@ def write_views(graph: GraphReader, out_dir: Path) -> dict[str, Path]:
     digest.who_rows({node["id"] for view in drawn.values() for node in view.nodes})  # one pass for every page
     for name, path in written.items():
         here = path.relative_to(out_dir).as_posix()
-        view = drawn.pop(name)  # written, then let go: a page's rows are large at national scale
-        view.who = views.who(graph, view, digest)
-        viz.write(view, path, site.links(here), site.relative(site.REPORTS, here) + "/")
+        view = drawn.pop(name)  # written, then let go; its rows are written as they are read from the digest's store
+        viz.write(view, path, site.links(here), site.relative(site.REPORTS, here) + "/", who=views.who_json(view, digest))
         del view
     return written
 

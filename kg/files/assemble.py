@@ -24,13 +24,16 @@ import pickle
 import subprocess
 import sys
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
 from kg.files.atomic import atomic_path
 
 _copy_file_range = getattr(os, "copy_file_range", None)  # Linux
+
+
+CHUNK = 10_000  # pieces the helper process reads at a time: a national graph file has millions
 
 
 class Range(NamedTuple):
@@ -44,7 +47,7 @@ class Range(NamedTuple):
 Piece = bytes | Range
 
 
-def assemble(path: str | Path, pieces: Sequence[Piece]) -> None:
+def assemble(path: str | Path, pieces: Iterable[Piece]) -> None:
     """Write ``pieces`` one after the other into ``path``, replacing it atomically."""
     sources: dict[str, BinaryIO] = {}
     try:
@@ -95,8 +98,12 @@ class Assembly:
         folder = next(iter(files)).parent
         folder.mkdir(parents=True, exist_ok=True)
         handle, self.work = tempfile.mkstemp(prefix=".kg-assemble-", suffix=".pkl", dir=folder)
-        with os.fdopen(handle, "wb") as stream:
-            pickle.dump({str(path): pieces for path, pieces in files.items()}, stream, protocol=pickle.HIGHEST_PROTOCOL)
+        with os.fdopen(handle, "wb") as stream:  # a file's pieces in chunks, so the helper holds one chunk at a time
+            for path, pieces in files.items():
+                chunks = range(0, len(pieces), CHUNK)
+                pickle.dump((str(path), len(chunks)), stream, protocol=pickle.HIGHEST_PROTOCOL)
+                for start in chunks:
+                    pickle.dump(list(pieces[start : start + CHUNK]), stream, protocol=pickle.HIGHEST_PROTOCOL)
         # the helper imports this package from where this process found it, installed or not
         package_root = str(Path(__file__).resolve().parent.parent.parent)
         environment = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (package_root, os.environ.get("PYTHONPATH"))))}
@@ -118,9 +125,9 @@ def main(argv: list[str]) -> int:
     """The helper process: assemble the files described in the pickle file ``argv[0]``."""
     try:
         with open(argv[0], "rb") as handle:
-            files = pickle.load(handle)
-        for path, pieces in files.items():
-            assemble(path, pieces)
+            while handle.peek(1):
+                path, chunks = pickle.load(handle)
+                assemble(path, (piece for _ in range(chunks) for piece in pickle.load(handle)))
     except Exception as err:  # noqa: BLE001 - the parent raises it, named, as an OSError
         if isinstance(err, OSError) and err.errno:  # errno, reason and file, for the parent to raise the same error
             print(f"{err.errno}\t{err.strerror}\t{err.filename or ''}", file=sys.stderr)

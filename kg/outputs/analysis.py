@@ -14,15 +14,17 @@ import html
 import io
 import math
 import os
+import sys
 import urllib.parse
 from collections import Counter, defaultdict
-from collections.abc import Callable, Container, Iterator, Mapping
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TextIO
 
 import networkx as nx
 
-from kg.files.atomic import write_text
+from kg.files.atomic import atomic_path, write_text
 from kg.graph.merged import ADDRESSED_BY, CATEGORY, IMPLEMENTS, PLANS, STATES, ReportInfo
 from kg.graph.reading import GraphReader
 from kg.outputs import site as site_pages
@@ -52,20 +54,59 @@ def unit_nodes(graph: GraphReader, units) -> dict[str, dict]:
     return {u: {a: attrs[a] for a in UNIT_ATTRIBUTES if a in attrs} for u, attrs in graph.attributes_of(units)}
 
 
+class Rows(Sequence[dict]):
+    """The rows of a table, read as dicts but kept as tuples under one header: the tables of a national graph
+    have a row per problem or per unit, millions of them, and a dict costs four times its values.
+
+    >>> rows = Rows()
+    >>> rows.append({"unit": "七里街道", "rank": 1})
+    >>> rows[0], len(rows), rows == [{"unit": "七里街道", "rank": 1}]
+    ({'unit': '七里街道', 'rank': 1}, 1, True)
+    """
+
+    def __init__(self, rows: Iterable[dict] = ()) -> None:
+        self.header: tuple[str, ...] = ()
+        self._values: list[tuple] = []
+        for row in rows:
+            self.append(row)
+
+    def append(self, row: dict) -> None:
+        if not self._values:
+            self.header = tuple(row)
+        self._values.append(tuple(row.values()))  # every row of a table is made by one dict literal: same keys, same order
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [dict(zip(self.header, values)) for values in self._values[index]]
+        return dict(zip(self.header, self._values[index]))
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __iter__(self) -> Iterator[dict]:
+        return (dict(zip(self.header, values)) for values in self._values)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and len(self) == len(other) and all(a == b for a, b in zip(self, other))
+
+    def __repr__(self) -> str:
+        return f"Rows({list(self)!r})"
+
+
 @dataclass
 class Analysis:
-    """Tables of the analysis; each is a list of rows with a header."""
+    """Tables of the analysis; each is a sequence of rows (dicts of one header)."""
 
-    adoption: list[dict] = field(default_factory=list)
-    similar: list[dict] = field(default_factory=list)
-    clusters: list[dict] = field(default_factory=list)
-    distinctive: list[dict] = field(default_factory=list)
-    distinctive_by_province: list[dict] = field(default_factory=list)
-    prevalence: list[dict] = field(default_factory=list)
-    prevalence_by_level: list[dict] = field(default_factory=list)
-    prevalence_by_province: list[dict] = field(default_factory=list)
-    remedies: list[dict] = field(default_factory=list)
-    recurring: list[dict] = field(default_factory=list)
+    adoption: Rows = field(default_factory=Rows)
+    similar: Rows = field(default_factory=Rows)
+    clusters: Rows = field(default_factory=Rows)
+    distinctive: Rows = field(default_factory=Rows)
+    distinctive_by_province: Rows = field(default_factory=Rows)
+    prevalence: Rows = field(default_factory=Rows)
+    prevalence_by_level: Rows = field(default_factory=Rows)
+    prevalence_by_province: Rows = field(default_factory=Rows)
+    remedies: Rows = field(default_factory=Rows)
+    recurring: Rows = field(default_factory=Rows)
     units: int = 0
     reports: int = 0
 
@@ -127,39 +168,45 @@ def analyze(graph: GraphReader) -> Analysis:
 
     category_units: dict[str, set[str]] = defaultdict(set)
     category_problems: Counter[str] = Counter()
-    by_level: dict[tuple[str, str], set[str]] = defaultdict(set)
-    by_province: dict[tuple[str, str], set[str]] = defaultdict(set)
+    stated: Counter[str] = Counter()  # problems of each category, and those their own report plans a measure against
+    addressed: Counter[str] = Counter()
     items = []  # the problems stated, for the recurring problems
+    names: dict[str, str] = {}  # strings many rows repeat (a unit's name, a list of categories), held once
+    joined: dict[tuple[str, ...], str] = {}
     for info, problem, node, successors in _stated(graph):
         # multi-label: a problem counts in each of its categories, the main one listed first
         ids = _categories(node, successors)
         categories = [graph.node(f"category:{c}")["label"] for c in ids]
-        remedies = sorted(graph.node(m)["label"] for m, keyed in successors.items() if ADDRESSED_BY in keyed)
-        category = categories[0] if categories else ""
+        remedies = tuple(sorted(graph.node(m)["label"] for m, keyed in successors.items() if ADDRESSED_BY in keyed))
         unit_node = named[info.unit] if info.unit else {}
-        name = unit_node.get("label", info.file) + (f" ({unit_node['code']})" if unit_node.get("code") else "")
-        words = (tuple(node["words"].split()), tuple(node["text_words"].split())) if "words" in node else None  # a build's
-        items.append(Item(problem, name, info.year, node["label"], node.get("text", ""), ids, words))
+        name = names.get(info.unit or info.file)
+        if name is None:
+            name = names[info.unit or info.file] = unit_node.get("label", info.file) + (
+                f" ({unit_node['code']})" if unit_node.get("code") else ""
+            )
+        # a build's problems carry their words: the text is then not needed, and the words are held once each
+        words = (_interned(node["words"]), _interned(node["text_words"])) if "words" in node else None
+        items.append(Item(problem, name, info.year, node["label"], node.get("text", "") if words is None else "", ids, words))
         result.remedies.append(
             {
                 "unit": unit_node.get("label", ""),
                 "year": info.year or "",
                 "problem": node["label"],
-                "category": category,
-                "categories": "; ".join(categories),
+                "category": categories[0] if categories else "",
+                "categories": joined.setdefault(tuple(categories), "; ".join(categories)),
                 "addressed": bool(remedies),
-                "planned_measures": "; ".join(remedies),
+                "planned_measures": joined.setdefault(remedies, "; ".join(remedies)),
             }
         )
+        for label in set(categories):
+            stated[label] += 1
+            addressed[label] += bool(remedies)
         if info.unit:
             for label in categories:
                 category_units[label].add(info.unit)
                 category_problems[label] += 1
-                by_level[(unit_node.get("level") or "unknown", label)].add(info.unit)
-                by_province[(unit_node.get("province") or "unknown", label)].add(info.unit)
     units_with_problems = len(set().union(*category_units.values())) if category_units else 0
     for category in sorted(category_units, key=lambda c: (-len(category_units[c]), c)):
-        addressed = [r for r in result.remedies if category in r["categories"].split("; ")]
         result.prevalence.append(
             {
                 "category": category,
@@ -168,18 +215,23 @@ def analyze(graph: GraphReader) -> Analysis:
                 "share_of_units_stating_problems": round(len(category_units[category]) / units_with_problems, 4)
                 if units_with_problems
                 else 0.0,
-                "share_addressed": round(sum(r["addressed"] for r in addressed) / len(addressed), 4) if addressed else 0.0,
+                "share_addressed": round(addressed[category] / stated[category], 4) if stated[category] else 0.0,
             }
         )
-    result.prevalence_by_level = [
-        {"level": level, "category": c, "units": len(us)}
-        for (level, c), us in sorted(by_level.items(), key=lambda x: (x[0][0], -len(x[1]), x[0][1]))
-    ]
+    # units per (level, category) and (province, category): each unit of a category counted where it is
+    by_level: Counter[tuple[str, str]] = Counter()
+    by_province: Counter[tuple[str, str]] = Counter()
+    for label, stating_units in category_units.items():
+        for u in stating_units:
+            by_level[(named[u].get("level") or "unknown", label)] += 1
+            by_province[(named[u].get("province") or "unknown", label)] += 1
+    result.prevalence_by_level = Rows(
+        {"level": level, "category": c, "units": n} for (level, c), n in sorted(by_level.items(), key=lambda x: (x[0][0], -x[1], x[0][1]))
+    )
     result.recurring = _recurring(graph, items)
-    result.prevalence_by_province = [
-        {"province": p, "category": c, "units": len(us)}
-        for (p, c), us in sorted(by_province.items(), key=lambda x: (x[0][0], -len(x[1]), x[0][1]))
-    ]
+    result.prevalence_by_province = Rows(
+        {"province": p, "category": c, "units": n} for (p, c), n in sorted(by_province.items(), key=lambda x: (x[0][0], -x[1], x[0][1]))
+    )
     return result
 
 
@@ -195,6 +247,11 @@ def _stated(graph: GraphReader) -> Iterator[tuple[ReportInfo, str, dict, dict[st
         yield info, problem, node, successors
 
 
+def _interned(words: str) -> tuple[str, ...]:
+    """Space-separated words as a tuple of strings held once however many problems say them."""
+    return tuple(sys.intern(w) for w in words.split())
+
+
 def _categories(node: dict, successors: Mapping[str, Container[str]]) -> tuple[str, ...]:
     """The ids of a problem's categories (from its attributes and edges): the main one, then the others by id."""
     main = node.get("category")
@@ -202,9 +259,9 @@ def _categories(node: dict, successors: Mapping[str, Container[str]]) -> tuple[s
     return tuple(([main] if main in others else []) + [c for c in others if c != main])
 
 
-def _recurring(graph: GraphReader, items: list[Item]) -> list[dict]:
+def _recurring(graph: GraphReader, items: list[Item]) -> Rows:
     """The problems several reports state (:mod:`kg.outputs.recurring`), one row per report's item."""
-    rows = []
+    rows = Rows()
     for number, group in enumerate(recurring(items), 1):
         units, named = len(group.units), " ".join(group.words)  # once per group: a group may hold thousands of items
         labels = "; ".join(graph.node(f"category:{c}")["label"] for c in group.categories)
@@ -225,9 +282,7 @@ def _recurring(graph: GraphReader, items: list[Item]) -> list[dict]:
     return rows
 
 
-def _distinctive(
-    graph: GraphReader, named: dict[str, dict], profiles: Profiles, plans: dict[str, set[str]], stating: Counter[str]
-) -> list[dict]:
+def _distinctive(graph: GraphReader, named: dict[str, dict], profiles: Profiles, plans: dict[str, set[str]], stating: Counter[str]) -> Rows:
     """Each unit's rare measures (one unit alone, or at most :data:`RARE_SHARE` of units), rarest first.
 
     ``named`` holds the units' attributes (:func:`unit_nodes`), ``plans`` what each plans, ``stating`` the number
@@ -240,7 +295,7 @@ def _distinctive(
         owned = [m for m in profiles.profiles[u] | plans[u] if stating[m] <= rare and not profiles.boilerplate(m)]
         if owned:
             mine[u] = owned
-    rows = []
+    rows = Rows()
     for u in sorted(mine, key=lambda k: (named[k]["label"], k)):
         ranked = sorted(mine[u], key=lambda m: (stating[m], graph.node(m)["kind"] != "practice", graph.node(m)["label"], m))
         for m in ranked[:DISTINCTIVE_PER_UNIT]:
@@ -257,13 +312,13 @@ def _distinctive(
     return rows
 
 
-def _distinctive_by_province(graph: GraphReader, named: dict[str, dict], profiles: Profiles) -> list[dict]:
+def _distinctive_by_province(graph: GraphReader, named: dict[str, dict], profiles: Profiles) -> Rows:
     """Measures a province's units state at least :data:`PROVINCE_LIFT` times as often as all units (two units or more)."""
     members: dict[str, list[str]] = defaultdict(list)
     for u in named:
         if named[u].get("province"):
             members[named[u]["province"]].append(u)
-    rows = []
+    rows = Rows()
     for province in sorted(members):
         inside = Counter(m for u in members[province] for m in profiles.profiles[u])
         n = len(members[province])
@@ -286,7 +341,7 @@ def _distinctive_by_province(graph: GraphReader, named: dict[str, dict], profile
     return rows
 
 
-def _clusters(graph: GraphReader, named: dict[str, dict], profiles: Profiles, neighbours) -> list[dict]:
+def _clusters(graph: GraphReader, named: dict[str, dict], profiles: Profiles, neighbours) -> Rows:
     """Louvain communities of the graph linking each unit to its most similar units, each labelled by the measures
     that tell its members from the rest (mutual information of membership and measure, Manning et al. 2008 §17.7),
     boilerplate left out."""
@@ -297,10 +352,10 @@ def _clusters(graph: GraphReader, named: dict[str, dict], profiles: Profiles, ne
             if score > 0:
                 similarity.add_edge(u, other, weight=score)
     if similarity.number_of_edges() == 0:
-        return []
+        return Rows()
     communities = nx.community.louvain_communities(similarity, weight="weight", seed=CLUSTER_SEED)
     communities = sorted((sorted(c) for c in communities), key=lambda c: (-len(c), c))
-    rows = []
+    rows = Rows()
     for number, members in enumerate(communities, 1):
         inside = Counter(m for u in members for m in profiles.profiles[u])
         scored = [
@@ -349,13 +404,18 @@ TABLES = (
 )
 
 
-def to_csv(rows: list[dict]) -> str:
+def to_csv(rows: Sequence[dict]) -> str:
     buffer = io.StringIO()
+    write_csv(buffer, rows)
+    return buffer.getvalue()
+
+
+def write_csv(handle: TextIO, rows: Sequence[dict]) -> None:
+    """The rows as CSV with their header (nothing for no rows), written as they are read."""
     if rows:
-        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
-    return buffer.getvalue()
 
 
 def write(analysis: Analysis, out_dir: str | Path, site: str | Path | None = None) -> list[Path]:
@@ -368,7 +428,8 @@ def write(analysis: Analysis, out_dir: str | Path, site: str | Path | None = Non
     written = []
     for name in TABLES:
         path = out_dir / f"{name}.csv"
-        write_text(path, to_csv(getattr(analysis, name)))
+        with atomic_path(path) as temporary, open(temporary, "w", encoding="utf-8", newline="") as handle:
+            write_csv(handle, getattr(analysis, name))
         written.append(path)
     to_site = os.path.relpath(Path(site).resolve(), out_dir.resolve()).replace(os.sep, "/") if site is not None else None
     write_text(out_dir / "analysis.html", render_html(analysis, to_site))
@@ -401,7 +462,7 @@ def _bar_chart(rows: list[tuple[str, float, str]], title: str) -> str:
 Link = Callable[[dict], str | None]
 
 
-def _table(rows: list[dict], limit: int | None = None, links: dict[str, Link] | None = None) -> str:
+def _table(rows: Sequence[dict], limit: int | None = None, links: dict[str, Link] | None = None) -> str:
     """An HTML table; ``links`` maps a column to the address its cells open (the view filtered to that row)."""
     if not rows:
         return "<p>无数据 — no data.</p>"
@@ -531,7 +592,7 @@ svg.chart text {{ font-size: 12px; fill: #1d2530; }} svg.chart rect {{ fill: #59
 """
 
 
-def _markdown_table(rows: list[dict], limit: int) -> str:
+def _markdown_table(rows: Sequence[dict], limit: int) -> str:
     if not rows:
         return "_no data_\n"
     shown = rows[:limit]

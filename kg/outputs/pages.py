@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -22,7 +23,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader
 from pyvis.network import Network
 
-from kg.files.atomic import write_text
+from kg.files.atomic import atomic_path
 from kg.graph.merged import ADDRESSED_BY, CITES, IMPLEMENTS, PART_OF, PLANS, STATES
 from kg.graph.reading import GraphReader
 from kg.knowledge.namespaces import ORG
@@ -154,7 +155,11 @@ def _options(view: View) -> dict:
 
 def _script_json(data: object) -> str:
     """JSON that is safe inside a <script> element (no way to close it or open a comment)."""
-    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return _script_safe(json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")))
+
+
+def _script_safe(text: str) -> str:
+    """JSON text made safe inside a <script> element; each character on its own, so pieces can be made safe apart."""
     return (
         text.replace("<", "\\u003c")
         .replace(">", "\\u003e")
@@ -203,6 +208,12 @@ def render(view: View, links: list[dict] | None = None, reports: str | None = No
 
     ``reports`` is the address of the build's reading pages from this page (``../reports/``): evidence then
     links to its sentence in the report."""
+    return "".join(page_pieces(view, links, reports))
+
+
+def page_pieces(view: View, links: list[dict] | None = None, reports: str | None = None, who: Iterable[str] | None = None) -> Iterator[str]:
+    """The page of :func:`render` in pieces; ``who`` is the JSON text of the rows behind the nodes, a piece at a
+    time (:func:`kg.outputs.views.who_json`), written as it comes instead of ``view.who``."""
     nodes, edges, _heading, _height, _width, options = network_of(view).get_network_data()
     data = {
         "view": view.name,
@@ -212,15 +223,25 @@ def render(view: View, links: list[dict] | None = None, reports: str | None = No
         "kinds": KINDS,
         "relations": RELATIONS,
         "facets": view.facets,
-        "who": view.who,
         "size": {"base": SIZE_BASE, "perDoubling": SIZE_PER_DOUBLING},
         "reports": reports,
     }
-    return (
+    text = _script_json(data)
+    assert text.endswith("}") and max(data) < "who"  # the rows are the data's last key: written last
+    page = (
         _environment()
         .get_template("network.html")
-        .render(title=view.title, description=view.description, data_json=_Raw(_script_json(data)), links=links or [])
+        .render(title=view.title, description=view.description, data_json=_Raw(_DATA), links=links or [])
     )
+    head, tail = page.split(_DATA)
+    yield head
+    yield text[:-1] + ',"who":'
+    yield from (_script_safe(piece) for piece in who) if who is not None else [_script_json(view.who)]
+    yield "}"
+    yield tail
+
+
+_DATA = "\u0000kg-data\u0000"  # where the page's data goes: no template or title holds it
 
 
 class _Raw(str):
@@ -230,7 +251,10 @@ class _Raw(str):
         return str(self)
 
 
-def write(view: View, path: str | Path, links: list[dict] | None = None, reports: str | None = None) -> None:
-    """Render a view to ``path`` atomically; ``links`` ({label, href, current}) make the header's site menu,
-    ``reports`` is where the reading pages are (see :func:`render`)."""
-    write_text(path, render(view, links, reports))
+def write(
+    view: View, path: str | Path, links: list[dict] | None = None, reports: str | None = None, who: Iterable[str] | None = None
+) -> None:
+    """Write a view's page to ``path`` atomically, as it is made (:func:`page_pieces`); ``links`` ({label, href,
+    current}) make the header's site menu, ``reports`` is where the reading pages are (see :func:`render`)."""
+    with atomic_path(path) as temporary, open(temporary, "w", encoding="utf-8", newline="\n") as handle:
+        handle.writelines(page_pieces(view, links, reports, who))

@@ -75,12 +75,11 @@ def vector(item: Item) -> dict[str, float]:
 
 def recurring(items: list[Item], threshold: float = THRESHOLD) -> list[Recurring]:
     """The problems at least two reports state, largest first."""
-    vectors = [vector(i) for i in items]
-    # one point per distinct (words, categories): identical items are compared once; an item without content
-    # words (存在不足, 有待加强) says nothing that could recur
+    # one point per distinct (words, categories): identical items are compared once (and their words are held once,
+    # not a vector per item); an item without content words (存在不足, 有待加强) says nothing that could recur
     points: dict[tuple, list[int]] = defaultdict(list)
-    for n, (item, v) in enumerate(zip(items, vectors)):
-        if v:
+    for n, item in enumerate(items):
+        if v := vector(item):
             points[(tuple(sorted(v.items())), tuple(sorted(item.categories)))].append(n)
     keys = sorted(points)
     frequency: Counter[str] = Counter()

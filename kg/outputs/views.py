@@ -11,10 +11,13 @@ kept; the page says what was grouped and capped.
 from __future__ import annotations
 
 import bisect
+import json
+import sqlite3
 from collections import Counter, defaultdict
-from collections.abc import Container, Iterator, Mapping, Sequence
+from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from operator import itemgetter
 from typing import NamedTuple
 
 from kg.graph.merged import ADDRESSED_BY, CATEGORY, CITES, IMPLEMENTS, PART_OF, PLANS, STATES
@@ -100,29 +103,25 @@ EVIDENCE_SHOWN = 3  # sentences shown on a drawn edge
 
 @dataclass
 class Aggregate:
-    """Edges merged into one drawn edge: the units behind it, the years of their reports, and the first evidence
-    sentences of their edges in a fixed order — as many as are shown, so that a view holds no more of a large
-    graph's edges than it draws.
+    """Edges merged into one drawn edge: how many units are behind it, the years of their reports, and the first
+    evidence sentences of their edges in a fixed order — as many as are shown, so that a view holds no more of a
+    large graph's edges than it draws.
 
-    The edges are those of the members in order (each member adds at most one
-    edge per target and relation), so the evidence shown does not depend on
-    the order in which reports were merged.
+    The edges are those of the members in order, a unit's edges together (of its
+    reports, one after the other), so the units are counted, not kept, and the
+    evidence shown does not depend on the order in which reports were merged.
     """
 
-    units: set[str] = field(default_factory=set)
+    units: int = 0
     years: set[int] = field(default_factory=set)
     shown: list[tuple] = field(default_factory=list)  # (file, offset, report, sentence): at most EVIDENCE_SHOWN
+    last: str = ""  # the unit last added
 
     def add(self, unit: str, data: dict, years: set[int]) -> None:
-        self.units.add(unit)
+        if unit != self.last:
+            self.units, self.last = self.units + 1, unit
         self.years |= years
         self._keep(data.get("evidence", ()))
-
-    def absorb(self, other: Aggregate) -> None:
-        """Another aggregate's edges, after these."""
-        self.units |= other.units
-        self.years |= other.years
-        self._keep(other.shown)
 
     def _keep(self, evidence: Sequence[tuple]) -> None:
         if len(self.shown) < EVIDENCE_SHOWN:
@@ -177,7 +176,14 @@ class Digest:
 
     def __init__(self, graph: GraphReader):
         self.graph = graph
-        self._who: dict[str, list[WhoRow]] = {}
+        # the rows behind the drawn nodes, on disk (a national graph's pages list millions): SQLite's private
+        # temporary database, kept in its page cache while small and deleted when the digest is let go
+        self._who = sqlite3.connect("")
+        self._who.execute(
+            "CREATE TABLE who (target TEXT, seq INTEGER, unit TEXT, relation INTEGER, year INTEGER, years TEXT,"
+            " sentence TEXT, report TEXT, source TEXT, start INTEGER)"
+        )
+        self._who.execute("CREATE INDEX who_by_target ON who (target, seq)")
         self._who_asked: set[str] = set()
 
     @cached_property
@@ -202,58 +208,142 @@ class Digest:
         """The key of each unit's group (a unit is in one)."""
         return {member: group.key for group in self.grouping[0] for member in group.members}
 
+    @property
+    def _pruned(self) -> bool:
+        """Whether groups keep only the edges a view may draw: when units are grouped (see :meth:`_draws`)."""
+        return len(self.units) > MAX_UNIT_NODES
+
+    @cached_property
+    def _counts(self) -> tuple[Adoption, Counter[str]]:
+        """How many units implement and plan each measure, and how many cite each instrument: one pass over the
+        units and their reports that reads the index alone (the evidence is read by :meth:`_unit_pass`)."""
+        adoption, citing, last = Adoption({}, {}, {}), Counter[str](), dict[str, str]()
+        for _, successors in self.graph.targets_of(self.units):
+            for target, relations in successors.items():
+                for relation, units_of in ((IMPLEMENTS, adoption.implemented), (PLANS, adoption.planned)):
+                    if relation in relations:
+                        units_of[target] = units_of.get(target, 0) + 1  # a unit's edges have each target once
+        keys = (f"report:{report_id}" for unit in self.units for report_id in self.by_unit.get(unit, ()))
+        owners = (unit for unit in self.units for _ in self.by_unit.get(unit, ()))
+        for unit, (_, successors) in zip(owners, self.graph.targets_of(keys)):
+            for target, relations in successors.items():
+                if CITES in relations and last.get(target) != unit:  # a unit's reports are read together
+                    citing[target] += 1
+                    last[target] = unit
+        return adoption, citing
+
+    @cached_property
+    def shared_measures(self) -> tuple[list[str], int, bool]:
+        """The measures the shared-practices view draws, most adopted first: those at least ``threshold`` units
+        implement (two, or one in a graph of one unit), at most :data:`MAX_MEASURES`; and whether that capped them."""
+        implemented = self._counts[0].implemented
+        threshold = 2 if len(self.units) >= 2 else 1
+        ranked = sorted(
+            (m for m, n in implemented.items() if n >= threshold and m.startswith("measure:")), key=lambda m: (-implemented[m], m)
+        )
+        return ranked[:MAX_MEASURES], threshold, len(ranked) > MAX_MEASURES
+
+    @cached_property
+    def overview_measures(self) -> list[str]:
+        """The measures and practices the overview draws, most implemented or planned first: at most
+        :data:`MAX_MEASURES` when units are grouped or many, else all."""
+        implemented, planned = self._counts[0].implemented, self._counts[0].planned
+        measures = sorted(implemented.keys() | planned.keys(), key=lambda m: (-(implemented.get(m, 0) + planned.get(m, 0)), m))
+        return measures[:MAX_MEASURES] if len(self.grouping[0]) > 1 or len(self.units) > MAX_UNIT_NODES else measures
+
+    @cached_property
+    def top_instruments(self) -> tuple[list[str], Counter[str]]:
+        """The instruments the views draw, most cited first (at most :data:`MAX_INSTRUMENTS`), and the number of
+        units citing each instrument."""
+        citing = self._counts[1]
+        return sorted(citing, key=lambda i: (-citing[i], i))[:MAX_INSTRUMENTS], citing
+
+    @cached_property
+    def _draws(self) -> set[str]:
+        """Every measure and instrument a view of grouped units may draw: what a group keeps beside its strongest edges."""
+        return set(self.shared_measures[0]) | set(self.overview_measures) | set(self.top_instruments[0])
+
+    def _kept(self, merged: dict[tuple[str, str], Aggregate], group: Group) -> dict[tuple[str, str], Aggregate]:
+        """A group's merged edges as the views need them: of a large graph's groups of several units, the
+        :data:`MAX_EDGES_PER_GROUP` strongest (:func:`_strongest`) and those to what a view may draw; the
+        others, most of them one unit's own practices, are let go as soon as the group is read."""
+        if not self._pruned or len(group.members) == 1:
+            return merged
+        keep = {key for key, _ in _strongest(merged, group)} | {key for key in merged if key[0] in self._draws}
+        return {key: aggregate for key, aggregate in merged.items() if key in keep}
+
     @cached_property
     def _unit_pass(self) -> tuple[Adoption, dict[str, dict[tuple[str, str], Aggregate]]]:
-        """What each unit implements and plans: counted per measure, and merged per group."""
+        """What each unit implements and plans: the first evidence of each measure drawn, and the edges merged per
+        group — read a group at a time (its members in order: the evidence kept does not depend on merge order)."""
         groups, _ = self.grouping
-        merged: dict[str, dict[tuple[str, str], Aggregate]] = {group.key: {} for group in groups}
-        adoption = Adoption({}, {}, {})
-        for unit, successors in self.graph.successors_of(self.units):  # sorted: the evidence kept does not depend on merge order
-            for target, keyed in successors.items():
-                for relation, units_of in ((IMPLEMENTS, adoption.implemented), (PLANS, adoption.planned)):
-                    data = keyed.get(relation)
-                    if data is not None:
-                        units_of[target] = units_of.get(target, 0) + 1  # a unit's edges have each target once
-                        if data.get("evidence") and len(kept := adoption.evidence.setdefault(target, [])) < 3:
-                            kept.append(data["evidence"][0])
-            _merge(self.graph, merged[self._group_of[unit]], unit, successors, (IMPLEMENTS, PLANS))
+        merged: dict[str, dict[tuple[str, str], Aggregate]] = {}
+        adoption = self._counts[0]
+        first: dict[str, list[tuple[str, int, tuple]]] = {}  # measure → (unit, relation, sentence) of the first units
+        wanted = None if not self._pruned else self._draws
+        read = self.graph.successors_of([member for group in groups for member in group.members])
+        for group in groups:
+            found: dict[tuple[str, str], Aggregate] = {}
+            for _ in group.members:
+                unit, successors = next(read)
+                for target, keyed in successors.items():
+                    if wanted is not None and target not in wanted:
+                        continue
+                    for number, relation in enumerate((IMPLEMENTS, PLANS)):
+                        data = keyed.get(relation)
+                        if data is not None and data.get("evidence"):
+                            kept = first.setdefault(target, [])
+                            if len(kept) < EVIDENCE_SHOWN or (unit, number) < kept[-1][:2]:
+                                bisect.insort(kept, (unit, number, data["evidence"][0]), key=itemgetter(0, 1))
+                                del kept[EVIDENCE_SHOWN:]
+                _merge(self.graph, found, unit, successors, (IMPLEMENTS, PLANS))
+            merged[group.key] = self._kept(found, group)
+        adoption.evidence.update((target, [sentence for _, _, sentence in kept]) for target, kept in first.items())
         return adoption, merged
 
     @property
     def adoption(self) -> Adoption:
+        """How many units implement and plan each measure, and the evidence of those a view may draw."""
         return self._unit_pass[0]
 
     def member_edges(self, group: Group) -> dict[tuple[str, str], Aggregate]:
-        """What the group's units implement and plan."""
+        """What the group's units implement and plan (of a large graph, what the views need: :meth:`_kept`)."""
         return self._unit_pass[1][group.key]
 
     @cached_property
     def _report_pass(self) -> _ReportPass:
         """What the units' reports cite, merged per group; the problems they state rolled up per group and
         category; and, for a graph of few units (whose overview draws problems), each problem merged per group
-        with the measures that answer it."""
+        with the measures that answer it. Read a group at a time, as :meth:`_unit_pass`."""
         groups, _ = self.grouping
-        found = _ReportPass({group.key: {} for group in groups}, {group.key: {} for group in groups})
+        found = _ReportPass({}, {group.key: {} for group in groups})
         problems_drawn = len(self.units) <= MAX_UNIT_NODES
-        for unit, successors, stated in self._reports_read():
-            group = self._group_of[unit]
-            _merge(self.graph, found.reports[group], unit, successors, (CITES, STATES) if problems_drawn else (CITES,))
-            for problem, data, categories, remedies in stated:
-                years = self.graph.years(data)
-                for category in categories:
-                    found.categories[group].setdefault(category, _Rollup()).add(problem, unit, data, years)
-                    found.problems[category] += 1
-                    for measure in remedies:
-                        found.remedies[(category, measure)] += 1
-                if problems_drawn:
-                    found.answers[problem] = remedies
+        read = self._reports_read([member for group in groups for member in group.members])
+        for group in groups:
+            merged: dict[tuple[str, str], Aggregate] = {}
+            for _ in range(sum(len(self.by_unit.get(member, ())) for member in group.members)):
+                unit, successors, stated = next(read)
+                _merge(self.graph, merged, unit, successors, (CITES, STATES) if problems_drawn else (CITES,))
+                for problem, data, categories, remedies in stated:
+                    years = self.graph.years(data)
+                    for category in categories:
+                        found.categories[group.key].setdefault(category, _Rollup()).add(problem, unit, data, years)
+                        found.problems[category] += 1
+                        for measure in remedies:
+                            found.remedies[(category, measure)] += 1
+                    if problems_drawn:
+                        found.answers[problem] = remedies
+            found.reports[group.key] = self._kept(merged, group)
         return found
 
-    def _reports_read(self) -> Iterator[tuple[str, Mapping[str, Mapping[str, dict]], list[tuple[str, dict, list[str], list[str]]]]]:
+    def _reports_read(
+        self, units: Iterable[str] | None = None
+    ) -> Iterator[tuple[str, Mapping[str, Mapping[str, dict]], list[tuple[str, dict, list[str], list[str]]]]]:
         """(unit, its report's edges, [(problem, the statement's edge data, categories, answering measures)]) of
-        every report of the units, in the order of the units: reports and problems read a batch at a time."""
-        keys = (f"report:{report_id}" for unit in self.units for report_id in self.by_unit.get(unit, ()))
-        owners = (unit for unit in self.units for _ in self.by_unit.get(unit, ()))
+        every report of ``units`` (all, by default), in their order: reports and problems read a batch at a time."""
+        units = list(self.units if units is None else units)
+        keys = (f"report:{report_id}" for unit in units for report_id in self.by_unit.get(unit, ()))
+        owners = (unit for unit in units for _ in self.by_unit.get(unit, ()))
         waiting: list[tuple[str, Mapping[str, Mapping[str, dict]], list[tuple[str, dict]]]] = []
         stated = 0
 
@@ -297,34 +387,64 @@ class Digest:
         """The measures that answer a problem (of a graph of few units), sorted."""
         return self._report_pass.answers[problem]
 
-    def who_rows(self, targets: set[str]) -> dict[str, list[WhoRow]]:
-        """The rows behind each of ``targets`` that has any (see :func:`who`): every unit and report is read once
-        for all the targets asked together, and a target's rows are kept for the next view that draws it."""
+    def who_rows(self, targets: set[str]) -> None:
+        """Find the rows behind each of ``targets`` (see :func:`who`): every unit and report is read once for all
+        the targets asked together, and a target's rows are kept (on disk) for the views that draw it."""
         missing = targets - self._who_asked
-        if missing:
-            graph = self.graph
-            found: dict[str, list[WhoRow]] = defaultdict(list)
+        if not missing:
+            return
+        graph = self.graph
+        counts: Counter[str] = Counter()
+        found: list[tuple] = []
+        seq = self._who.execute("SELECT count(*) FROM who").fetchone()[0]
 
-            def add(node: str, key: str, relation: str, data: dict) -> None:  # a row as it is found: no edge data kept
-                rows = found[node]
-                evidence = _who_evidence(graph, data) if len(rows) < WHO_EVIDENCE else None
-                rows.append(WhoRow(key, WHO_RELATIONS.index(relation), _years_cell(sorted(graph.years(data))), evidence))
+        def add(node: str, key: str, relation: str, data: dict) -> None:  # a row as the page writes it: no edge data kept
+            nonlocal found, seq
+            evidence = _who_evidence(graph, data) if counts[node] < WHO_EVIDENCE else None
+            counts[node] += 1
+            seq += 1
+            years = _years_cell(sorted(graph.years(data)))
+            year, listed = (years, None) if isinstance(years, int) else (None, _json(years))
+            found.append((node, seq, key, WHO_RELATIONS.index(relation), year, listed, *(evidence or (None,) * 4)))
+            if len(found) >= BATCH_PROBLEMS:
+                self._who.executemany(_WHO_INSERT, found)
+                found = []
 
-            reports = self._reports_read()
-            for key, successors in graph.successors_of(self.units):  # sorted: the same rows whatever the merge order
-                for target, relation, data in _out(successors, (IMPLEMENTS, PLANS)):
-                    if target in missing:
-                        add(target, key, relation, data)
-                for _ in self.by_unit.get(key, ()):
-                    _, asserted, stated = next(reports)
-                    categories = {problem: shown for problem, _, shown, _ in stated}
-                    for target, relation, data in _out(asserted, (CITES, STATES)):
-                        for node in [target] if relation == CITES else categories[target]:
-                            if node in missing:
-                                add(node, key, relation, data)
-            self._who.update(found)
-            self._who_asked |= missing
-        return {target: self._who[target] for target in sorted(targets) if target in self._who}
+        reports = self._reports_read()
+        for key, successors in graph.successors_of(self.units):  # sorted: the same rows whatever the merge order
+            for target, relation, data in _out(successors, (IMPLEMENTS, PLANS)):
+                if target in missing:
+                    add(target, key, relation, data)
+            for _ in self.by_unit.get(key, ()):
+                _, asserted, stated = next(reports)
+                categories = {problem: shown for problem, _, shown, _ in stated}
+                for target, relation, data in _out(asserted, (CITES, STATES)):
+                    for node in [target] if relation == CITES else categories[target]:
+                        if node in missing:
+                            add(node, key, relation, data)
+        self._who.executemany(_WHO_INSERT, found)
+        self._who_asked |= missing
+
+    def rows_behind(self, target: str) -> Iterator[WhoRow]:
+        """The rows found behind ``target`` by :meth:`who_rows`, in order (none for a node no unit is behind)."""
+        rows = self._who.execute(
+            "SELECT unit, relation, year, years, sentence, report, source, start FROM who WHERE target = ? ORDER BY seq", (target,)
+        )
+        for unit, relation, year, years, sentence, report, source, start in rows:
+            yield WhoRow(
+                unit, relation, year if years is None else json.loads(years), None if report is None else (sentence, report, source, start)
+            )
+
+    def units_behind(self, targets: Iterable[str]) -> set[str]:
+        """The units of the rows behind any of ``targets``."""
+        units: set[str] = set()
+        for target in targets:
+            units.update(unit for (unit,) in self._who.execute("SELECT DISTINCT unit FROM who WHERE target = ?", (target,)))
+        return units
+
+
+_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_WHO_INSERT = "INSERT INTO who VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
 
 def _out(successors: Mapping[str, Mapping[str, dict]], relations: tuple[str, ...]) -> list[tuple[str, str, dict]]:
@@ -347,13 +467,15 @@ class _Rollup:
     """The problems of one category a group's units state, merged as :class:`Aggregate` would merge them in the
     order of their keys, but fed in any order: only the first problems that the evidence shown needs are kept."""
 
-    units: set[str] = field(default_factory=set)
+    units: int = 0  # counted as :class:`Aggregate` counts them
+    last: str = ""
     years: set[int] = field(default_factory=set)
     first: str = ""  # the first problem's key
     kept: list[tuple[str, list[tuple]]] = field(default_factory=list)  # (problem, its evidence), by problem
 
     def add(self, problem: str, unit: str, data: dict, years: set[int]) -> None:
-        self.units.add(unit)
+        if unit != self.last:
+            self.units, self.last = self.units + 1, unit
         self.years |= years
         self.first = min(self.first, problem) if self.first else problem
         bisect.insort(self.kept, (problem, data.get("evidence", [])), key=lambda item: item[0])
@@ -365,7 +487,7 @@ class _Rollup:
             shown += len(evidence)
 
     def aggregate(self) -> Aggregate:
-        merged = Aggregate(set(self.units), set(self.years))
+        merged = Aggregate(self.units, set(self.years))
         for _, evidence in self.kept:
             merged._keep(evidence)
         return merged
@@ -383,12 +505,12 @@ class _ReportPass:
 
 
 def _strongest(edges: dict[tuple[str, str], Aggregate], group: Group) -> list[tuple[tuple[str, str], Aggregate]]:
-    items = sorted(edges.items(), key=lambda e: (-len(e[1].units), e[0]))
+    items = sorted(edges.items(), key=lambda e: (-e[1].units, e[0]))
     return items if len(group.members) == 1 else items[:MAX_EDGES_PER_GROUP]
 
 
 def _edge_attrs(graph: GraphReader, group: Group, aggregate: Aggregate) -> dict:
-    shared = len(aggregate.units)
+    shared = aggregate.units
     years = sorted(aggregate.years)
     attrs = {"years": years, "evidence": aggregate.evidence(graph), "width": 1 + min(shared, 10) * 0.6}
     if len(group.members) > 1:
@@ -411,11 +533,8 @@ def shared_practices(graph: GraphReader, digest: Digest | None = None) -> View:
     """Units and the measures two or more of them implement; size = number of units; planned edges dashed."""
     digest = digest or Digest(graph)
     units, adoption = digest.units, digest.adoption
-    threshold = 2 if len(units) >= 2 else 1
-    ranked = [m for m, n in adoption.implemented.items() if n >= threshold and m.startswith("measure:")]
-    ranked.sort(key=lambda m: (-adoption.implemented[m], m))
-    capped = len(ranked) > MAX_MEASURES
-    shared = set(ranked[:MAX_MEASURES])
+    ranked, threshold, capped = digest.shared_measures
+    shared = set(ranked)
     groups, grouping = digest.grouping
     notes = [grouping] if grouping else []
     if capped:
@@ -426,7 +545,7 @@ def shared_practices(graph: GraphReader, digest: Digest | None = None) -> View:
         f"{len(units)} 个单位实施的、至少 {threshold} 个单位共有的措施 — measures {threshold}+ units share. " + "; ".join(notes),
     )
     _add_groups(view, groups)
-    for measure in sorted(shared, key=lambda m: (-adoption.implemented[m], m)):
+    for measure in ranked:
         _measure_node(view, graph, measure, adoption)
     for group in groups:
         for (target, relation), entry in _strongest(digest.member_edges(group), group):
@@ -455,21 +574,21 @@ def problems(graph: GraphReader, digest: Digest | None = None) -> View:
         "单位、问题类别与对应的计划措施 — units, problem categories and the planned measures that answer them"
         + (f". {grouping}" if grouping else ""),
     )
-    category_units: dict[str, set[str]] = defaultdict(set)
+    category_units: Counter[str] = Counter()  # the groups' units are distinct: their counts add up
     category_problems, remedies = digest.problem_counts()
     edges: list[tuple[Group, str, Aggregate]] = []
     for group in groups:
         for category, entry in digest.category_edges(group):
-            category_units[category] |= entry.units
+            category_units[category] += entry.units
             edges.append((group, category, entry))
     _add_groups(view, [group for group in groups if any(e[0] is group for e in edges)])
-    for category in sorted(category_units, key=lambda c: (-len(category_units[c]), c)):
+    for category in sorted(category_units, key=lambda c: (-category_units[c], c)):
         view.add_node(
             category,
             "category",
             graph.node(category)["label"],
-            size=count_size(len(category_units[category])),
-            facts=[f"单位数 units: {len(category_units[category])}", f"问题数 problems: {category_problems[category]}"],
+            size=count_size(category_units[category]),
+            facts=[f"单位数 units: {category_units[category]}", f"问题数 problems: {category_problems[category]}"],
         )
     for group, category, entry in edges:
         view.add_edge(group.key, category, STATES, **_edge_attrs(graph, group, entry))
@@ -486,16 +605,10 @@ def instruments(graph: GraphReader, digest: Digest | None = None) -> View:
     """Which units cite which instruments (the most cited ones)."""
     digest = digest or Digest(graph)
     groups, grouping = digest.grouping
-    citing: dict[str, set[str]] = defaultdict(set)
-    per_group = {}
-    for group in groups:
-        per_group[group.key] = digest.report_edges(group, (CITES,))
-        for (instrument, _), entry in per_group[group.key].items():
-            citing[instrument] |= entry.units
-    ranked = sorted(citing, key=lambda i: (-len(citing[i]), i))
-    kept = set(ranked[:MAX_INSTRUMENTS])
+    ranked, citing = digest.top_instruments
+    kept = set(ranked)
     notes = ([grouping] if grouping else []) + (
-        [f"前 {MAX_INSTRUMENTS} 部 top {MAX_INSTRUMENTS} instruments"] if len(ranked) > MAX_INSTRUMENTS else []
+        [f"前 {MAX_INSTRUMENTS} 部 top {MAX_INSTRUMENTS} instruments"] if len(citing) > MAX_INSTRUMENTS else []
     )
     view = View(
         "instruments",
@@ -503,10 +616,10 @@ def instruments(graph: GraphReader, digest: Digest | None = None) -> View:
         "单位引用的法律文件 — which units cite which instruments" + (". " + "; ".join(notes) if notes else ""),
     )
     _add_groups(view, groups)
-    for instrument in ranked[:MAX_INSTRUMENTS]:
-        _instrument_node(view, graph, instrument, len(citing[instrument]))
+    for instrument in ranked:
+        _instrument_node(view, graph, instrument, citing[instrument])
     for group in groups:
-        for (instrument, relation), entry in _strongest(per_group[group.key], group):
+        for (instrument, relation), entry in _strongest(digest.report_edges(group, (CITES,)), group):
             if instrument in kept:
                 view.add_edge(group.key, instrument, relation, **_edge_attrs(graph, group, entry))
     view.facets = facet_menus(view)
@@ -615,21 +728,17 @@ def overview(graph: GraphReader, digest: Digest | None = None) -> View:
         + (f". {grouping}" if grouping else ""),
     )
     _add_groups(view, groups)
-    measures = sorted(
-        adoption.implemented.keys() | adoption.planned.keys(),
-        key=lambda m: (-(adoption.implemented.get(m, 0) + adoption.planned.get(m, 0)), m),
-    )
-    kept = set(measures[:MAX_MEASURES]) if len(groups) > 1 or len(units) > MAX_UNIT_NODES else set(measures)
-    for measure in [m for m in measures if m in kept]:
+    kept = set(digest.overview_measures)
+    for measure in digest.overview_measures:
         _measure_node(view, graph, measure, adoption)
-    cited: dict[str, set[str]] = defaultdict(set)
+    cited: Counter[str] = Counter()  # units citing each instrument in the groups' strongest edges (groups are disjoint)
     for group in groups:
         for (target, relation), entry in _strongest(digest.member_edges(group), group):
             if target in kept:
                 view.add_edge(group.key, target, relation, planned=relation == PLANS, **_edge_attrs(graph, group, entry))
         for (target, relation), entry in _strongest(digest.report_edges(group), group):
             if relation == CITES:
-                cited[target] |= entry.units
+                cited[target] += entry.units
                 view.add_edge(group.key, target, CITES, **_edge_attrs(graph, group, entry))
             elif len(units) <= MAX_UNIT_NODES:
                 problem = graph.node(target)
@@ -643,9 +752,9 @@ def overview(graph: GraphReader, digest: Digest | None = None) -> View:
                 for measure in digest.remedies(target):
                     if measure in kept:
                         view.add_edge(target, measure, ADDRESSED_BY, planned=True)
-    ranked = sorted(cited, key=lambda i: (-len(cited[i]), i))[:MAX_INSTRUMENTS]
+    ranked = sorted(cited, key=lambda i: (-cited[i], i))[:MAX_INSTRUMENTS]
     for instrument in ranked:
-        _instrument_node(view, graph, instrument, len(cited[instrument]))
+        _instrument_node(view, graph, instrument, cited[instrument])
     shown = {n["id"] for n in view.nodes}
     view.edges = [e for e in view.edges if e["from"] in shown and e["to"] in shown]
     view.facets = facet_menus(view)
@@ -686,9 +795,9 @@ def _connect_every_node(graph: GraphReader, view: View, digest: Digest) -> None:
         candidates = list(digest.member_edges(group).items()) + list(digest.report_edges(group, (CITES,)).items())
         for (target, relation), entry in candidates:
             if target in orphans:
-                rank = (len(entry.units), group.key)
+                rank = (entry.units, group.key)
                 if target not in best or rank > best[target][:2]:
-                    best[target] = (len(entry.units), group.key, group, relation, entry)
+                    best[target] = (entry.units, group.key, group, relation, entry)
     for target in sorted(best):
         _, _, group, relation, entry = best[target]
         view.add_edge(group.key, target, relation, planned=relation == PLANS, **_edge_attrs(graph, group, entry))
@@ -728,41 +837,53 @@ def who(graph: GraphReader, view: View, digest: Digest) -> dict:
     id] —, and ``rows`` maps a node to its rows, complete (never capped): [unit index, relation index in
     ``relations``, year or years], and for the first :data:`WHO_EVIDENCE` rows of a node also [evidence
     sentence, source index, offset of the sentence in its file (the reading page's anchor)].
+    The parsed form of :func:`who_json`, which a page of a national graph writes as it goes.
     """
+    return json.loads("".join(who_json(view, digest)))
+
+
+def who_json(view: View, digest: Digest) -> Iterator[str]:
+    """The JSON text of :func:`who`, a node's rows at a time (keys sorted, as ``json.dumps(sort_keys=True)``
+    writes them): the rows of a national graph's pages are never all in memory."""
     drawn = {node["id"] for node in view.nodes}
-    found = digest.who_rows(drawn)
-    units: list[list[str]] = []
+    digest.who_rows(drawn)
+    groups = [group for group in digest.grouping[0] if group.key in drawn and len(group.members) > 1]
     index: dict[str, int] = {}
+    for key in sorted(digest.units_behind(drawn)):  # in the order of the units, then the members of groups not yet listed
+        index[key] = len(index)
+    for group in groups:
+        for member in group.members:
+            index.setdefault(member, len(index))
     sources: list[list[str]] = []
     source_index: dict[str, int] = {}
+    members = {group.key: group for group in groups}
+    yield f'{{"relations":{_sorted_json(list(WHO_RELATIONS))},"rows":{{'
+    first = True
+    for key in sorted(drawn):
+        if key in members:
+            cells: list[list] = [
+                [index[m], WHO_RELATIONS.index("member"), _years_cell(sorted(digest.units[m]))] for m in members[key].members
+            ]
+        else:
+            cells = []
+            for row in digest.rows_behind(key):
+                cell: list = [index[row.unit], row.relation, row.years]
+                if row.evidence is not None:
+                    sentence, report, source, start = row.evidence
+                    if report not in source_index:
+                        source_index[report] = len(sources)
+                        sources.append([source, report])
+                    cell += [sentence, source_index[report], start]
+                cells.append(cell)
+            if not cells:
+                continue
+        yield ("" if first else ",") + _sorted_json(key) + ":" + _sorted_json(cells)
+        first = False
+    units = [[key, *(digest.nodes[key].get(a) or "" for a in ("label", "code", "level", "province", "city"))] for key in index]
+    yield f'}},"sources":{_sorted_json(sources)},"units":{_sorted_json(units)}}}'
 
-    def unit_index(key: str) -> int:
-        if key not in index:
-            node = digest.nodes[key]
-            index[key] = len(units)
-            units.append(
-                [key, node["label"], node.get("code") or "", node.get("level") or "", node.get("province") or "", node.get("city") or ""]
-            )
-        return index[key]
 
-    for key in sorted({row.unit for rows in found.values() for row in rows}):  # in the order of the units
-        unit_index(key)
-    rows: dict[str, list[list]] = {}
-    for target, behind in found.items():
-        rows[target] = []
-        for row in behind:
-            cells: list = [index[row.unit], row.relation, row.years]
-            if row.evidence is not None:
-                sentence, report, source, start = row.evidence
-                cells += [sentence, source_index.setdefault(report, len(sources)), start]
-                if cells[-2] == len(sources):
-                    sources.append([source, report])
-            rows[target].append(cells)
-    groups, _ = digest.grouping
-    for group in groups:
-        if group.key in drawn and len(group.members) > 1:
-            rows[group.key] = [[unit_index(m), WHO_RELATIONS.index("member"), _years_cell(sorted(digest.units[m]))] for m in group.members]
-    return {"units": units, "relations": list(WHO_RELATIONS), "sources": sources, "rows": rows}
+_sorted_json = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
 
 
 def _years_cell(years: list[int]) -> int | list[int]:
