@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import lru_cache
 from itertools import groupby
@@ -268,7 +269,8 @@ class Facts:
         for batch in _batches(keys):
             found: dict[str, dict[str, set[str]]] = {}
             for source, target, relation in self._each_of(_TARGETS_OF, batch):
-                found.setdefault(source, {}).setdefault(target, set()).add(relation)
+                # a target's key held once, however many nodes reach it (a pass keeps millions: who implements what)
+                found.setdefault(source, {}).setdefault(sys.intern(target), set()).add(sys.intern(relation))
             yield from ((key, found.get(key) or {}) for key in batch)
 
     def attributes_of(self, keys: Iterable[str]) -> Iterator[tuple[str, dict[str, Any]]]:
