@@ -241,7 +241,7 @@ def page_pieces(view: View, links: list[dict] | None = None, reports: str | None
     yield tail
 
 
-_DATA = "\u0000kg-data\u0000"  # where the page's data goes: no template or title holds it
+_DATA = "<kg-data>"  # where the page's data goes: text the template escapes (a title, a label) cannot hold a "<"
 
 
 class _Raw(str):
