@@ -810,8 +810,8 @@ WHO_RELATIONS = (IMPLEMENTS, PLANS, CITES, STATES, "member")
 
 class WhoRow(NamedTuple):
     """A unit behind a node: how (index in :data:`WHO_RELATIONS`), in which years (the page's cell: a year, or a
-    list of them), and the evidence (sentence, report, source, offset). Kept as the page writes it: a national
-    graph's pages list millions."""
+    list of them), and the evidence (sentence, report, source, offset), as :meth:`Digest.rows_behind` reads it back
+    from the digest's table: a national graph's pages list millions, so they are kept on disk."""
 
     unit: str
     relation: int
