@@ -200,11 +200,11 @@ def test_no_node_with_adopters_floats_free_at_scale(name):
 def test_groups_of_a_large_graph_keep_only_what_the_views_draw(monkeypatch):
     """A group lets go of the edges no view draws (beyond its strongest, those to measures and instruments no
     view draws) as soon as it is read: the pages are the same as when every edge is kept, and fewer are held."""
-    from synthetic import five_thousand_units
+    from synthetic import cited_and_practised
 
     from kg.outputs import pages, views
 
-    graph = five_thousand_units()
+    graph = cited_and_practised()
 
     def drawn(digest):
         return [
@@ -212,12 +212,15 @@ def test_groups_of_a_large_graph_keep_only_what_the_views_draw(monkeypatch):
             for name in ("overview", "shared-practices", "instruments", "problems")
         ]
 
-    def held(digest):
-        return sum(len(digest.member_edges(g)) + len(digest.report_edges(g)) for g in digest.grouping[0])
+    def held(digest):  # the edges the groups keep, of the units and of their reports
+        groups = digest.grouping[0]
+        return sum(len(digest.member_edges(g)) for g in groups), sum(len(digest.report_edges(g)) for g in groups)
 
     pruned = views.Digest(graph)
     pages_pruned = drawn(pruned)
     monkeypatch.setattr(views.Digest, "_pruned", property(lambda self: False))
     whole = views.Digest(graph)
     assert drawn(whole) == pages_pruned
-    assert held(pruned) < held(whole)
+    assert len(pruned.grouping[0]) > 1 and len(pruned.top_instruments[1]) > views.MAX_INSTRUMENTS
+    (units_kept, reports_kept), (units_all, reports_all) = held(pruned), held(whole)
+    assert units_kept < units_all / 2 and reports_kept < reports_all / 2, (held(pruned), held(whole))

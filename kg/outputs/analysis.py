@@ -171,7 +171,8 @@ def analyze(graph: GraphReader) -> Analysis:
     stated: Counter[str] = Counter()  # problems of each category, and those their own report plans a measure against
     addressed: Counter[str] = Counter()
     items = []  # the problems stated, for the recurring problems
-    names: dict[str, str] = {}  # strings many rows repeat (a unit's name, a list of categories), held once
+    # strings many rows repeat, held once: each unit's name, and each list of categories or of measures joined
+    names: dict[str, str] = {}
     joined: dict[tuple[str, ...], str] = {}
     for info, problem, node, successors in _stated(graph):
         # multi-label: a problem counts in each of its categories, the main one listed first

@@ -22,7 +22,7 @@ from typing import NamedTuple
 
 from kg.graph.merged import ADDRESSED_BY, CATEGORY, CITES, IMPLEMENTS, PART_OF, PLANS, STATES
 from kg.graph.reading import GraphReader
-from kg.outputs.analysis import unit_measures, unit_nodes
+from kg.outputs.analysis import UNIT_ATTRIBUTES, unit_measures, unit_nodes
 from kg.outputs.pages import View, count_size, evidence_items, facet_menus
 from kg.outputs.similarity import Profiles
 
@@ -404,7 +404,7 @@ class Digest:
             counts[node] += 1
             seq += 1
             years = _years_cell(sorted(graph.years(data)))
-            year, listed = (years, None) if isinstance(years, int) else (None, _json(years))
+            year, listed = (years, None) if isinstance(years, int) else (None, _sorted_json(years))
             found.append((node, seq, key, WHO_RELATIONS.index(relation), year, listed, *(evidence or (None,) * 4)))
             if len(found) >= BATCH_PROBLEMS:
                 self._who.executemany(_WHO_INSERT, found)
@@ -443,7 +443,6 @@ class Digest:
         return units
 
 
-_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _WHO_INSERT = "INSERT INTO who VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
 
@@ -879,7 +878,7 @@ def who_json(view: View, digest: Digest) -> Iterator[str]:
                 continue
         yield ("" if first else ",") + _sorted_json(key) + ":" + _sorted_json(cells)
         first = False
-    units = [[key, *(digest.nodes[key].get(a) or "" for a in ("label", "code", "level", "province", "city"))] for key in index]
+    units = [[key, *(digest.nodes[key].get(a) or "" for a in UNIT_ATTRIBUTES)] for key in index]
     yield f'}},"sources":{_sorted_json(sources)},"units":{_sorted_json(units)}}}'
 
 
