@@ -393,6 +393,33 @@ def test_unchanged_files_are_not_read_again(inputs, tmp_path, monkeypatch):
     assert again.processed == 1 and edited.name in read and len(set(read)) == 1
 
 
+def test_an_edit_reads_the_records_it_changes_not_every_record(inputs, tmp_path, monkeypatch):
+    folder = fresh_copy(inputs, tmp_path, {p.name for p in sorted(inputs.iterdir())[:8]})
+    out = tmp_path / "out"
+    first = build([folder], out, jobs=1)
+    scanned, checked = [], []
+    real_scan, real_valid = Cache._scan, Cache.valid
+
+    def valid(self, key, read=False):
+        if key in self.index and key not in self._checked and (read or key not in self._verified):
+            checked.append(key)  # a record read whole and its MAC computed
+        return real_valid(self, key, read)
+
+    monkeypatch.setattr(Cache, "_scan", lambda self, pack: scanned.append(pack.name) or real_scan(self, pack))
+    monkeypatch.setattr(Cache, "valid", valid)
+    edited = sorted(folder.iterdir())[3]
+    old_key = next(m.key for m in first.entries if m.path == str(edited))
+    edited.write_bytes(edited.read_bytes() + "\n全年共组织法治专题讲座3场。\n".encode())
+    again = build([folder], out, jobs=1)
+    assert again.processed == 1 and again.retracted == [old_key]
+    assert scanned == [] and checked == [old_key]  # the packs from the saved index; only the record taken out is read
+    Cache(out / ".kg-cache")
+    assert scanned == []  # the edit's pack is in the index it saved
+    reference = tmp_path / "reference"
+    build([folder], reference, jobs=1, use_cache=False)
+    assert_same_outputs(reference, out)
+
+
 def test_taking_out_the_earliest_report_finds_the_evidence_edges_keep_again(tmp_path):
     """Generated reports share measure → instrument edges, which keep the evidence of the earliest files: editing
     r00001 and removing r00002 makes those edges show their next earliest evidence, from the other reports' rows.

@@ -235,6 +235,38 @@ def test_a_crafted_pack_record_is_never_unpickled(tmp_path):
     _same_files(tmp_path / "reference", out)
 
 
+@pytest.mark.parametrize("then", ["merged again", "taken out"])
+def test_a_record_crafted_in_place_its_pack_size_and_time_kept_is_never_unpickled(tmp_path, then):
+    import pickle
+
+    from kg.builder.cache import _HEADER, Cache
+
+    folder = _copy_seeds(tmp_path)
+    out = tmp_path / "out"
+    first = build([folder], out, jobs=1)
+    mark = tmp_path / "ran"
+    victim = first.entries[0]
+    location = Cache(out / ".kg-cache").index[victim.key]  # the saved index says it was checked
+    pack = out / ".kg-cache" / "packs" / location.pack
+    evil = pickle.dumps(Planted(str(mark)))
+    assert len(evil) <= location.sizes[2]
+    stamp = pack.stat()
+    with open(pack, "r+b") as handle:  # the pickled part overwritten, same length (what follows a pickle is not read)
+        handle.seek(location.offset + _HEADER.size + location.sizes[0] + location.sizes[1])
+        handle.write(evil + b"\0" * (location.sizes[2] - len(evil)))
+    os.utime(pack, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+    if then == "merged again":  # no saved graph: every record is unpickled
+        (out / ".kg-cache" / "state.pkl").unlink()
+    else:  # its report removed: its delta is unpickled to take it out
+        os.unlink(victim.path)
+    again = build([folder], out, jobs=1)
+    assert not mark.exists()
+    assert any("not written on this machine" in w for _, w in again.warnings)
+    assert again.processed == (1 if then == "merged again" else 0)
+    build([folder], tmp_path / "reference", jobs=1, use_cache=False)
+    _same_files(tmp_path / "reference", out)
+
+
 def test_a_garbled_record_is_detected_and_made_again(tmp_path):
     folder = _copy_seeds(tmp_path)
     out = tmp_path / "out"

@@ -18,6 +18,17 @@ cut short, copied from another machine, or crafted — is set aside with a
 warning and the report is built again; a snapshot that fails it is ignored
 and the graph merged again from the records. A cache folder shared with
 others is therefore never a way to run code in a build.
+
+**Opening the cache reads what changed, not every record.** A build saves the
+index of the packs it leaves (:data:`INDEX_FILE`, signed as the rest): where
+each record lies, which ones were checked, and each pack's size and
+modification time. The next build takes a pack's records from that index when
+the pack's size and time are the ones saved — packs are written once, by one
+build's workers, and never appended to later — and scans (and checks again, as
+they are used) the records of any other pack: one made since, or one written to
+in any way. A record checked once is then not read again until it is used: a
+bit flipped on disk later, with neither size nor time changing, is found only
+by a build that merges the report again (``--no-cache`` rebuilds everything).
 """
 
 from __future__ import annotations
@@ -37,6 +48,8 @@ from kg.files.assemble import Range
 from kg.files.atomic import atomic_path
 
 STATE_FILE = "state.pkl"
+INDEX_FILE = "index.pkl"
+PACKS = "packs"  # the folder of the pack files, in the cache folder
 JOURNAL_FILE = "state.journal"
 FILES_FILE = "files.pkl"
 _HEADER = struct.Struct("<32sIIIII32s")  # key, the lengths of the record's five parts, then their MAC
@@ -90,6 +103,11 @@ def read_signed(handle: BinaryIO) -> bytes | None:
         return None  # longer than what is left of the file: cut short, or a length made up
     data = handle.read(length)
     return data if len(data) == length and hmac.compare_digest(signature, mac(data)) else None
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    status = path.stat()
+    return status.st_size, status.st_mtime_ns
 
 
 class Location(NamedTuple):
@@ -158,15 +176,61 @@ class Cache:
 
     def __init__(self, root: str | Path):
         self.root = Path(root)
-        self.packs = self.root / "packs"  # created by the first writer: a build that reads nothing writes nothing
+        self.packs = self.root / PACKS  # created by the first writer: a build that reads nothing writes nothing
         self.index: dict[str, Location] = {}
         self._handles: dict[str, BinaryIO] = {}
-        self._verified: set[str] = set()
+        self._paths: dict[str, str] = {}  # pack name → its path
+        self._verified: set[str] = set()  # records checked, by this process or (in the saved index) an earlier one
+        self._checked: set[str] = set()  # records this process checked or wrote: the only ones it unpickles
         self.problems: list[str] = []  # what was found damaged, for the build's warnings
+        saved = self._saved_index()
         for pack in sorted(self.packs.glob("*.pack")):
-            self._scan(pack)
+            known = saved.get(pack.name)
+            if known is not None and known[0] == _stamp(pack):
+                for key, location, checked in known[1]:
+                    self.index[key] = location
+                    if checked:
+                        self._verified.add(key)
+                    else:
+                        self._verified.discard(key)
+            else:
+                self._scan(pack)
+
+    def _saved_index(self) -> dict[str, tuple[tuple[int, int], list[tuple[str, Location, bool]]]]:
+        """pack name → (its stamp, its records in pack order with whether each was checked), as the last build left
+        them (see :meth:`save_index`); nothing when the file is missing, damaged or not this machine's."""
+        try:
+            with open(self.root / INDEX_FILE, "rb") as handle:
+                data = read_signed(handle)
+            if data is None:
+                return {}
+            magic, packs = pickle.loads(data)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+            return {}
+        if magic != PACK_MAGIC:
+            return {}
+        return {
+            name: (stamp, [(key, Location(name, *where), checked) for key, *where, checked in records]) for name, stamp, records in packs
+        }
+
+    def save_index(self) -> None:
+        """Keep where every record lies and which ones were checked, for the next build to open the cache without
+        reading the packs again (each pack with its size and time: one changed since is scanned again)."""
+        by_pack: dict[str, list[tuple]] = {}
+        for key, location in sorted(self.index.items(), key=lambda item: (item[1].pack, item[1].offset)):
+            by_pack.setdefault(location.pack, []).append((key, location.offset, location.sizes, location.signature, key in self._verified))
+        packs = []
+        for name, records in sorted(by_pack.items()):
+            try:
+                packs.append((name, _stamp(self.packs / name), records))
+            except OSError:
+                continue
+        with atomic_path(self.root / INDEX_FILE) as temporary:
+            with open(temporary, "wb") as handle:
+                handle.write(sign(pickle.dumps((PACK_MAGIC, packs), protocol=pickle.HIGHEST_PROTOCOL)))
 
     def _scan(self, pack: Path) -> None:
+        """Index the records of a pack from their headers (a record of a key found again replaces the earlier one)."""
         size = pack.stat().st_size
         with open(pack, "rb") as handle:
             if handle.read(len(PACK_MAGIC)) != PACK_MAGIC:
@@ -184,17 +248,19 @@ class Cache:
                     self.problems.append(f"{pack.name}: a damaged record header at byte {offset}: the rest of the pack is set aside")
                     break
                 self.index[key] = Location(pack.name, offset, tuple(sizes), signature)
+                self._verified.discard(key)  # not this record: an earlier one of its key, checked in a saved index
                 offset = end
 
     def __contains__(self, key: str) -> bool:
         return key in self.index
 
-    def valid(self, key: str) -> bool:
-        """Whether the record of ``key`` is here and whole, and was written with this machine's key.
+    def valid(self, key: str, read: bool = False) -> bool:
+        """Whether the record of ``key`` is here and whole, and was written with this machine's key: checked by this
+        process, or (unless ``read``: the record is to be unpickled) by an earlier build, in a pack unchanged since.
 
         A record that fails is dropped from the index (it will be made again) and named in :attr:`problems`.
         """
-        if key in self._verified:
+        if key in self._checked or (not read and key in self._verified):
             return True
         location = self.index.get(key)
         if location is None:
@@ -204,14 +270,19 @@ class Cache:
             location.signature, mac(key.encode("ascii"), *parts)
         ):
             self._verified.add(key)
+            self._checked.add(key)
             return True
         del self.index[key]
+        if key in self._verified:  # the saved index vouched for it: the next build scans every pack again
+            self._verified.discard(key)
+            (self.root / INDEX_FILE).unlink(missing_ok=True)
         self.problems.append(f"cache record {key[:12]}… damaged or not written on this machine: built again")
         return False
 
     def add(self, key: str, location: Location) -> None:
         self.index[key] = location
         self._verified.add(key)  # written by this build
+        self._checked.add(key)
 
     def writer(self) -> PackWriter:
         return PackWriter(self.packs)
@@ -227,7 +298,10 @@ class Cache:
     def range(self, key: str, part: int) -> Range:
         """Where one part of a record (0 the RDF block, 1 the JSON line, 3 the reading page, 4 the sentences) lies in its pack."""
         location = self.index[key]
-        return Range(str(self.packs / location.pack), location.offset + _HEADER.size + sum(location.sizes[:part]), location.sizes[part])
+        path = self._paths.get(location.pack)
+        if path is None:  # asked for every record of a national build: the pack's path made once
+            path = self._paths[location.pack] = str(self.packs / location.pack)
+        return Range(path, location.offset + _HEADER.size + sum(location.sizes[:part]), location.sizes[part])
 
     def block(self, key: str) -> bytes:
         return self._read(key, 0)
@@ -241,6 +315,9 @@ class Cache:
         return self._read(key, 1)
 
     def entry(self, key: str) -> bytes:
+        """The pickled part of a record, once this process has checked the record (LookupError if it fails)."""
+        if not self.valid(key, read=True):
+            raise LookupError(f"the cache record {key[:12]}… is damaged or was not written on this machine")
         return self._read(key, 2)
 
     def page(self, key: str) -> bytes:

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from kg.builder import cluster
-from kg.builder.cache import Cache, Location, Record, pack_sentences
+from kg.builder.cache import PACKS, Cache, Location, PackWriter, Record, pack_sentences
 from kg.builder.entities import EntityTable
 from kg.builder.inputs import as_paths, collect, input_name
 from kg.builder.stores import graph_identity, served_store_exists, stamp_of, store_change, update_served_store, write_store
@@ -179,7 +179,11 @@ def _init_worker(fmt: str, base: str, cache_root: str | None, keep_reports: bool
     try:
         _warm_up()
         _TASK.update(
-            pack=Cache(cache_root).writer() if cache_root else None, writer=rdf.Writer(fmt, base), keep=keep_reports, fmt=fmt, base=base
+            pack=PackWriter(Path(cache_root) / PACKS) if cache_root else None,
+            writer=rdf.Writer(fmt, base),
+            keep=keep_reports,
+            fmt=fmt,
+            base=base,
         )
     except Exception as err:  # noqa: BLE001 - told to the main process, which stops the build with it
         _TASK["broken"] = f"{type(err).__name__}: {err}"
@@ -442,10 +446,14 @@ def merge(
     are merged once; the second is left out with a warning.
     """
     result = result or BuildResult(KnowledgeGraph())
-    todo = [e for e in entries if keep_reports or cache is None or not cache.valid(e.key)]  # damaged records: made again
+    state = _state(cache, result.graph) if cache is not None and use_state and not keep_reports else None
+    # damaged records are made again; those the merge will unpickle are read and checked now, the others (in the
+    # saved graph already: only their blocks are copied) were checked when they were merged
+    merged = {m.key for m in state["entries"]} if state is not None else set()
+    todo = [e for e in entries if keep_reports or cache is None or not cache.valid(e.key, read=e.key not in merged)]
     workers = Workers(todo, jobs, fmt, base, str(cache.root) if cache is not None else None, keep_reports, sources, names, scheduler)
     try:
-        return _merge(entries, todo, workers, cache, keep_reports, use_state, progress, result, names)
+        return _merge(entries, todo, workers, cache, state, progress, result, names)
     finally:
         workers.close()
 
@@ -455,13 +463,11 @@ def _merge(
     todo: list[Entry],
     workers: Workers,
     cache: Cache | None,
-    keep_reports: bool,
-    use_state: bool,
+    state: dict | None,
     progress: Callable[[int, int], None] | None,
     result: BuildResult,
     names: dict[str, str] | None = None,
 ) -> BuildResult:
-    state = _state(cache, result.graph) if cache is not None and use_state and not keep_reports else None
     resumed = _resume(result, cache, state, entries, todo) if state is not None and cache is not None else None
     if resumed is None and isinstance(result.graph, Facts):
         result.graph.clear()  # the saved graph is not this build's starting point: every report is merged again
@@ -502,7 +508,10 @@ def _merge(
                 payload = done.payload
             else:
                 assert cache is not None  # without a cache every input is processed: done is None only for cached ones
-                payload = cache.entry(entry.key)
+                try:
+                    payload = cache.entry(entry.key)
+                except LookupError as err:  # changed on disk since a build checked it, size and time kept
+                    raise BuildError(f"{err}: the next build makes it again") from None
             report_id, triples, stats, change = pickle.loads(payload)
             twin = same.get(change.same_report) if change.same_report else None
             if report_id in seen:
@@ -571,7 +580,7 @@ def _resume(result: BuildResult, cache: Cache, state: dict, entries: list[Entry]
     current, redone = set(entries), set(todo)
     staying = [m for m in state["entries"] if Entry(m.path, m.key) in current]
     gone = [m for m in state["entries"] if Entry(m.path, m.key) not in current]  # removed, or edited since
-    if {Entry(m.path, m.key) for m in staying} & redone or not all(cache.valid(m.key) for m in gone):
+    if {Entry(m.path, m.key) for m in staying} & redone or not all(cache.valid(m.key, read=True) for m in gone):
         return None
     result.stats = state["stats"]  # the graph is the last build's: its database holds it already
     staying_paths = {m.path for m in staying}
@@ -601,7 +610,7 @@ def _retract(result: BuildResult, cache: Cache, key: str, keys: dict[str, str]) 
 
     def delta_of(report_id: str) -> GraphDelta:
         if report_id not in deltas:
-            if not cache.valid(keys[report_id]):  # checked before it is unpickled, as every record is
+            if not cache.valid(keys[report_id], read=True):  # checked before it is unpickled, as every record is
                 raise LookupError(f"the cache record of report {report_id} is gone")
             deltas[report_id] = pickle.loads(cache.entry(keys[report_id]))[3]
         return deltas[report_id]
@@ -622,7 +631,7 @@ def _state(cache: Cache, graph: MergeTarget) -> dict | None:
     if graph.generation() != generation(state["snapshot"], len(journal)):
         return None  # a build stopped between saving its state and committing its graph: merged again
     for record in journal:
-        if not all(cache.valid(key) for key in record["applied"] + record["retracted"]):
+        if not all(cache.valid(key, read=True) for key in record["applied"] + record["retracted"]):
             return None  # a record the journal needs is gone
         for direction, keys in ((-1, record["retracted"]), (1, record["applied"])):
             for key in keys:
@@ -806,6 +815,7 @@ def _build_locked(
         result.main.lap("store")
         if use_cache:
             cache.compact({m.key for m in result.entries})
+            cache.save_index()
             _save_state(cache, result)
             cache.save_files(inputs_version, {path: known for path, known in files.items() if path not in result.changed})
             result.main.lap("cache")
@@ -842,7 +852,7 @@ _ATOMIC_TEMPORARY = re.compile(r"\..+\.[a-z0-9_]{8}\.tmp\Z")  # kg.files.atomic.
 
 def remove_leftovers(out_dir: Path, cache_root: Path) -> None:
     """Staging folders and temporary files a killed build left behind (the caller holds the folder's lock)."""
-    for folder in (out_dir, cache_root, cache_root / "packs"):
+    for folder in (out_dir, cache_root, cache_root / PACKS):
         try:
             names = os.listdir(folder)
         except OSError:

@@ -79,7 +79,10 @@ _SUCCESSORS_OF = (
 _TARGETS_OF = (
     "SELECT DISTINCT source, target, relation FROM edge INDEXED BY edge_by_source WHERE source IN ({}) ORDER BY source, target, relation"
 )
-_NODES_OF = "SELECT key, attrs FROM node WHERE key IN ({}) ORDER BY key, report"
+# a node's attributes are its first report's: one row per key, however many reports bring it (a measure: most of them)
+_NODES_OF = (
+    "WITH wanted (key) AS (VALUES {}) SELECT key, (SELECT attrs FROM node WHERE node.key = wanted.key ORDER BY report LIMIT 1) FROM wanted"
+)
 _VALUES_OF = "SELECT DISTINCT key, attribute, value FROM value WHERE key IN ({})"
 BATCH = 500  # keys read by one query of a pass over many nodes
 _NO_OFFSET = -1
@@ -129,6 +132,7 @@ class Facts:
             db = self.db
             db.execute("INSERT INTO report VALUES (?, ?, ?, ?, ?)", (info.id, file, info.title, info.year, info.unit))
             nodes = {key: attrs for key, attrs in reversed(change.nodes)}  # a node's first attributes, as a graph keeps them
+            self._count_kinds(nodes, +1)  # before the rows are in: which of its nodes are new
             db.executemany(
                 "INSERT INTO node VALUES (?, ?, ?, ?)", ((key, info.id, attrs.get("kind"), _encode(attrs)) for key, attrs in nodes.items())
             )
@@ -171,7 +175,28 @@ class Facts:
                 "DELETE FROM edge WHERE source = ? AND target = ? AND relation = ? AND report = ?",
                 ((*edge, report) for edge in sorted(edges)),
             )
+            self._count_kinds({key: attrs for key, attrs in change.nodes}, -1)  # after the rows are out: which nodes went
             self._changed()
+
+    def _count_kinds(self, nodes: Mapping[str, dict], sign: int) -> None:
+        """Keep the counts of nodes by kind (:meth:`summary`) as a report's nodes come (``sign`` +1, before its rows are
+        in) or go (-1, after they are out): a node counts while a node row holds it. Without the indexes (a graph
+        being merged again from empty) there are no counts to keep: :meth:`index` counts them once."""
+        counts = self._kinds()
+        if counts is None:
+            return
+        for key, attrs in nodes.items():
+            kind = attrs.get("kind")
+            if kind is not None and not self.db.execute("SELECT EXISTS (SELECT 1 FROM node WHERE key = ?)", (key,)).fetchone()[0]:
+                counts[kind] = counts.get(kind, 0) + sign
+        self._save_kinds({kind: n for kind, n in counts.items() if n})
+
+    def _kinds(self) -> dict[str, int] | None:
+        row = self.db.execute("SELECT value FROM meta WHERE name = 'kinds'").fetchone()
+        return json.loads(row[0]) if row else None
+
+    def _save_kinds(self, counts: dict[str, int]) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES ('kinds', ?)", (_encode(dict(sorted(counts.items()))),))
 
     def _changed(self) -> None:
         self._attributes.cache_clear()
@@ -186,6 +211,7 @@ class Facts:
                 self.db.execute(f"DROP INDEX IF EXISTS {name}")
             for table in _TABLES:
                 self.db.execute(f"DELETE FROM {table}")
+            self.db.execute("DELETE FROM meta WHERE name = 'kinds'")
             self._changed()
         return self
 
@@ -194,6 +220,8 @@ class Facts:
         with self._transaction():
             for name, on in _INDEXES.items():
                 self.db.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {on}")
+            if self._kinds() is None:  # kept up to date from here on, report by report
+                self._save_kinds(dict(self.db.execute("SELECT kind, count(DISTINCT key) FROM node WHERE kind IS NOT NULL GROUP BY kind")))
 
     def _transaction(self) -> _Transaction:
         return _Transaction(self.db)
@@ -277,18 +305,19 @@ class Facts:
         """(key, attributes) of each of ``keys``, in their order, a batch at a time (KeyError at a key that is no node)."""
         for batch in _batches(keys):
             found: dict[str, dict[str, Any]] = {}
-            for key, attrs in self._each_of(_NODES_OF, batch):
-                if key not in found:  # the first report's (by id), as :meth:`node`
+            for key, attrs in self._each_of(_NODES_OF, batch, "(?)"):
+                if attrs is not None:  # the first report's (by id), as :meth:`node`
                     found[key] = json.loads(attrs)
             for key, attribute, value in self._each_of(_VALUES_OF, batch):
                 if key in found:  # a node only edges reach has no attributes, as in :meth:`node`
                     found[key].setdefault(attribute, set()).add(value)
             yield from ((key, found[key] if key in found else self.node(key)) for key in batch)
 
-    def _each_of(self, query: str, batch: list[str]) -> sqlite3.Cursor:
-        """The rows of ``query`` whose ``IN ({})`` is each distinct key of ``batch``."""
+    def _each_of(self, query: str, batch: list[str], mark: str = "?") -> sqlite3.Cursor:
+        """The rows of ``query`` whose ``IN ({})`` (or ``VALUES {}``, each key a ``mark`` of ``(?)``) is each distinct
+        key of ``batch``."""
         distinct = tuple(dict.fromkeys(batch))
-        return self.db.execute(query.format(",".join("?" * len(distinct))), distinct)
+        return self.db.execute(query.format(",".join([mark] * len(distinct))), distinct)
 
     def nodes(self) -> Iterator[tuple[str, dict[str, Any]]]:
         """(key, attributes) of every node, sorted by key."""
@@ -333,13 +362,13 @@ class Facts:
         return {year for r in data.get("reports", ()) if (year := self._report_years.get(r))}
 
     def summary(self) -> dict[str, int]:
-        """Counts of nodes by kind."""
-        kinds = self.db.execute(
-            "SELECT (SELECT kind FROM node WHERE node.key = k.key ORDER BY report LIMIT 1) AS kind, count(*)"
-            " FROM (SELECT key FROM node UNION SELECT source FROM edge UNION SELECT target FROM edge) AS k"
-            " GROUP BY kind HAVING kind IS NOT NULL ORDER BY kind"
-        )
-        return dict(kinds.fetchall())
+        """Counts of nodes by kind (a node's kind is its key's: the same in every report that brings it), kept as
+        reports come and go rather than counted over the whole graph."""
+        counts = self._kinds()
+        if counts is None:
+            self.index()
+            counts = self._kinds()
+        return counts or {}
 
 
 def _successors_from(rows: Iterable[tuple]) -> dict[str, dict[str, dict]]:
