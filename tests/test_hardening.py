@@ -122,6 +122,23 @@ def test_a_folder_that_cannot_be_listed_is_a_failure(tmp_path, monkeypatch):
     assert [f.reason for f in inputs.failures] == ["folder cannot be listed (Permission denied)"]
 
 
+def test_the_names_of_files_found_in_a_folder_are_input_name_however_the_folder_is_written(tmp_path, monkeypatch):
+    from kg.builder import inputs as listing
+
+    folder = tmp_path / "reports"
+    (folder / "2023" / "q1").mkdir(parents=True)
+    for name in ("a.txt", "2023/b.txt", "2023/q1/c.txt", os.fsdecode(b"2023/r\xffport\n.txt")):
+        (folder / name).write_text("x", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    for given in (str(folder), f"{folder}/", "reports", "reports/", "./reports", "reports/2023", "reports/../reports"):
+        found = listing.collect([given])
+        assert len(found.files) == 4 - given.endswith("2023") and found.names  # the walk's own names, escaped
+        assert found.names == {f: listing.input_name(f, given) for f in found.files}, given
+    monkeypatch.chdir(folder)
+    found = listing.collect(["."])
+    assert found.names == {f: listing.input_name(f, ".") for f in found.files} and "reports/2023/q1/c.txt" in found.names.values()
+
+
 def test_a_file_name_that_is_not_utf8_is_built_and_printed_escaped(tmp_path):
     folder = tmp_path / "reports"
     folder.mkdir()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 import stat
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,6 +50,8 @@ def shown(path: str) -> str:
     >>> shown("a\\nb.txt"), shown("r\\udcffport.txt")
     ('a\\\\nb.txt', 'r\\\\xffport.txt')
     """
+    if path.isprintable():  # most names: no control character, no undecodable byte (a lone surrogate is not printable)
+        return path
     text = path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
     return "".join(c if c.isprintable() or c == " " else c.encode("unicode_escape").decode("ascii") for c in text)
 
@@ -86,7 +88,7 @@ def collect(paths: str | os.PathLike | Iterable[str | os.PathLike], exclude: Ite
                     ):
                         found.append(os.path.join(root, name))
             new = [f for f in sorted(found) if f not in seen]
-            inputs.names.update((f, input_name(f, str(path))) for f in new)
+            inputs.names.update(_names_under(str(path), new))
         elif path.exists():
             if not _regular(str(path)):
                 inputs.failures.append(Failure(str(path), "not a regular file (a FIFO, device or socket): not read"))
@@ -113,6 +115,19 @@ def input_name(path: str, folder: str | None = None) -> str:
         return shown(os.path.basename(path))
     root = os.path.dirname(os.path.abspath(folder).rstrip(os.sep)) or os.sep
     return shown(os.path.relpath(os.path.abspath(path), root).replace(os.sep, "/"))
+
+
+def _names_under(folder: str, files: list[str]) -> Iterator[tuple[str, str]]:
+    """(file, :func:`input_name`) of files os.walk found under ``folder``: its path is the folder's then the names
+    walked (no ``..``), so the name is the folder's own name and that rest — without resolving each path again.
+
+    >>> dict(_names_under("/home/ana/reports/", ["/home/ana/reports/2023/a.txt"]))
+    {'/home/ana/reports/2023/a.txt': 'reports/2023/a.txt'}
+    """
+    top = os.path.basename(os.path.abspath(folder).rstrip(os.sep))
+    for path in files:
+        rest = path[len(folder) :].lstrip(os.sep)
+        yield path, shown(f"{top}/{rest}" if top else rest).replace(os.sep, "/")
 
 
 def _regular(path: str) -> bool:
