@@ -35,6 +35,10 @@ def test_the_bounds_are_checked_at_the_national_size_only():
     failed = {"size": 100_000, "failed": "bench: build … failed with exit code -9"}
     assert "✗ 100,000 reports not built" in checks([small, failed])
     assert "| 100,000 | failed: bench: build … failed with exit code -9 |" in report(_machine(), [small, failed])
+    large["edit"]["main"]["wall"].update(analysis=1.5, writer=0.4)
+    assert "analysis 1.5, serialise 0.0, writer 0.4; the rest (cache, merge, stores, publishing, start): 1.0 s" in report(
+        _machine(), [large]
+    )
 
 
 def _machine() -> dict:
