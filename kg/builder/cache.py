@@ -40,6 +40,7 @@ import pickle
 import struct
 import time
 import uuid
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
@@ -287,11 +288,15 @@ class Cache:
     def writer(self) -> PackWriter:
         return PackWriter(self.packs)
 
+    def _handle(self, pack: str) -> BinaryIO:
+        handle = self._handles.get(pack)
+        if handle is None:
+            handle = self._handles[pack] = open(self.packs / pack, "rb")  # noqa: SIM115 - closed in close()
+        return handle
+
     def _read(self, key: str, part: int) -> bytes:
         location = self.index[key]
-        handle = self._handles.get(location.pack)
-        if handle is None:
-            handle = self._handles[location.pack] = open(self.packs / location.pack, "rb")  # noqa: SIM115 - closed in close()
+        handle = self._handle(location.pack)
         handle.seek(location.offset + _HEADER.size + sum(location.sizes[:part]))
         return handle.read(location.sizes[part])
 
@@ -310,6 +315,22 @@ class Cache:
         """The digests of a record's sentences and where each one's block lies."""
         whole = self.range(key, SENTENCES)
         return sentence_ranges(self._read(key, SENTENCES), whole.path, whole.offset)
+
+    def first_sentences(self, keys: Iterable[str]) -> dict[bytes, Range]:
+        """Each sentence of the records of ``keys`` once (by its digest's bytes, which sort as its hex), where the first
+        record having it holds its block: read from the records' tables of sentences alone, not their blocks."""
+        found: dict[bytes, Range] = {}
+        for key in keys:
+            whole = self.range(key, SENTENCES)
+            handle = self._handle(self.index[key].pack)
+            handle.seek(whole.offset)
+            count = int.from_bytes(handle.read(4), "little")
+            at = whole.offset + 4 + count * _SENTENCE.size
+            for digest, size in _SENTENCE.iter_unpack(handle.read(count * _SENTENCE.size)):
+                if digest not in found:
+                    found[digest] = Range(whole.path, at, size)
+                at += size
+        return found
 
     def jsonl(self, key: str) -> bytes:
         return self._read(key, 1)

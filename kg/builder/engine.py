@@ -940,12 +940,9 @@ def write_graph(
     entity_piece = (Range(str(entities), 0, entities.stat().st_size) if entities.stat().st_size else b"", entity_triples)
     in_order = sorted(result.entries, key=lambda m: m.report_id)
     blocks = [cache.range(m.key, 0) for m in in_order]
-    sentences: dict[str, Range] = {}  # each sentence once, from the first report that has it (the blocks are equal)
-    for m in in_order:
-        for digest, where in cache.sentences(m.key):
-            sentences.setdefault(digest, where)
+    sentences = cache.first_sentences(m.key for m in in_order)  # each once, from the first report having it (equal blocks)
     if result.previous is not None:  # a sentence of a report taken out that no report holds now
-        gone = {digest: where for key in result.retracted for digest, where in cache.sentences(key) if digest not in sentences}
+        gone = {digest: where for digest, where in cache.first_sentences(result.retracted).items() if digest not in sentences}
         result.dropped_sentences = [gone[digest] for digest in sorted(gone)]
     pieces, triples = rdf.graph_pieces(
         writer, result.graph, blocks, sentences=[sentences[d] for d in sorted(sentences)], entity_piece=entity_piece
