@@ -354,6 +354,8 @@ def test_small_additions_are_journalled_and_replayed(inputs, tmp_path):
         added = build([folder], out, jobs=1)
         assert added.processed == 1 and added.snapshot is not None
     assert state.read_bytes() == snapshot and (out / ".kg-cache" / "state.journal").exists()
+    # each record holds what its build changed: an entry and a key, not the list of every input again
+    assert (out / ".kg-cache" / "state.journal").stat().st_size < len(snapshot) / 2
     again = build([folder], out, jobs=1)
     assert again.processed == 0 and again.journal == 2 and again.stats.reports == len(names)
     reference = tmp_path / "reference"

@@ -636,7 +636,11 @@ def _state(cache: Cache, graph: MergeTarget) -> dict | None:
         for direction, keys in ((-1, record["retracted"]), (1, record["applied"])):
             for key in keys:
                 state["stats"].add(pickle.loads(cache.entry(key))[2], direction)
-        state["entries"], state["warnings"] = record["entries"], record["warnings"]
+        if "added" not in record:
+            return None  # a journal of another layout: merged again
+        retracted = set(record["retracted"])  # a record holds what changed, not the whole list of inputs again
+        state["entries"] = [m for m in state["entries"] if m.key not in retracted] + record["added"]
+        state["warnings"] = record["warnings"]
     state["journal"] = sum(len(record["applied"]) + len(record["retracted"]) for record in journal)
     state["records"] = len(journal)
     return state
@@ -890,7 +894,8 @@ def _save_state(cache: Cache, result: BuildResult) -> None:
     of what was added, or a new snapshot of the build's entries, counts and warnings.
 
     Writing the snapshot costs seconds at 10,000 reports; a build that
-    added a few reports to a snapshot records their cache keys instead, and
+    added a few reports to a snapshot records what it changed instead (the
+    inputs it merged and the cache keys of those it took out), and
     the next build replays them. The state is saved first and the database
     committed under its name after: a build stopped between the two leaves a
     database the next build does not trust.
@@ -899,7 +904,9 @@ def _save_state(cache: Cache, result: BuildResult) -> None:
     merged_since = result.journal + len(result.applied) + len(result.retracted)
     if result.snapshot and merged_since <= JOURNAL_SHARE * len(result.entries):
         if result.applied or result.retracted:
-            record = {"entries": result.entries, "applied": result.applied, "retracted": result.retracted, "warnings": warnings}
+            applied = set(result.applied)
+            added = [m for m in result.entries if m.key in applied]
+            record = {"added": added, "applied": result.applied, "retracted": result.retracted, "warnings": warnings}
             cache.append_journal(result.snapshot, record)
             result.records += 1
         name = generation(result.snapshot, result.records)
