@@ -631,13 +631,13 @@ def _state(cache: Cache, graph: MergeTarget) -> dict | None:
     if graph.generation() != generation(state["snapshot"], len(journal)):
         return None  # a build stopped between saving its state and committing its graph: merged again
     for record in journal:
+        if "added" not in record:
+            return None  # a journal of another layout: merged again
         if not all(cache.valid(key, read=True) for key in record["applied"] + record["retracted"]):
             return None  # a record the journal needs is gone
         for direction, keys in ((-1, record["retracted"]), (1, record["applied"])):
             for key in keys:
                 state["stats"].add(pickle.loads(cache.entry(key))[2], direction)
-        if "added" not in record:
-            return None  # a journal of another layout: merged again
         retracted = set(record["retracted"])  # a record holds what changed, not the whole list of inputs again
         state["entries"] = [m for m in state["entries"] if m.key not in retracted] + record["added"]
         state["warnings"] = record["warnings"]
