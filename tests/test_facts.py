@@ -9,7 +9,7 @@ import pytest
 from kg.builder.engine import write_analysis, write_views
 from kg.graph import facts as facts_module
 from kg.graph.facts import Facts
-from kg.graph.merged import KnowledgeGraph, delta
+from kg.graph.merged import IMPLEMENTS, PART_OF, KnowledgeGraph, delta
 from kg.rdf import write as rdf
 
 
@@ -27,6 +27,9 @@ def same_graph(memory: KnowledgeGraph, disk: Facts) -> None:
     assert [(k, dict(s)) for k, s in disk.successors_of(asked)] == [(k, dict(s)) for k, s in memory.successors_of(asked)]
     assert list(disk.attributes_of(asked)) == list(memory.attributes_of(asked))
     assert list(disk.targets_of(asked)) == list(memory.targets_of(asked))
+    only = (IMPLEMENTS, PART_OF)  # the edges of some relations only: nodes with none of them have no targets
+    assert list(disk.targets_of(asked, only)) == list(memory.targets_of(asked, only))
+    assert {r for _, found in disk.targets_of(asked, only) for keyed in found.values() for r in keyed} == set(only)
     assert "unit:division:000000" not in disk
     with pytest.raises(KeyError):
         disk.node("unit:division:000000")

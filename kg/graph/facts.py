@@ -77,7 +77,8 @@ _SUCCESSORS_OF = (
     " ORDER BY source, target, relation, file, start, report, seq"
 )
 _TARGETS_OF = (
-    "SELECT DISTINCT source, target, relation FROM edge INDEXED BY edge_by_source WHERE source IN ({}) ORDER BY source, target, relation"
+    "SELECT DISTINCT source, target, relation FROM edge INDEXED BY edge_by_source WHERE source IN ({keys}){only}"
+    " ORDER BY source, target, relation"
 )
 # a node's attributes are its first report's: one row per key, however many reports bring it (a measure: most of them)
 _NODES_OF = (
@@ -291,12 +292,15 @@ class Facts:
             found = {source: _successors_from(edges) for source, edges in groupby(rows, key=itemgetter(0))}
             yield from ((key, found.get(key) or {}) for key in batch)
 
-    def targets_of(self, keys: Iterable[str]) -> Iterator[tuple[str, dict[str, set[str]]]]:
+    def targets_of(self, keys: Iterable[str], relations: tuple[str, ...] | None = None) -> Iterator[tuple[str, dict[str, set[str]]]]:
         """(key, target → relations) of each of ``keys``, in their order: :meth:`successors_of` without the edges'
-        data, read from the index alone."""
+        data, read from the index alone; only edges of ``relations`` if given (the others not even sent back)."""
+        only = "" if relations is None else " AND relation IN ({})".format(",".join("?" * len(relations)))
         for batch in _batches(keys):
             found: dict[str, dict[str, set[str]]] = {}
-            for source, target, relation in self._each_of(_TARGETS_OF, batch):
+            distinct = tuple(dict.fromkeys(batch))
+            query = _TARGETS_OF.format(keys=",".join("?" * len(distinct)), only=only)
+            for source, target, relation in self.db.execute(query, distinct + (relations or ())):
                 # a target's key held once, however many nodes reach it (a pass keeps millions: who implements what)
                 found.setdefault(source, {}).setdefault(sys.intern(target), set()).add(sys.intern(relation))
             yield from ((key, found.get(key) or {}) for key in batch)

@@ -415,9 +415,13 @@ class KnowledgeGraph:
         """(key, successors) of each of ``keys``, in their order."""
         return ((key, self.graph._succ[key]) for key in keys)
 
-    def targets_of(self, keys: Iterable[str]) -> Iterator[tuple[str, dict[str, set[str]]]]:
-        """(key, target → relations) of each of ``keys``, in their order."""
-        return ((key, {target: set(keyed) for target, keyed in self.graph._succ[key].items()}) for key in keys)
+    def targets_of(self, keys: Iterable[str], relations: tuple[str, ...] | None = None) -> Iterator[tuple[str, dict[str, set[str]]]]:
+        """(key, target → relations) of each of ``keys``, in their order; only edges of ``relations`` if given."""
+        for key in keys:
+            found = {
+                target: set(keyed) if relations is None else set(keyed) & set(relations) for target, keyed in self.graph._succ[key].items()
+            }
+            yield key, {target: keyed for target, keyed in found.items() if keyed}
 
     def attributes_of(self, keys: Iterable[str]) -> Iterator[tuple[str, dict]]:
         """(key, attributes) of each of ``keys``, in their order."""

@@ -41,9 +41,9 @@ class GraphReader(Protocol):
         """(key, successors) of each of ``keys``, in their order: what a pass over many nodes asks for, read in
         batches where the graph is on disk."""
 
-    def targets_of(self, keys: Iterable[str]) -> Iterator[tuple[str, dict[str, set[str]]]]:
+    def targets_of(self, keys: Iterable[str], relations: tuple[str, ...] | None = None) -> Iterator[tuple[str, dict[str, set[str]]]]:
         """(key, target → relations) of each of ``keys``, in their order: :meth:`successors_of` without the
-        edges' data (cheaper where only who is linked to what matters)."""
+        edges' data (cheaper where only who is linked to what matters); only the edges of ``relations`` if given."""
 
     def attributes_of(self, keys: Iterable[str]) -> Iterator[tuple[str, dict[str, Any]]]:
         """(key, attributes) of each of ``keys``, in their order."""

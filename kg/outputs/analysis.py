@@ -46,7 +46,7 @@ UNIT_ATTRIBUTES = ("label", "code", "level", "province", "city")  # what the tab
 
 def unit_measures(graph: GraphReader, units) -> dict[str, set[str]]:
     """The measures (concepts and local practices) each unit implements."""
-    return {u: {t for t, keyed in successors.items() if IMPLEMENTS in keyed} for u, successors in graph.targets_of(units)}
+    return {u: {t for t, keyed in successors.items() if IMPLEMENTS in keyed} for u, successors in graph.targets_of(units, (IMPLEMENTS,))}
 
 
 def unit_nodes(graph: GraphReader, units) -> dict[str, dict]:
@@ -124,15 +124,16 @@ def analyze(graph: GraphReader) -> Analysis:
     implemented: Counter[str] = Counter()
     planned: Counter[str] = Counter()
     stating: Counter[str] = Counter()
-    for u, successors in graph.targets_of(units):
+    for u, successors in graph.targets_of(units, (IMPLEMENTS, PLANS)):
         measures[u] = {target for target, keyed in successors.items() if IMPLEMENTS in keyed}
         plans[u] = {target for target, keyed in successors.items() if PLANS in keyed}
         implemented.update(measures[u])
         planned.update(plans[u])
         stating.update(measures[u] | plans[u])
     profiles = Profiles(measures)
-    for measure in sorted(stating, key=lambda m: (-implemented[m], m)):
-        node = graph.node(measure)
+    measure_names = _Names(graph)
+    for measure, node in graph.attributes_of(sorted(stating, key=lambda m: (-implemented[m], m))):
+        measure_names.keep(measure, node)
         result.adoption.append(
             {
                 "measure": node["label"],
@@ -146,8 +147,8 @@ def analyze(graph: GraphReader) -> Analysis:
                 "boilerplate": "yes" if profiles.boilerplate(measure) else "",
             }
         )
-    result.distinctive = _distinctive(graph, named, profiles, plans, stating)
-    result.distinctive_by_province = _distinctive_by_province(graph, named, profiles)
+    result.distinctive = _distinctive(measure_names, named, profiles, plans, stating)
+    result.distinctive_by_province = _distinctive_by_province(measure_names, named, profiles)
 
     neighbours = profiles.neighbours(max(SIMILAR_PER_UNIT, CLUSTER_NEIGHBOURS))
     for u in sorted(units, key=lambda k: (named[k]["label"], k)):
@@ -161,10 +162,10 @@ def analyze(graph: GraphReader) -> Analysis:
                     "similar_code": named[other].get("code") or "",
                     "similarity": score,
                     "shared_measures": len(profiles.profiles[u] & profiles.profiles[other]),
-                    "shared_distinctive": "; ".join(graph.node(m)["label"] for m in profiles.shared_distinctive(u, other)),
+                    "shared_distinctive": "; ".join(measure_names.label(m) for m in profiles.shared_distinctive(u, other)),
                 }
             )
-    result.clusters = _clusters(graph, named, profiles, neighbours)
+    result.clusters = _clusters(measure_names, named, profiles, neighbours)
 
     category_units: dict[str, set[str]] = defaultdict(set)
     category_problems: Counter[str] = Counter()
@@ -236,15 +237,37 @@ def analyze(graph: GraphReader) -> Analysis:
     return result
 
 
+class _Names:
+    """The label and kind of each measure the units state, kept from the one pass that reads them all: the tables
+    name them again for every unit and pair of units (a query each, past the read cache, at national scale)."""
+
+    def __init__(self, graph: GraphReader) -> None:
+        self.graph = graph
+        self.known: dict[str, tuple[str, str]] = {}
+
+    def keep(self, key: str, node: Mapping) -> None:
+        self.known[key] = (node["label"], node["kind"])
+
+    def label(self, key: str) -> str:
+        known = self.known.get(key)
+        return known[0] if known else self.graph.node(key)["label"]
+
+    def kind(self, key: str) -> str:
+        known = self.known.get(key)
+        return known[1] if known else self.graph.node(key)["kind"]
+
+
 def _stated(graph: GraphReader) -> Iterator[tuple[ReportInfo, str, dict, dict[str, set[str]]]]:
     """(report, problem, its attributes, its edges) of every problem a report states, the reports by file: one
     pass that reads each report and each problem once."""
     reports = sorted(graph.reports.values(), key=lambda i: i.file)
     found = []
-    for info, (_, successors) in zip(reports, graph.targets_of(f"report:{i.id}" for i in reports), strict=True):
+    for info, (_, successors) in zip(reports, graph.targets_of((f"report:{i.id}" for i in reports), (STATES,)), strict=True):
         found += [(info, problem) for problem, keyed in successors.items() if STATES in keyed]
     problems = [problem for _, problem in found]
-    for (info, problem), (_, node), (_, successors) in zip(found, graph.attributes_of(problems), graph.targets_of(problems), strict=True):
+    for (info, problem), (_, node), (_, successors) in zip(
+        found, graph.attributes_of(problems), graph.targets_of(problems, (CATEGORY, ADDRESSED_BY)), strict=True
+    ):
         yield info, problem, node, successors
 
 
@@ -283,7 +306,7 @@ def _recurring(graph: GraphReader, items: list[Item]) -> Rows:
     return rows
 
 
-def _distinctive(graph: GraphReader, named: dict[str, dict], profiles: Profiles, plans: dict[str, set[str]], stating: Counter[str]) -> Rows:
+def _distinctive(names: _Names, named: dict[str, dict], profiles: Profiles, plans: dict[str, set[str]], stating: Counter[str]) -> Rows:
     """Each unit's rare measures (one unit alone, or at most :data:`RARE_SHARE` of units), rarest first.
 
     ``named`` holds the units' attributes (:func:`unit_nodes`), ``plans`` what each plans, ``stating`` the number
@@ -298,12 +321,12 @@ def _distinctive(graph: GraphReader, named: dict[str, dict], profiles: Profiles,
             mine[u] = owned
     rows = Rows()
     for u in sorted(mine, key=lambda k: (named[k]["label"], k)):
-        ranked = sorted(mine[u], key=lambda m: (stating[m], graph.node(m)["kind"] != "practice", graph.node(m)["label"], m))
+        ranked = sorted(mine[u], key=lambda m: (stating[m], names.kind(m) != "practice", names.label(m), m))
         for m in ranked[:DISTINCTIVE_PER_UNIT]:
             rows.append(
                 {
-                    "practice": graph.node(m)["label"],
-                    "kind": graph.node(m)["kind"],
+                    "practice": names.label(m),
+                    "kind": names.kind(m),
                     "unit": named[u]["label"],
                     "code": named[u].get("code") or "",
                     "units_stating": stating[m],
@@ -313,7 +336,7 @@ def _distinctive(graph: GraphReader, named: dict[str, dict], profiles: Profiles,
     return rows
 
 
-def _distinctive_by_province(graph: GraphReader, named: dict[str, dict], profiles: Profiles) -> Rows:
+def _distinctive_by_province(names: _Names, named: dict[str, dict], profiles: Profiles) -> Rows:
     """Measures a province's units state at least :data:`PROVINCE_LIFT` times as often as all units (two units or more)."""
     members: dict[str, list[str]] = defaultdict(list)
     for u in named:
@@ -331,8 +354,8 @@ def _distinctive_by_province(graph: GraphReader, named: dict[str, dict], profile
                 {
                     "province": province,
                     "units": n,
-                    "measure": graph.node(m)["label"],
-                    "id": m.split(":", 1)[1] if graph.node(m)["kind"] == "measure" else "",
+                    "measure": names.label(m),
+                    "id": m.split(":", 1)[1] if names.kind(m) == "measure" else "",
                     "units_in_province": inside[m],
                     "share_in_province": round(inside[m] / n, 4),
                     "share_overall": round(profiles.share(m), 4),
@@ -342,7 +365,7 @@ def _distinctive_by_province(graph: GraphReader, named: dict[str, dict], profile
     return rows
 
 
-def _clusters(graph: GraphReader, named: dict[str, dict], profiles: Profiles, neighbours) -> Rows:
+def _clusters(names: _Names, named: dict[str, dict], profiles: Profiles, neighbours) -> Rows:
     """Louvain communities of the graph linking each unit to its most similar units, each labelled by the measures
     that tell its members from the rest (mutual information of membership and measure, Manning et al. 2008 §17.7),
     boilerplate left out."""
@@ -364,7 +387,7 @@ def _clusters(graph: GraphReader, named: dict[str, dict], profiles: Profiles, ne
             for m in inside
             if inside[m] >= 2 and not profiles.boilerplate(m) and inside[m] / len(members) > profiles.share(m)
         ]
-        marks = [graph.node(m)["label"] for _, m in sorted(scored, key=lambda x: (-x[0], x[1]))[:CLUSTER_LABELS]]
+        marks = [names.label(m) for _, m in sorted(scored, key=lambda x: (-x[0], x[1]))[:CLUSTER_LABELS]]
         for u in members:
             rows.append(
                 {

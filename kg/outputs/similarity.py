@@ -38,6 +38,9 @@ class Profiles:
         for measures in profiles.values():
             for m in measures:
                 self.frequency[m] = self.frequency.get(m, 0) + 1
+        # asked millions of times at national scale (every pair of similar units, every row): worked out once
+        self._weights = {m: math.log(self.units / df) for m, df in self.frequency.items()}
+        self._boilerplate = {m for m, df in self.frequency.items() if df > 1 and df / self.units >= BOILERPLATE_SHARE}
 
     def share(self, measure: str) -> float:
         """The share of units stating ``measure``."""
@@ -45,12 +48,11 @@ class Profiles:
 
     def boilerplate(self, measure: str) -> bool:
         """Stated by at least :data:`BOILERPLATE_SHARE` of units (and by more than one)."""
-        return self.frequency.get(measure, 0) > 1 and self.share(measure) >= BOILERPLATE_SHARE
+        return measure in self._boilerplate
 
     def weight(self, measure: str) -> float:
         """Inverse document frequency over units: ``log(N / df)``; 0 for a measure every unit states."""
-        df = self.frequency.get(measure, 0)
-        return math.log(self.units / df) if df else 0.0
+        return self._weights.get(measure, 0.0)
 
     def cosine(self, a: str, b: str) -> float:
         """Cosine of the IDF-weighted measure vectors of units ``a`` and ``b``."""
