@@ -218,14 +218,14 @@ class Digest:
         """How many units implement and plan each measure, and how many cite each instrument: one pass over the
         units and their reports that reads the index alone (the evidence is read by :meth:`_unit_pass`)."""
         adoption, citing, last = Adoption({}, {}, {}), Counter[str](), dict[str, str]()
-        for _, successors in self.graph.targets_of(self.units):
+        for _, successors in self.graph.targets_of(self.units, (IMPLEMENTS, PLANS)):
             for target, relations in successors.items():
                 for relation, units_of in ((IMPLEMENTS, adoption.implemented), (PLANS, adoption.planned)):
                     if relation in relations:
                         units_of[target] = units_of.get(target, 0) + 1  # a unit's edges have each target once
         keys = (f"report:{report_id}" for unit in self.units for report_id in self.by_unit.get(unit, ()))
         owners = (unit for unit in self.units for _ in self.by_unit.get(unit, ()))
-        for unit, (_, successors) in zip(owners, self.graph.targets_of(keys)):
+        for unit, (_, successors) in zip(owners, self.graph.targets_of(keys, (CITES,))):
             for target, relations in successors.items():
                 if CITES in relations and last.get(target) != unit:  # a unit's reports are read together
                     citing[target] += 1
@@ -348,7 +348,9 @@ class Digest:
         stated = 0
 
         def ready() -> Iterator:
-            problems = self.graph.targets_of(problem for _, _, statements in waiting for problem, _ in statements)
+            problems = self.graph.targets_of(
+                (problem for _, _, statements in waiting for problem, _ in statements), (CATEGORY, ADDRESSED_BY)
+            )
             for unit, successors, statements in waiting:
                 yield (
                     unit,
