@@ -363,6 +363,27 @@ def test_small_additions_are_journalled_and_replayed(inputs, tmp_path):
     assert_same_outputs(reference, out)
 
 
+def test_a_journal_of_the_earlier_layout_is_replayed(inputs, tmp_path):
+    """Records that held the whole list of inputs (before they held only the change) are still replayed, not merged
+    again: at 100,000 reports that would be minutes after an upgrade."""
+    names = sorted(p.name for p in inputs.iterdir())
+    folder = fresh_copy(inputs, tmp_path, set(names[:-1]))
+    out = tmp_path / "out"
+    build([folder], out, jobs=1)
+    shutil.copy(inputs / names[-1], folder / names[-1])
+    added = build([folder], out, jobs=1)
+    cache = Cache(out / ".kg-cache")
+    (record,) = cache._journal(added.snapshot)
+    (out / ".kg-cache" / "state.journal").unlink()
+    old = {key: value for key, value in record.items() if key not in ("added", "snapshot")}
+    cache.append_journal(added.snapshot, {**old, "entries": added.entries})
+    again = build([folder], out, jobs=1)
+    assert again.processed == 0 and again.journal == 1 and not again.applied
+    reference = tmp_path / "reference"
+    build([folder], reference, jobs=1, use_cache=False)
+    assert_same_outputs(reference, out)
+
+
 def test_a_new_file_repeating_an_old_one_and_sorting_first_is_merged_as_a_clean_build_would(inputs, tmp_path):
     folder = fresh_copy(inputs, tmp_path, {p.name for p in sorted(inputs.iterdir())[:6]})
     out = tmp_path / "out"

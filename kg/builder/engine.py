@@ -631,7 +631,7 @@ def _state(cache: Cache, graph: MergeTarget) -> dict | None:
     if graph.generation() != generation(state["snapshot"], len(journal)):
         return None  # a build stopped between saving its state and committing its graph: merged again
     for record in journal:
-        if "added" not in record:
+        if "added" not in record and "entries" not in record:
             return None  # a journal of another layout: merged again
         if not all(cache.valid(key, read=True) for key in record["applied"] + record["retracted"]):
             return None  # a record the journal needs is gone
@@ -639,7 +639,10 @@ def _state(cache: Cache, graph: MergeTarget) -> dict | None:
             for key in keys:
                 state["stats"].add(pickle.loads(cache.entry(key))[2], direction)
         retracted = set(record["retracted"])  # a record holds what changed, not the whole list of inputs again
-        state["entries"] = [m for m in state["entries"] if m.key not in retracted] + record["added"]
+        if "added" in record:
+            state["entries"] = [m for m in state["entries"] if m.key not in retracted] + record["added"]
+        else:  # written before records held only the change (kg 0.1.0 until 2026-12-03): the whole list
+            state["entries"] = record["entries"]
         state["warnings"] = record["warnings"]
     state["journal"] = sum(len(record["applied"]) + len(record["retracted"]) for record in journal)
     state["records"] = len(journal)
