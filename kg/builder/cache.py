@@ -313,24 +313,30 @@ class Cache:
 
     def sentences(self, key: str) -> list[tuple[str, Range]]:
         """The digests of a record's sentences and where each one's block lies."""
-        whole = self.range(key, SENTENCES)
-        return sentence_ranges(self._read(key, SENTENCES), whole.path, whole.offset)
+        whole, table = self._sentence_table(key)
+        return sentence_ranges(table, whole.path, whole.offset)
 
     def first_sentences(self, keys: Iterable[str]) -> dict[bytes, Range]:
         """Each sentence of the records of ``keys`` once (by its digest's bytes, which sort as its hex), where the first
-        record having it holds its block: read from the records' tables of sentences alone, not their blocks."""
+        record having it holds its block (a national graph file lists millions: no hex, no range made twice)."""
         found: dict[bytes, Range] = {}
         for key in keys:
-            whole = self.range(key, SENTENCES)
-            handle = self._handle(self.index[key].pack)
-            handle.seek(whole.offset)
-            count = int.from_bytes(handle.read(4), "little")
-            at = whole.offset + 4 + count * _SENTENCE.size
-            for digest, size in _SENTENCE.iter_unpack(handle.read(count * _SENTENCE.size)):
+            whole, table = self._sentence_table(key)
+            at = whole.offset + len(table)
+            for digest, size in _SENTENCE.iter_unpack(table[4:]):
                 if digest not in found:
                     found[digest] = Range(whole.path, at, size)
                 at += size
         return found
+
+    def _sentence_table(self, key: str) -> tuple[Range, bytes]:
+        """Where a record's sentence part lies, and its head — the count and the table of digests and lengths, not
+        the blocks (all :func:`sentence_ranges` reads)."""
+        whole = self.range(key, SENTENCES)
+        handle = self._handle(self.index[key].pack)
+        handle.seek(whole.offset)
+        head = handle.read(4)
+        return whole, head + handle.read(int.from_bytes(head, "little") * _SENTENCE.size)
 
     def jsonl(self, key: str) -> bytes:
         return self._read(key, 1)

@@ -609,9 +609,7 @@ def _retract(result: BuildResult, cache: Cache, key: str, keys: dict[str, str]) 
     deltas: dict[str, GraphDelta] = {}
 
     def delta_of(report_id: str) -> GraphDelta:
-        if report_id not in deltas:
-            if not cache.valid(keys[report_id], read=True):  # checked before it is unpickled, as every record is
-                raise LookupError(f"the cache record of report {report_id} is gone")
+        if report_id not in deltas:  # cache.entry checks the record before it is unpickled (LookupError if it fails)
             deltas[report_id] = pickle.loads(cache.entry(keys[report_id]))[3]
         return deltas[report_id]
 

@@ -77,7 +77,7 @@ _SUCCESSORS_OF = (
     " ORDER BY source, target, relation, file, start, report, seq"
 )
 _TARGETS_OF = (
-    "SELECT DISTINCT source, target, relation FROM edge INDEXED BY edge_by_source WHERE source IN ({keys}){only}"
+    "SELECT DISTINCT source, target, relation FROM edge INDEXED BY edge_by_source WHERE source IN ({}){only}"
     " ORDER BY source, target, relation"
 )
 # a node's attributes are its first report's: one row per key, however many reports bring it (a measure: most of them)
@@ -186,11 +186,14 @@ class Facts:
         counts = self._kinds()
         if counts is None:
             return
+        changed = False
         for key, attrs in nodes.items():
             kind = attrs.get("kind")
             if kind is not None and not self.db.execute("SELECT EXISTS (SELECT 1 FROM node WHERE key = ?)", (key,)).fetchone()[0]:
                 counts[kind] = counts.get(kind, 0) + sign
-        self._save_kinds({kind: n for kind, n in counts.items() if n})
+                changed = True
+        if changed:  # written only when a node came or went
+            self._save_kinds({kind: n for kind, n in counts.items() if n})
 
     def _kinds(self) -> dict[str, int] | None:
         row = self.db.execute("SELECT value FROM meta WHERE name = 'kinds'").fetchone()
@@ -298,9 +301,7 @@ class Facts:
         only = "" if relations is None else " AND relation IN ({})".format(",".join("?" * len(relations)))
         for batch in _batches(keys):
             found: dict[str, dict[str, set[str]]] = {}
-            distinct = tuple(dict.fromkeys(batch))
-            query = _TARGETS_OF.format(keys=",".join("?" * len(distinct)), only=only)
-            for source, target, relation in self.db.execute(query, distinct + (relations or ())):
+            for source, target, relation in self._each_of(_TARGETS_OF, batch, then=relations or (), only=only):
                 # a target's key held once, however many nodes reach it (a pass keeps millions: who implements what)
                 found.setdefault(source, {}).setdefault(sys.intern(target), set()).add(sys.intern(relation))
             yield from ((key, found.get(key) or {}) for key in batch)
@@ -317,11 +318,11 @@ class Facts:
                     found[key].setdefault(attribute, set()).add(value)
             yield from ((key, found[key] if key in found else self.node(key)) for key in batch)
 
-    def _each_of(self, query: str, batch: list[str], mark: str = "?") -> sqlite3.Cursor:
+    def _each_of(self, query: str, batch: list[str], mark: str = "?", then: tuple = (), **fields: str) -> sqlite3.Cursor:
         """The rows of ``query`` whose ``IN ({})`` (or ``VALUES {}``, each key a ``mark`` of ``(?)``) is each distinct
-        key of ``batch``."""
+        key of ``batch``, its other ``fields`` filled in and ``then`` the values of their parameters."""
         distinct = tuple(dict.fromkeys(batch))
-        return self.db.execute(query.format(",".join([mark] * len(distinct))), distinct)
+        return self.db.execute(query.format(",".join([mark] * len(distinct)), **fields), distinct + then)
 
     def nodes(self) -> Iterator[tuple[str, dict[str, Any]]]:
         """(key, attributes) of every node, sorted by key."""

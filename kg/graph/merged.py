@@ -417,10 +417,9 @@ class KnowledgeGraph:
 
     def targets_of(self, keys: Iterable[str], relations: tuple[str, ...] | None = None) -> Iterator[tuple[str, dict[str, set[str]]]]:
         """(key, target → relations) of each of ``keys``, in their order; only edges of ``relations`` if given."""
+        wanted = None if relations is None else set(relations)
         for key in keys:
-            found = {
-                target: set(keyed) if relations is None else set(keyed) & set(relations) for target, keyed in self.graph._succ[key].items()
-            }
+            found = {target: set(keyed) if wanted is None else set(keyed) & wanted for target, keyed in self.graph._succ[key].items()}
             yield key, {target: keyed for target, keyed in found.items() if keyed}
 
     def attributes_of(self, keys: Iterable[str]) -> Iterator[tuple[str, dict]]:
