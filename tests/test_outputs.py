@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from html.parser import HTMLParser
 
 import pytest
@@ -216,8 +217,20 @@ def test_groups_of_a_large_graph_keep_only_what_the_views_draw(monkeypatch):
         groups = digest.grouping[0]
         return sum(len(digest.member_edges(g)) for g in groups), sum(len(digest.report_edges(g)) for g in groups)
 
+    read: Counter[str] = Counter()  # nodes whose edges (to any target) are read with their data, and how often
+    successors_of = graph.successors_of
+
+    def counted(keys, relations=None, targets=None):
+        for key, successors in successors_of(keys, relations, targets):
+            read[key] += targets is None
+            yield key, successors
+
+    monkeypatch.setattr(graph, "successors_of", counted)
     pruned = views.Digest(graph)
     pages_pruned = drawn(pruned)
+    # the rows behind the drawn nodes were found by the passes that drew them (but those behind a group's strongest
+    # edges to what no other view draws, read alone): each unit and report read once
+    assert read and set(read.values()) == {1}
     monkeypatch.setattr(views.Digest, "_pruned", property(lambda self: False))
     whole = views.Digest(graph)
     assert drawn(whole) == pages_pruned

@@ -73,7 +73,7 @@ _SUCCESSORS = (
     " ORDER BY target, relation, file, start, report, seq"
 )
 _SUCCESSORS_OF = (
-    "SELECT source, target, relation, report, file, start, sentence FROM edge INDEXED BY edge_by_source WHERE source IN ({})"
+    "SELECT source, target, relation, report, file, start, sentence FROM edge INDEXED BY edge_by_source WHERE source IN ({}){only}"
     " ORDER BY source, target, relation, file, start, report, seq"
 )
 _TARGETS_OF = (
@@ -287,18 +287,24 @@ class Facts:
     def _read_successors(self, key: str) -> dict[str, dict[str, dict]]:
         return _successors_from(self.db.execute(_SUCCESSORS, (key,)).fetchall())
 
-    def successors_of(self, keys: Iterable[str]) -> Iterator[tuple[str, dict[str, dict[str, dict]]]]:
+    def successors_of(
+        self, keys: Iterable[str], relations: tuple[str, ...] | None = None, targets: Iterable[str] | None = None
+    ) -> Iterator[tuple[str, dict[str, dict[str, dict]]]]:
         """(key, successors) of each of ``keys``, in their order: a pass over many nodes, read a batch at a time
-        (one query per :data:`BATCH` keys) and not kept in the read cache, which it would only flush."""
+        (one query per :data:`BATCH` keys) and not kept in the read cache, which it would only flush; only edges
+        of ``relations`` and to ``targets`` if given (the others not even sent back: a report's mentions are most
+        of its rows)."""
+        wanted = () if targets is None else tuple(sorted(set(targets)))
+        only = _only(relations) + ("" if targets is None else " AND target IN ({})".format(",".join("?" * len(wanted))))
         for batch in _batches(keys):
-            rows = self._each_of(_SUCCESSORS_OF, batch)
+            rows = self._each_of(_SUCCESSORS_OF, batch, then=(*(relations or ()), *wanted), only=only)
             found = {source: _successors_from(edges) for source, edges in groupby(rows, key=itemgetter(0))}
             yield from ((key, found.get(key) or {}) for key in batch)
 
     def targets_of(self, keys: Iterable[str], relations: tuple[str, ...] | None = None) -> Iterator[tuple[str, dict[str, set[str]]]]:
         """(key, target → relations) of each of ``keys``, in their order: :meth:`successors_of` without the edges'
         data, read from the index alone; only edges of ``relations`` if given (the others not even sent back)."""
-        only = "" if relations is None else " AND relation IN ({})".format(",".join("?" * len(relations)))
+        only = _only(relations)
         for batch in _batches(keys):
             found: dict[str, dict[str, set[str]]] = {}
             for source, target, relation in self._each_of(_TARGETS_OF, batch, then=relations or (), only=only):
@@ -384,6 +390,7 @@ def _successors_from(rows: Iterable[tuple]) -> dict[str, dict[str, dict]]:
     reports: set[str] = set()
     kept: list[tuple] = []
     data: dict = {}
+    paths: dict[bytes, str] = {}  # a node's evidence comes from a few files: each name decoded once
     for _, target, relation, report, file, start, sentence in rows:
         if relation == PART_OF:
             found.setdefault(target, {})[PART_OF] = {"relation": PART_OF}
@@ -399,8 +406,16 @@ def _successors_from(rows: Iterable[tuple]) -> dict[str, dict[str, dict]]:
                 if earlier[3] == sentence:
                     break
             else:
-                kept.append((_path_text(file), start, report, sentence))
+                path = paths.get(file)
+                if path is None:
+                    path = paths[file] = _path_text(file)
+                kept.append((path, start, report, sentence))
     return found
+
+
+def _only(relations: tuple[str, ...] | None) -> str:
+    """The condition a pass adds to keep the edges of ``relations`` (none: every edge)."""
+    return "" if relations is None else " AND relation IN ({})".format(",".join("?" * len(relations)))
 
 
 def _batches(keys: Iterable[str]) -> Iterator[list[str]]:

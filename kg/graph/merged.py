@@ -411,9 +411,21 @@ class KnowledgeGraph:
         """A node's outgoing edges: target → relation → edge data."""
         return self.graph._succ[key]
 
-    def successors_of(self, keys: Iterable[str]) -> Iterator[tuple[str, dict[str, dict[str, dict]]]]:
-        """(key, successors) of each of ``keys``, in their order."""
-        return ((key, self.graph._succ[key]) for key in keys)
+    def successors_of(
+        self, keys: Iterable[str], relations: tuple[str, ...] | None = None, targets: Iterable[str] | None = None
+    ) -> Iterator[tuple[str, dict[str, dict[str, dict]]]]:
+        """(key, successors) of each of ``keys``, in their order; only edges of ``relations`` and to ``targets`` if given."""
+        if relations is None and targets is None:
+            yield from ((key, self.graph._succ[key]) for key in keys)
+            return
+        wanted = None if targets is None else set(targets)
+        for key in keys:
+            found = {
+                target: {r: d for r, d in keyed.items() if relations is None or r in relations}
+                for target, keyed in self.graph._succ[key].items()
+                if wanted is None or target in wanted
+            }
+            yield key, {target: keyed for target, keyed in found.items() if keyed}
 
     def targets_of(self, keys: Iterable[str], relations: tuple[str, ...] | None = None) -> Iterator[tuple[str, dict[str, set[str]]]]:
         """(key, target → relations) of each of ``keys``, in their order; only edges of ``relations`` if given."""

@@ -37,9 +37,11 @@ class GraphReader(Protocol):
     def successors(self, key: str) -> Mapping[str, Mapping[str, dict]]:
         """A node's outgoing edges: target → relation → edge data."""
 
-    def successors_of(self, keys: Iterable[str]) -> Iterator[tuple[str, Mapping[str, Mapping[str, dict]]]]:
+    def successors_of(
+        self, keys: Iterable[str], relations: tuple[str, ...] | None = None, targets: Iterable[str] | None = None
+    ) -> Iterator[tuple[str, Mapping[str, Mapping[str, dict]]]]:
         """(key, successors) of each of ``keys``, in their order: what a pass over many nodes asks for, read in
-        batches where the graph is on disk."""
+        batches where the graph is on disk; only the edges of ``relations`` and to ``targets`` if given."""
 
     def targets_of(self, keys: Iterable[str], relations: tuple[str, ...] | None = None) -> Iterator[tuple[str, dict[str, set[str]]]]:
         """(key, target → relations) of each of ``keys``, in their order: :meth:`successors_of` without the

@@ -11,6 +11,7 @@ kept; the page says what was grouped and capped.
 from __future__ import annotations
 
 import bisect
+import heapq
 import json
 import sqlite3
 from collections import Counter, defaultdict
@@ -185,6 +186,9 @@ class Digest:
         )
         self._who.execute("CREATE INDEX who_by_target ON who (target, seq)")
         self._who_asked: set[str] = set()
+        # a large graph's passes over its units and reports find the rows behind every node a view may draw as they
+        # go (the views are drawn from them): no third and fourth pass for the rows once the drawn nodes are known
+        self._found_rows: _WhoRows | None = None
 
     @cached_property
     def units(self) -> dict[str, set[int]]:
@@ -202,6 +206,19 @@ class Digest:
     @cached_property
     def by_unit(self) -> dict[str, list[str]]:
         return self.graph.reports_by_unit()
+
+    @cached_property
+    def _rank(self) -> dict[str, int]:
+        """Each unit's place in the order of :attr:`units`: the order of the rows behind a node."""
+        return {unit: n for n, unit in enumerate(self.units)}
+
+    @property
+    def _rows_found(self) -> _WhoRows | None:
+        """Where a large graph's passes put the rows behind the nodes a view may draw (None: a small graph's
+        views may draw any node; :meth:`who_rows` reads them once the drawn nodes are known)."""
+        if self._found_rows is None and self._pruned:
+            self._found_rows = _WhoRows(self._who, self.graph)
+        return self._found_rows
 
     @cached_property
     def _group_of(self) -> dict[str, str]:
@@ -281,11 +298,17 @@ class Digest:
         adoption = self._counts[0]
         first: dict[str, list[tuple[str, int, tuple]]] = {}  # measure → (unit, relation, sentence) of the first units
         wanted = None if not self._pruned else self._draws
-        read = self.graph.successors_of([member for group in groups for member in group.members])
+        read = self.graph.successors_of([member for group in groups for member in group.members], (IMPLEMENTS, PLANS))
+        rows = self._rows_found
         for group in groups:
             found: dict[tuple[str, str], Aggregate] = {}
             for _ in group.members:
                 unit, successors = next(read)
+                if rows is not None:
+                    place = self._rank[unit] << _UNIT_SHIFT  # a unit's own edges come before its reports'
+                    for n, (target, relation, edge) in enumerate(_out(successors, (IMPLEMENTS, PLANS))):
+                        if target in self._draws:
+                            rows.add(target, place | n, unit, relation, edge)
                 for target, keyed in successors.items():
                     if wanted is not None and target not in wanted:
                         continue
@@ -319,10 +342,15 @@ class Digest:
         found = _ReportPass({}, {group.key: {} for group in groups})
         problems_drawn = len(self.units) <= MAX_UNIT_NODES
         read = self._reports_read([member for group in groups for member in group.members])
+        rows, last, number = self._rows_found, None, 0
         for group in groups:
             merged: dict[tuple[str, str], Aggregate] = {}
             for _ in range(sum(len(self.by_unit.get(member, ())) for member in group.members)):
                 unit, successors, stated = next(read)
+                if rows is not None:
+                    number = number + 1 if unit == last else 1  # the report's place among its unit's
+                    last = unit
+                    self._report_rows(rows, (self._rank[unit] << _UNIT_SHIFT) | (number << _REPORT_SHIFT), unit, successors, stated)
                 _merge(self.graph, merged, unit, successors, (CITES, STATES) if problems_drawn else (CITES,))
                 for problem, data, categories, remedies in stated:
                     years = self.graph.years(data)
@@ -361,7 +389,7 @@ class Digest:
                     ],
                 )
 
-        for unit, (_, successors) in zip(owners, self.graph.successors_of(keys)):
+        for unit, (_, successors) in zip(owners, self.graph.successors_of(keys, (CITES, STATES))):  # not their mentions
             statements = [(problem, keyed[STATES]) for problem, keyed in successors.items() if STATES in keyed]
             waiting.append((unit, successors, statements))
             stated += len(statements)
@@ -389,43 +417,61 @@ class Digest:
         """The measures that answer a problem (of a graph of few units), sorted."""
         return self._report_pass.answers[problem]
 
+    def _report_rows(
+        self,
+        rows: _WhoRows,
+        place: int,
+        unit: str,
+        successors: Mapping[str, Mapping[str, dict]],
+        stated: list[tuple[str, dict, list[str], list[str]]],
+        wanted: Container[str] | None = None,
+    ) -> None:
+        """The rows a report's edges put behind the instruments it cites and the categories of the problems it
+        states: those ``wanted``, or (a large graph's pass) every category and the instruments a view may draw."""
+        categories = {problem: shown for problem, _, shown, _ in stated}
+        for n, (target, relation, data) in enumerate(_out(successors, (CITES, STATES))):
+            for node in [target] if relation == CITES else categories[target]:
+                if node in wanted if wanted is not None else relation == STATES or node in self._draws:
+                    rows.add(node, place | n, unit, relation, data)
+
     def who_rows(self, targets: set[str]) -> None:
         """Find the rows behind each of ``targets`` (see :func:`who`): every unit and report is read once for all
-        the targets asked together, and a target's rows are kept (on disk) for the views that draw it."""
+        the targets asked together, and a target's rows are kept (on disk) for the views that draw it. A large
+        graph's rows behind what its views may draw were found by the passes that drew them."""
         missing = targets - self._who_asked
         if not missing:
             return
-        graph = self.graph
-        counts: Counter[str] = Counter()
-        found: list[tuple] = []
-        seq = self._who.execute("SELECT count(*) FROM who").fetchone()[0]
+        found = self._rows_found
+        if found is not None:
+            self._unit_pass, self._report_pass  # noqa: B018  # the passes, if no view asked for them yet
+            if not found.done:
+                found.finish()
+            # found: those a view may draw and the categories; none is behind a unit, a group or a problem
+            covered = {node for node in missing if node in self._draws or node.split(":", 1)[0] not in _ROW_KINDS}
+            self._who_asked |= covered
+            missing -= covered
+        if missing:  # a small graph's drawn nodes, or a large one's group's strongest edges to what no view draws else
+            self._rows_to(missing)
 
-        def add(node: str, key: str, relation: str, data: dict) -> None:  # a row as the page writes it: no edge data kept
-            nonlocal found, seq
-            evidence = _who_evidence(graph, data) if counts[node] < WHO_EVIDENCE else None
-            counts[node] += 1
-            seq += 1
-            years = _years_cell(sorted(graph.years(data)))
-            year, listed = (years, None) if isinstance(years, int) else (None, _sorted_json(years))
-            found.append((node, seq, key, WHO_RELATIONS.index(relation), year, listed, *(evidence or (None,) * 4)))
-            if len(found) >= BATCH_PROBLEMS:
-                self._who.executemany(_WHO_INSERT, found)
-                found = []
-
-        reports = self._reports_read()
-        for key, successors in graph.successors_of(self.units):  # sorted: the same rows whatever the merge order
-            for target, relation, data in _out(successors, (IMPLEMENTS, PLANS)):
-                if target in missing:
-                    add(target, key, relation, data)
-            for _ in self.by_unit.get(key, ()):
-                _, asserted, stated = next(reports)
-                categories = {problem: shown for problem, _, shown, _ in stated}
-                for target, relation, data in _out(asserted, (CITES, STATES)):
-                    for node in [target] if relation == CITES else categories[target]:
-                        if node in missing:
-                            add(node, key, relation, data)
-        self._who.executemany(_WHO_INSERT, found)
-        self._who_asked |= missing
+    def _rows_to(self, targets: set[str]) -> None:
+        """Read the rows behind ``targets``: the units' and their reports' edges to them alone, in the units'
+        order; the reports' statements with their problems' categories only if a category is asked for."""
+        rows = _WhoRows(self._who, self.graph)
+        reports: Iterator[tuple[Mapping[str, Mapping[str, dict]], list]]
+        if any(node.split(":", 1)[0] not in _ROW_KINDS for node in targets):
+            reports = ((asserted, stated) for _, asserted, stated in self._reports_read())
+        else:
+            keys = (f"report:{report_id}" for unit in self.units for report_id in self.by_unit.get(unit, ()))
+            reports = ((asserted, []) for _, asserted in self.graph.successors_of(keys, (CITES,), targets))
+        for key, successors in self.graph.successors_of(self.units, (IMPLEMENTS, PLANS), targets):
+            place = self._rank[key] << _UNIT_SHIFT
+            for n, (target, relation, data) in enumerate(_out(successors, (IMPLEMENTS, PLANS))):
+                rows.add(target, place | n, key, relation, data)
+            for number, _ in enumerate(self.by_unit.get(key, ()), 1):
+                asserted, stated = next(reports)
+                self._report_rows(rows, place | (number << _REPORT_SHIFT), key, asserted, stated, targets)
+        rows.finish()
+        self._who_asked |= targets
 
     def rows_behind(self, target: str) -> Iterator[WhoRow]:
         """The rows found behind ``target`` by :meth:`who_rows`, in order (none for a node no unit is behind)."""
@@ -446,6 +492,48 @@ class Digest:
 
 
 _WHO_INSERT = "INSERT INTO who VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_ROW_KINDS = ("measure", "practice", "instrument")  # the nodes units implement, plan or cite: rows behind them
+_WHO_EVIDENCE = "UPDATE who SET sentence = ?, report = ?, source = ?, start = ? WHERE target = ? AND seq = ?"
+# a row's place behind its node (seq): its unit's place, then its report's among the unit's (0: the unit's own
+# edges), then the edge's in the report's sorted edges — the order of a pass over the units in order, whatever
+# order the rows are found in
+_REPORT_SHIFT = 24
+_UNIT_SHIFT = 40
+
+
+class _WhoRows:
+    """Rows behind nodes, written to the digest's table as they are found (any order: ``seq`` places them); the
+    evidence of each node's first :data:`WHO_EVIDENCE` rows is set once every row is in."""
+
+    def __init__(self, table: sqlite3.Connection, graph: GraphReader) -> None:
+        self.table, self.graph = table, graph
+        self.waiting: list[tuple] = []
+        self.first: dict[str, list[tuple[int, dict]]] = {}  # node → heap of (-seq, edge data) of its first rows
+        self.done = False
+
+    def add(self, node: str, seq: int, unit: str, relation: str, data: dict) -> None:
+        """A row as the page writes it: no edge data kept but the first rows'."""
+        first = self.first.setdefault(node, [])
+        if len(first) < WHO_EVIDENCE:
+            heapq.heappush(first, (-seq, data))  # a node's seqs differ: the data are never compared
+        elif seq < -first[0][0]:
+            heapq.heapreplace(first, (-seq, data))
+        years = _years_cell(sorted(self.graph.years(data)))
+        year, listed = (years, None) if isinstance(years, int) else (None, _sorted_json(years))
+        self.waiting.append((node, seq, unit, WHO_RELATIONS.index(relation), year, listed, None, None, None, None))
+        if len(self.waiting) >= BATCH_PROBLEMS:
+            self.table.executemany(_WHO_INSERT, self.waiting)
+            self.waiting = []
+
+    def finish(self) -> None:
+        """Write the rows still waiting, and the evidence of each node's first rows."""
+        self.table.executemany(_WHO_INSERT, self.waiting)
+        self.waiting = []
+        for node, first in self.first.items():
+            evidence = ((_who_evidence(self.graph, data), -seq) for seq, data in first)
+            self.table.executemany(_WHO_EVIDENCE, ((*found, node, seq) for found, seq in evidence if found is not None))
+        self.first = {}
+        self.done = True
 
 
 def _out(successors: Mapping[str, Mapping[str, dict]], relations: tuple[str, ...]) -> list[tuple[str, str, dict]]:
