@@ -19,7 +19,6 @@ from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from operator import itemgetter
-from typing import NamedTuple
 
 from kg.graph.merged import ADDRESSED_BY, CATEGORY, CITES, IMPLEMENTS, PART_OF, PLANS, STATES
 from kg.graph.reading import GraphReader
@@ -473,22 +472,21 @@ class Digest:
         rows.finish()
         self._who_asked |= targets
 
-    def rows_behind(self, target: str) -> Iterator[WhoRow]:
-        """The rows found behind ``target`` by :meth:`who_rows`, in order (none for a node no unit is behind)."""
-        rows = self._who.execute(
-            "SELECT unit, relation, year, years, sentence, report, source, start FROM who WHERE target = ? ORDER BY seq", (target,)
+    def rows_behind(self, target: str) -> sqlite3.Cursor:
+        """The rows found behind ``target`` by :meth:`who_rows`, in order (none for a node no unit is behind): (unit,
+        relation index in :data:`WHO_RELATIONS`, the page's cell of years as JSON — a year or a list of them —, and
+        the evidence sentence, report, source and offset, or four None). A national graph's pages list millions:
+        they are kept on disk, and written as they are read."""
+        return self._who.execute(
+            "SELECT unit, relation, coalesce(years, year), sentence, report, source, start FROM who WHERE target = ? ORDER BY seq",
+            (target,),
         )
-        for unit, relation, year, years, sentence, report, source, start in rows:
-            yield WhoRow(
-                unit, relation, year if years is None else json.loads(years), None if report is None else (sentence, report, source, start)
-            )
 
     def units_behind(self, targets: Iterable[str]) -> set[str]:
         """The units of the rows behind any of ``targets``."""
-        units: set[str] = set()
-        for target in targets:
-            units.update(unit for (unit,) in self._who.execute("SELECT DISTINCT unit FROM who WHERE target = ?", (target,)))
-        return units
+        asked = tuple(targets)
+        query = "SELECT DISTINCT unit FROM who WHERE target IN ({})".format(",".join("?" * len(asked)))
+        return {unit for (unit,) in self._who.execute(query, asked)} if asked else set()
 
 
 _WHO_INSERT = "INSERT INTO who VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -897,17 +895,6 @@ _WHO_SENTENCE = 160  # characters of an evidence sentence kept in the page
 WHO_RELATIONS = (IMPLEMENTS, PLANS, CITES, STATES, "member")
 
 
-class WhoRow(NamedTuple):
-    """A unit behind a node: how (index in :data:`WHO_RELATIONS`), in which years (the page's cell: a year, or a
-    list of them), and the evidence (sentence, report, source, offset), as :meth:`Digest.rows_behind` reads it back
-    from the digest's table: a national graph's pages list millions, so they are kept on disk."""
-
-    unit: str
-    relation: int
-    years: int | list[int]
-    evidence: tuple[str, str, str, int] | None
-
-
 def _who_evidence(graph: GraphReader, data: dict) -> tuple[str, str, str, int] | None:
     items = evidence_items(graph, data)[:1]
     if not items:
@@ -953,20 +940,21 @@ def who_json(view: View, digest: Digest) -> Iterator[str]:
             cells: list[list] = [
                 [index[m], WHO_RELATIONS.index("member"), _years_cell(sorted(digest.units[m]))] for m in members[key].members
             ]
-        else:
-            cells = []
-            for row in digest.rows_behind(key):
-                cell: list = [index[row.unit], row.relation, row.years]
-                if row.evidence is not None:
-                    sentence, report, source, start = row.evidence
-                    if report not in source_index:
-                        source_index[report] = len(sources)
-                        sources.append([source, report])
-                    cell += [sentence, source_index[report], start]
-                cells.append(cell)
-            if not cells:
+            text = _sorted_json(cells)
+        else:  # each row's cell written as JSON text as it is read: millions of rows in a national graph's pages
+            written = []
+            for unit, relation, years, sentence, report, source, start in digest.rows_behind(key):
+                if report is None:
+                    written.append(f"[{index[unit]},{relation},{years}]")
+                    continue
+                if report not in source_index:
+                    source_index[report] = len(sources)
+                    sources.append([source, report])
+                written.append(f"[{index[unit]},{relation},{years},{_sorted_json(sentence)},{source_index[report]},{start}]")
+            if not written:
                 continue
-        yield ("" if first else ",") + _sorted_json(key) + ":" + _sorted_json(cells)
+            text = "[" + ",".join(written) + "]"
+        yield ("" if first else ",") + _sorted_json(key) + ":" + text
         first = False
     units = [[key, *(digest.nodes[key].get(a) or "" for a in UNIT_ATTRIBUTES)] for key in index]
     yield f'}},"sources":{_sorted_json(sources)},"units":{_sorted_json(units)}}}'
