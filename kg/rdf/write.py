@@ -19,7 +19,7 @@ import hashlib
 import itertools
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -281,7 +281,7 @@ def iter_entity_subjects(graph: GraphReader, iris: Iris, keys: Iterable[str] | N
             iri = unit_iris[key] = iris.of_node(node_of(key))
         return iri
 
-    edges: dict[str, Mapping[str, Mapping[str, dict]]] = {}  # of the units and practices of the nodes at hand
+    edges: dict[str, Mapping[str, Container[str]]] = {}  # of the units and practices of the nodes at hand: targets, relations
 
     def targets(key: str, relation: str) -> list[str]:
         return sorted(target for target, keyed in edges[key].items() if relation in keyed)
@@ -354,11 +354,11 @@ def iter_entity_subjects(graph: GraphReader, iris: Iris, keys: Iterable[str] | N
 def _read_ahead(
     nodes: Iterator[tuple[str, dict]], wanted: Callable[[str, dict], bool], graph: GraphReader, edges: dict, ahead: int = 1_000
 ) -> Iterator[tuple[str, dict]]:
-    """``nodes`` as they come, with ``edges`` holding the outgoing edges of the ``wanted`` ones among the next
-    ``ahead``: read together (a batch at a time from a graph on disk), not node by node."""
+    """``nodes`` as they come, with ``edges`` holding the targets and relations of the ``wanted`` ones among the
+    next ``ahead``: read together (a batch at a time, from the index alone, of a graph on disk), not node by node."""
     while chunk := list(itertools.islice(nodes, ahead)):
         edges.clear()
-        edges.update(graph.successors_of(key for key, node in chunk if wanted(key, node)))
+        edges.update(graph.targets_of(key for key, node in chunk if wanted(key, node)))
         yield from chunk
 
 
