@@ -27,6 +27,7 @@ query per batch and past the caches.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -43,6 +44,7 @@ EDGE_CACHE = (
     16_384  # nodes whose outgoing edges are kept after a read (about 6 KB each): the views and the analysis pass over them several times
 )
 PAGE_CACHE_KB = 32 * 1024  # SQLite's page cache, whatever the size of the database
+SORT_THREADS = 4  # at most: the threads SQLite may start to sort (making an index, a query's ORDER BY)
 
 SCHEMA_VERSION = 2  # PRAGMA user_version: a database of another layout is emptied and made again
 
@@ -109,6 +111,8 @@ class Facts:
         self.db.execute("PRAGMA journal_mode = WAL" if path != ":memory:" else "PRAGMA journal_mode = MEMORY")
         self.db.execute("PRAGMA synchronous = NORMAL")
         self.db.execute(f"PRAGMA cache_size = -{PAGE_CACHE_KB}")  # random inserts into B-trees: the default 2 MB thrashes
+        # sorting helpers: making a national graph's indexes takes a third less time on two cores (25 → 16 s for the edges')
+        self.db.execute(f"PRAGMA threads = {min(SORT_THREADS, os.cpu_count() or 1)}")
         if self.db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
             self.db.executescript("".join(f"DROP TABLE IF EXISTS {table};" for table in (*_TABLES, "meta")))
             self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
