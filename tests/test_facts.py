@@ -30,6 +30,13 @@ def same_graph(memory: KnowledgeGraph, disk: Facts) -> None:
     only = (IMPLEMENTS, PART_OF)  # the edges of some relations only: nodes with none of them have no targets
     assert list(disk.targets_of(asked, only)) == list(memory.targets_of(asked, only))
     assert {r for _, found in disk.targets_of(asked, only) for keyed in found.values() for r in keyed} == set(only)
+    some = sorted({target for _, found in memory.targets_of(keys, only) for target in found})[::2]  # half of them
+    for relations, targets in ((only, None), (None, some), (only, some)):
+        on_disk = [(k, dict(s)) for k, s in disk.successors_of(asked, relations, targets)]
+        assert on_disk == [(k, dict(s)) for k, s in memory.successors_of(asked, relations, targets)]
+        assert {t for _, found in on_disk for t in found} <= set(some if targets else keys)
+        assert relations is None or {r for _, found in on_disk for keyed in found.values() for r in keyed} <= set(relations)
+    assert any(found for _, found in disk.successors_of(asked, only, some))
     assert "unit:division:000000" not in disk
     with pytest.raises(KeyError):
         disk.node("unit:division:000000")
