@@ -186,7 +186,7 @@ class Digest:
         self._who.execute("CREATE INDEX who_by_target ON who (target, seq)")
         self._who_asked: set[str] = set()
         # a large graph's passes over its units and reports find the rows behind every node a view may draw as they
-        # go (the views are drawn from them): no third and fourth pass for the rows once the drawn nodes are known
+        # go (the views are drawn from them): no second pass for the rows once the drawn nodes are known
         self._found_rows: _WhoRows | None = None
 
     @cached_property
@@ -304,10 +304,7 @@ class Digest:
             for _ in group.members:
                 unit, successors = next(read)
                 if rows is not None:
-                    place = self._rank[unit] << _UNIT_SHIFT  # a unit's own edges come before its reports'
-                    for n, (target, relation, edge) in enumerate(_out(successors, (IMPLEMENTS, PLANS))):
-                        if target in self._draws:
-                            rows.add(target, place | n, unit, relation, edge)
+                    self._unit_rows(rows, unit, successors, self._draws)
                 for target, keyed in successors.items():
                     if wanted is not None and target not in wanted:
                         continue
@@ -416,6 +413,14 @@ class Digest:
         """The measures that answer a problem (of a graph of few units), sorted."""
         return self._report_pass.answers[problem]
 
+    def _unit_rows(self, rows: _WhoRows, unit: str, successors: Mapping[str, Mapping[str, dict]], wanted: Container[str]) -> None:
+        """The rows a unit's edges put behind the measures it implements and plans, those ``wanted``: before its
+        reports' (their place is the unit's, report 0)."""
+        place = self._rank[unit] << _UNIT_SHIFT
+        for n, (target, relation, data) in enumerate(_out(successors, (IMPLEMENTS, PLANS))):
+            if target in wanted:
+                rows.add(target, place | n, unit, relation, data)
+
     def _report_rows(
         self,
         rows: _WhoRows,
@@ -463,12 +468,10 @@ class Digest:
             keys = (f"report:{report_id}" for unit in self.units for report_id in self.by_unit.get(unit, ()))
             reports = ((asserted, []) for _, asserted in self.graph.successors_of(keys, (CITES,), targets))
         for key, successors in self.graph.successors_of(self.units, (IMPLEMENTS, PLANS), targets):
-            place = self._rank[key] << _UNIT_SHIFT
-            for n, (target, relation, data) in enumerate(_out(successors, (IMPLEMENTS, PLANS))):
-                rows.add(target, place | n, key, relation, data)
+            self._unit_rows(rows, key, successors, targets)
             for number, _ in enumerate(self.by_unit.get(key, ()), 1):
                 asserted, stated = next(reports)
-                self._report_rows(rows, place | (number << _REPORT_SHIFT), key, asserted, stated, targets)
+                self._report_rows(rows, (self._rank[key] << _UNIT_SHIFT) | (number << _REPORT_SHIFT), key, asserted, stated, targets)
         rows.finish()
         self._who_asked |= targets
 
