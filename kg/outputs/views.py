@@ -211,6 +211,16 @@ class Digest:
         """Each unit's place in the order of :attr:`units`: the order of the rows behind a node."""
         return {unit: n for n, unit in enumerate(self.units)}
 
+    def _place(self, unit: str, report: int = 0) -> int:
+        """Where a row found through ``unit`` goes behind its node (see :data:`_UNIT_SHIFT`): report 0 is the unit's
+        own edges, then its reports, 1 onwards; the edge's number is added to it."""
+        return (self._rank[unit] << _UNIT_SHIFT) | (report << _REPORT_SHIFT)
+
+    @cached_property
+    def _drawable(self) -> _Drawable:
+        """The nodes whose rows a large graph's passes find as they go."""
+        return _Drawable(self._draws)
+
     @property
     def _rows_found(self) -> _WhoRows | None:
         """Where a large graph's passes put the rows behind the nodes a view may draw (None: a small graph's
@@ -304,7 +314,7 @@ class Digest:
             for _ in group.members:
                 unit, successors = next(read)
                 if rows is not None:
-                    self._unit_rows(rows, unit, successors, self._draws)
+                    self._unit_rows(rows, unit, successors, self._drawable)
                 for target, keyed in successors.items():
                     if wanted is not None and target not in wanted:
                         continue
@@ -346,7 +356,7 @@ class Digest:
                 if rows is not None:
                     number = number + 1 if unit == last else 1  # the report's place among its unit's
                     last = unit
-                    self._report_rows(rows, (self._rank[unit] << _UNIT_SHIFT) | (number << _REPORT_SHIFT), unit, successors, stated)
+                    self._report_rows(rows, self._place(unit, number), unit, successors, stated, self._drawable)
                 _merge(self.graph, merged, unit, successors, (CITES, STATES) if problems_drawn else (CITES,))
                 for problem, data, categories, remedies in stated:
                     years = self.graph.years(data)
@@ -416,7 +426,7 @@ class Digest:
     def _unit_rows(self, rows: _WhoRows, unit: str, successors: Mapping[str, Mapping[str, dict]], wanted: Container[str]) -> None:
         """The rows a unit's edges put behind the measures it implements and plans, those ``wanted``: before its
         reports' (their place is the unit's, report 0)."""
-        place = self._rank[unit] << _UNIT_SHIFT
+        place = self._place(unit)
         for n, (target, relation, data) in enumerate(_out(successors, (IMPLEMENTS, PLANS))):
             if target in wanted:
                 rows.add(target, place | n, unit, relation, data)
@@ -428,14 +438,14 @@ class Digest:
         unit: str,
         successors: Mapping[str, Mapping[str, dict]],
         stated: list[tuple[str, dict, list[str], list[str]]],
-        wanted: Container[str] | None = None,
+        wanted: Container[str],
     ) -> None:
         """The rows a report's edges put behind the instruments it cites and the categories of the problems it
-        states: those ``wanted``, or (a large graph's pass) every category and the instruments a view may draw."""
+        states, those ``wanted``."""
         categories = {problem: shown for problem, _, shown, _ in stated}
         for n, (target, relation, data) in enumerate(_out(successors, (CITES, STATES))):
             for node in [target] if relation == CITES else categories[target]:
-                if node in wanted if wanted is not None else relation == STATES or node in self._draws:
+                if node in wanted:
                     rows.add(node, place | n, unit, relation, data)
 
     def who_rows(self, targets: set[str]) -> None:
@@ -450,8 +460,7 @@ class Digest:
             self._unit_pass, self._report_pass  # noqa: B018  # the passes, if no view asked for them yet
             if not found.done:
                 found.finish()
-            # found: those a view may draw and the categories; none is behind a unit, a group or a problem
-            covered = {node for node in missing if node in self._draws or node.split(":", 1)[0] not in _ROW_KINDS}
+            covered = {node for node in missing if node in self._drawable}
             self._who_asked |= covered
             missing -= covered
         if missing:  # a small graph's drawn nodes, or a large one's group's strongest edges to what no view draws else
@@ -471,7 +480,7 @@ class Digest:
             self._unit_rows(rows, key, successors, targets)
             for number, _ in enumerate(self.by_unit.get(key, ()), 1):
                 asserted, stated = next(reports)
-                self._report_rows(rows, (self._rank[key] << _UNIT_SHIFT) | (number << _REPORT_SHIFT), key, asserted, stated, targets)
+                self._report_rows(rows, self._place(key, number), key, asserted, stated, targets)
         rows.finish()
         self._who_asked |= targets
 
@@ -500,6 +509,17 @@ _WHO_EVIDENCE = "UPDATE who SET sentence = ?, report = ?, source = ?, start = ? 
 # order the rows are found in
 _REPORT_SHIFT = 24
 _UNIT_SHIFT = 40
+
+
+class _Drawable(Container[str]):
+    """What a view of a large graph may draw (``draws``: measures and instruments) and every node no unit implements,
+    plans or cites — the categories; none is behind a unit, a group or a problem: the nodes whose rows its passes find."""
+
+    def __init__(self, draws: set[str]) -> None:
+        self.draws = draws
+
+    def __contains__(self, node: object) -> bool:
+        return node in self.draws or (isinstance(node, str) and node.split(":", 1)[0] not in _ROW_KINDS)
 
 
 class _WhoRows:
