@@ -26,7 +26,8 @@ from bench.run import ROOT, machine, measure
 
 DONE_WHEN = {"memory_growth": 0.20, "memory_mb": 1536, "build_s": 20 * 60, "edit_s": 3.0}
 # the main process's stages that write a whole-corpus file again after any change, as the views do: the analysis
-# (its global similarity and clusters, a row per problem), the graph file's pieces and its copy (one sorted file)
+# (its global similarity and clusters, a row per problem; with two jobs drawn beside the views, this stage is the
+# wait for it after them), the graph file's pieces and its copy (one sorted file)
 WHOLE_FILES = ("analysis", "serialise", "writer")
 EDITED = "r00001.txt"
 EDIT = "\n全年共组织法治专题讲座3场。\n"  # a sentence of the genre: the edited report gains a measure and an indicator

@@ -225,6 +225,33 @@ def test_a_failed_graph_file_keeps_the_last_one_and_says_why(inputs, tmp_path, m
     assert not [p.name for p in out.iterdir() if p.name.endswith((".tmp", ".pkl"))]
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_build_failing_in_its_pages_keeps_the_last_outputs_and_the_next_build_mends_them(inputs, tmp_path, monkeypatch, jobs):
+    """The merged graph is committed before the pages are drawn from it (with two jobs the analysis by a helper
+    process beside the views, stopped when they fail): the last outputs stay whole, and the next build, which merges
+    nothing, writes what a clean build writes."""
+    names = sorted(p.name for p in inputs.iterdir())
+    folder = fresh_copy(inputs, tmp_path, set(names[:4]))
+    out, reference = tmp_path / "out", tmp_path / "reference"
+    build([folder], out, jobs=jobs)
+    before = outputs(out)
+    shutil.copy(inputs / names[5], folder)
+
+    def full(*_args, **_kwargs):
+        raise OSError(28, "No space left on device", str(out / "graph.html"))
+
+    with monkeypatch.context() as patch:
+        patch.setattr("kg.builder.engine.write_views", full)
+        with pytest.raises(BuildError, match="No space left on device"):
+            build([folder], out, jobs=jobs)
+    assert outputs(out) == before
+    assert [p.name for p in out.iterdir() if p.name.startswith(".kg-new-")] == []
+    again = build([folder], out, jobs=jobs)
+    assert again.processed == 0 and again.applied == []  # the failed build's merge was kept
+    build([folder], reference, jobs=1, use_cache=False)
+    assert_same_outputs(out, reference)
+
+
 def test_another_format_is_built_from_its_own_cache_entries(inputs, tmp_path):
     folder = fresh_copy(inputs, tmp_path, {p.name for p in sorted(inputs.iterdir())[:8]})
     out, reference = tmp_path / "out", tmp_path / "reference"

@@ -153,6 +153,31 @@ def sentence_ranges(part: bytes, path: str, offset: int) -> list[tuple[str, Rang
     return ranges
 
 
+def first_sentences(parts: Iterable[Range]) -> dict[bytes, Range]:
+    """Each sentence of these records' sentence parts once (by its digest's bytes, which sort as its hex), where the
+    first part having it holds its block: read from the head of each part — the count and the table of digests and
+    lengths, not the blocks (a national graph file lists millions: no hex, no range made twice)."""
+    found: dict[bytes, Range] = {}
+    handles: dict[str, BinaryIO] = {}
+    try:
+        for part in parts:
+            handle = handles.get(part.path)
+            if handle is None:
+                handle = handles[part.path] = open(part.path, "rb")  # noqa: SIM115 - closed below
+            handle.seek(part.offset)
+            head = handle.read(4)
+            table = handle.read(int.from_bytes(head, "little") * _SENTENCE.size)
+            at = part.offset + 4 + len(table)
+            for digest, size in _SENTENCE.iter_unpack(table):
+                if digest not in found:
+                    found[digest] = Range(part.path, at, size)
+                at += size
+    finally:
+        for handle in handles.values():
+            handle.close()
+    return found
+
+
 class PackWriter:
     """Appends records to a new pack file (one per process)."""
 
@@ -313,30 +338,12 @@ class Cache:
 
     def sentences(self, key: str) -> list[tuple[str, Range]]:
         """The digests of a record's sentences and where each one's block lies."""
-        whole, table = self._sentence_table(key)
-        return sentence_ranges(table, whole.path, whole.offset)
+        whole = self.range(key, SENTENCES)
+        return sentence_ranges(self._read(key, SENTENCES), whole.path, whole.offset)
 
     def first_sentences(self, keys: Iterable[str]) -> dict[bytes, Range]:
-        """Each sentence of the records of ``keys`` once (by its digest's bytes, which sort as its hex), where the first
-        record having it holds its block (a national graph file lists millions: no hex, no range made twice)."""
-        found: dict[bytes, Range] = {}
-        for key in keys:
-            whole, table = self._sentence_table(key)
-            at = whole.offset + len(table)
-            for digest, size in _SENTENCE.iter_unpack(table[4:]):
-                if digest not in found:
-                    found[digest] = Range(whole.path, at, size)
-                at += size
-        return found
-
-    def _sentence_table(self, key: str) -> tuple[Range, bytes]:
-        """Where a record's sentence part lies, and its head — the count and the table of digests and lengths, not
-        the blocks (all :func:`sentence_ranges` reads)."""
-        whole = self.range(key, SENTENCES)
-        handle = self._handle(self.index[key].pack)
-        handle.seek(whole.offset)
-        head = handle.read(4)
-        return whole, head + handle.read(int.from_bytes(head, "little") * _SENTENCE.size)
+        """Each sentence of the records of ``keys`` once (see :func:`first_sentences`)."""
+        return first_sentences(self.range(key, SENTENCES) for key in keys)
 
     def jsonl(self, key: str) -> bytes:
         return self._read(key, 1)

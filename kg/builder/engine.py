@@ -33,20 +33,21 @@ from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
-from kg.builder import cluster
-from kg.builder.cache import PACKS, Cache, Location, PackWriter, Record, pack_sentences
+from kg.builder import analysis_job, cluster
+from kg.builder.analysis_job import analysis_written, write_analysis
+from kg.builder.cache import PACKS, SENTENCES, Cache, Location, PackWriter, Record, pack_sentences
 from kg.builder.entities import EntityTable
+from kg.builder.graphfile import GraphFile
 from kg.builder.inputs import as_paths, collect, input_name
 from kg.builder.stores import graph_identity, served_store_exists, stamp_of, store_change, update_served_store, write_store
 from kg.extract.pipeline import StageClock, process_text
-from kg.files.assemble import Assembly, Range, assemble
 from kg.graph.facts import Facts
 from kg.graph.merged import GraphDelta, KnowledgeGraph, delta
 from kg.graph.reading import GraphReader, MergeTarget
 from kg.knowledge import user
 from kg.knowledge.vocab import load_vocabulary
 from kg.model import Failure, Report, SourceHint
-from kg.outputs import analysis, documents, reading, site, views
+from kg.outputs import documents, reading, site, views
 from kg.outputs import pages as viz
 from kg.rdf import write as rdf
 from kg.text.read import ReadError, load, read_bytes
@@ -378,12 +379,16 @@ class BuildResult:
     snapshot: str | None = None  # the saved merged graph this build started from
     previous: str | None = None  # the identity of the last build's graph, when this build started from it
     replaced: dict[str, rdf.EntityBlocks | None] = field(default_factory=dict)  # the last graph file's blocks of the touched nodes
-    dropped_sentences: list[Range] = field(default_factory=list)  # sentence blocks no report holds any more
     journal: int = 0  # reports merged on top of that snapshot by earlier builds
     records: int = 0  # journal records on top of that snapshot
     summary: dict[str, int] = field(default_factory=dict)  # nodes by kind, as the graph's summary() counts them
     workers: StageClock = field(default_factory=StageClock)  # per-report stages, summed over the workers
     main: StageClock = field(default_factory=StageClock)  # stages of the main process
+
+    def touch(self, change: GraphDelta) -> None:
+        """Note the nodes a merged or retracted report changes, whose entity blocks are drawn again."""
+        if self.entities_known:  # else every entity is drawn: a clean build need not hold every key
+            self.touched |= change.entity_keys()
 
 
 def plan(
@@ -534,7 +539,7 @@ def _merge(
                 result.stats.add(stats)
                 result.entries.append(Merged(entry.path, entry.key, report_id, triples, change.same_report, change.length))
                 result.applied.append(entry.key)
-                result.touched |= change.entity_keys()
+                result.touch(change)
                 result.warnings.extend((entry.path, warning) for warning in change.warnings)
                 if done is not None and done.report is not None:
                     result.reports.append(done.report)
@@ -615,7 +620,7 @@ def _retract(result: BuildResult, cache: Cache, key: str, keys: dict[str, str]) 
 
     result.graph.retract(change, delta_of)
     result.stats.add(stats, -1)
-    result.touched |= change.entity_keys()
+    result.touch(change)
 
 
 def _state(cache: Cache, graph: MergeTarget) -> dict | None:
@@ -791,16 +796,39 @@ def _build_locked(
         )
         if not result.entries:
             return result
-        # with a second core, the graph file and documents.jsonl are copied from the cache while the views are drawn
-        assembly = write_graph(result, cache, staging, fmt, base, background=jobs > 1, published=out_dir)
+        graph_file = write_graph(result, cache, staging, fmt, base, published=out_dir)
+        result.main.lap("serialise")
+        # the merged graph is kept now, before the files: they are made from it as committed — with a second core the
+        # graph file and the analysis by helper processes while the views are drawn. A build failing from here leaves
+        # the previous outputs and a cache one step ahead of them: the next build merges nothing and writes them all.
+        if use_cache:
+            _save_state(cache, result)
+        else:
+            graph.commit()
+        result.main.lap("cache")
+        writing = graph_file.start() if jobs > 1 else None
+        if writing is None:
+            result.triples = graph_file.write()
+            result.main.lap("serialise")
+        # beside the views only when the build started from the last one's graph: one that merged every report holds
+        # that memory still, which the analysis reuses in this process and would add to in its own
+        beside = analysis_job.start(Path(graph.path), staging) if jobs > 1 and result.previous is not None else None
         try:
             result.written.update(write_views(result.graph, staging))
             result.main.lap("html")
-            result.written.update(write_analysis(result.graph, staging))
-            result.main.lap("analysis")
+            if beside is None:
+                result.written.update(write_analysis(result.graph, staging))
+            else:
+                beside.wait()
+                result.written.update(analysis_written(staging))
+            result.main.lap("analysis")  # with a helper: waiting for it, if the views were done first
+            if writing is not None:
+                result.triples = writing.wait()
         finally:
-            if assembly is not None:
-                assembly.wait()  # also when the views failed: the files are then complete, not cut short
+            for helper in (beside, writing):
+                if helper is not None:
+                    helper.stop()  # the views failed: what the helpers write is thrown away
+        result.triples += sum(m.triples for m in result.entries)
         result.main.lap("writer")  # waiting for the helper, if the views were done first
         before = stamp_of(out_dir / result.written["rdf"].relative_to(staging))  # the last build's graph file
         result.written = publish(staging, out_dir, result.written)
@@ -821,7 +849,6 @@ def _build_locked(
         if use_cache:
             cache.compact({m.key for m in result.entries})
             cache.save_index()
-            _save_state(cache, result)
             cache.save_files(inputs_version, {path: known for path, known in files.items() if path not in result.changed})
             result.main.lap("cache")
         result.warnings.extend((str(root), problem) for problem in cache.problems)  # told, not kept for the next build
@@ -918,18 +945,15 @@ def _save_state(cache: Cache, result: BuildResult) -> None:
         result.graph.commit(name)
 
 
-def write_graph(
-    result: BuildResult, cache: Cache, out_dir: Path, fmt: str, base: str, background: bool = False, published: Path | None = None
-) -> Assembly | None:
-    """Write the graph file, documents.jsonl and the reading pages from the cache and the merged graph (in a
-    helper process if ``background``).
+def write_graph(result: BuildResult, cache: Cache, out_dir: Path, fmt: str, base: str, published: Path | None = None) -> GraphFile:
+    """Draw the entity blocks this build's reports touched into the graph database, and say where the rest of the
+    graph file, documents.jsonl and the reading pages lie: a :class:`GraphFile` to write once the database is
+    committed.
 
-    Only the entities are drawn here; the report blocks, JSON lines and
-    reading pages are copied from the cache's packs. A report merged by an
-    earlier build whose page is already in ``published`` (the output folder,
-    when ``out_dir`` is its staging folder) keeps that page: only the pages of
-    the reports this build merged are written. Returns the helper's
-    :class:`Assembly` to wait for, if there is one.
+    The report blocks, JSON lines and reading pages are copied from the cache's
+    packs. A report merged by an earlier build whose page is already in
+    ``published`` (the output folder, when ``out_dir`` is its staging folder)
+    keeps that page: only the pages of the reports this build merged are written.
     """
     writer = rdf.Writer(fmt, base)
     rdf_path, documents_path = out_dir / f"graph{rdf.FORMATS[fmt]}", out_dir / "documents.jsonl"
@@ -942,43 +966,23 @@ def write_graph(
             result.replaced[key] = table.remove(key)
         table.put(rdf.iter_entity_texts(result.graph, writer, sorted(k for k in result.touched if k in result.graph)))
     result.entities_known = True
-    entities = cache.root / ENTITY_PIECE  # the entity blocks in subject order, streamed from the table
-    with open(entities, "wb") as handle:
-        entity_triples = table.write(handle, writer.separator)
-    entity_piece = (Range(str(entities), 0, entities.stat().st_size) if entities.stat().st_size else b"", entity_triples)
     in_order = sorted(result.entries, key=lambda m: m.report_id)
-    blocks = [cache.range(m.key, 0) for m in in_order]
-    sentences = cache.first_sentences(m.key for m in in_order)  # each once, from the first report having it (equal blocks)
-    if result.previous is not None:  # a sentence of a report taken out that no report holds now
-        gone = {digest: where for digest, where in cache.first_sentences(result.retracted).items() if digest not in sentences}
-        result.dropped_sentences = [gone[digest] for digest in sorted(gone)]
-    pieces, triples = rdf.graph_pieces(
-        writer, result.graph, blocks, sentences=[sentences[d] for d in sorted(sentences)], entity_piece=entity_piece
-    )
-    result.triples = triples + sum(m.triples for m in result.entries)
-    lines = [cache.range(m.key, 1) for m in sorted(result.entries)]
-    pages: dict[Path, list] = {}
+    assert isinstance(result.graph, Facts)  # a build writing its graph file from the cache merges on disk
+    job = GraphFile(fmt, base, str(rdf_path), str(Path(result.graph.path).resolve()), str(cache.root / ENTITY_PIECE))
+    job.blocks = [cache.range(m.key, 0) for m in in_order]
+    job.sentence_parts = [cache.range(m.key, SENTENCES) for m in in_order]
+    job.others[str(documents_path)] = [cache.range(m.key, 1) for m in sorted(result.entries)]
     merged_now = set(result.applied)
-    for m in sorted(result.entries, key=lambda m: m.report_id):  # two files of one text are one report, one page
+    for m in in_order:  # two files of one text are one report, one page
         where = cache.range(m.key, 3)
         if m.key not in merged_now and published is not None and _same_size(published / site.report_path(m.report_id), where.size):
             continue  # written by the build that merged it, from this very record
-        pages.setdefault(out_dir / site.report_path(m.report_id), [where])
+        job.others.setdefault(str(out_dir / site.report_path(m.report_id)), [where])
     result.written.update(rdf=rdf_path, documents=documents_path, reports=out_dir / site.REPORTS)
-    if background:
-        assembly = Assembly({rdf_path: pieces, documents_path: lines, **pages})
-        result.main.lap("serialise")
-        return assembly
-    assemble(rdf_path, pieces)
-    result.main.lap("serialise")
-    assemble(documents_path, lines)
-    for path, page in pages.items():
-        assemble(path, page)
-    result.main.lap("documents")
-    return None
+    return job
 
 
-ENTITY_PIECE = "entities.part"  # in the cache folder: read by the graph file's assembly, removed after the build
+ENTITY_PIECE = "entities.part"  # in the cache folder: the entity blocks gathered for the graph file, removed after the build
 
 
 def open_graph(root: Path, cache: Cache) -> Facts:
@@ -1041,10 +1045,3 @@ def write_views(graph: GraphReader, out_dir: Path) -> dict[str, Path]:
         viz.write(view, path, site.links(here), site.relative(site.REPORTS, here) + "/", who=views.who_json(view, digest))
         del view
     return written
-
-
-def write_analysis(graph: GraphReader, out_dir: Path) -> dict[str, Path]:
-    """analysis/analysis.html (with its Markdown and CSV tables), linked with the views as one site."""
-    folder = out_dir / Path(site.PATHS["analysis"]).parent
-    analysis.write(analysis.analyze(graph), folder, site=out_dir)
-    return {"analysis": out_dir / site.PATHS["analysis"]}

@@ -37,7 +37,6 @@ class Built(Protocol):
     retracted: list[str]
     previous: str | None
     replaced: dict[str, rdf.EntityBlocks | None]
-    dropped_sentences: list[Range]
     written: dict[str, Path]
 
 
@@ -66,7 +65,10 @@ def store_change(result: Built, cache: Cache, entities: EntityTable, fmt: str, b
     # a subject's block may be shared by an untouched node (two instruments, one document number): put back whole
     now = entities.texts(sorted(entities.subjects_of(result.replaced) | set(old)))
     removed = [*(cache.block(key) for key in result.retracted), *(t.encode() for t in old.values())]
-    removed += [_read(where) for where in result.dropped_sentences]
+    # the sentences of the reports taken out that no report holds now (each sentence's block is the same in every record)
+    held = cache.first_sentences(m.key for m in result.entries)
+    gone = {digest: where for digest, where in cache.first_sentences(result.retracted).items() if digest not in held}
+    removed += [_read(gone[digest]) for digest in sorted(gone)]
     added = [*(cache.block(key) for key in result.applied), *(t.encode() for t in now.values())]
     added += [_read(where) for key in result.applied for _digest, where in cache.sentences(key)]
     _parser, rdf_format = store.graph_format(Path("graph" + rdf.FORMATS[fmt]))

@@ -105,19 +105,27 @@ def _path_bytes(file: str) -> bytes:
 class Facts:
     """The merged graph of a set of reports, in a SQLite database (``path``, or in memory)."""
 
-    def __init__(self, path: str | Path = ":memory:") -> None:
+    def __init__(self, path: str | Path = ":memory:", *, read_only: bool = False) -> None:
+        """Open (or make) the graph at ``path``; ``read_only`` opens a committed one beside the build that holds it
+        (as the analysis's helper process does), never changing it."""
         self.path = path
-        self.db = sqlite3.connect(path, isolation_level=None, timeout=0)  # a database another build holds: told at once
-        self.db.execute("PRAGMA journal_mode = WAL" if path != ":memory:" else "PRAGMA journal_mode = MEMORY")
-        self.db.execute("PRAGMA synchronous = NORMAL")
+        if read_only:
+            self.db = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, isolation_level=None, timeout=0)
+            if self.db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+                raise sqlite3.DatabaseError(f"{path} is not a merged graph of this version of kg")
+        else:
+            self.db = sqlite3.connect(path, isolation_level=None, timeout=0)  # a database another build holds: told at once
+            self.db.execute("PRAGMA journal_mode = WAL" if path != ":memory:" else "PRAGMA journal_mode = MEMORY")
+            self.db.execute("PRAGMA synchronous = NORMAL")
         self.db.execute(f"PRAGMA cache_size = -{PAGE_CACHE_KB}")  # random inserts into B-trees: the default 2 MB thrashes
         # sorting helpers: making a national graph's indexes takes a third less time on two cores (25 → 16 s for the edges')
         self.db.execute(f"PRAGMA threads = {min(SORT_THREADS, os.cpu_count() or 1)}")
-        if self.db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
-            self.db.executescript("".join(f"DROP TABLE IF EXISTS {table};" for table in (*_TABLES, "meta")))
-            self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        self.db.executescript(_SCHEMA)
-        self.index()
+        if not read_only:
+            if self.db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+                self.db.executescript("".join(f"DROP TABLE IF EXISTS {table};" for table in (*_TABLES, "meta")))
+                self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            self.db.executescript(_SCHEMA)
+            self.index()
         self.reports = _Reports(self.db)
         self._attributes = lru_cache(maxsize=NODE_CACHE)(self._read_node)
         self._successors = lru_cache(maxsize=EDGE_CACHE)(self._read_successors)

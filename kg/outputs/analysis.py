@@ -17,7 +17,7 @@ import os
 import sys
 import urllib.parse
 from collections import Counter, defaultdict
-from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -117,19 +117,30 @@ def analyze(graph: GraphReader) -> Analysis:
     units = list(graph.reporting_units())
     result = Analysis(units=len(units), reports=len(graph.reports))
     named = unit_nodes(graph, units)
+    _measure_tables(graph, units, named, result)
+    _problem_tables(graph, named, result)
+    return result
+
+
+def _measure_tables(graph: GraphReader, units: list[str], named: dict[str, dict], result: Analysis) -> None:
+    """Adoption, distinctive practices, similar units and clusters: from what each unit implements and plans (its
+    profile), which is let go when they are done — the problems' tables need none of it."""
     # one pass: what each unit implements (its profile) and plans; per measure only counts (a unit's edges have
     # each target once), not the units — those are the profiles, read again where needed
-    measures: dict[str, set[str]] = {}
-    plans: dict[str, set[str]] = {}
+    # as tuples of keys held once each: a national corpus's profiles take a third of the memory sets would
+    measures: dict[str, tuple[str, ...]] = {}
+    plans: dict[str, tuple[str, ...]] = {}
     implemented: Counter[str] = Counter()
     planned: Counter[str] = Counter()
     stating: Counter[str] = Counter()
+    held: dict[str, str] = {}
     for u, successors in graph.targets_of(units, (IMPLEMENTS, PLANS)):
-        measures[u] = {target for target, keyed in successors.items() if IMPLEMENTS in keyed}
-        plans[u] = {target for target, keyed in successors.items() if PLANS in keyed}
+        measures[u] = tuple(sorted(held.setdefault(t, t) for t, keyed in successors.items() if IMPLEMENTS in keyed))
+        plans[u] = tuple(sorted(held.setdefault(t, t) for t, keyed in successors.items() if PLANS in keyed))
         implemented.update(measures[u])
         planned.update(plans[u])
-        stating.update(measures[u] | plans[u])
+        stating.update({*measures[u], *plans[u]})
+    del held
     profiles = Profiles(measures)
     measure_names = _Names(graph)
     for measure, node in graph.attributes_of(sorted(stating, key=lambda m: (-implemented[m], m))):
@@ -161,11 +172,15 @@ def analyze(graph: GraphReader) -> Analysis:
                     "similar_unit": named[other]["label"],
                     "similar_code": named[other].get("code") or "",
                     "similarity": score,
-                    "shared_measures": len(profiles.profiles[u] & profiles.profiles[other]),
+                    "shared_measures": len(profiles.shared(u, other)),
                     "shared_distinctive": "; ".join(measure_names.label(m) for m in profiles.shared_distinctive(u, other)),
                 }
             )
     result.clusters = _clusters(measure_names, named, profiles, neighbours)
+
+
+def _problem_tables(graph: GraphReader, named: dict[str, dict], result: Analysis) -> None:
+    """Prevalence of problem categories (overall, by level, by province), problems and remedies, recurring problems."""
 
     category_units: dict[str, set[str]] = defaultdict(set)
     category_problems: Counter[str] = Counter()
@@ -234,7 +249,6 @@ def analyze(graph: GraphReader) -> Analysis:
     result.prevalence_by_province = Rows(
         {"province": p, "category": c, "units": n} for (p, c), n in sorted(by_province.items(), key=lambda x: (x[0][0], -x[1], x[0][1]))
     )
-    return result
 
 
 class _Names:
@@ -306,7 +320,9 @@ def _recurring(graph: GraphReader, items: list[Item]) -> Rows:
     return rows
 
 
-def _distinctive(names: _Names, named: dict[str, dict], profiles: Profiles, plans: dict[str, set[str]], stating: Counter[str]) -> Rows:
+def _distinctive(
+    names: _Names, named: dict[str, dict], profiles: Profiles, plans: Mapping[str, Collection[str]], stating: Counter[str]
+) -> Rows:
     """Each unit's rare measures (one unit alone, or at most :data:`RARE_SHARE` of units), rarest first.
 
     ``named`` holds the units' attributes (:func:`unit_nodes`), ``plans`` what each plans, ``stating`` the number
@@ -316,11 +332,12 @@ def _distinctive(names: _Names, named: dict[str, dict], profiles: Profiles, plan
     rare = max(1, int(RARE_SHARE * len(named)))
     mine: dict[str, list[str]] = {}
     for u in named:
-        owned = [m for m in profiles.profiles[u] | plans[u] if stating[m] <= rare and not profiles.boilerplate(m)]
+        owned = [m for m in set(profiles.profiles[u]).union(plans[u]) if stating[m] <= rare and not profiles.boilerplate(m)]
         if owned:
             mine[u] = owned
     rows = Rows()
     for u in sorted(mine, key=lambda k: (named[k]["label"], k)):
+        implemented = set(profiles.profiles[u])
         ranked = sorted(mine[u], key=lambda m: (stating[m], names.kind(m) != "practice", names.label(m), m))
         for m in ranked[:DISTINCTIVE_PER_UNIT]:
             rows.append(
@@ -330,7 +347,7 @@ def _distinctive(names: _Names, named: dict[str, dict], profiles: Profiles, plan
                     "unit": named[u]["label"],
                     "code": named[u].get("code") or "",
                     "units_stating": stating[m],
-                    "status": "implemented" if m in profiles.profiles[u] else "planned",
+                    "status": "implemented" if m in implemented else "planned",
                 }
             )
     return rows

@@ -593,7 +593,7 @@ SENTENCE_TRIPLES = len(sentence_triples("", Iris()))  # a sentence node's triple
 
 def graph_pieces(
     writer: Writer,
-    graph: GraphReader,
+    graph: GraphReader | None,
     report_blocks: Iterable[Piece],
     entities: dict[str, EntityBlocks] | None = None,
     sentences: Sequence[Piece] = (),
@@ -604,13 +604,14 @@ def graph_pieces(
     A report block is its UTF-8 bytes or where they lie in another file.
     ``entities`` are the entity blocks by node when the caller keeps them
     (see :func:`entity_texts`), ``entity_piece`` all of them written already
-    (a piece and its number of triples); ``sentences`` the blocks of the distinct
+    (a piece and its number of triples; ``graph`` is then not read); ``sentences`` the blocks of the distinct
     sentences in IRI order. Also returns the number of triples of the
     vocabulary, entity and sentence blocks (the report blocks count their own).
     """
     vocabulary = vocabulary_triples()
     if entity_piece is None:
         if entities is None:
+            assert graph is not None, "the entities are drawn from the graph when no piece holds them"
             entities = entity_texts(graph, writer)
         # by subject: two instruments with one document number give its block twice (the same text)
         subjects = {subject: (text, count) for blocks in entities.values() for subject, text, count in blocks}

@@ -1,0 +1,104 @@
+"""The graph file, documents.jsonl and the reading pages, from the cache's records and the committed entity blocks.
+
+They are written by a helper process beside the views, or by the build itself with one core.
+
+Listing a national graph file's pieces is work in proportion to the corpus, whatever changed: each report's
+block, each distinct sentence once (read from the head of every record's sentence part), the entity blocks of
+the graph database in subject order. The build's process only says where those are (:class:`GraphFile`, a range
+per record); with a second core a helper process lists them and copies the files while the build draws its views
+(:meth:`GraphFile.start`), reading the entity blocks from the database the build committed.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import sqlite3
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kg.builder.cache import first_sentences
+from kg.builder.entities import EntityTable
+from kg.files.assemble import Piece, Range, assemble
+from kg.files.helper import Helper, run
+from kg.rdf import write as rdf
+
+
+@dataclass
+class GraphFile:
+    """What a build writes from its cache: the graph file (its report blocks and sentence parts, a range per record
+    in report order, and the entity blocks of ``database``) and other files made of pieces."""
+
+    fmt: str
+    base: str
+    path: str  # the graph file
+    database: str  # the committed graph database holding the entity blocks (kg.builder.entities)
+    entity_part: str  # where the entity blocks are gathered in subject order, to be copied into the graph file
+    blocks: list[Range] = field(default_factory=list)  # each report's RDF block, by report id
+    sentence_parts: list[Range] = field(default_factory=list)  # each report's sentence blocks, in the same order
+    others: dict[str, list[Piece]] = field(default_factory=dict)  # documents.jsonl and the reading pages
+
+    def write(self) -> int:
+        """Write every file, each atomically; returns the triples of the vocabulary, entity and sentence blocks."""
+        writer = rdf.Writer(self.fmt, self.base)
+        db = sqlite3.connect(f"{Path(self.database).resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            with open(self.entity_part, "wb") as handle:
+                entity_triples = EntityTable(db).write(handle, writer.separator)
+        finally:
+            db.close()
+        size = os.stat(self.entity_part).st_size
+        found = first_sentences(self.sentence_parts)  # each once, from the first report having it (equal blocks)
+        sentences = [found[digest] for digest in sorted(found)]
+        del found
+        pieces, triples = rdf.graph_pieces(
+            writer, None, self.blocks, sentences=sentences, entity_piece=(Range(self.entity_part, 0, size) if size else b"", entity_triples)
+        )
+        assemble(self.path, pieces)
+        for path, file_pieces in self.others.items():
+            assemble(path, file_pieces)
+        return triples
+
+    def start(self) -> Writing:
+        """:meth:`write` in a helper process (:class:`kg.files.helper.Helper`)."""
+        return Writing(self)
+
+
+class Writing:
+    """A :class:`GraphFile` being written by a helper process, which reads it from a pickle file."""
+
+    def __init__(self, job: GraphFile) -> None:
+        folder = Path(job.path).parent
+        folder.mkdir(parents=True, exist_ok=True)
+        handle, self.work = tempfile.mkstemp(prefix=".kg-graph-file-", suffix=".pkl", dir=folder)
+        with os.fdopen(handle, "wb") as stream:
+            pickle.dump(job, stream, protocol=pickle.HIGHEST_PROTOCOL)
+        self.helper = Helper("kg.builder.graphfile", self.work)
+
+    def wait(self) -> int:
+        """Wait for the files; returns what :meth:`GraphFile.write` returned (raises its failure)."""
+        try:
+            return int(self.helper.wait())
+        finally:
+            Path(self.work).unlink(missing_ok=True)
+
+    def stop(self) -> None:
+        self.helper.stop()
+        Path(self.work).unlink(missing_ok=True)
+
+
+def _write(work: str) -> None:
+    with open(work, "rb") as handle:
+        job = pickle.load(handle)
+    print(job.write())
+
+
+def main(argv: list[str]) -> int:
+    """The helper process: write the :class:`GraphFile` pickled in ``argv[0]``; print its count of triples."""
+    return run(lambda: _write(argv[0]))
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
