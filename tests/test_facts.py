@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import filecmp
+import sqlite3
 
 import pytest
 
@@ -87,3 +88,26 @@ def test_the_facts_on_disk_are_the_graph_in_memory_before_and_after_reports_are_
             again.apply(change)
     again.index()
     same_graph(memory, again)
+
+
+def test_a_graph_opened_read_only_reads_what_was_committed_and_cannot_change_it(dev_corpus, tmp_path):
+    """The analysis's helper process opens the build's graph read-only beside it: it sees the build's committed
+    graph, not the changes after, and can write nothing."""
+    deltas = [delta(report) for report in dev_corpus.reports]
+    memory, disk = KnowledgeGraph(), Facts(tmp_path / "facts.sqlite")
+    disk.begin()
+    for change in deltas[:-1]:
+        memory.apply(change)
+        disk.apply(change)
+    disk.commit("first")
+    disk.begin()
+    disk.apply(deltas[-1])  # not committed: a reader opened now does not see it
+    reader = Facts(tmp_path / "facts.sqlite", read_only=True)
+    same_graph(memory, reader)
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        reader.apply(deltas[-1])
+    reader.close()
+    disk.close()
+    with pytest.raises(sqlite3.DatabaseError, match="not a merged graph"):
+        (tmp_path / "other.sqlite").write_bytes(b"")
+        Facts(tmp_path / "other.sqlite", read_only=True)

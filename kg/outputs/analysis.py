@@ -127,20 +127,18 @@ def _measure_tables(graph: GraphReader, units: list[str], named: dict[str, dict]
     profile), which is let go when they are done — the problems' tables need none of it."""
     # one pass: what each unit implements (its profile) and plans; per measure only counts (a unit's edges have
     # each target once), not the units — those are the profiles, read again where needed
-    # as tuples of keys held once each: a national corpus's profiles take a third of the memory sets would
+    # as tuples: a national corpus's profiles take a third of the memory sets would (targets_of holds each key once)
     measures: dict[str, tuple[str, ...]] = {}
     plans: dict[str, tuple[str, ...]] = {}
     implemented: Counter[str] = Counter()
     planned: Counter[str] = Counter()
     stating: Counter[str] = Counter()
-    held: dict[str, str] = {}
     for u, successors in graph.targets_of(units, (IMPLEMENTS, PLANS)):
-        measures[u] = tuple(sorted(held.setdefault(t, t) for t, keyed in successors.items() if IMPLEMENTS in keyed))
-        plans[u] = tuple(sorted(held.setdefault(t, t) for t, keyed in successors.items() if PLANS in keyed))
+        measures[u] = tuple(sorted(t for t, keyed in successors.items() if IMPLEMENTS in keyed))
+        plans[u] = tuple(sorted(t for t, keyed in successors.items() if PLANS in keyed))
         implemented.update(measures[u])
         planned.update(plans[u])
         stating.update({*measures[u], *plans[u]})
-    del held
     profiles = Profiles(measures)
     measure_names = _Names(graph)
     for measure, node in graph.attributes_of(sorted(stating, key=lambda m: (-implemented[m], m))):
