@@ -33,7 +33,7 @@ def analysis_written(out_dir: Path) -> dict[str, Path]:
 
 
 def start(database: Path, out_dir: Path) -> Helper:
-    """The analysis of the committed graph in ``database``, written under ``out_dir`` (as :func:`~kg.builder.engine.write_analysis`)."""
+    """The analysis of the committed graph in ``database``, written under ``out_dir`` (as :func:`write_analysis`)."""
     return Helper("kg.builder.analysis_job", str(database), str(out_dir))
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import pickle
-import sqlite3
 import sys
 import tempfile
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from kg.builder.cache import first_sentences
 from kg.builder.entities import EntityTable
 from kg.files.assemble import Piece, Range, assemble
 from kg.files.helper import Helper, run
+from kg.graph.facts import connect_read_only
 from kg.rdf import write as rdf
 
 
@@ -43,7 +43,7 @@ class GraphFile:
     def write(self) -> int:
         """Write every file, each atomically; returns the triples of the vocabulary, entity and sentence blocks."""
         writer = rdf.Writer(self.fmt, self.base)
-        db = sqlite3.connect(f"{Path(self.database).resolve().as_uri()}?mode=ro", uri=True)
+        db = connect_read_only(self.database)
         try:
             with open(self.entity_part, "wb") as handle:
                 entity_triples = EntityTable(db).write(handle, writer.separator)

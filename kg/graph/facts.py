@@ -102,6 +102,11 @@ def _path_bytes(file: str) -> bytes:
     return file.encode("utf-8", "surrogatepass")
 
 
+def connect_read_only(path: str | Path) -> sqlite3.Connection:
+    """A connection to the graph database at ``path`` that can change nothing (another process's committed graph)."""
+    return sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, isolation_level=None, timeout=0)
+
+
 class Facts:
     """The merged graph of a set of reports, in a SQLite database (``path``, or in memory)."""
 
@@ -110,7 +115,7 @@ class Facts:
         (as the analysis's helper process does), never changing it."""
         self.path = path
         if read_only:
-            self.db = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, isolation_level=None, timeout=0)
+            self.db = connect_read_only(path)
             if self.db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
                 raise sqlite3.DatabaseError(f"{path} is not a merged graph of this version of kg")
         else:
