@@ -443,6 +443,29 @@ def test_unchanged_files_are_not_read_again(inputs, tmp_path, monkeypatch):
     assert again.processed == 1 and edited.name in read and len(set(read)) == 1
 
 
+def test_the_same_folder_by_another_path_or_moved_elsewhere_is_not_built_again(inputs, tmp_path, monkeypatch):
+    # the outputs name a file by its folder's name and the rest (reports/d001.txt): how the folder was reached is not
+    # part of what is cached, so neither a relative path nor a moved folder re-extracts or re-merges anything
+    folder = fresh_copy(inputs, tmp_path, {p.name for p in sorted(inputs.iterdir())[:6]})
+    out = tmp_path / "out"
+    build([str(folder.resolve())], out, jobs=1)
+    monkeypatch.chdir(tmp_path)
+    again = build(["reports"], out, jobs=1)
+    assert (again.processed, again.applied, again.retracted) == (0, [], [])
+    assert {m.path for m in again.entries} == {str(Path("reports") / p.name) for p in folder.iterdir()}
+    moved = tmp_path / "elsewhere" / "reports"
+    moved.parent.mkdir()
+    folder.rename(moved)
+    edited = sorted(moved.iterdir())[2]
+    edited.write_bytes(edited.read_bytes() + "\n新增一句。".encode())
+    third = build([moved], out, jobs=1)
+    assert (third.processed, len(third.applied), len(third.retracted)) == (1, 1, 1)
+    assert third.warnings and all(Path(path).parent == moved for path, _ in third.warnings)  # kept ones named anew
+    reference = tmp_path / "reference"
+    build([moved], reference, jobs=1, use_cache=False)
+    assert_same_outputs(reference, out)
+
+
 def test_an_edit_reads_the_records_it_changes_not_every_record(inputs, tmp_path, monkeypatch):
     folder = fresh_copy(inputs, tmp_path, {p.name for p in sorted(inputs.iterdir())[:8]})
     out = tmp_path / "out"

@@ -102,9 +102,12 @@ def per_report_sources(package: Path) -> list[Path]:
     return found
 
 
-def cache_key(path: str, data: bytes, fmt: str, base: str, hint: SourceHint | None = None, name: str = "") -> str:
-    digest = hashlib.sha256(f"{pipeline_version()}\0{fmt}\0{base}\0{name}\0".encode())
-    digest.update(os.fsencode(path) + b"\0")
+def cache_key(data: bytes, fmt: str, base: str, name: str, hint: SourceHint | None = None) -> str:
+    """The key of an input's cached results: what they are made of — the pipeline, format and base IRI, the name the
+    outputs give the file, its sources entry and its bytes. Not its path: the same folder given as ``reports/`` or as
+    ``/home/ana/reports/``, or from another working directory, is the same input (names are relative to it)."""
+    digest = hashlib.sha256(f"{pipeline_version()}\0{fmt}\0{base}\0".encode())
+    digest.update(name.encode("utf-8", "surrogateescape") + b"\0")
     if hint is not None:
         digest.update(f"{hint.url}\0{hint.unit}\0".encode())
     digest.update(data)
@@ -217,7 +220,7 @@ def _work(task: tuple[Entry, SourceHint | None, str]) -> Done:
         return Done(entry, fatal=_TASK["broken"], clock=clock)
     try:
         data = load(entry.path)
-        key = cache_key(entry.path, data, _TASK["fmt"], _TASK["base"], hint, name)
+        key = cache_key(data, _TASK["fmt"], _TASK["base"], name, hint)
         if key != entry.key:
             entry = Entry(entry.path, key, changed=True)
         clock.lap("read")
@@ -416,7 +419,7 @@ def plan(
             if seen and seen[:2] == (status.st_size, status.st_mtime_ns):
                 key = seen[2]
             else:
-                key = cache_key(path, load(path), fmt, base, sources.get(path) if sources else None, inputs.names[path])
+                key = cache_key(load(path), fmt, base, inputs.names[path], sources.get(path) if sources else None)
         except ReadError as err:
             failures.append(Failure(path, str(err)))
             continue
@@ -581,15 +584,22 @@ def _merge(
 
 def _resume(result: BuildResult, cache: Cache, state: dict, entries: list[Entry], todo: list[Entry]) -> dict[Entry, Merged] | None:
     """Start from the last build's graph when every input it merged is still an input, unchanged, or gone: the gone
-    ones are taken out. Returns the inputs it holds, or None when it cannot be the start."""
-    current, redone = set(entries), set(todo)
-    staying = [m for m in state["entries"] if Entry(m.path, m.key) in current]
-    gone = [m for m in state["entries"] if Entry(m.path, m.key) not in current]  # removed, or edited since
-    if {Entry(m.path, m.key) for m in staying} & redone or not all(cache.valid(m.key, read=True) for m in gone):
+    ones are taken out. Returns the inputs it holds, or None when it cannot be the start.
+
+    Inputs are matched by their keys, which hold their names in the outputs, not their paths: the same folder given
+    by another path is the same graph (the inputs it holds are then named by their paths of this build).
+    """
+    current: dict[str, Entry] = {}
+    for entry in entries:
+        current.setdefault(entry.key, entry)  # the same bytes under the same name twice: the first is merged
+    redone = {entry.key for entry in todo}
+    staying = [m._replace(path=current[m.key].path) for m in state["entries"] if m.key in current]
+    gone = [m for m in state["entries"] if m.key not in current]  # removed, or edited since
+    if any(m.key in redone for m in staying) or not all(cache.valid(m.key, read=True) for m in gone):
         return None
     result.stats = state["stats"]  # the graph is the last build's: its database holds it already
-    staying_paths = {m.path for m in staying}
-    result.warnings.extend(w for w in state["warnings"] if w[0] in staying_paths)
+    path_now = {m.path: current[m.key].path for m in state["entries"] if m.key in current}
+    result.warnings.extend((path_now[w[0]], w[1]) for w in state["warnings"] if w[0] in path_now)
     result.snapshot, result.journal, result.records = state["snapshot"], state["journal"], state["records"]
     result.previous = graph_identity(state["entries"], pipeline_version())
     result.entities_known = True

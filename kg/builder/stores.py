@@ -45,10 +45,11 @@ PUBLISHED_GRAPH = "published-graph"  # in the cache: the identity of the graph f
 
 
 def graph_identity(entries: Iterable[Merged], pipeline: str) -> str:
-    """A name for the graph file a build of these merged inputs writes: it is made from them alone (and the pipeline)."""
+    """A name for the graph file a build of these merged inputs writes: it is made from them alone (and the pipeline):
+    their keys, which hold their names in the outputs, not the paths they were given by."""
     digest = hashlib.sha256(pipeline.encode())
     for m in sorted(entries, key=lambda m: m.report_id):
-        digest.update(f"\n{m.report_id} {m.key} {m.path}".encode("utf-8", "surrogateescape"))  # a path's bytes as given
+        digest.update(f"\n{m.report_id} {m.key}".encode())
     return digest.hexdigest()
 
 
