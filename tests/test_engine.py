@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import io
+import os
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+import kg.builder.engine
 import kg.files.assemble
 from conftest import CORPUS, SEEDS, require_corpus
-from kg.builder.cache import Cache
+from kg.builder.cache import MAX_PACKS, PACKS, Cache, Record
 from kg.builder.engine import BuildError, build
 from kg.builder.progress import Progress
 from kg.cli import main
@@ -212,13 +215,14 @@ def test_a_failed_graph_file_keeps_the_last_one_and_says_why(inputs, tmp_path, m
     build([folder], out, jobs=jobs)
     before = (out / "graph.ttl").read_bytes(), (out / "documents.jsonl").read_bytes()
     shutil.copy(sorted(inputs.iterdir())[5], folder)
-    real = Cache.range
+    real = kg.builder.engine.write_graph
 
-    def vanished(self, key, part):  # a pack file deleted under the build's feet
-        piece = real(self, key, part)
-        return piece._replace(path=piece.path + ".gone")
+    def vanished(*args, **kwargs):  # the cache's pack files deleted under the build's feet, once it has merged
+        job = real(*args, **kwargs)
+        job.packs += ".gone"
+        return job
 
-    monkeypatch.setattr(Cache, "range", vanished)
+    monkeypatch.setattr(kg.builder.engine, "write_graph", vanished)
     with pytest.raises(OSError, match="No such file"):
         build([folder], out, jobs=jobs)
     assert ((out / "graph.ttl").read_bytes(), (out / "documents.jsonl").read_bytes()) == before
@@ -464,6 +468,76 @@ def test_the_same_folder_by_another_path_or_moved_elsewhere_is_not_built_again(i
     reference = tmp_path / "reference"
     build([moved], reference, jobs=1, use_cache=False)
     assert_same_outputs(reference, out)
+
+
+def test_large_outputs_replaced_are_removed_beside_the_build_and_leftovers_by_the_next(inputs, tmp_path, monkeypatch):
+    # freeing a national graph file takes the file system a second: the old one is linked aside, removed by a thread
+    monkeypatch.setattr(kg.builder.engine, "SET_ASIDE_SIZE", 1)
+    set_aside, done = [], threading.Event()
+    real = kg.builder.engine._remove_all
+
+    def noted(paths):
+        set_aside.extend((path, os.stat(path).st_ino) for path in paths)
+        real(paths)
+        done.set()
+
+    monkeypatch.setattr(kg.builder.engine, "_remove_all", noted)
+    folder = fresh_copy(inputs, tmp_path, {p.name for p in sorted(inputs.iterdir())[:3]})
+    out = tmp_path / "out"
+    build([folder], out, jobs=1)
+    old = os.stat(out / "graph.ttl").st_ino
+    edited = sorted(folder.iterdir())[0]
+    edited.write_bytes(edited.read_bytes() + "\n新增一句。".encode())
+    build([folder], out, jobs=1)
+    assert done.wait(10)
+    assert old in {inode for _, inode in set_aside} and not any(path.exists() for path, _ in set_aside)
+    assert os.stat(out / "graph.ttl").st_ino != old and not list(out.glob(".kg-old-*"))
+    (out / ".kg-old-0123456789ab").write_bytes(b"left by a build stopped before its thread was done")
+    build([folder], out, jobs=1)
+    assert not list(out.glob(".kg-old-*"))
+
+
+def _record(size: int) -> Record:
+    return Record(b"b" * size, b"{}\n", b"e", b"<p>", b"")
+
+
+def test_the_cache_keeps_its_packs_few_by_copying_the_small_ones_not_the_corpus(tmp_path):
+    # each build that reads a file adds a pack: past MAX_PACKS the smallest are copied into one, the corpus's stay put
+    big = Cache(tmp_path).writer()
+    corpus = [f"{n:032x}" for n in range(50)]
+    for key in corpus:
+        big.append(key, _record(2000))
+    big.close()
+    edits = []
+    for n in range(MAX_PACKS + 4):  # one pack per edit, each a little larger than the last: the order is known
+        writer = Cache(tmp_path).writer()
+        edits.append(f"{10_000 + n:032x}")
+        writer.append(edits[-1], _record(100 + n))
+        writer.close()
+    packs = tmp_path / PACKS
+    corpus_pack = os.stat(packs / big.name)
+    cache = Cache(tmp_path)
+    copied = edits[: MAX_PACKS + 5 - MAX_PACKS // 2]  # the smallest packs, past MAX_PACKS // 2 of them
+    live = set(corpus) | set(edits[1:])  # the first edit's record is dead: its pack is among those copied
+    cache.compact(live)
+    cache.save_index()
+    assert len(list(packs.glob("*.pack"))) == MAX_PACKS // 2 + 1
+    assert os.stat(packs / big.name)[1:] == corpus_pack[1:]  # not rewritten: the same file, inode and time
+    again = Cache(tmp_path)
+    assert set(again.index) == live and len({again.index[k].pack for k in copied[1:]}) == 1  # now one pack
+    assert all(again.valid(key, read=True) for key in live)
+
+
+def test_a_cache_mostly_of_records_no_build_uses_is_copied_whole(tmp_path):
+    writer = Cache(tmp_path).writer()
+    keys = [f"{n:032x}" for n in range(20)]
+    for key in keys:
+        writer.append(key, _record(1000))
+    writer.close()
+    cache = Cache(tmp_path)
+    cache.compact(set(keys[:5]))  # three quarters dead
+    assert [p.name for p in (tmp_path / PACKS).glob("*.pack")] != [writer.name]
+    assert set(Cache(tmp_path).index) == set(keys[:5])
 
 
 def test_an_edit_reads_the_records_it_changes_not_every_record(inputs, tmp_path, monkeypatch):

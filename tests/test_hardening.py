@@ -107,19 +107,24 @@ def test_fifos_are_never_read(tmp_path):
 
 
 def test_a_folder_that_cannot_be_listed_is_a_failure(tmp_path, monkeypatch):
+    # as root every folder can be listed: the refusal a user meets is made by the listing itself
     from kg.builder import inputs as listing
 
-    real_walk = os.walk
+    shutil.copytree(ROOT / "seeds", tmp_path / "seeds")
+    locked = tmp_path / "seeds" / "locked"
+    locked.mkdir()
+    (locked / "hidden.txt").write_text("一份报告", encoding="utf-8")
+    real_scandir = os.scandir
 
-    def walk(top, onerror=None, **kwargs):
-        if onerror:
-            onerror(PermissionError(13, "Permission denied", str(top) + "/locked"))
-        yield from real_walk(top, onerror=onerror, **kwargs)
+    def scandir(path):
+        if os.fspath(path) == str(locked):
+            raise PermissionError(13, "Permission denied", str(locked))
+        return real_scandir(path)
 
-    monkeypatch.setattr(listing.os, "walk", walk)
-    inputs = listing.collect([ROOT / "seeds"])
+    monkeypatch.setattr(listing.os, "scandir", scandir)
+    inputs = listing.collect([tmp_path / "seeds"])
     assert len(inputs.files) == 5
-    assert [f.reason for f in inputs.failures] == ["folder cannot be listed (Permission denied)"]
+    assert [(f.path, f.reason) for f in inputs.failures] == [(str(locked), "folder cannot be listed (Permission denied)")]
 
 
 def test_the_names_of_files_found_in_a_folder_are_input_name_however_the_folder_is_written(tmp_path, monkeypatch):

@@ -40,7 +40,7 @@ import pickle
 import struct
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
@@ -179,22 +179,36 @@ def first_sentences(parts: Iterable[Range]) -> dict[bytes, Range]:
 
 
 class PackWriter:
-    """Appends records to a new pack file (one per process)."""
+    """Appends records to a new pack file (one per process), made by its first record: a worker given nothing to
+    read leaves no empty pack behind."""
 
     def __init__(self, directory: Path):
-        directory.mkdir(parents=True, exist_ok=True)
+        self.directory = directory
         self.name = f"{uuid.uuid4().hex}.pack"
-        self.handle = open(directory / self.name, "ab", buffering=0)  # noqa: SIM115 - lives as long as the worker
-        self.handle.write(PACK_MAGIC)
+        self.handle: BinaryIO | None = None
         self.offset = len(PACK_MAGIC)
 
     def append(self, key: str, record: Record) -> Location:
+        if self.handle is None:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            self.handle = open(self.directory / self.name, "ab", buffering=0)  # noqa: SIM115 - lives as long as the worker
+            self.handle.write(PACK_MAGIC)
         sizes = tuple(len(part) for part in record)
         signature = mac(key.encode("ascii"), *record)
         self.handle.write(_HEADER.pack(key.encode("ascii"), *sizes, signature) + b"".join(record))
         location = Location(self.name, self.offset, sizes, signature)
         self.offset += _HEADER.size + sum(sizes)
         return location
+
+    def close(self) -> None:
+        if self.handle is not None:
+            self.handle.close()
+
+
+def part_range(pack: str, offset: int, sizes: Sequence[int], part: int) -> Range:
+    """Where one part (0 the RDF block, 1 the JSON line, 3 the reading page, 4 the sentences) of the record at
+    ``offset`` of the pack file ``pack``, its parts of ``sizes``, lies."""
+    return Range(pack, offset + _HEADER.size + sum(sizes[:part]), sizes[part])
 
 
 class Cache:
@@ -322,7 +336,7 @@ class Cache:
     def _read(self, key: str, part: int) -> bytes:
         location = self.index[key]
         handle = self._handle(location.pack)
-        handle.seek(location.offset + _HEADER.size + sum(location.sizes[:part]))
+        handle.seek(part_range("", location.offset, location.sizes, part).offset)
         return handle.read(location.sizes[part])
 
     def range(self, key: str, part: int) -> Range:
@@ -331,7 +345,7 @@ class Cache:
         path = self._paths.get(location.pack)
         if path is None:  # asked for every record of a national build: the pack's path made once
             path = self._paths[location.pack] = str(self.packs / location.pack)
-        return Range(path, location.offset + _HEADER.size + sum(location.sizes[:part]), location.sizes[part])
+        return part_range(path, location.offset, location.sizes, part)
 
     def block(self, key: str) -> bytes:
         return self._read(key, 0)
@@ -363,22 +377,30 @@ class Cache:
         self._handles.clear()
 
     def compact(self, live: set[str]) -> None:
-        """Drop the records of files no longer built: copy the live ones to one pack when that saves much."""
+        """Drop the records of files no longer built: copy the live ones to one pack when that saves much; and keep
+        the packs few — every build that reads a file adds one — by copying the live records of the smallest ones
+        into one (the work of the few records later builds added, not of the corpus, as a log-structured store does).
+        """
         self.close()
         packs = sorted(self.packs.glob("*.pack"))
-        total = sum(p.stat().st_size for p in packs)
+        sizes = {pack: pack.stat().st_size for pack in packs}
         kept = sum(_HEADER.size + sum(self.index[k].sizes) for k in live if k in self.index)
-        if len(packs) <= MAX_PACKS and total <= 2 * kept:
+        if sum(sizes.values()) > 2 * kept:
+            copied = packs  # mostly records no build uses any more
+        elif len(packs) > MAX_PACKS:
+            copied = sorted(packs, key=lambda p: (sizes[p], p.name))[: len(packs) - MAX_PACKS // 2]
+        else:
             return
+        names = {pack.name for pack in copied}
         writer = self.writer()
-        for key in sorted(k for k in live if k in self.index and self.valid(k)):
+        for key in sorted(k for k in live if k in self.index and self.index[k].pack in names and self.valid(k)):
             record = Record(*(self._read(key, part) for part in range(len(Record._fields))))
             self.index[key] = writer.append(key, record)
-        writer.handle.close()
+        writer.close()
         self.close()
-        for pack in packs:
+        for pack in copied:
             pack.unlink()
-        self.index = {k: v for k, v in self.index.items() if k in live}
+        self.index = {k: v for k, v in self.index.items() if v.pack not in names}  # the live ones copied have moved
 
     # -------------------------------------------------------------- the last build's merged graph
 

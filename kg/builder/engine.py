@@ -26,16 +26,18 @@ import signal
 import sqlite3
 import sys
 import tempfile
+import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, fields
 from functools import lru_cache
+from multiprocessing.pool import Pool
 from pathlib import Path
 from typing import NamedTuple
 
 from kg.builder import analysis_job, cluster
 from kg.builder.analysis_job import analysis_written, write_analysis
-from kg.builder.cache import PACKS, SENTENCES, Cache, Location, PackWriter, Record, pack_sentences
+from kg.builder.cache import PACKS, Cache, Location, PackWriter, Record, pack_sentences
 from kg.builder.entities import EntityTable
 from kg.builder.graphfile import GraphFile
 from kg.builder.inputs import as_paths, collect, input_name
@@ -178,7 +180,7 @@ _TASK: dict = {}  # set in each worker: its pack writer, the RDF writer, whether
 
 def _init_worker(fmt: str, base: str, cache_root: str | None, keep_reports: bool) -> None:
     if _TASK.get("pack") is not None:  # a worker of a cluster, set up again for another build
-        _TASK["pack"].handle.close()
+        _TASK["pack"].close()
     _TASK.clear()
     try:
         _warm_up()
@@ -295,6 +297,13 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
+def start_pool(processes: int, fmt: str, base: str, cache_root: str | None, keep: bool) -> Pool:
+    """Worker processes, each loading its lexicons at once (a second or two): a build starts them before it lists
+    its inputs and loads the last graph, so that a report edited is read by a worker ready for it."""
+    context = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
+    return context.Pool(processes, initializer=_start_worker, initargs=(fmt, base, cache_root, keep))
+
+
 class Workers:
     """Done items for the inputs to process, in their order: from worker processes, started at once, from the workers
     of a Dask cluster, or from this process.
@@ -314,8 +323,9 @@ class Workers:
         sources: Sources | None = None,
         names: dict[str, str] | None = None,
         scheduler: str | None = None,
+        pool: Pool | None = None,
     ):
-        self.pool = None
+        self.pool = pool  # started by the build before it listed its inputs (start_pool), or here
         self.cluster: contextlib.ExitStack | None = None
         self.results: Iterator[Done]
         tasks = [
@@ -329,8 +339,7 @@ class Workers:
                 raise BuildError(str(err)) from None
             self.results = cluster.run(client, _work_on_cluster, tasks, cluster.Setup(fmt, base, cache_root, keep, user.active()))
         elif todo and jobs > 1:
-            context = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
-            self.pool = context.Pool(min(jobs, len(todo)), initializer=_start_worker, initargs=(fmt, base, cache_root, keep))
+            self.pool = self.pool or start_pool(min(jobs, len(todo)), fmt, base, cache_root, keep)
             self.results = self.pool.imap(_work, tasks, chunksize=max(1, min(8, len(todo) // (jobs * 16))))
         else:
             self.results = self._here(tasks, fmt, base, cache_root, keep)
@@ -344,10 +353,16 @@ class Workers:
             yield from map(_work, todo)
         finally:
             if _TASK.get("pack"):  # absent when the worker could not start
-                _TASK["pack"].handle.close()
+                _TASK["pack"].close()
 
     def __next__(self) -> Done:
         return next(self.results)
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, *_) -> None:
+        self.close()
 
     def close(self) -> None:
         if self.cluster is not None:
@@ -445,13 +460,15 @@ def merge(
     sources: Sources | None = None,
     names: dict[str, str] | None = None,
     scheduler: str | None = None,
+    pool: Pool | None = None,
 ) -> BuildResult:
     """Process the inputs not in the cache and merge every report into one graph, in input order.
 
     With a cache, the last build's merged graph is the starting point when
     every input it merged is still an input, unchanged; then only the others
     are merged into it. Two inputs with the same text (the same report id)
-    are merged once; the second is left out with a warning.
+    are merged once; the second is left out with a warning. A ``pool`` of worker processes started already
+    (:func:`start_pool`) is used, and stopped with the merge.
     """
     result = result or BuildResult(KnowledgeGraph())
     state = _state(cache, result.graph) if cache is not None and use_state and not keep_reports else None
@@ -459,11 +476,9 @@ def merge(
     # saved graph already: only their blocks are copied) were checked when they were merged
     merged = {m.key for m in state["entries"]} if state is not None else set()
     todo = [e for e in entries if keep_reports or cache is None or not cache.valid(e.key, read=e.key not in merged)]
-    workers = Workers(todo, jobs, fmt, base, str(cache.root) if cache is not None else None, keep_reports, sources, names, scheduler)
-    try:
+    cache_root = str(cache.root) if cache is not None else None
+    with Workers(todo, jobs, fmt, base, cache_root, keep_reports, sources, names, scheduler, pool) as workers:
         return _merge(entries, todo, workers, cache, state, progress, result, names)
-    finally:
-        workers.close()
 
 
 def _merge(
@@ -783,12 +798,20 @@ def _build_locked(
 ) -> BuildResult:
     root = Path(cache_dir or out_dir / ".kg-cache") if use_cache else Path(tempfile.mkdtemp(prefix="kg-cache-"))
     remove_leftovers(out_dir, root)
-    cache = Cache(root)
-    inputs_version = f"{pipeline_version()}|{fmt}|{base}|{sources.digest if sources else ''}"
-    entries, failures, files, names = plan(
-        paths, fmt, base, cache.load_files(inputs_version) if use_cache else None, sources, exclude=[out_dir, root]
-    )
-    graph = open_graph(root, cache)
+    # the workers load their lexicons while this process lists the inputs and loads the last graph; merge stops them
+    pool = start_pool(jobs, fmt, base, str(root), False) if jobs > 1 and not scheduler else None
+    try:
+        cache = Cache(root)
+        inputs_version = f"{pipeline_version()}|{fmt}|{base}|{sources.digest if sources else ''}"
+        entries, failures, files, names = plan(
+            paths, fmt, base, cache.load_files(inputs_version) if use_cache else None, sources, exclude=[out_dir, root]
+        )
+        graph = open_graph(root, cache)
+    except BaseException:
+        if pool is not None:
+            pool.terminate()
+            pool.join()
+        raise
     result = BuildResult(graph, failures=failures)
     staging = out_dir / f"{STAGING_PREFIX}{uuid.uuid4().hex[:12]}"  # every output is written here, then moved into place together
     try:
@@ -803,6 +826,7 @@ def _build_locked(
             sources=sources,
             names=names,
             scheduler=scheduler,
+            pool=pool,
         )
         if not result.entries:
             return result
@@ -893,7 +917,8 @@ _ATOMIC_TEMPORARY = re.compile(r"\..+\.[a-z0-9_]{8}\.tmp\Z")  # kg.files.atomic.
 
 
 def remove_leftovers(out_dir: Path, cache_root: Path) -> None:
-    """Staging folders and temporary files a killed build left behind (the caller holds the folder's lock)."""
+    """Staging folders, temporary files and outputs set aside that a killed build left behind (the caller holds the
+    folder's lock)."""
     for folder in (out_dir, cache_root, cache_root / PACKS):
         try:
             names = os.listdir(folder)
@@ -903,7 +928,7 @@ def remove_leftovers(out_dir: Path, cache_root: Path) -> None:
             path = folder / name
             if name.startswith(STAGING_PREFIX) and path.is_dir() and not path.is_symlink():
                 shutil.rmtree(path, ignore_errors=True)
-            elif _ATOMIC_TEMPORARY.match(name):
+            elif _ATOMIC_TEMPORARY.match(name) or name.startswith(SET_ASIDE_PREFIX):
                 with contextlib.suppress(OSError):
                     path.unlink()
 
@@ -914,14 +939,40 @@ def publish(staging: Path, out_dir: Path, written: dict[str, Path]) -> dict[str,
     Nothing is moved before everything is written, so a build that fails on
     the way leaves the previous outputs whole, never a mix of two builds.
     """
-    moved = {}
+    moved, replaced = {}, []
     for path in sorted(p for p in staging.rglob("*") if p.is_file()):
         target = out_dir / path.relative_to(staging)
         target.parent.mkdir(parents=True, exist_ok=True)
+        replaced += _kept_aside(target)
         os.replace(path, target)
+    if replaced:
+        threading.Thread(target=_remove_all, args=(replaced,), daemon=True).start()
     for name, path in written.items():
         moved[name] = out_dir / Path(path).relative_to(staging) if Path(path).is_relative_to(staging) else Path(path)
     return moved
+
+
+SET_ASIDE_PREFIX = ".kg-old-"  # an output replaced by a build, removed by a thread once the new one is in place
+SET_ASIDE_SIZE = 64 * 2**20  # bytes from which an output replaced is removed beside the build, not in its way
+
+
+def _kept_aside(target: Path) -> list[Path]:
+    """A large output about to be replaced, linked under another name: its removal — freeing a national graph file's
+    4 GB takes the file system a second — is then no part of the replacement, and is done by a thread."""
+    try:
+        if target.stat().st_size < SET_ASIDE_SIZE:
+            return []
+        aside = target.with_name(f"{SET_ASIDE_PREFIX}{uuid.uuid4().hex[:12]}")
+        os.link(target, aside)
+    except OSError:  # none yet, or a file system without hard links: replaced in place
+        return []
+    return [aside]
+
+
+def _remove_all(paths: list[Path]) -> None:
+    for path in paths:  # a build stopped before this thread is done leaves them to the next one's remove_leftovers
+        with contextlib.suppress(OSError):
+            path.unlink()
 
 
 JOURNAL_SHARE = 0.10  # reports merged on top of a snapshot, as a share of all, before a new snapshot is due
@@ -978,16 +1029,21 @@ def write_graph(result: BuildResult, cache: Cache, out_dir: Path, fmt: str, base
     result.entities_known = True
     in_order = sorted(result.entries, key=lambda m: m.report_id)
     assert isinstance(result.graph, Facts)  # a build writing its graph file from the cache merges on disk
-    job = GraphFile(fmt, base, str(rdf_path), str(Path(result.graph.path).resolve()), str(cache.root / ENTITY_PIECE))
-    job.blocks = [cache.range(m.key, 0) for m in in_order]
-    job.sentence_parts = [cache.range(m.key, SENTENCES) for m in in_order]
-    job.others[str(documents_path)] = [cache.range(m.key, 1) for m in sorted(result.entries)]
     merged_now = set(result.applied)
-    for m in in_order:  # two files of one text are one report, one page
-        where = cache.range(m.key, 3)
-        if m.key not in merged_now and published is not None and _same_size(published / site.report_path(m.report_id), where.size):
-            continue  # written by the build that merged it, from this very record
-        job.others.setdefault(str(out_dir / site.report_path(m.report_id)), [where])
+    job = GraphFile(
+        fmt,
+        base,
+        str(rdf_path),
+        str(Path(result.graph.path).resolve()),
+        str(cache.root / ENTITY_PIECE),
+        str(documents_path),
+        str(cache.packs),
+        records=[cache.index[m.key][:3] for m in in_order],
+        by_input=sorted(range(len(in_order)), key=in_order.__getitem__),  # as the entries sort: by path
+        pages=[site.report_path(m.report_id) for m in in_order],
+        new={n for n, m in enumerate(in_order) if m.key in merged_now},
+        published=str(published) if published is not None else None,
+    )
     result.written.update(rdf=rdf_path, documents=documents_path, reports=out_dir / site.REPORTS)
     return job
 
@@ -1023,13 +1079,6 @@ def entity_table(result: BuildResult) -> EntityTable:
     """The entity blocks kept in the build's graph database."""
     assert isinstance(result.graph, Facts)  # a build writing its graph file from the cache merges on disk
     return EntityTable(result.graph.db)
-
-
-def _same_size(path: Path, size: int) -> bool:
-    try:
-        return path.stat().st_size == size
-    except OSError:
-        return False
 
 
 def remove_stale_pages(out_dir: Path, entries: list[Merged]) -> None:

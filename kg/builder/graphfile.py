@@ -4,9 +4,10 @@ They are written by a helper process beside the views, or by the build itself wi
 
 Listing a national graph file's pieces is work in proportion to the corpus, whatever changed: each report's
 block, each distinct sentence once (read from the head of every record's sentence part), the entity blocks of
-the graph database in subject order. The build's process only says where those are (:class:`GraphFile`, a range
-per record); with a second core a helper process lists them and copies the files while the build draws its views
-(:meth:`GraphFile.start`), reading the entity blocks from the database the build committed.
+the graph database in subject order, each reading page not published already. The build's process only names the
+records (:class:`GraphFile`: where each lies in the cache's packs, by report id); with a second core a helper process
+lists their parts and copies the files while the build draws its views (:meth:`GraphFile.start`), reading the
+entity blocks from the database the build committed.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kg.builder.cache import first_sentences
+from kg.builder.cache import SENTENCES, first_sentences, part_range
 from kg.builder.entities import EntityTable
 from kg.files.assemble import Piece, Range, assemble
 from kg.files.helper import Helper, run
@@ -36,13 +37,32 @@ class GraphFile:
     path: str  # the graph file
     database: str  # the committed graph database holding the entity blocks (kg.builder.entities)
     entity_part: str  # where the entity blocks are gathered in subject order, to be copied into the graph file
-    blocks: list[Range] = field(default_factory=list)  # each report's RDF block, by report id
-    sentence_parts: list[Range] = field(default_factory=list)  # each report's sentence blocks, in the same order
-    others: dict[str, list[Piece]] = field(default_factory=dict)  # documents.jsonl and the reading pages
+    documents: str  # documents.jsonl
+    packs: str  # the cache's pack folder
+    # each report's record, by report id: its pack, its offset there and the sizes of its parts (kg.builder.cache)
+    records: list[tuple[str, int, tuple[int, ...]]] = field(default_factory=list)
+    by_input: list[int] = field(default_factory=list)  # the records in the order of their inputs: documents.jsonl's
+    pages: list[str] = field(default_factory=list)  # each record's reading page, under the output folder
+    new: set[int] = field(default_factory=set)  # the records this build merged: their pages are written
+    published: str | None = None  # the output folder whose pages the others keep, when the files go to its staging one
 
     def write(self) -> int:
         """Write every file, each atomically; returns the triples of the vocabulary, entity and sentence blocks."""
         writer = rdf.Writer(self.fmt, self.base)
+        packs: dict[str, str] = {}
+
+        def part(record: tuple[str, int, tuple[int, ...]], number: int) -> Range:
+            pack, offset, sizes = record
+            path = packs.get(pack) or packs.setdefault(pack, os.path.join(self.packs, pack))  # one string per pack
+            return part_range(path, offset, sizes, number)
+
+        others: dict[str, list[Piece]] = {self.documents: [part(self.records[n], 1) for n in self.by_input]}
+        out_dir = os.path.dirname(self.path)
+        for n, record in enumerate(self.records):  # two files of one text are one report, one page
+            page = part(record, 3)
+            if n not in self.new and self.published is not None and _same_size(os.path.join(self.published, self.pages[n]), page.size):
+                continue  # written by the build that merged it, from this very record
+            others.setdefault(os.path.join(out_dir, self.pages[n]), [page])
         db = connect_read_only(self.database)
         try:
             with open(self.entity_part, "wb") as handle:
@@ -50,14 +70,18 @@ class GraphFile:
         finally:
             db.close()
         size = os.stat(self.entity_part).st_size
-        found = first_sentences(self.sentence_parts)  # each once, from the first report having it (equal blocks)
+        found = first_sentences(part(r, SENTENCES) for r in self.records)  # each once, from the first report having it
         sentences = [found[digest] for digest in sorted(found)]
         del found
         pieces, triples = rdf.graph_pieces(
-            writer, None, self.blocks, sentences=sentences, entity_piece=(Range(self.entity_part, 0, size) if size else b"", entity_triples)
+            writer,
+            None,
+            [part(r, 0) for r in self.records],
+            sentences=sentences,
+            entity_piece=(Range(self.entity_part, 0, size) if size else b"", entity_triples),
         )
         assemble(self.path, pieces)
-        for path, file_pieces in self.others.items():
+        for path, file_pieces in others.items():
             assemble(path, file_pieces)
         return triples
 
@@ -87,6 +111,13 @@ class Writing:
     def stop(self) -> None:
         self.helper.stop()
         Path(self.work).unlink(missing_ok=True)
+
+
+def _same_size(path: str, size: int) -> bool:
+    try:
+        return os.stat(path).st_size == size
+    except OSError:
+        return False
 
 
 def _write(work: str) -> None:

@@ -72,21 +72,7 @@ def collect(paths: str | os.PathLike | Iterable[str | os.PathLike], exclude: Ite
     for raw in as_paths(paths):
         path = Path(raw)
         if path.is_dir():
-            found = []
-
-            def unlisted(err: OSError, folder: Path = path) -> None:
-                inputs.failures.append(Failure(err.filename or str(folder), f"folder cannot be listed ({err.strerror or err})"))
-
-            for root, dirs, names in os.walk(path, onerror=unlisted):  # os.path, not pathlib: a folder may hold many reports
-                dirs[:] = sorted(d for d in dirs if not d.startswith(".") and os.path.realpath(os.path.join(root, d)) not in excluded)
-                for name in names:
-                    if (
-                        os.path.splitext(name)[1].lower() in SUPPORTED_SUFFIXES
-                        and not name.startswith(".")
-                        and not _DOCUMENTATION.match(name)
-                        and _regular(os.path.join(root, name))
-                    ):
-                        found.append(os.path.join(root, name))
+            found = _reports_under(str(path), excluded, inputs.failures)
             new = [f for f in sorted(found) if f not in seen]
             inputs.names.update(_names_under(str(path), new))
         elif path.exists():
@@ -128,6 +114,33 @@ def _names_under(folder: str, files: list[str]) -> Iterator[tuple[str, str]]:
     for path in files:
         rest = path[len(folder) :].lstrip(os.sep)
         yield path, shown(f"{top}/{rest}" if top else rest).replace(os.sep, "/")
+
+
+def _reports_under(top: str, excluded: set[str], failures: list[Failure]) -> list[str]:
+    """The report files under the folder ``top``, not in order: what :func:`collect` takes from a folder.
+
+    Read from the folders' listings (``os.scandir``: the kind of each entry comes with its name, a national folder's
+    files are not each asked for it); hidden and ``excluded`` folders are not entered, nor linked ones (as ``os.walk``).
+    """
+    found, folders = [], [top]
+    while folders:
+        folder = folders.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = list(listing)
+        except OSError as err:
+            failures.append(Failure(err.filename or folder, f"folder cannot be listed ({err.strerror or err})"))
+            continue
+        for entry in entries:
+            name = entry.name
+            if name.startswith("."):
+                continue
+            if entry.is_dir():
+                if not entry.is_symlink() and os.path.realpath(entry.path) not in excluded:
+                    folders.append(entry.path)
+            elif os.path.splitext(name)[1].lower() in SUPPORTED_SUFFIXES and not _DOCUMENTATION.match(name) and entry.is_file():
+                found.append(entry.path)  # is_file: a regular file, or a link to one (no FIFO, device or socket)
+    return found
 
 
 def _regular(path: str) -> bool:
