@@ -497,46 +497,41 @@ def test_large_outputs_replaced_are_removed_beside_the_build_and_leftovers_by_th
     assert not list(out.glob(".kg-old-*"))
 
 
-def _record(size: int) -> Record:
-    return Record(b"b" * size, b"{}\n", b"e", b"<p>", b"")
+def _pack(root, keys: list[str], size: int) -> str:
+    """A pack of records of ``size`` bytes under ``keys``, as one build's worker writes it; its name."""
+    writer = Cache(root).writer()
+    for key in keys:
+        writer.append(key, Record(b"b" * size, b"{}\n", b"e", b"<p>", b""))
+    writer.close()
+    return writer.name
 
 
 def test_the_cache_keeps_its_packs_few_by_copying_the_small_ones_not_the_corpus(tmp_path):
     # each build that reads a file adds a pack: past MAX_PACKS the smallest are copied into one, the corpus's stay put
-    big = Cache(tmp_path).writer()
     corpus = [f"{n:032x}" for n in range(50)]
-    for key in corpus:
-        big.append(key, _record(2000))
-    big.close()
-    edits = []
-    for n in range(MAX_PACKS + 4):  # one pack per edit, each a little larger than the last: the order is known
-        writer = Cache(tmp_path).writer()
-        edits.append(f"{10_000 + n:032x}")
-        writer.append(edits[-1], _record(100 + n))
-        writer.close()
+    big = _pack(tmp_path, corpus, 2000)
+    edits = [f"{10_000 + n:032x}" for n in range(MAX_PACKS + 4)]
+    for n, key in enumerate(edits):  # one pack per edit, each a little larger than the last: the order is known
+        _pack(tmp_path, [key], 100 + n)
     packs = tmp_path / PACKS
-    corpus_pack = os.stat(packs / big.name)
+    corpus_pack = os.stat(packs / big)
     cache = Cache(tmp_path)
     copied = edits[: MAX_PACKS + 5 - MAX_PACKS // 2]  # the smallest packs, past MAX_PACKS // 2 of them
     live = set(corpus) | set(edits[1:])  # the first edit's record is dead: its pack is among those copied
     cache.compact(live)
     cache.save_index()
     assert len(list(packs.glob("*.pack"))) == MAX_PACKS // 2 + 1
-    assert os.stat(packs / big.name)[1:] == corpus_pack[1:]  # not rewritten: the same file, inode and time
+    assert os.stat(packs / big)[1:] == corpus_pack[1:]  # not rewritten: the same file, inode and time
     again = Cache(tmp_path)
     assert set(again.index) == live and len({again.index[k].pack for k in copied[1:]}) == 1  # now one pack
     assert all(again.valid(key, read=True) for key in live)
 
 
 def test_a_cache_mostly_of_records_no_build_uses_is_copied_whole(tmp_path):
-    writer = Cache(tmp_path).writer()
     keys = [f"{n:032x}" for n in range(20)]
-    for key in keys:
-        writer.append(key, _record(1000))
-    writer.close()
-    cache = Cache(tmp_path)
-    cache.compact(set(keys[:5]))  # three quarters dead
-    assert [p.name for p in (tmp_path / PACKS).glob("*.pack")] != [writer.name]
+    name = _pack(tmp_path, keys, 1000)
+    Cache(tmp_path).compact(set(keys[:5]))  # three quarters dead
+    assert [p.name for p in (tmp_path / PACKS).glob("*.pack")] != [name]
     assert set(Cache(tmp_path).index) == set(keys[:5])
 
 
