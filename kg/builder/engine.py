@@ -607,22 +607,30 @@ def _resume(result: BuildResult, cache: Cache, state: dict, entries: list[Entry]
     current: dict[str, Entry] = {}
     for entry in entries:
         current.setdefault(entry.key, entry)  # the same bytes under the same name twice: the first is merged
+    staying: list[Merged] = []
+    gone: list[Merged] = []  # removed, or edited since
+    for m in state["entries"]:
+        now = current.get(m.key)
+        if now is None:
+            gone.append(m)
+        else:
+            staying.append(m if now.path == m.path else m._replace(path=now.path))
     redone = {entry.key for entry in todo}
-    staying = [m._replace(path=current[m.key].path) for m in state["entries"] if m.key in current]
-    gone = [m for m in state["entries"] if m.key not in current]  # removed, or edited since
     if any(m.key in redone for m in staying) or not all(cache.valid(m.key, read=True) for m in gone):
         return None
     result.stats = state["stats"]  # the graph is the last build's: its database holds it already
-    path_now = {m.path: current[m.key].path for m in state["entries"] if m.key in current}
+    warned = {path for path, _ in state["warnings"]}
+    path_now = {m.path: current[m.key].path for m in state["entries"] if m.path in warned and m.key in current}
     result.warnings.extend((path_now[w[0]], w[1]) for w in state["warnings"] if w[0] in path_now)
     result.snapshot, result.journal, result.records = state["snapshot"], state["journal"], state["records"]
     result.previous = graph_identity(state["entries"], pipeline_version())
     result.entities_known = True
-    keys = {m.report_id: m.key for m in state["entries"]}
-    for m in gone:
-        _retract(result, cache, m.key, keys)
-        result.retracted.append(m.key)
-    return {Entry(m.path, m.key): m for m in staying}
+    if gone:
+        keys = {m.report_id: m.key for m in state["entries"]}
+        for m in gone:
+            _retract(result, cache, m.key, keys)
+            result.retracted.append(m.key)
+    return {current[m.key]: m for m in staying}
 
 
 def _same_report(kept: str, length: int, kept_length: int) -> str:
@@ -658,6 +666,8 @@ def _state(cache: Cache, graph: MergeTarget) -> dict | None:
     state, journal = loaded
     if graph.generation() != generation(state["snapshot"], len(journal)):
         return None  # a build stopped between saving its state and committing its graph: merged again
+    # the inputs merged, by key, changed record by record: the work of the changes, not of the corpus per record
+    merged: dict[str, Merged] = {m.key: m for m in state["entries"]} if journal else {}
     for record in journal:
         if "added" not in record and "entries" not in record:
             return None  # a journal of another layout: merged again
@@ -666,12 +676,15 @@ def _state(cache: Cache, graph: MergeTarget) -> dict | None:
         for direction, keys in ((-1, record["retracted"]), (1, record["applied"])):
             for key in keys:
                 state["stats"].add(pickle.loads(cache.entry(key))[2], direction)
-        retracted = set(record["retracted"])  # a record holds what changed, not the whole list of inputs again
-        if "added" in record:
-            state["entries"] = [m for m in state["entries"] if m.key not in retracted] + record["added"]
+        if "added" in record:  # a record holds what changed, not the whole list of inputs again
+            for key in record["retracted"]:
+                merged.pop(key, None)
+            merged.update((m.key, m) for m in record["added"])
         else:  # written before records held only the change (kg 0.1.0 until 2026-12-03): the whole list
-            state["entries"] = record["entries"]
+            merged = {m.key: m for m in record["entries"]}
         state["warnings"] = record["warnings"]
+    if journal:
+        state["entries"] = list(merged.values())
     state["journal"] = sum(len(record["applied"]) + len(record["retracted"]) for record in journal)
     state["records"] = len(journal)
     return state
