@@ -298,8 +298,8 @@ def paused_gc() -> Iterator[None]:
 
 
 def start_pool(processes: int, fmt: str, base: str, cache_root: str | None, keep: bool) -> Pool:
-    """Worker processes, each loading its lexicons at once (a second or two): a build starts them before it lists
-    its inputs and loads the last graph, so that a report edited is read by a worker ready for it."""
+    """Worker processes, each loading its lexicons at once (a second or two): a build starts them before it loads
+    the last graph, so that a report edited is read by a worker ready for it."""
     context = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
     return context.Pool(processes, initializer=_start_worker, initargs=(fmt, base, cache_root, keep))
 
@@ -325,7 +325,7 @@ class Workers:
         scheduler: str | None = None,
         pool: Pool | None = None,
     ):
-        self.pool = pool  # started by the build before it listed its inputs (start_pool), or here
+        self.pool = pool  # started by the build before it loaded the last graph (start_pool), or here
         self.cluster: contextlib.ExitStack | None = None
         self.results: Iterator[Done]
         tasks = [
@@ -811,14 +811,16 @@ def _build_locked(
 ) -> BuildResult:
     root = Path(cache_dir or out_dir / ".kg-cache") if use_cache else Path(tempfile.mkdtemp(prefix="kg-cache-"))
     remove_leftovers(out_dir, root)
-    # the workers load their lexicons while this process lists the inputs and loads the last graph; merge stops them
-    pool = start_pool(jobs, fmt, base, str(root), False) if jobs > 1 and not scheduler else None
+    cache = Cache(root)
+    inputs_version = f"{pipeline_version()}|{fmt}|{base}|{sources.digest if sources else ''}"
+    entries, failures, files, names = plan(
+        paths, fmt, base, cache.load_files(inputs_version) if use_cache else None, sources, exclude=[out_dir, root]
+    )
+    # the inputs the cache has no record of are read by workers that load their lexicons while this process loads
+    # the last graph; none start for a build with nothing new (merge starts its own for records found damaged)
+    new = sum(1 for entry in entries if entry.key not in cache.index)
+    pool = start_pool(min(jobs, new), fmt, base, str(root), False) if jobs > 1 and new and not scheduler else None
     try:
-        cache = Cache(root)
-        inputs_version = f"{pipeline_version()}|{fmt}|{base}|{sources.digest if sources else ''}"
-        entries, failures, files, names = plan(
-            paths, fmt, base, cache.load_files(inputs_version) if use_cache else None, sources, exclude=[out_dir, root]
-        )
         graph = open_graph(root, cache)
     except BaseException:
         if pool is not None:
