@@ -29,8 +29,9 @@ from kg.rdf import write as rdf
 
 @dataclass
 class GraphFile:
-    """What a build writes from its cache: the graph file (its report blocks and sentence parts, a range per record
-    in report order, and the entity blocks of ``database``) and other files made of pieces."""
+    """What a build writes from its cache: the graph file (each record's report block and sentence part, in report
+    order, and the entity blocks of ``database``), documents.jsonl (each record's line, in input order) and the
+    reading pages not published already — the records named by where they lie in the cache's packs."""
 
     fmt: str
     base: str
