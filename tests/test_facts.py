@@ -108,6 +108,6 @@ def test_a_graph_opened_read_only_reads_what_was_committed_and_cannot_change_it(
         reader.apply(deltas[-1])
     reader.close()
     disk.close()
+    (tmp_path / "other.sqlite").write_bytes(b"")
     with pytest.raises(sqlite3.DatabaseError, match="not a merged graph"):
-        (tmp_path / "other.sqlite").write_bytes(b"")
         Facts(tmp_path / "other.sqlite", read_only=True)

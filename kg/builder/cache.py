@@ -208,7 +208,11 @@ class PackWriter:
 def part_range(pack: str, offset: int, sizes: Sequence[int], part: int) -> Range:
     """Where one part (0 the RDF block, 1 the JSON line, 3 the reading page, 4 the sentences) of the record at
     ``offset`` of the pack file ``pack``, its parts of ``sizes``, lies."""
-    return Range(pack, offset + _HEADER.size + sum(sizes[:part]), sizes[part])
+    return Range(pack, _part_offset(offset, sizes, part), sizes[part])
+
+
+def _part_offset(offset: int, sizes: Sequence[int], part: int) -> int:
+    return offset + _HEADER.size + sum(sizes[:part])
 
 
 class Cache:
@@ -336,7 +340,7 @@ class Cache:
     def _read(self, key: str, part: int) -> bytes:
         location = self.index[key]
         handle = self._handle(location.pack)
-        handle.seek(part_range("", location.offset, location.sizes, part).offset)
+        handle.seek(_part_offset(location.offset, location.sizes, part))
         return handle.read(location.sizes[part])
 
     def range(self, key: str, part: int) -> Range:
