@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import os
 import shutil
-import threading
 from pathlib import Path
 
 import pytest
@@ -29,6 +28,12 @@ def assert_same_outputs(a, b):
     left, right = outputs(a), outputs(b)
     assert left.keys() == right.keys()
     assert [name for name in left if left[name] != right[name]] == []
+
+
+def assert_same_as_a_clean_build(folder, out, tmp_path):
+    """The outputs in ``out`` are those of a build of ``folder`` without a cache (the file paths are part of them)."""
+    build([folder], tmp_path / "reference", jobs=1, use_cache=False)
+    assert_same_outputs(tmp_path / "reference", out)
 
 
 @pytest.fixture(scope="module")
@@ -108,9 +113,7 @@ def test_building_again_reads_nothing_and_writes_the_same(inputs, clean, tmp_pat
     assert (first.processed, again.processed, again.cached) == (len(first.entries), 0, len(first.entries))
     assert again.stats == first.stats and again.triples == first.triples
     # the file paths are part of the outputs: compare with a clean build of this folder
-    reference = tmp_path / "reference"
-    build([folder], reference, jobs=1, use_cache=False)
-    assert_same_outputs(reference, out)
+    assert_same_as_a_clean_build(folder, out, tmp_path)
 
 
 def test_adding_reports_processes_only_them_and_matches_a_clean_build(inputs, tmp_path):
@@ -124,9 +127,7 @@ def test_adding_reports_processes_only_them_and_matches_a_clean_build(inputs, tm
     added = build([folder], out, jobs=2)
     assert added.processed == len(held_back)
     assert added.cached == len(names) - len(held_back)
-    reference = tmp_path / "reference"
-    build([folder], reference, jobs=1, use_cache=False)
-    assert_same_outputs(reference, out)
+    assert_same_as_a_clean_build(folder, out, tmp_path)
 
 
 def test_an_edited_or_removed_report_is_redone_or_dropped(inputs, tmp_path):
@@ -149,9 +150,7 @@ def test_an_edited_or_removed_report_is_redone_or_dropped(inputs, tmp_path):
     # the reading pages of the other reports stay as the last build wrote them; the edited report's is new
     kept = {p for p in (out / "reports").iterdir() if pages.get(p) == p.stat().st_ino}
     assert len(kept) == len(again.entries) - 1 == len(pages) - 2
-    reference = tmp_path / "reference"
-    build([folder], reference, jobs=1, use_cache=False)
-    assert_same_outputs(reference, out)
+    assert_same_as_a_clean_build(folder, out, tmp_path)
     assert len(Cache(out / ".kg-cache").index) >= len(again.entries)
 
 
@@ -165,9 +164,7 @@ def test_a_cache_cut_short_or_damaged_is_rebuilt_not_trusted(inputs, tmp_path):
     (out / ".kg-cache" / "state.pkl").write_bytes(b"not a pickle")
     again = build([folder], out, jobs=1)
     assert again.processed == 1
-    reference = tmp_path / "reference"
-    build([folder], reference, jobs=1, use_cache=False)
-    assert_same_outputs(reference, out)
+    assert_same_as_a_clean_build(folder, out, tmp_path)
 
 
 def test_a_damaged_graph_database_is_merged_again_and_one_in_use_stops_the_build(inputs, tmp_path):
@@ -389,9 +386,7 @@ def test_small_additions_are_journalled_and_replayed(inputs, tmp_path):
     assert (out / ".kg-cache" / "state.journal").stat().st_size < len(snapshot) / 2
     again = build([folder], out, jobs=1)
     assert again.processed == 0 and again.journal == 2 and again.stats.reports == len(names)
-    reference = tmp_path / "reference"
-    build([folder], reference, jobs=1, use_cache=False)
-    assert_same_outputs(reference, out)
+    assert_same_as_a_clean_build(folder, out, tmp_path)
 
 
 def test_a_journal_of_the_earlier_layout_is_replayed(inputs, tmp_path):
@@ -410,9 +405,7 @@ def test_a_journal_of_the_earlier_layout_is_replayed(inputs, tmp_path):
     cache.append_journal(added.snapshot, {**old, "entries": added.entries})
     again = build([folder], out, jobs=1)
     assert again.processed == 0 and again.journal == 1 and not again.applied
-    reference = tmp_path / "reference"
-    build([folder], reference, jobs=1, use_cache=False)
-    assert_same_outputs(reference, out)
+    assert_same_as_a_clean_build(folder, out, tmp_path)
 
 
 def test_a_new_file_repeating_an_old_one_and_sorting_first_is_merged_as_a_clean_build_would(inputs, tmp_path):
@@ -423,9 +416,7 @@ def test_a_new_file_repeating_an_old_one_and_sorting_first_is_merged_as_a_clean_
     shutil.copy(last, folder / "0-copy.txt")  # sorts first: a clean build keeps it and leaves the old file out
     again = build([folder], out, jobs=1)
     assert (str(last), f"same text as {folder / '0-copy.txt'}: left out") in again.warnings
-    reference = tmp_path / "reference"
-    build([folder], reference, jobs=1, use_cache=False)
-    assert_same_outputs(reference, out)
+    assert_same_as_a_clean_build(folder, out, tmp_path)
 
 
 def test_unchanged_files_are_not_read_again(inputs, tmp_path, monkeypatch):
@@ -465,23 +456,20 @@ def test_the_same_folder_by_another_path_or_moved_elsewhere_is_not_built_again(i
     third = build([moved], out, jobs=1)
     assert (third.processed, len(third.applied), len(third.retracted)) == (1, 1, 1)
     assert third.warnings and all(Path(path).parent == moved for path, _ in third.warnings)  # kept ones named anew
-    reference = tmp_path / "reference"
-    build([moved], reference, jobs=1, use_cache=False)
-    assert_same_outputs(reference, out)
+    assert_same_as_a_clean_build(moved, out, tmp_path)
 
 
 def test_large_outputs_replaced_are_removed_beside_the_build_and_leftovers_by_the_next(inputs, tmp_path, monkeypatch):
-    # freeing a national graph file takes the file system a second: the old one is linked aside, removed by a thread
+    # freeing a national graph file takes the file system a second: the old one is linked aside, removed by a process
     monkeypatch.setattr(kg.builder.engine, "SET_ASIDE_SIZE", 1)
-    set_aside, done = [], threading.Event()
-    real = kg.builder.engine._remove_all
+    set_aside = []
+    real = kg.builder.engine._remove_beside
 
     def noted(paths):
         set_aside.extend((path, os.stat(path).st_ino) for path in paths)
         real(paths)
-        done.set()
 
-    monkeypatch.setattr(kg.builder.engine, "_remove_all", noted)
+    monkeypatch.setattr(kg.builder.engine, "_remove_beside", noted)
     folder = fresh_copy(inputs, tmp_path, {p.name for p in sorted(inputs.iterdir())[:3]})
     out = tmp_path / "out"
     build([folder], out, jobs=1)
@@ -489,12 +477,14 @@ def test_large_outputs_replaced_are_removed_beside_the_build_and_leftovers_by_th
     edited = sorted(folder.iterdir())[0]
     edited.write_bytes(edited.read_bytes() + "\n新增一句。".encode())
     build([folder], out, jobs=1)
-    assert done.wait(10)
+    assert set_aside and all(process.wait(10) == 0 for process in kg.builder.engine._REMOVING)  # not waited for by the build
     assert old in {inode for _, inode in set_aside} and not any(path.exists() for path, _ in set_aside)
     assert os.stat(out / "graph.ttl").st_ino != old and not list(out.glob(".kg-old-*"))
-    (out / ".kg-old-0123456789ab").write_bytes(b"left by a build stopped before its thread was done")
+    leftover = out / ".kg-old-0123456789ab"
+    leftover.write_bytes(b"left by a build stopped before its removal was done")
     build([folder], out, jobs=1)
-    assert not list(out.glob(".kg-old-*"))
+    assert not leftover.exists()
+    assert all(process.wait(10) == 0 for process in kg.builder.engine._REMOVING) and not list(out.glob(".kg-old-*"))
 
 
 def _pack(root, keys: list[str], size: int) -> str:
@@ -555,11 +545,13 @@ def test_an_edit_reads_the_records_it_changes_not_every_record(inputs, tmp_path,
     again = build([folder], out, jobs=1)
     assert again.processed == 1 and again.retracted == [old_key]
     assert scanned == [] and checked == [old_key]  # the packs from the saved index; only the record taken out is read
-    Cache(out / ".kg-cache")
-    assert scanned == []  # the edit's pack is in the index it saved
-    reference = tmp_path / "reference"
-    build([folder], reference, jobs=1, use_cache=False)
-    assert_same_outputs(reference, out)
+    edit_pack = Cache(out / ".kg-cache").index[again.applied[0]].pack
+    assert scanned == [edit_pack]  # the index was not written again for one record: its pack's one header is read
+    checked.clear()
+    after = build([folder], out, jobs=1)
+    assert after.processed == 0 and checked == [again.applied[0]]  # the one record the saved index does not vouch for
+    assert Cache(out / ".kg-cache").index[again.applied[0]].pack == edit_pack
+    assert_same_as_a_clean_build(folder, out, tmp_path)
 
 
 def test_taking_out_the_earliest_report_finds_the_evidence_edges_keep_again(tmp_path):
@@ -695,3 +687,42 @@ def test_the_store_is_changed_in_place_by_what_changed(inputs, tmp_path, fmt):
         assert set(store.named_graphs()) == set(expected.named_graphs()), number
         del store
     assert (store_dir / STAMP).is_file()
+
+
+def test_an_edit_with_two_jobs_is_read_by_a_worker_started_before_the_plan(inputs, tmp_path, monkeypatch):
+    import multiprocessing
+
+    from kg.builder.engine import pipeline_version
+    from kg.builder.stores import graph_identity, identity_sum
+
+    folder = fresh_copy(inputs, tmp_path, {p.name for p in sorted(inputs.iterdir())[:10]})
+    out = tmp_path / "out"
+    build([folder], out, jobs=2)
+    started, real_start = [], kg.builder.engine.start_pool
+    monkeypatch.setattr(kg.builder.engine, "start_pool", lambda n, *args: started.append(n) or real_start(n, *args))
+    same = build([folder], out, jobs=2)  # nothing new: the worker started on the chance of an edit is stopped
+    assert (same.processed, started) == (0, [1]) and multiprocessing.active_children() == []
+    edited, removed = sorted(folder.iterdir())[2:4]
+    edited.write_bytes(edited.read_bytes() + "\n全年共组织法治专题讲座3场。\n".encode())
+    removed.unlink()
+    again = build([folder], out, jobs=2)
+    assert (again.processed, started) == (1, [1, 1]) and multiprocessing.active_children() == []
+    # the identity of the graph, kept as reports go in and out, is the one its inputs make
+    identity = graph_identity(identity_sum(again.entries), pipeline_version())
+    assert graph_identity(again.identity, pipeline_version()) == identity
+    removed.write_bytes((inputs / removed.name).read_bytes())
+    last = build([folder], out, jobs=2)  # from the saved state and the journal of the last build
+    assert last.previous == identity and graph_identity(last.identity, pipeline_version()) == graph_identity(
+        identity_sum(last.entries), pipeline_version()
+    )
+    assert_same_as_a_clean_build(folder, out, tmp_path)
+
+
+def test_a_reading_page_no_input_has_goes_though_nothing_changed(inputs, tmp_path):
+    folder = fresh_copy(inputs, tmp_path, {p.name for p in sorted(inputs.iterdir())[:4]})
+    out = tmp_path / "out"
+    build([folder], out, jobs=1)
+    stray = out / "reports" / "0123456789abcdef.html"  # left by a build of another cache folder, say
+    stray.write_text("<p>", encoding="utf-8")
+    assert build([folder], out, jobs=1).processed == 0
+    assert not stray.exists()

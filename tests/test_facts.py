@@ -7,7 +7,8 @@ import sqlite3
 
 import pytest
 
-from kg.builder.engine import write_analysis, write_views
+from kg.builder.analysis_job import write_analysis
+from kg.builder.engine import write_views
 from kg.graph import facts as facts_module
 from kg.graph.facts import Facts
 from kg.graph.merged import IMPLEMENTS, PART_OF, KnowledgeGraph, delta

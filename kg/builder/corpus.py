@@ -6,7 +6,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kg.builder.engine import merge, plan, write_analysis, write_views
+from kg.builder.analysis_job import write_analysis
+from kg.builder.engine import merge, plan, write_views
 from kg.builder.inputs import as_paths
 from kg.graph.merged import KnowledgeGraph
 from kg.model import Failure, Report

@@ -24,24 +24,33 @@ import re
 import shutil
 import signal
 import sqlite3
+import subprocess
 import sys
 import tempfile
-import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from multiprocessing.pool import Pool
+from operator import attrgetter
 from pathlib import Path
 from typing import NamedTuple
 
-from kg.builder import analysis_job, cluster
-from kg.builder.analysis_job import analysis_written, write_analysis
+from kg.builder import cluster
 from kg.builder.cache import PACKS, Cache, Location, PackWriter, Record, pack_sentences
 from kg.builder.entities import EntityTable
 from kg.builder.graphfile import GraphFile
 from kg.builder.inputs import as_paths, collect, input_name
-from kg.builder.stores import graph_identity, served_store_exists, stamp_of, store_change, update_served_store, write_store
+from kg.builder.stores import (
+    graph_identity,
+    identity_sum,
+    identity_term,
+    served_store_exists,
+    stamp_of,
+    store_change,
+    update_served_store,
+    write_store,
+)
 from kg.extract.pipeline import StageClock, process_text
 from kg.graph.facts import Facts
 from kg.graph.merged import GraphDelta, KnowledgeGraph, delta
@@ -49,8 +58,7 @@ from kg.graph.reading import GraphReader, MergeTarget
 from kg.knowledge import user
 from kg.knowledge.vocab import load_vocabulary
 from kg.model import Failure, Report, SourceHint
-from kg.outputs import documents, reading, site, views
-from kg.outputs import pages as viz
+from kg.outputs import documents, reading, site
 from kg.rdf import write as rdf
 from kg.text.read import ReadError, load, read_bytes
 from kg.text.sources import Sources
@@ -297,6 +305,15 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
+ONE_WORKER_READS = 16  # inputs to read that one worker ready reads before a second one could load its lexicons
+
+
+def _stop(pool: Pool | None) -> None:
+    if pool is not None:
+        pool.terminate()
+        pool.join()
+
+
 def start_pool(processes: int, fmt: str, base: str, cache_root: str | None, keep: bool) -> Pool:
     """Worker processes, each loading its lexicons at once (a second or two): a build starts them before it loads
     the last graph, so that a report edited is read by a worker ready for it."""
@@ -367,9 +384,7 @@ class Workers:
     def close(self) -> None:
         if self.cluster is not None:
             self.cluster.close()
-        if self.pool is not None:
-            self.pool.terminate()  # every result is in (or the build failed): nothing to wait for
-            self.pool.join()
+        _stop(self.pool)  # every result is in (or the build failed): nothing to wait for
 
 
 # ------------------------------------------------------------------------------ the build
@@ -391,9 +406,11 @@ class BuildResult:
     triples: int = 0
     applied: list[str] = field(default_factory=list)  # cache keys of the reports merged by this build
     retracted: list[str] = field(default_factory=list)  # cache keys of the reports this build took out of the last graph
+    removed: list[str] = field(default_factory=list)  # the ids of those reports
     changed: set[str] = field(default_factory=set)  # inputs edited while this build read them
     entities_known: bool = False  # the graph database holds the last graph file's entity blocks (kg.builder.entities)
     touched: set[str] = field(default_factory=set)  # nodes whose entity blocks are out of date
+    identity: int = 0  # the identity_sum of the inputs merged (kg.builder.stores), kept as they are merged and taken out
     snapshot: str | None = None  # the saved merged graph this build started from
     previous: str | None = None  # the identity of the last build's graph, when this build started from it
     replaced: dict[str, rdf.EntityBlocks | None] = field(default_factory=dict)  # the last graph file's blocks of the touched nodes
@@ -431,10 +448,11 @@ def plan(
         try:
             status = os.stat(path)
             seen = known.get(path)
-            if seen and seen[:2] == (status.st_size, status.st_mtime_ns):
+            if seen and seen[0] == status.st_size and seen[1] == status.st_mtime_ns:
                 key = seen[2]
             else:
                 key = cache_key(load(path), fmt, base, inputs.names[path], sources.get(path) if sources else None)
+                seen = (status.st_size, status.st_mtime_ns, key)
         except ReadError as err:
             failures.append(Failure(path, str(err)))
             continue
@@ -442,7 +460,7 @@ def plan(
             failures.append(Failure(path, f"cannot be read ({err.strerror or err})"))
             continue
         entries.append(Entry(path, key))
-        files[path] = (status.st_size, status.st_mtime_ns, key)
+        files[path] = seen  # the very entry of ``known`` when the file is unchanged
     return entries, failures, files, inputs.names
 
 
@@ -505,8 +523,7 @@ def _merge(
     paths: dict[str, str] = {}  # report id → the input it was read from, for the reports kept in memory
     conflict = False
     for number, entry in enumerate(entries, 1):
-        done = next(workers) if entry in pending else None
-        result.main.lap("workers")  # waiting for the workers (or, with one process, doing their work)
+        done = _answer(workers, result.main) if entry in pending else None
         if done is not None:
             if done.fatal:
                 raise BuildError(f"the worker processes could not start: {done.fatal}")
@@ -556,6 +573,7 @@ def _merge(
                 result.graph.apply(change)
                 result.stats.add(stats)
                 result.entries.append(Merged(entry.path, entry.key, report_id, triples, change.same_report, change.length))
+                result.identity += identity_term(result.entries[-1])
                 result.applied.append(entry.key)
                 result.touch(change)
                 result.warnings.extend((entry.path, warning) for warning in change.warnings)
@@ -564,7 +582,7 @@ def _merge(
                     paths[done.report.id] = entry.path
         if progress:
             progress(number, len(entries))
-        result.main.lap("merge")
+    result.main.lap("merge")
     if conflict and cache is None:  # the reports are in memory (kept): the graph is made again from them, in input order
         order = {entry.path: n for n, entry in enumerate(entries)}
         kept_reports = sorted((r for r in result.reports if paths[r.id] not in superseded), key=lambda r: order[paths[r.id]])
@@ -578,6 +596,7 @@ def _merge(
             again.entries.append(Merged(path, keys[path], report.id, 0, change.same_report, change.length))
             again.warnings.extend((path, warning) for warning in change.warnings if (path, warning) not in again.warnings)
         again.applied = [m.key for m in again.entries]
+        again.identity = identity_sum(again.entries)
         result.reports = kept_reports
     elif conflict:  # everything readable is in the cache now: only the merge is done again, without the state
         failed = {failure.path for failure in result.failures} | superseded
@@ -589,12 +608,22 @@ def _merge(
             kept = next(m for m in again.entries if m.same_report == left.same_report)
             again.warnings.append((path, _same_report(kept.path, left.length, kept.length)))
         result.graph, result.stats, result.snapshot, result.journal, result.previous = again.graph, again.stats, None, 0, None
+        result.identity = again.identity
         result.records = 0
         result.entities_known, result.touched = False, set()
         result.entries, result.applied, result.warnings = again.entries, again.applied, again.warnings
     if isinstance(result.graph, Facts):
         result.graph.index()  # a graph emptied for this merge is indexed once its reports are in
     return result
+
+
+def _answer(workers: Workers, clock: StageClock) -> Done:
+    """The workers' next answer, the wait for it (or, with one process, their work) timed: the clock is read for the
+    inputs processed only — twice for each of 100,000 inputs cost a national edit a third of a second."""
+    clock.lap("merge")
+    done = next(workers)
+    clock.lap("workers")
+    return done
 
 
 def _resume(result: BuildResult, cache: Cache, state: dict, entries: list[Entry], todo: list[Entry]) -> dict[Entry, Merged] | None:
@@ -623,13 +652,17 @@ def _resume(result: BuildResult, cache: Cache, state: dict, entries: list[Entry]
     path_now = {m.path: current[m.key].path for m in state["entries"] if m.path in warned and m.key in current}
     result.warnings.extend((path_now[w[0]], w[1]) for w in state["warnings"] if w[0] in path_now)
     result.snapshot, result.journal, result.records = state["snapshot"], state["journal"], state["records"]
-    result.previous = graph_identity(state["entries"], pipeline_version())
+    # kept with the state (one saved before it was is summed once)
+    result.identity = state["identity"] if state.get("identity") is not None else identity_sum(state["entries"])
+    result.previous = graph_identity(result.identity, pipeline_version())
     result.entities_known = True
     if gone:
         keys = {m.report_id: m.key for m in state["entries"]}
         for m in gone:
             _retract(result, cache, m.key, keys)
             result.retracted.append(m.key)
+            result.removed.append(m.report_id)
+            result.identity -= identity_term(m)
     return {current[m.key]: m for m in staying}
 
 
@@ -683,6 +716,7 @@ def _state(cache: Cache, graph: MergeTarget) -> dict | None:
         else:  # written before records held only the change (kg 0.1.0 until 2026-12-03): the whole list
             merged = {m.key: m for m in record["entries"]}
         state["warnings"] = record["warnings"]
+        state["identity"] = record.get("identity")
     if journal:
         state["entries"] = list(merged.values())
     state["journal"] = sum(len(record["applied"]) + len(record["retracted"]) for record in journal)
@@ -811,21 +845,27 @@ def _build_locked(
 ) -> BuildResult:
     root = Path(cache_dir or out_dir / ".kg-cache") if use_cache else Path(tempfile.mkdtemp(prefix="kg-cache-"))
     remove_leftovers(out_dir, root)
-    cache = Cache(root)
-    inputs_version = f"{pipeline_version()}|{fmt}|{base}|{sources.digest if sources else ''}"
-    entries, failures, files, names = plan(
-        paths, fmt, base, cache.load_files(inputs_version) if use_cache else None, sources, exclude=[out_dir, root]
-    )
-    # the inputs the cache has no record of are read by workers that load their lexicons while this process loads
-    # the last graph; none start for a build with nothing new (merge starts its own for records found damaged)
-    new = sum(1 for entry in entries if entry.key not in cache.index)
-    pool = start_pool(min(jobs, new), fmt, base, str(root), False) if jobs > 1 and new and not scheduler else None
+    # a build over a cache mostly reads a few files edited since the last one: one worker loads its lexicons (two
+    # seconds) while this process lists the inputs and loads the last graph, rather than after
+    warm = start_pool(1, fmt, base, str(root), False) if jobs > 1 and use_cache and not scheduler and (root / PACKS).is_dir() else None
+    pool = None
     try:
+        cache = Cache(root)
+        inputs_version = f"{pipeline_version()}|{fmt}|{base}|{sources.digest if sources else ''}"
+        known = cache.load_files(inputs_version) if use_cache else {}
+        entries, failures, files, names = plan(paths, fmt, base, known, sources, exclude=[out_dir, root])
+        # the inputs the cache has no record of are read by workers that load their lexicons while this process loads
+        # the last graph; none start for a build with nothing new (merge starts its own for records found damaged)
+        new = sum(1 for entry in entries if entry.key not in cache.index)
+        if warm is not None and 0 < new <= ONE_WORKER_READS:
+            pool, warm = warm, None
+        elif jobs > 1 and new and not scheduler:
+            pool = start_pool(min(jobs, new), fmt, base, str(root), False)
+        _stop(warm)
         graph = open_graph(root, cache)
     except BaseException:
-        if pool is not None:
-            pool.terminate()
-            pool.join()
+        _stop(warm)
+        _stop(pool)
         raise
     result = BuildResult(graph, failures=failures)
     staging = out_dir / f"{STAGING_PREFIX}{uuid.uuid4().hex[:12]}"  # every output is written here, then moved into place together
@@ -861,15 +901,17 @@ def _build_locked(
             result.main.lap("serialise")
         # beside the views only when the build started from the last one's graph: one that merged every report holds
         # that memory still, which the analysis reuses in this process and would add to in its own
+        from kg.builder import analysis_job  # the views' and the analysis's code is imported once they are drawn
+
         beside = analysis_job.start(Path(graph.path), staging) if jobs > 1 and result.previous is not None else None
         try:
             result.written.update(write_views(result.graph, staging))
             result.main.lap("html")
             if beside is None:
-                result.written.update(write_analysis(result.graph, staging))
+                result.written.update(analysis_job.write_analysis(result.graph, staging))
             else:
                 beside.wait()
-                result.written.update(analysis_written(staging))
+                result.written.update(analysis_job.analysis_written(staging))
             result.main.lap("analysis")  # with a helper: waiting for it, if the views were done first
             if writing is not None:
                 result.triples = writing.wait()
@@ -881,10 +923,10 @@ def _build_locked(
         result.main.lap("writer")  # waiting for the helper, if the views were done first
         before = stamp_of(out_dir / result.written["rdf"].relative_to(staging))  # the last build's graph file
         result.written = publish(staging, out_dir, result.written)
-        remove_stale_pages(out_dir, result.entries)
+        remove_stale_pages(out_dir, result.entries, result.removed)
         result.main.lap("publish")
         # the stores, before the cache drops the records of the reports taken out: their blocks leave the stores
-        identity = graph_identity(result.entries, pipeline_version())
+        identity = graph_identity(result.identity, pipeline_version())
         change = (
             store_change(result, cache, entity_table(result), fmt, base)
             if store_dir or (use_cache and served_store_exists(out_dir))
@@ -898,7 +940,8 @@ def _build_locked(
         if use_cache:
             cache.compact({m.key for m in result.entries})
             cache.save_index()
-            cache.save_files(inputs_version, {path: known for path, known in files.items() if path not in result.changed})
+            if _files_changed(known, files) > UNSAVED_FILES:
+                cache.save_files(inputs_version, {path: seen for path, seen in files.items() if path not in result.changed})
             result.main.lap("cache")
         result.warnings.extend((str(root), problem) for problem in cache.problems)  # told, not kept for the next build
         result.summary = graph.summary()
@@ -922,6 +965,19 @@ def _build_locked(
         if not use_cache:
             shutil.rmtree(root, ignore_errors=True)
     return result
+
+
+UNSAVED_FILES = 1000  # inputs listed otherwise than the saved list says, past which it is written again
+
+
+def _files_changed(known: dict[str, tuple[int, int, str]], files: dict[str, tuple[int, int, str]]) -> int:
+    """How many inputs the saved list (``known``) does not give as this build found them — new, changed or gone.
+
+    Below :data:`UNSAVED_FILES` the list is not written again (a third of a second for a national folder): the next
+    build hashes those few files again — a millisecond each, never read by a worker as their keys are in the cache.
+    """
+    same = sum(1 for path, seen in files.items() if known.get(path) is seen)
+    return len(files) - same + len(known) - same
 
 
 STAGING_PREFIX = ".kg-new-"
@@ -961,19 +1017,19 @@ def publish(staging: Path, out_dir: Path, written: dict[str, Path]) -> dict[str,
         replaced += _kept_aside(target)
         os.replace(path, target)
     if replaced:
-        threading.Thread(target=_remove_all, args=(replaced,), daemon=True).start()
+        _remove_beside(replaced)
     for name, path in written.items():
         moved[name] = out_dir / Path(path).relative_to(staging) if Path(path).is_relative_to(staging) else Path(path)
     return moved
 
 
-SET_ASIDE_PREFIX = ".kg-old-"  # an output replaced by a build, removed by a thread once the new one is in place
+SET_ASIDE_PREFIX = ".kg-old-"  # an output replaced by a build, removed by a process of its own once the new one is in place
 SET_ASIDE_SIZE = 64 * 2**20  # bytes from which an output replaced is removed beside the build, not in its way
 
 
 def _kept_aside(target: Path) -> list[Path]:
     """A large output about to be replaced, linked under another name: its removal — freeing a national graph file's
-    4 GB takes the file system a second — is then no part of the replacement, and is done by a thread."""
+    4 GB takes the file system a second — is then no part of the replacement (:func:`_remove_beside`)."""
     try:
         if target.stat().st_size < SET_ASIDE_SIZE:
             return []
@@ -984,10 +1040,29 @@ def _kept_aside(target: Path) -> list[Path]:
     return [aside]
 
 
-def _remove_all(paths: list[Path]) -> None:
-    for path in paths:  # a build stopped before this thread is done leaves them to the next one's remove_leftovers
-        with contextlib.suppress(OSError):
-            path.unlink()
+_REMOVING: list[subprocess.Popen] = []  # the removals under way, not waited for
+_REMOVE = "import os, sys\nfor path in sys.argv[1:]:\n    try:\n        os.unlink(path)\n    except OSError:\n        pass\n"
+
+
+def _remove_beside(paths: list[Path]) -> None:
+    """Remove outputs set aside in a process of their own that the build does not wait for. Not a thread: a process
+    cannot end while one of its threads is in the kernel freeing a file, so the build would still wait the second at
+    its exit. One stopped first leaves them to the next build's :func:`remove_leftovers`."""
+    _REMOVING[:] = [process for process in _REMOVING if process.poll() is None]
+    try:
+        _REMOVING.append(
+            subprocess.Popen(
+                [sys.executable, "-I", "-S", "-c", _REMOVE, *map(os.fspath, paths)],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,  # not stopped by the Ctrl-C that stops the build
+            )
+        )
+    except OSError:  # no process to be had: removed here
+        for path in paths:
+            with contextlib.suppress(OSError):
+                path.unlink()
 
 
 JOURNAL_SHARE = 0.10  # reports merged on top of a snapshot, as a share of all, before a new snapshot is due
@@ -1011,11 +1086,12 @@ def _save_state(cache: Cache, result: BuildResult) -> None:
             applied = set(result.applied)
             added = [m for m in result.entries if m.key in applied]
             record = {"added": added, "applied": result.applied, "retracted": result.retracted, "warnings": warnings}
+            record["identity"] = result.identity
             cache.append_journal(result.snapshot, record)
             result.records += 1
         name = generation(result.snapshot, result.records)
     else:
-        state = {"entries": result.entries, "stats": result.stats, "warnings": warnings}
+        state = {"entries": result.entries, "stats": result.stats, "warnings": warnings, "identity": result.identity}
         name = generation(cache.save_state(pipeline_version(), state), 0)
     if isinstance(result.graph, Facts):
         result.graph.commit(name)
@@ -1042,7 +1118,7 @@ def write_graph(result: BuildResult, cache: Cache, out_dir: Path, fmt: str, base
             result.replaced[key] = table.remove(key)
         table.put(rdf.iter_entity_texts(result.graph, writer, sorted(k for k in result.touched if k in result.graph)))
     result.entities_known = True
-    in_order = sorted(result.entries, key=lambda m: m.report_id)
+    in_order = sorted(result.entries, key=attrgetter("report_id"))
     assert isinstance(result.graph, Facts)  # a build writing its graph file from the cache merges on disk
     merged_now = set(result.applied)
     job = GraphFile(
@@ -1054,8 +1130,8 @@ def write_graph(result: BuildResult, cache: Cache, out_dir: Path, fmt: str, base
         str(documents_path),
         str(cache.packs),
         records=[cache.index[m.key][:3] for m in in_order],
-        by_input=sorted(range(len(in_order)), key=in_order.__getitem__),  # as the entries sort: by path
-        pages=[site.report_path(m.report_id) for m in in_order],
+        by_input=sorted(range(len(in_order)), key=[m.path for m in in_order].__getitem__),
+        report_ids=[m.report_id for m in in_order],
         new={n for n, m in enumerate(in_order) if m.key in merged_now},
         published=str(published) if published is not None else None,
     )
@@ -1096,19 +1172,37 @@ def entity_table(result: BuildResult) -> EntityTable:
     return EntityTable(result.graph.db)
 
 
-def remove_stale_pages(out_dir: Path, entries: list[Merged]) -> None:
-    """The reading pages of reports no longer built (a report removed or edited since the last build)."""
-    kept = {f"{m.report_id}.html" for m in entries}
+def remove_stale_pages(out_dir: Path, entries: list[Merged], removed: Iterable[str] = ()) -> None:
+    """The reading pages of reports no longer built (a report removed or edited since the last build).
+
+    The pages of the reports this build took out (``removed``, report ids: those merged again keep theirs) go first;
+    then, as every input has its page, a folder holding as many pages as there are inputs holds no other — only when
+    it holds more is each name looked up (a national folder's 100,000 names, for a build that removed one report).
+    """
     folder = out_dir / site.REPORTS
-    with contextlib.suppress(FileNotFoundError):
-        for name in os.listdir(folder):
-            if name.endswith(".html") and name not in kept:
-                with contextlib.suppress(OSError):
-                    (folder / name).unlink()
+    merged = {m.report_id for m in entries} if removed else set()
+    for report_id in removed:
+        if report_id not in merged:
+            (out_dir / site.report_path(report_id)).unlink(missing_ok=True)
+    try:
+        pages = [name for name in os.listdir(folder) if name.endswith(".html")]
+    except FileNotFoundError:
+        return
+    if len(pages) == len(entries):
+        return
+    kept = merged or {m.report_id for m in entries}
+    for name in pages:
+        if name[: -len(".html")] not in kept:
+            with contextlib.suppress(OSError):
+                (folder / name).unlink()
 
 
 def write_views(graph: GraphReader, out_dir: Path) -> dict[str, Path]:
     """graph.html (the overview) and views/*.html (the main views): each page links the others (kg.outputs.site)."""
+    # imported here, not with the engine: a build's worker processes, forked before the views, never draw them
+    from kg.outputs import pages as viz
+    from kg.outputs import views
+
     written = {"html": out_dir / site.PATHS["overview"], **{name: out_dir / site.PATHS[name] for name in MAIN_VIEWS}}
     digest = views.Digest(graph)
     drawn = {name: views.build_view(graph, "overview" if name == "html" else name, digest=digest, with_who=False) for name in written}

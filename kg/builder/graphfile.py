@@ -24,6 +24,7 @@ from kg.builder.entities import EntityTable
 from kg.files.assemble import Piece, Range, assemble
 from kg.files.helper import Helper, run
 from kg.graph.facts import connect_read_only
+from kg.outputs import site
 from kg.rdf import write as rdf
 
 
@@ -43,7 +44,7 @@ class GraphFile:
     # each report's record, by report id: its pack, its offset there and the sizes of its parts (kg.builder.cache)
     records: list[tuple[str, int, tuple[int, ...]]] = field(default_factory=list)
     by_input: list[int] = field(default_factory=list)  # the records in the order of their inputs: documents.jsonl's
-    pages: list[str] = field(default_factory=list)  # each record's reading page, under the output folder
+    report_ids: list[str] = field(default_factory=list)  # each record's report: its reading page's name
     new: set[int] = field(default_factory=set)  # the records this build merged: their pages are written
     published: str | None = None  # the output folder whose pages the others keep, when the files go to its staging one
 
@@ -61,9 +62,10 @@ class GraphFile:
         out_dir = os.path.dirname(self.path)
         for n, record in enumerate(self.records):  # two files of one text are one report, one page
             page = part(record, 3)
-            if n not in self.new and self.published is not None and _same_size(os.path.join(self.published, self.pages[n]), page.size):
+            name = site.report_path(self.report_ids[n])
+            if n not in self.new and self.published is not None and _same_size(os.path.join(self.published, name), page.size):
                 continue  # written by the build that merged it, from this very record
-            others.setdefault(os.path.join(out_dir, self.pages[n]), [page])
+            others.setdefault(os.path.join(out_dir, name), [page])
         db = connect_read_only(self.database)
         try:
             with open(self.entity_part, "wb") as handle:

@@ -44,13 +44,31 @@ STORE_UPDATE_SHARE = 0.10  # reports added, edited or removed, as a share of all
 PUBLISHED_GRAPH = "published-graph"  # in the cache: the identity of the graph file last published, and its stamp
 
 
-def graph_identity(entries: Iterable[Merged], pipeline: str) -> str:
-    """A name for the graph file a build of these merged inputs writes: it is made from them alone (and the pipeline):
-    their keys, which hold their names in the outputs, not the paths they were given by."""
-    digest = hashlib.sha256(pipeline.encode())
-    for m in sorted(entries, key=lambda m: m.report_id):
-        digest.update(f"\n{m.report_id} {m.key}".encode())
-    return digest.hexdigest()
+def graph_identity(total: int, pipeline: str) -> str:
+    """A name for the graph file a build of merged inputs writes, from the :func:`identity_sum` of its inputs and the
+    pipeline: made from them alone — their keys, which hold their names in the outputs, not the paths they were given by.
+
+    >>> from kg.builder.engine import Merged
+    >>> a, b = Merged("x/a.txt", "k1", "r1", 0), Merged("b.txt", "k2", "r2", 0)
+    >>> graph_identity(identity_sum([a, b]), "p") == graph_identity(identity_sum([b, a._replace(path="a.txt")]), "p")
+    True
+    """
+    return hashlib.sha256(f"{pipeline}\n{total % IDENTITY_MODULUS:064x}".encode()).hexdigest()
+
+
+IDENTITY_MODULUS = 2**256
+
+
+def identity_term(m: Merged) -> int:
+    """One merged input's share of :func:`identity_sum`."""
+    return int.from_bytes(hashlib.sha256(f"{m.report_id} {m.key}".encode()).digest(), "big")
+
+
+def identity_sum(entries: Iterable[Merged]) -> int:
+    """The inputs of a graph as one number, whatever their order — the sum of a digest of each, modulo 2²⁵⁶ (a
+    multiset hash): a build adds the terms of the reports it merges and takes out those of the reports it removes, and
+    knows the identity of its graph without going over every input again."""
+    return sum(map(identity_term, entries)) % IDENTITY_MODULUS
 
 
 def store_change(result: Built, cache: Cache, entities: EntityTable, fmt: str, base: str) -> Change | None:

@@ -21,8 +21,6 @@ import heapq
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-import networkx as nx
-
 from kg.extract.topics import problem_words
 from kg.knowledge.vocab import measures, problem_categories
 from kg.link.divisions import LEVEL_NAMES, gazetteer
@@ -256,6 +254,8 @@ class KnowledgeGraph:
     """The merged graph of a set of reports."""
 
     def __init__(self) -> None:
+        import networkx as nx  # here: a build merges on disk (kg.graph.facts); only a graph held in memory needs it
+
         self.graph = nx.MultiDiGraph()
         self.reports: dict[str, ReportInfo] = {}
         # how many merged reports bring each node, set value and part-of link: what retracting a report may remove
