@@ -859,9 +859,9 @@ def _build_locked(
         new = sum(1 for entry in entries if entry.key not in cache.index)
         if warm is not None and 0 < new <= ONE_WORKER_READS:
             pool, warm = warm, None
-        elif jobs > 1 and new and not scheduler:
+        _stop(warm)  # nothing new, or more than it reads alone: stopped before the others start
+        if pool is None and jobs > 1 and new and not scheduler:
             pool = start_pool(min(jobs, new), fmt, base, str(root), False)
-        _stop(warm)
         graph = open_graph(root, cache)
     except BaseException:
         _stop(warm)
